@@ -1,0 +1,23 @@
+"""Device knowledge as data: the sensor tables (and, later, models, radios and licences)."""
+
+from openpcs.catalog.sensors import (
+    ALLOWED_COUNTS,
+    CatalogError,
+    SensorSpec,
+    SensorTable,
+    ValueType,
+    sensor_table,
+    sensor_tables,
+    table_for_frame_type,
+)
+
+__all__ = [
+    "ALLOWED_COUNTS",
+    "CatalogError",
+    "SensorSpec",
+    "SensorTable",
+    "ValueType",
+    "sensor_table",
+    "sensor_tables",
+    "table_for_frame_type",
+]

@@ -1,0 +1,1 @@
+"""Device knowledge as data files: sensor tables and their index."""

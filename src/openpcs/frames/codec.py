@@ -1,0 +1,100 @@
+"""One entry point for each direction: :func:`decode_any` and :func:`encode_frame`.
+
+``decode_any`` tells the frame kinds apart by their first bytes: ``<=>`` then a binary type
+(1-8), an ASCII type (0x81-0x88) or an encrypted type (96, 100, 102, 103); anything else
+whose byte 1 equals its length is a tiny frame. Encrypted frames are decrypted when a key is
+given (a 103 frame may hold a 100 frame: give both keys) and returned undecrypted, as kind
+``ENCRYPTED`` with their ciphertext, when none is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpcs.frames.ascii import decode_ascii, encode_ascii
+from openpcs.frames.binary import decode_binary, encode_binary
+from openpcs.frames.crypto import Key, decrypt_frame, parse_encrypted_header
+from openpcs.frames.errors import BadDelimiter, FrameEncodeError, UnknownFrameType
+from openpcs.frames.layout import ASCII_FLAG, DELIMITER, ENCRYPTED_TYPES, V12_ENCRYPTED_TYPES
+from openpcs.frames.model import Frame, FrameKind
+from openpcs.frames.tiny import decode_tiny, looks_like_tiny
+
+__all__ = ["decode_any", "encode_frame"]
+
+_MAX_LAYERS = 2
+
+
+def _keys(key: Key | Sequence[Key] | None) -> list[Key]:
+    if key is None:
+        return []
+    if isinstance(key, str | bytes):
+        return [key]
+    return list(key)
+
+
+def decode_any(
+    data: bytes | bytearray | memoryview,
+    key: Key | Sequence[Key] | None = None,
+    *,
+    tiny_table: int = 6,
+) -> Frame:
+    """Decode any Waspmote v15 frame: binary, ASCII, tiny or encrypted.
+
+    ``key`` is an AES key, or several to try (outer and inner layer of a 103 frame, or the keys
+    of several nodes). ``tiny_table`` is the sensor table used for tiny frames, which do not
+    say theirs. Raises a :class:`FrameError` subclass for anything that is not a valid frame,
+    including an encrypted frame that no key given can decrypt.
+    """
+    raw = bytes(data)
+    keys = _keys(key)
+    layers: list[int] = []
+    while raw[:3] == DELIMITER and len(raw) > 3 and raw[3] in ENCRYPTED_TYPES:
+        frame_type, serial, ciphertext = parse_encrypted_header(raw)
+        if not keys or len(layers) == _MAX_LAYERS:
+            return Frame(
+                FrameKind.ENCRYPTED,
+                frame_type,
+                serial.hex().upper(),
+                None,
+                None,
+                (),
+                None,
+                tuple(layers),
+                ciphertext,
+            )
+        layers.append(frame_type)
+        raw = decrypt_frame(raw, keys)
+    frame = _decode_plain(raw, tiny_table)
+    return frame._replace(encrypted_as=tuple(layers)) if layers else frame
+
+
+def _decode_plain(raw: bytes, tiny_table: int) -> Frame:
+    if raw[:3] == DELIMITER and len(raw) > 3:
+        frame_type = raw[3]
+        if frame_type >= ASCII_FLAG:
+            return decode_ascii(raw)
+        if frame_type in V12_ENCRYPTED_TYPES:
+            raise UnknownFrameType(f"frame type {frame_type} is a v12 encrypted frame", 3)
+        return decode_binary(raw)
+    if looks_like_tiny(raw):
+        return decode_tiny(raw, tiny_table)
+    raise BadDelimiter("not a frame: no '<=>' delimiter and not a tiny frame", 0)
+
+
+def encode_frame(frame: Frame) -> bytes:
+    """Encode a frame built by hand or decoded earlier, as its ``kind`` says (binary or ASCII).
+
+    The frame type's low bits choose the sensor table; encryption is a separate step
+    (:func:`openpcs.frames.encrypt_frame`).
+    """
+    if frame.serial is None or frame.kind not in (FrameKind.BINARY, FrameKind.ASCII):
+        raise FrameEncodeError(f"cannot encode a {frame.kind.value} frame this way", "kind")
+    frame_type = frame.frame_type if frame.frame_type is not None else frame.sensor_table or 6
+    encoder = encode_ascii if frame.kind is FrameKind.ASCII else encode_binary
+    return encoder(
+        serial=frame.serial,
+        fields=frame.fields,
+        node_name=frame.node_name or "",
+        sequence=frame.sequence or 0,
+        frame_type=frame_type & 0x3F,
+    )
