@@ -4,7 +4,9 @@
 (1-8), an ASCII type (0x81-0x88) or an encrypted type (96, 100, 102, 103); anything else
 whose byte 1 equals its length is a tiny frame. Encrypted frames are decrypted when a key is
 given (a 103 frame may hold a 100 frame: give both keys) and returned undecrypted, as kind
-``ENCRYPTED`` with their ciphertext, when none is.
+``ENCRYPTED`` with their ciphertext, when none is. When the outer layer opens but no key given
+opens the inner one, the inner frame is returned encrypted, with the outer type in
+``encrypted_as``; a key that opens nothing at all is an error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from collections.abc import Sequence
 from openpcs.frames.ascii import decode_ascii, encode_ascii
 from openpcs.frames.binary import decode_binary, encode_binary
 from openpcs.frames.crypto import Key, decrypt_frame, parse_encrypted_header
-from openpcs.frames.errors import BadDelimiter, FrameEncodeError, UnknownFrameType
+from openpcs.frames.errors import (
+    BadDelimiter,
+    DecryptionFailed,
+    FrameEncodeError,
+    UnknownFrameType,
+)
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER, ENCRYPTED_TYPES, V12_ENCRYPTED_TYPES
 from openpcs.frames.model import Frame, FrameKind
 from openpcs.frames.tiny import decode_tiny, looks_like_tiny
@@ -30,6 +37,20 @@ def _keys(key: Key | Sequence[Key] | None) -> list[Key]:
     if isinstance(key, str | bytes):
         return [key]
     return list(key)
+
+
+def _still_encrypted(frame_type: int, serial: bytes, ciphertext: bytes, layers: list[int]) -> Frame:
+    return Frame(
+        FrameKind.ENCRYPTED,
+        frame_type,
+        serial.hex().upper(),
+        None,
+        None,
+        (),
+        None,
+        tuple(layers),
+        ciphertext,
+    )
 
 
 def decode_any(
@@ -51,19 +72,16 @@ def decode_any(
     while raw[:3] == DELIMITER and len(raw) > 3 and raw[3] in ENCRYPTED_TYPES:
         frame_type, serial, ciphertext = parse_encrypted_header(raw)
         if not keys or len(layers) == _MAX_LAYERS:
-            return Frame(
-                FrameKind.ENCRYPTED,
-                frame_type,
-                serial.hex().upper(),
-                None,
-                None,
-                (),
-                None,
-                tuple(layers),
-                ciphertext,
-            )
+            return _still_encrypted(frame_type, serial, ciphertext, layers)
+        try:
+            inner = decrypt_frame(raw, keys)
+        except DecryptionFailed:
+            if not layers:
+                raise
+            # The outer layer opened; an inner device-to-cloud layer may belong to someone else.
+            return _still_encrypted(frame_type, serial, ciphertext, layers)
         layers.append(frame_type)
-        raw = decrypt_frame(raw, keys)
+        raw = inner
     frame = _decode_plain(raw, tiny_table)
     return frame._replace(encrypted_as=tuple(layers)) if layers else frame
 

@@ -2,7 +2,8 @@
 
 The shape is the one ``openpcs frame decode --json`` prints, so a decoded frame can be edited
 and encoded again. Fields are given by tag (``{tag: TC, value: 23.5}`` or just ``{TC: 23.5}``)
-or by id (``{id: 206, values: [21.0]}``); ``name`` and ``unit`` are accepted and ignored.
+or by id (``{id: 206, values: [21.0]}``); with both, the id decides and the tag must match it.
+``name`` and ``unit`` are accepted and ignored.
 ``encrypt`` wraps the frame in one encrypted layer, or several in order (100 then 103).
 """
 
@@ -54,8 +55,8 @@ class FieldItem(BaseModel):
 
     @model_validator(mode="after")
     def _one_of_each(self) -> FieldItem:
-        if (self.id is None) == (self.tag is None):
-            raise ValueError("give the sensor as exactly one of 'tag' or 'id'")
+        if self.id is None and self.tag is None:
+            raise ValueError("give the sensor as 'tag' or 'id'")
         if (self.value is None) == (self.values is None):
             raise ValueError("give exactly one of 'value' or 'values'")
         return self
@@ -136,6 +137,8 @@ def encode_document(data: object) -> bytes:
     for index, item in enumerate(document.fields):
         path = f"fields.{index}"
         spec = resolve_sensor(table, item.id if item.id is not None else str(item.tag), path)
+        if item.tag is not None and item.tag != spec.tag:
+            raise FrameEncodeError(f"id {spec.id} is {spec.tag}, not {item.tag}", path)
         fields.append(Field(spec, checked_values(spec, item.all_values(), path)))
     encoder = encode_ascii if document.kind == "ascii" else encode_binary
     frame = encoder(
