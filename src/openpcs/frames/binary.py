@@ -7,6 +7,7 @@ multi-byte numbers little-endian and strings as a length byte followed by the ch
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
@@ -52,6 +53,7 @@ _HEADER_FIXED: Final = 5 + SERIAL_SIZE  # <=>, type, length, serial
 _HASH: Final = 0x23
 _NAME_SEARCH: Final = MAX_NODE_NAME + 1
 _new_field = tuple.__new__
+_PRINTABLE: Final = re.compile(rb"[\x20-\x7e]*")
 
 
 class BinaryHeader(NamedTuple):
@@ -67,9 +69,9 @@ class BinaryHeader(NamedTuple):
 
 
 def _check_name_bytes(raw: bytes, offset: int) -> str:
-    for index, byte in enumerate(raw):
-        if not 0x20 <= byte <= 0x7E:
-            raise BadText(f"node name byte 0x{byte:02X} is not printable ASCII", offset + index)
+    if _PRINTABLE.fullmatch(raw) is None:
+        index, byte = next((i, b) for i, b in enumerate(raw) if not 0x20 <= b <= 0x7E)
+        raise BadText(f"node name byte 0x{byte:02X} is not printable ASCII", offset + index)
     return raw.decode("ascii")
 
 
