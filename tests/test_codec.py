@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import struct
 
 import pytest
 from hypothesis import example, given
@@ -147,3 +148,14 @@ def test_fuzz_mutated_frames(frame: bytes, data: st.DataObject) -> None:
     cut = data.draw(st.integers(0, len(raw)))
     _decoders(bytes(raw[:cut]))
     _decoders(bytes(raw))
+
+
+@given(st.floats(width=32, allow_nan=False, allow_infinity=False))
+@example(3.4028234663852886e38)  # FLT_MAX: its shortest rounding overflows float32
+@example(-3.4028234663852886e38)
+@example(-3.4025e38)
+@example(1.4e-45)  # the smallest subnormal
+def test_json_float_is_the_same_float32(value: float) -> None:
+    raw = encode_binary(serial=SERIAL, fields=[make_field("TC", value)])
+    (got,) = json.loads(decode_any(raw).to_json())["fields"][0]["values"]
+    assert struct.pack("<f", got) == struct.pack("<f", value)

@@ -59,8 +59,9 @@ def test_type_103_is_aes_128() -> None:
 
 @pytest.mark.parametrize("wrong", ["FEDCBA9876543210", KEY_192, "x" * 32])
 def test_a_wrong_key_is_a_clear_error_not_garbage(wrong: str) -> None:
-    with pytest.raises(DecryptionFailed, match="the key does not decrypt it"):
+    with pytest.raises(DecryptionFailed, match="the key does not decrypt it") as caught:
         decode_any(unhex(encrypted(96, KEY_256)), wrong)
+    assert caught.value.offset == 13  # where the ciphertext starts
 
 
 def test_several_keys_are_tried_in_turn() -> None:

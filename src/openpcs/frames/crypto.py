@@ -52,6 +52,8 @@ HW_AES_TYPE: Final = 103
 #: Encrypted types a 103 frame may wrap (device-to-cloud inside the cloud layer).
 _NESTABLE: Final = frozenset({100})
 _BLOCK: Final = 16
+#: Where the ciphertext starts; decryption errors point there.
+_CIPHER_START: Final = ENCRYPTED_HEADER_SIZE
 _KEY_SIZES: Final = (16, 24, 32)
 
 #: A key as the user types it (ASCII text) or as raw bytes.
@@ -179,9 +181,11 @@ def decrypt_frame(data: bytes | bytearray | memoryview, keys: Key | Sequence[Key
     frame_type, serial, ciphertext = parse_encrypted_header(raw)
     candidates = [keys] if isinstance(keys, str | bytes) else list(keys)
     if not candidates:
-        raise DecryptionFailed(f"frame type {frame_type} is encrypted and no key was given")
+        raise DecryptionFailed(
+            f"frame type {frame_type} is encrypted and no key was given", _CIPHER_START
+        )
     if frame_type == HW_AES_TYPE and all(len(normalize_key(k)) != 16 for k in candidates):
-        raise DecryptionFailed("frame type 103 needs a 16-character (AES-128) key")
+        raise DecryptionFailed("frame type 103 needs a 16-character (AES-128) key", _CIPHER_START)
     last: FrameError | None = None
     for key in candidates:
         key_bytes = normalize_key(key, None)
@@ -198,5 +202,6 @@ def decrypt_frame(data: bytes | bytearray | memoryview, keys: Key | Sequence[Key
     raise DecryptionFailed(
         f"frame type {frame_type} from {serial.hex().upper()}: "
         f"{'the key does' if tried == 1 else f'none of the {tried} keys do'} not decrypt it"
-        f"{detail}"
+        f"{detail}",
+        _CIPHER_START,
     )

@@ -126,8 +126,11 @@ def _shortest_float32(value: float) -> float:
     """Return the shortest decimal that reads back as the same float32 (23.45, not 23.4500007)."""
     for digits in range(1, 10):
         candidate = float(f"{value:.{digits}g}")
-        if _F32.unpack(_F32.pack(candidate))[0] == value:
-            return candidate
+        try:
+            if _F32.unpack(_F32.pack(candidate))[0] == value:
+                return candidate
+        except OverflowError:  # a rounding of a value near FLT_MAX past the float32 range
+            continue
     return value
 
 
