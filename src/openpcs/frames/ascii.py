@@ -29,13 +29,12 @@ from openpcs.frames.errors import (
 from openpcs.frames.layout import (
     ASCII_FLAG,
     DELIMITER,
-    MAX_FIELDS,
     MAX_FRAME,
     MAX_NODE_NAME,
     table_of_binary_type,
 )
 from openpcs.frames.model import Field, Frame, FrameKind, Value
-from openpcs.frames.values import GMT_OFFSET_TAGS, checked_values
+from openpcs.frames.values import GMT_OFFSET_TAGS, INT_RANGES, check_sequence, checked_fields
 
 __all__ = ["decode_ascii", "encode_ascii", "format_ascii_values"]
 
@@ -45,12 +44,6 @@ _TRIPLE_TEXT: Final = re.compile(r"([0-9]{1,3})-([0-9]{1,3})-([0-9]{1,3})(?:([+-
 _SEQUENCE_TEXT: Final = re.compile(rb"[0-9]{1,3}")
 _HEX_SERIAL: Final = re.compile(rb"[0-9A-Fa-f]{16}")
 _SERIAL_END: Final = 22
-_INT_LIMITS: Final = {
-    ValueType.UINT8: (0, 0xFF),
-    ValueType.INT16: (-0x8000, 0x7FFF),
-    ValueType.UINT16: (0, 0xFFFF),
-    ValueType.ULONG32: (0, 0xFFFFFFFF),
-}
 
 
 def _table_of_ascii_type(frame_type: int) -> int | None:
@@ -63,7 +56,7 @@ def _parse_int(spec: SensorSpec, text: str, offset: int) -> int:
     if not _INT_TEXT.fullmatch(text):
         raise BadValue(f"{spec.tag} value {text!r} is not a whole number", offset)
     number = int(text)
-    low, high = _INT_LIMITS[spec.type]
+    low, high = INT_RANGES[spec.type]
     if not low <= number <= high:
         raise BadValue(f"{spec.tag} value {number} is outside {low}..{high}", offset)
     return number
@@ -226,23 +219,15 @@ def encode_ascii(
     table_id = _table_of_ascii_type(byte) if byte <= 0xFF else None
     if table_id is None:
         raise FrameEncodeError(f"frame type {frame_type} is not a v15 type", "frame_type")
-    if len(fields) > MAX_FIELDS:
-        raise FrameEncodeError(f"{len(fields)} fields, a frame holds at most 30", "fields")
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence <= 255:
-        raise FrameEncodeError("sequence must be a whole number 0..255", "sequence")
-    table = sensor_table(table_id)
     serial_hex = serial_bytes(serial).hex().upper()
     name = check_node_name(node_name).decode("ascii")
+    sequence = check_sequence(sequence)
     body = []
-    for index, item in enumerate(fields):
-        path = f"fields[{index}]"
-        if table.get(item.sensor.id) != item.sensor:
-            raise FrameEncodeError(f"{item.sensor.tag} is not in sensor table {table_id}", path)
-        values = checked_values(item.sensor, item.values, path)
-        if item.sensor.type is ValueType.STRING and "#" in str(values[0]):
+    for path, item in checked_fields(fields, sensor_table(table_id)):
+        if item.sensor.type is ValueType.STRING and "#" in str(item.values[0]):
             raise FrameEncodeError(f"{item.sensor.tag} text may not contain '#'", path)
         places = (decimals or {}).get(item.sensor.id)
-        body.append(f"{item.sensor.tag}:{format_ascii_values(item.sensor, values, places)}#")
+        body.append(f"{item.sensor.tag}:{format_ascii_values(item.sensor, item.values, places)}#")
     text = f"#{serial_hex}#{name}#{sequence}#{''.join(body)}".encode("ascii")
     frame = DELIMITER + bytes((byte, len(fields))) + text
     if len(frame) > max_size:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
-from openpcs.catalog import ValueType
+from openpcs.catalog import sensor_table
 from openpcs.frames.errors import (
     BadDelimiter,
     BadText,
@@ -23,18 +23,16 @@ from openpcs.frames.errors import (
 )
 from openpcs.frames.layout import (
     DELIMITER,
-    MAX_FIELDS,
     MAX_FRAME,
     MAX_NODE_NAME,
     SERIAL_SIZE,
-    TIMESTAMP_TAG,
     FieldLayout,
     field_layout,
     layouts_for_table,
     table_of_binary_type,
 )
-from openpcs.frames.model import Field, Frame, FrameKind, Value
-from openpcs.frames.values import checked_values
+from openpcs.frames.model import Field, Frame, FrameKind
+from openpcs.frames.values import check_sequence, checked_fields, checked_values, timestamp_first
 
 __all__ = [
     "BinaryHeader",
@@ -44,6 +42,7 @@ __all__ = [
     "encode_binary_field",
     "encode_header",
     "field_spans",
+    "pack_field",
     "parse_binary_header",
     "read_binary_fields",
     "serial_bytes",
@@ -197,23 +196,23 @@ def check_node_name(name: str, path: str = "node_name") -> bytes:
     return name.encode("ascii")
 
 
-def _check_sequence(sequence: int) -> int:
-    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence <= 255:
-        raise FrameEncodeError("sequence must be a whole number 0..255", "sequence")
-    return sequence
+def pack_field(item: Field) -> bytes:
+    """Return ``[id][value bytes]`` for a field whose values are already checked.
+
+    A fourth TIME value (the GMT offset) is dropped: binary frames do not carry it.
+    """
+    spec = item.sensor
+    values = item.values[: spec.count]
+    codec = field_layout(spec).codec
+    if codec is None:
+        text = str(values[0]).encode("ascii")
+        return bytes((spec.id, len(text))) + text
+    return bytes((spec.id,)) + codec.pack(*values)
 
 
 def encode_binary_field(item: Field, path: str = "field") -> bytes:
     """Return the bytes of one field, ``[id][value bytes]``, after checking its values."""
-    spec = item.sensor
-    values: tuple[Value, ...] = checked_values(spec, item.values, path)[: spec.count]
-    if spec.type is ValueType.STRING:
-        text = str(values[0]).encode("ascii")
-        return bytes((spec.id, len(text))) + text
-    codec = field_layout(spec).codec
-    if codec is None:  # pragma: no cover - only strings have no codec
-        raise FrameEncodeError(f"{spec.tag} has no binary layout", path)
-    return bytes((spec.id,)) + codec.pack(*values)
+    return pack_field(Field(item.sensor, checked_values(item.sensor, item.values, path)))
 
 
 def encode_header(frame_type: int, serial: str, node_name: str, sequence: int) -> bytes:
@@ -224,13 +223,8 @@ def encode_header(frame_type: int, serial: str, node_name: str, sequence: int) -
         + serial_bytes(serial)
         + check_node_name(node_name)
         + b"#"
-        + bytes((_check_sequence(sequence),))
+        + bytes((check_sequence(sequence),))
     )
-
-
-def _timestamp_first(fields: Sequence[Field]) -> list[tuple[int, Field]]:
-    numbered = list(enumerate(fields))
-    return sorted(numbered, key=lambda pair: pair[1].sensor.tag != TIMESTAMP_TAG)
 
 
 def encode_binary(
@@ -250,18 +244,9 @@ def encode_binary(
     table = table_of_binary_type()[frame_type] if 0 <= frame_type <= 255 else None
     if table is None:
         raise FrameEncodeError(f"frame type {frame_type} is not a binary v15 type", "frame_type")
-    if len(fields) > MAX_FIELDS:
-        raise FrameEncodeError(f"{len(fields)} fields, a frame holds at most 30", "fields")
-    layouts = layouts_for_table(table)
+    pairs = timestamp_first(checked_fields(fields, sensor_table(table)))
     parts = [encode_header(frame_type, serial, node_name, sequence)]
-    for index, item in _timestamp_first(fields):
-        path = f"fields[{index}]"
-        layout = layouts[item.sensor.id]
-        if layout is None or layout.spec != item.sensor:
-            raise FrameEncodeError(
-                f"{item.sensor.tag} (id {item.sensor.id}) is not in sensor table {table}", path
-            )
-        parts.append(encode_binary_field(item, path))
+    parts.extend(pack_field(item) for _, item in pairs)
     frame = bytearray(b"".join(parts))
     if len(frame) > max_size:
         raise FrameEncodeError(f"frame is {len(frame)} bytes, more than {max_size}", "fields")

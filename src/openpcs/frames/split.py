@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from openpcs.frames.binary import encode_binary_field, field_spans
+from openpcs.catalog import sensor_table
+from openpcs.frames.binary import field_spans, pack_field
 from openpcs.frames.codec import encode_frame
 from openpcs.frames.errors import FrameEncodeError
-from openpcs.frames.layout import FRAGMENT_BUFFER_SIZE, TIMESTAMP_TAG, TINY_MAX, TINY_MIN
+from openpcs.frames.layout import FRAGMENT_BUFFER_SIZE, TINY_MAX, TINY_MIN
 from openpcs.frames.model import Field, Frame, FrameKind
+from openpcs.frames.values import checked_fields, timestamp_first
 
 __all__ = ["Split", "first_fit", "split_fragments", "split_tiny"]
 
@@ -52,11 +54,9 @@ def first_fit(sizes: Sequence[int], capacity: int) -> tuple[list[list[int]], lis
 def _fields_with_bytes(frame: bytes | Frame) -> tuple[int, list[tuple[Field, bytes]]]:
     """Return the sequence and each field's binary bytes, timestamp first as in a binary frame."""
     if isinstance(frame, Frame):
-        ordered = sorted(frame.fields, key=lambda item: item.sensor.tag != TIMESTAMP_TAG)
-        pairs = [
-            (item, encode_binary_field(item, f"fields[{i}]")) for i, item in enumerate(ordered)
-        ]
-        return frame.sequence or 0, pairs
+        table = sensor_table(frame.sensor_table or 6)
+        ordered = timestamp_first(checked_fields(frame.fields, table))
+        return frame.sequence or 0, [(item, pack_field(item)) for _, item in ordered]
     header, pairs = field_spans(frame)
     return header.sequence, pairs
 

@@ -13,11 +13,22 @@ from typing import Final
 
 from openpcs.catalog import SensorSpec, SensorTable, ValueType, sensor_table
 from openpcs.frames.errors import FrameEncodeError
+from openpcs.frames.layout import MAX_FIELDS, TIMESTAMP_TAG
 from openpcs.frames.model import Field, Value
 
-__all__ = ["GMT_OFFSET_TAGS", "checked_values", "make_field", "resolve_sensor"]
+__all__ = [
+    "GMT_OFFSET_TAGS",
+    "INT_RANGES",
+    "check_sequence",
+    "checked_fields",
+    "checked_values",
+    "make_field",
+    "resolve_sensor",
+    "timestamp_first",
+]
 
-_INT_RANGES: Final = {
+#: The range of each integer value type, as the node's C types allow.
+INT_RANGES: Final = {
     ValueType.UINT8: (0, 0xFF),
     ValueType.INT16: (-0x8000, 0x7FFF),
     ValueType.UINT16: (0, 0xFFFF),
@@ -48,7 +59,7 @@ def _check_one(spec: SensorSpec, value: object, path: str) -> Value:
         return number
     if isinstance(value, bool) or not isinstance(value, int):
         raise FrameEncodeError(f"{spec.tag} takes whole numbers ({spec.type}), not {value!r}", path)
-    low, high = _INT_RANGES[spec.type]
+    low, high = INT_RANGES[spec.type]
     if not low <= value <= high:
         raise FrameEncodeError(f"{spec.tag} value {value} is outside {low}..{high}", path)
     return value
@@ -106,3 +117,36 @@ def make_field(key: str | int, *values: object, table: int = 6, path: str = "fie
     """Build a checked :class:`Field` from a tag, id or API constant and its values."""
     spec = resolve_sensor(sensor_table(table), key, path)
     return Field(spec, checked_values(spec, values, path))
+
+
+def check_sequence(sequence: object) -> int:
+    """Return the sequence number if it is a whole number 0..255."""
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 0 <= sequence <= 255:
+        raise FrameEncodeError("sequence must be a whole number 0..255", "sequence")
+    return sequence
+
+
+def checked_fields(fields: Sequence[Field], table: SensorTable) -> list[tuple[str, Field]]:
+    """Check a frame's fields: at most 30, all from ``table``, values the types allow.
+
+    Returns ``(path, field)`` pairs in input order, each field with its checked values.
+    """
+    if len(fields) > MAX_FIELDS:
+        raise FrameEncodeError(
+            f"{len(fields)} fields, a frame holds at most {MAX_FIELDS}", "fields"
+        )
+    checked = []
+    for index, item in enumerate(fields):
+        path = f"fields[{index}]"
+        spec = item.sensor
+        if table.get(spec.id) != spec:
+            raise FrameEncodeError(
+                f"{spec.tag} (id {spec.id}) is not in sensor table {table.frame_type}", path
+            )
+        checked.append((path, Field(spec, checked_values(spec, item.values, path))))
+    return checked
+
+
+def timestamp_first(pairs: Sequence[tuple[str, Field]]) -> list[tuple[str, Field]]:
+    """Return ``(path, field)`` pairs with the timestamp (TST) first, as binary frames carry it."""
+    return sorted(pairs, key=lambda pair: pair[1].sensor.tag != TIMESTAMP_TAG)
