@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from openpcs.catalog import SensorSpec, ValueType, sensor_table
-from openpcs.frames import Field
+from openpcs.frames import Field, FrameEncodeError
 
 _NAME_ALPHABET = "".join(c for c in string.printable if c not in "# \t\n\r\x0b\x0c")
 _ASCII_TEXT = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "#")
@@ -59,3 +61,12 @@ def fields_of(
             seen_tst = True
         fields.append(Field(spec, draw(values_for(spec, ascii_safe=ascii_safe))))
     return fields
+
+
+def encode_or_skip(encoder: Callable[..., bytes], **arguments: object) -> bytes:
+    """Encode a drawn frame, discarding the example when it exceeds the 255-byte frame limit."""
+    try:
+        return encoder(**arguments)
+    except FrameEncodeError as exc:
+        assume("more than 255" not in str(exc))
+        raise
