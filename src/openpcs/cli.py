@@ -18,6 +18,10 @@ from rich.table import Table
 
 from openpcs import __version__
 from openpcs.catalog import SensorTable, sensor_table, sensor_tables
+from openpcs.check_view import print_check
+from openpcs.config.check import check_file
+from openpcs.config.loader import ConfigLoadError
+from openpcs.config.model import NodeConfig
 from openpcs.frames import (
     BadKey,
     Frame,
@@ -332,6 +336,55 @@ def sensors(
             s.name,
         )
     _out.print(view)
+
+
+@app.command("check")
+def check(
+    files: Annotated[
+        list[str],
+        typer.Argument(metavar="FILE...", help="Configurations or templates (YAML/JSON)."),
+    ],
+    serial: Annotated[
+        str | None, typer.Option("--serial", help="Serial ID that turns a template into a node.")
+    ] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Node name for the template.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Output {data, warnings, errors}.")
+    ] = False,
+) -> None:
+    """Check configurations: summary, frame plan, estimates, warnings and errors.
+
+    Exit status 0 when every file is valid (warnings allowed), 1 when one has errors, 2 when one
+    cannot be read.
+    """
+    outcome = 0
+    documents = []
+    for file in files:
+        try:
+            result = check_file(file, serial=serial, name=name)
+        except ConfigLoadError as exc:
+            _err.print(f"error: {exc}", markup=False)
+            outcome = 2
+            continue
+        if not result.valid:
+            outcome = max(outcome, 1)
+        if as_json:
+            documents.append(result.to_dict())
+        else:
+            print_check(_out, result)
+    if as_json:
+        print(
+            json.dumps(
+                documents[0] if len(documents) == 1 else documents, ensure_ascii=False, indent=2
+            )
+        )
+    raise typer.Exit(outcome)
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of a node configuration."""
+    print(json.dumps(NodeConfig.model_json_schema(), indent=2))
 
 
 def main() -> None:

@@ -1,0 +1,109 @@
+"""Frame fit (the planned frame against the node's and the radio's limits), LoRaWAN air time,
+Sigfox messages and program memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from openpcs.catalog.devices import memory
+from openpcs.config.estimates import SIGFOX_DAILY_LIMIT
+from openpcs.config.issues import Issue
+from openpcs.config.model import LoRaWAN, Sigfox
+from openpcs.config.rules.base import RuleContext, error, rule, warning
+from openpcs.frames.layout import MAX_FIELDS, MAX_FRAME
+
+_SECONDS_PER_DAY = 86_400
+
+
+@rule("frame-fit")
+def frame_fits(context: RuleContext) -> Iterator[Issue]:
+    """The frame fits the node (30 fields, 255 bytes) and the radio, or is split where it can be."""
+    plan = context.plan
+    if plan is None:
+        return
+    if plan.field_count > MAX_FIELDS:
+        yield error(
+            "sockets", f"the frame would carry {plan.field_count} fields; at most {MAX_FIELDS}"
+        )
+    if plan.frame_size > MAX_FRAME:
+        yield error("sockets", f"the frame would be {plan.frame_size} bytes; at most {MAX_FRAME}")
+    radio = context.radio
+    if plan.tiny is not None:
+        for tag in plan.tiny.dropped:
+            yield error(
+                "radio",
+                f"field {tag} never fits in a {plan.tiny.max_length}-byte {radio.name} frame",
+            )
+        return
+    limit = plan.radio_max
+    if limit is None:
+        return
+    if plan.sent_size <= limit:
+        return
+    if radio.fragments:
+        for tag in plan.fragment_dropped:
+            yield error("radio", f"field {tag} is too large for any {radio.name} fragment")
+        if not plan.fragment_dropped:
+            yield warning(
+                "radio",
+                f"the {plan.sent_size}-byte frame exceeds the {limit} bytes of {radio.name}; "
+                f"it is sent as {len(plan.fragments)} fragments",
+            )
+    else:
+        yield error(
+            "radio",
+            f"the {plan.sent_size}-byte frame exceeds the {limit} bytes {radio.name} can send "
+            "here; remove fields or shorten the destination URL",
+        )
+
+
+@rule("airtime")
+def airtime_and_messages(context: RuleContext) -> Iterator[Issue]:
+    """LoRaWAN air time against the duty cycle and TTN fair use; Sigfox against 140 a day."""
+    figures = context.estimates
+    radio = context.config.radio
+    if figures is None or not isinstance(radio, LoRaWAN | Sigfox):
+        return
+    if isinstance(radio, Sigfox):
+        daily = figures.sigfox_messages_per_day or 0.0
+        if daily > SIGFOX_DAILY_LIMIT:
+            yield warning(
+                "sleep",
+                f"{daily:.0f} Sigfox messages a day ({figures.frames_per_cycle} per cycle); "
+                f"the network accepts {SIGFOX_DAILY_LIMIT}: sleep longer or send fewer fields",
+            )
+        return
+    chosen = figures.lorawan_rate
+    if chosen is None:
+        return
+    daily = chosen.airtime_s * figures.cycles_per_day
+    if figures.duty_cycle is not None and daily > figures.duty_cycle * _SECONDS_PER_DAY:
+        yield error(
+            "sleep",
+            f"{daily:.0f} s of air time a day at DR{chosen.data_rate} exceeds the "
+            f"{figures.duty_cycle:.0%} duty cycle ({figures.duty_cycle * _SECONDS_PER_DAY:.0f} s)",
+        )
+    if daily > figures.ttn_fair_use_s:
+        yield warning(
+            "sleep",
+            f"{daily:.1f} s of air time a day at DR{chosen.data_rate}: over the "
+            f"{figures.ttn_fair_use_s:.0f} s The Things Network fair-use budget "
+            "(private networks are not bound by it)",
+        )
+
+
+@rule("memory")
+def program_fits_memory(context: RuleContext) -> Iterator[Issue]:
+    """Warn when the estimated program comes close to the node's flash or RAM (guide §2.16.2)."""
+    if context.estimates is None:
+        return
+    found = context.estimates.memory
+    threshold = memory().warn_fraction
+    if found.flash_fraction > threshold or found.ram_fraction > threshold:
+        parts = ", ".join(p for p in found.parts if p not in ("base", "board", "per_probe"))
+        yield warning(
+            "radio",
+            f"the program is estimated at {found.flash:,} B of {found.flash_limit:,} B flash and "
+            f"{found.ram:,} B of {found.ram_limit:,} B RAM ({parts}); it may not fit: drop a "
+            "feature such as GPS, the industrial protocol or HTTPS",
+        )
