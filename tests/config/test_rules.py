@@ -757,8 +757,20 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
             gps={"timeout_s": 60, "fields": ["location", "altitude"]},
             encryption={"mode": "device_to_gateway", "key": "0123456789ABCDEF"},
         ),
+        E,
+        "gps.fields[1]",
+    ),
+    (
+        "frame-fit",
+        config(
+            sockets={"A": "gas_co", "B": "gas_no2", "C": "gas_o3", "D": "particle_matter"},
+            gps={"timeout_s": 60, "fields": ["location", "altitude"]},
+            encryption={"mode": "device_to_gateway", "key": "0123456789ABCDEF"},
+            radio={**XBEE_802, "fragments": True},
+            node_name="node-with-a-name",
+        ),
         W,
-        "radio",
+        "radio.fragments",
     ),
     ("frame-fit", config(sockets={"A": "gas_co"}), W, None),
     # WiFi sends the frame as hex in the URL: a long host and path leave little room
@@ -781,7 +793,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
             },
         ),
         E,
-        "radio",
+        "sockets.E.probe",
     ),
     (
         "frame-fit",

@@ -180,6 +180,8 @@ class _XBee(_Strict):
     mac: str
     attempts: int = 3
     link_key: SecretStr | None = None
+    #: split frames larger than the radio carries into complete smaller frames (fragments)
+    fragments: bool = False
 
 
 class XBee802(_XBee):

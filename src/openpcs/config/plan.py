@@ -63,6 +63,8 @@ class PlannedField:
     sensor: SensorSpec
     size: int
     occasional: bool = False
+    #: the configuration item that adds this field (``sockets.A.probe``, ``gps.fields[0]`` …)
+    path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,25 @@ class FramePlan:
     fragment_dropped: tuple[str, ...] = ()
     tiny: TinyPlan | None = None
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def room(self) -> int | None:
+        """Bytes of plain frame the radio carries once the encryption layers are added."""
+        if self.radio_max is None:
+            return None
+        return _aes_room(self.radio_max, len(self.sent_types) - 1)
+
+    def overflow(self) -> PlannedField | None:
+        """The first field that does not fit the radio's room, if any."""
+        room = self.room
+        if room is None:
+            return None
+        used = self.header_size
+        for planned in self.fields:
+            used += planned.size
+            if used > room:
+                return planned
+        return None
 
     @property
     def field_count(self) -> int:
@@ -147,11 +168,12 @@ def _resolve(frame_type: int, key: str) -> SensorSpec:
     return spec
 
 
-def _probe_fields(config: NodeConfig, model: ModelSpec) -> list[tuple[str, SensorSpec]]:
+def _probe_fields(config: NodeConfig, model: ModelSpec) -> list[PlannedField]:
     known = probes()
-    rows: list[tuple[str, SensorSpec]] = []
+    rows: list[PlannedField] = []
     for probe_id in model.builtin:
-        rows += [(f"built in: {probe_id}", s) for s in probe_fields(model, known[probe_id], None)]
+        for sensor in probe_fields(model, known[probe_id], None):
+            rows.append(_planned(f"built in: {probe_id}", sensor, "model"))
     for socket in SOCKETS:
         chosen = config.sockets.get(socket)
         if chosen is None:
@@ -159,28 +181,42 @@ def _probe_fields(config: NodeConfig, model: ModelSpec) -> list[tuple[str, Senso
         probe = known.get(chosen.probe)
         if probe is None or chosen.probe not in model.sockets.get(socket, ()):
             continue  # reported by the probe rules
-        rows += [(f"socket {socket}: {probe.id}", s) for s in probe_fields(model, probe, socket)]
+        for sensor in probe_fields(model, probe, socket):
+            rows.append(_planned(f"socket {socket}: {probe.id}", sensor, f"sockets.{socket}.probe"))
     return rows
 
 
-def _extra_fields(config: NodeConfig, frame_type: int) -> list[tuple[str, SensorSpec, str]]:
+def _extra_fields(config: NodeConfig, frame_type: int) -> list[PlannedField]:
     spec = industrial()
-    rows: list[tuple[str, SensorSpec, str]] = []
+    rows: list[PlannedField] = []
     if isinstance(config.industrial, ModbusConfig):
+        sensor = _resolve(frame_type, spec.modbus.field)
         for index, _ in enumerate(config.industrial.reads):
-            rows.append((f"Modbus read {index + 1}", _resolve(frame_type, spec.modbus.field), ""))
+            rows.append(_planned(f"Modbus read {index + 1}", sensor, f"industrial.reads[{index}]"))
     elif isinstance(config.industrial, CanBusConfig):
-        for operation in config.industrial.operations:
+        for index, operation in enumerate(config.industrial.operations):
             known = spec.canbus.operations.get(operation)
             if known is not None:
-                rows.append((f"CAN bus: {operation}", _resolve(frame_type, known.field), ""))
+                sensor = _resolve(frame_type, known.field)
+                rows.append(
+                    _planned(f"CAN bus: {operation}", sensor, f"industrial.operations[{index}]")
+                )
     if config.gps is not None and config.gps.enabled:
         for name, gps_field in spec.gps.fields.items():
             if name in config.gps.fields:
                 text = "0" * (gps_field.max_length or 0)
-                rows.append((f"GPS {name}", _resolve(frame_type, gps_field.field), text))
-    rows.append(("battery level", _resolve(frame_type, _BATTERY_TAG), ""))
+                sensor = _resolve(frame_type, gps_field.field)
+                path = f"gps.fields[{config.gps.fields.index(name)}]"
+                rows.append(_planned(f"GPS {name}", sensor, path, text))
+    rows.append(_planned("battery level", _resolve(frame_type, _BATTERY_TAG), ""))
     return rows
+
+
+def _planned(
+    source: str, sensor: SensorSpec, path: str, text: str = "", *, occasional: bool = False
+) -> PlannedField:
+    size = len(pack_field(_placeholder(sensor, text)))
+    return PlannedField(source, sensor, size, occasional=occasional, path=path)
 
 
 def encrypted_size(plain: int) -> int:
@@ -264,15 +300,14 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
     if model is None or radio is None:
         return None
     frame_type = model.frame_type
-    planned: list[PlannedField] = []
-    for source, sensor in _probe_fields(config, model):
-        planned.append(PlannedField(source, sensor, len(pack_field(_placeholder(sensor)))))
-    for source, sensor, text in _extra_fields(config, frame_type):
-        planned.append(PlannedField(source, sensor, len(pack_field(_placeholder(sensor, text)))))
+    planned = _probe_fields(config, model) + _extra_fields(config, frame_type)
     if config.battery_warning is not None and config.battery_warning.enabled:
         sensor = _resolve(frame_type, _WARNING_TAG)
-        size = len(pack_field(_placeholder(sensor, _WARNING_TEXT)))
-        planned.append(PlannedField("low-battery warning", sensor, size, occasional=True))
+        planned.append(
+            _planned(
+                "low-battery warning", sensor, "battery_warning", _WARNING_TEXT, occasional=True
+            )
+        )
     name = config.node_name if _plain_name(config.node_name) else ""
     header = len(encode_header(frame_type, _PLACEHOLDER_SERIAL, name, 0))
     frame_size = header + sum(f.size for f in planned)
@@ -292,7 +327,8 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
     )
     if radio.tiny_frames and limit is not None:
         return _with_tiny(plan, limit)
-    if limit is not None and radio.fragments and frame_size > _aes_room(limit, len(sent_types) - 1):
+    fragmenting = radio.fragments and getattr(config.radio, "fragments", False)
+    if limit is not None and fragmenting and frame_size > plan.room:
         return _with_fragments(plan, limit, len(sent_types) - 1)
     return plan
 

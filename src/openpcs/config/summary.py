@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography import x509
+from pydantic import BaseModel, SecretStr
 
 from openpcs.catalog.devices import industrial, licences, radios
 from openpcs.catalog.hardware import node_models, probes
@@ -24,13 +25,6 @@ _FRAME_TYPE_NAMES = {
 }
 
 
-def _masked(value: Any) -> Any:
-    """The value as JSON wants it, secrets replaced by a fixed mask."""
-    if hasattr(value, "get_secret_value"):
-        return MASK
-    return value
-
-
 def _certificate_summary(pem: str) -> str:
     try:
         certificate = x509.load_pem_x509_certificate(pem.encode("ascii", errors="replace"))
@@ -42,21 +36,21 @@ def _certificate_summary(pem: str) -> str:
     )
 
 
-def _section(model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name in type(model).model_fields:
-        if name in skip:
-            continue
-        value = getattr(model, name)
-        if value is None:
-            continue
-        if name == "certificate" and isinstance(value, str):
-            result[name] = _certificate_summary(value)
-        elif hasattr(value, "model_fields"):
-            result[name] = _section(value)
-        else:
-            result[name] = _masked(value)
-    return result
+def _secret_names(model: BaseModel) -> set[str]:
+    return {
+        name for name in type(model).model_fields if isinstance(getattr(model, name), SecretStr)
+    }
+
+
+def _section(model: BaseModel, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A section of the summary: the model's set values, secrets masked, certificates named."""
+    dumped: dict[str, Any] = model.model_dump(mode="json", exclude_none=True, exclude=set(skip))
+    for name in _secret_names(model) - set(skip):
+        dumped[name] = MASK
+    certificate = dumped.get("certificate")
+    if isinstance(certificate, str):
+        dumped["certificate"] = _certificate_summary(certificate)
+    return dumped
 
 
 def summarize(config: NodeConfig) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from openpcs.catalog.devices import memory
 from openpcs.config.estimates import SIGFOX_DAILY_LIMIT
 from openpcs.config.issues import Issue
 from openpcs.config.model import LoRaWAN, Sigfox
+from openpcs.config.plan import FramePlan
 from openpcs.config.rules.base import RuleContext, error, rule, warning
 from openpcs.frames.layout import MAX_FIELDS, MAX_FRAME
 
@@ -36,25 +37,45 @@ def frame_fits(context: RuleContext) -> Iterator[Issue]:
             )
         return
     limit = plan.radio_max
-    if limit is None:
+    if limit is None or plan.sent_size <= limit:
         return
-    if plan.sent_size <= limit:
-        return
-    if radio.fragments:
+    if plan.fragments or plan.fragment_dropped:
         for tag in plan.fragment_dropped:
             yield error("radio", f"field {tag} is too large for any {radio.name} fragment")
         if not plan.fragment_dropped:
             yield warning(
-                "radio",
+                "radio.fragments",
                 f"the {plan.sent_size}-byte frame exceeds the {limit} bytes of {radio.name}; "
                 f"it is sent as {len(plan.fragments)} fragments",
             )
-    else:
-        yield error(
-            "radio",
-            f"the {plan.sent_size}-byte frame exceeds the {limit} bytes {radio.name} can send "
-            "here; remove fields or shorten the destination URL",
-        )
+        return
+    yield error(_overflow_path(plan), _overflow_message(context, plan, limit))
+
+
+def _overflow_path(plan: FramePlan) -> str:
+    """The configuration item to blame: the first whose field overflows (not the battery)."""
+    culprit = plan.overflow()
+    if culprit is not None and culprit.path:
+        return culprit.path
+    configurable = [f.path for f in plan.fields if f.path and f.path != "battery_warning"]
+    return configurable[-1] if configurable else "radio"
+
+
+def _overflow_message(context: RuleContext, plan: FramePlan, limit: int) -> str:
+    radio = context.radio
+    room = plan.room if plan.room is not None else limit
+    advice = "remove fields"
+    if context.config.node_name:
+        advice += ", drop the node name"
+    if radio.fragments:
+        advice += " or set radio.fragments: true"
+    culprit = plan.overflow()
+    added = f"{culprit.sensor.tag} takes the frame past " if culprit else "the frame exceeds "
+    return (
+        f"{added}the {room} bytes {radio.name} carries here "
+        f"(planned {plan.frame_size} bytes{' before encryption' if room != limit else ''}); "
+        f"{advice}"
+    )
 
 
 @rule("airtime")
