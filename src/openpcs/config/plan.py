@@ -328,7 +328,8 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
     if radio.tiny_frames and limit is not None:
         return _with_tiny(plan, limit)
     fragmenting = radio.fragments and getattr(config.radio, "fragments", False)
-    if limit is not None and fragmenting and frame_size > plan.room:
+    room = plan.room
+    if limit is not None and room is not None and fragmenting and frame_size > room:
         return _with_fragments(plan, limit, len(sent_types) - 1)
     return plan
 
