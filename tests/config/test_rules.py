@@ -920,6 +920,13 @@ def test_rule(rule: str, data: dict[str, Any], severity: str, path: str | None) 
         assert path in found
 
 
+def test_rules_run_in_the_order_of_the_form() -> None:
+    order = registered_rules()
+    assert order.index("serial") < order.index("model") < order.index("calibration")
+    assert order.index("calibration") < order.index("radio") < order.index("destination")
+    assert order.index("destination") < order.index("frame-fit")
+
+
 def test_every_rule_is_exercised() -> None:
     tested = {case[0] for case in CASES}
     missing = set(registered_rules()) - tested - {"template-secrets"}  # tests/config/test_loader.py

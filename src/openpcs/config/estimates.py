@@ -23,7 +23,7 @@ from openpcs.config.model import (
     Sigfox,
     Wifi,
 )
-from openpcs.config.plan import FramePlan
+from openpcs.config.plan import FramePlan, tiny_length
 from openpcs.frames.split import first_fit
 
 __all__ = [
@@ -144,7 +144,7 @@ def _lorawan_rates(plan: FramePlan, radio: LoRaWAN) -> tuple[LoRaRate, ...]:
     rates = []
     for rate, payload in sorted(region.max_payload.items()):
         spreading, bandwidth = region.modulation[rate]
-        bins, dropped = first_fit(sizes, payload - 2)
+        bins, dropped = first_fit(sizes, tiny_length(payload) - 2)
         frame_bytes = [2 + sum(sizes[i] for i in chosen) for chosen in bins]
         airtime = sum(
             lorawan_time_on_air(n, spreading, bandwidth, overhead=spec.phy_overhead)

@@ -33,7 +33,7 @@ from openpcs.config.model import (
 )
 from openpcs.frames import Field
 from openpcs.frames.binary import encode_header, pack_field
-from openpcs.frames.layout import ENCRYPTED_HEADER_SIZE, FRAGMENT_BUFFER_SIZE
+from openpcs.frames.layout import ENCRYPTED_HEADER_SIZE, FRAGMENT_BUFFER_SIZE, TINY_MAX, TINY_MIN
 from openpcs.frames.split import first_fit
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "frame_types",
     "plan_frame",
     "radio_max_frame",
+    "tiny_length",
 ]
 
 _PLACEHOLDER_SERIAL: Final = "0" * 16
@@ -338,13 +339,22 @@ def _plain_name(name: str) -> bool:
     return len(name) <= 16 and name.isascii() and name.isprintable() and "#" not in name
 
 
-def _with_tiny(plan: FramePlan, limit: int) -> FramePlan:
+def tiny_length(payload: int) -> int:
+    """Tiny-frame size for a radio payload: the node's buffer holds 10..100 bytes."""
+    return max(TINY_MIN, min(payload, TINY_MAX))
+
+
+def _with_tiny(plan: FramePlan, payload: int) -> FramePlan:
+    limit = tiny_length(payload)
     sizes = [f.size for f in plan.fields]
     bins, dropped = first_fit(sizes, limit - 2)
     parts = tuple(tuple(plan.fields[i].sensor.tag for i in chosen) for chosen in bins)
     part_sizes = tuple(2 + sum(sizes[i] for i in chosen) for chosen in bins)
     tiny = TinyPlan(limit, parts, part_sizes, tuple(plan.fields[i].sensor.tag for i in dropped))
-    return replace(plan, tiny=tiny)
+    notes = plan.notes
+    if payload > limit:
+        notes += (f"the radio carries {payload} bytes, but a tiny frame is at most {limit} bytes",)
+    return replace(plan, tiny=tiny, notes=notes)
 
 
 def _with_fragments(plan: FramePlan, limit: int, aes_layers: int) -> FramePlan:

@@ -1,6 +1,7 @@
 """The rule machinery: a context every rule reads, and the registry that runs them.
 
-A rule is a function ``(RuleContext) -> Iterable[Issue]`` registered with ``@rule("name")``.
+A rule is a function ``(RuleContext) -> Iterable[Issue]`` registered with
+``@rule("name", "guide section")``.
 Rules never raise for bad input: they report it. Each issue names the field path it is about.
 """
 
@@ -56,16 +57,21 @@ class RuleContext:
 
 
 Rule = Callable[[RuleContext], Iterable[Issue]]
-_RULES: list[tuple[str, Rule]] = []
+_RULES: list[tuple[tuple[int, ...], str, Rule]] = []
 
 
-def rule(name: str) -> Callable[[Rule], Rule]:
-    """Register a rule under ``name`` (the ``rule`` of the issues it reports)."""
+def rule(name: str, section: str) -> Callable[[Rule], Rule]:
+    """Register a rule under ``name`` for the PCS guide ``section`` it enforces (``"2.5.5"``).
+
+    Rules run in section order, so findings read in the order of the form.
+    """
+    key = tuple(int(part) for part in section.split("."))
 
     def register(function: Rule) -> Rule:
-        if any(existing == name for existing, _ in _RULES):
+        if any(existing == name for _, existing, _ in _RULES):
             raise ValueError(f"rule {name} is registered twice")
-        _RULES.append((name, function))
+        _RULES.append((key, name, function))
+        _RULES.sort(key=lambda entry: entry[0])
         return function
 
     return register
@@ -73,7 +79,7 @@ def rule(name: str) -> Callable[[Rule], Rule]:
 
 def registered_rules() -> list[str]:
     """The names of every registered rule, in running order."""
-    return [name for name, _ in _RULES]
+    return [name for _, name, _ in _RULES]
 
 
 def error(path: str, message: str) -> Issue:
@@ -99,7 +105,7 @@ def _path_key(path: str) -> tuple[str | int, ...]:
 
 def run_rules(context: RuleContext) -> Iterator[Issue]:
     """Run every rule; each issue gets its rule name and, when known, its line."""
-    for name, function in _RULES:
+    for _, name, function in _RULES:
         for issue in function(context):
             line = None
             if context.located is not None:

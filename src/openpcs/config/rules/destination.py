@@ -45,7 +45,7 @@ def _endpoint(host: str | None, port: int | None, path: str | None = None) -> It
         yield error("destination.path", "the path starts with '/' and has no spaces, '?' or '#'")
 
 
-@rule("destination")
+@rule("destination", "2.12")
 def destination_fits_the_radio(context: RuleContext) -> Iterator[Issue]:
     """Only the destinations the radio allows; each with valid host, port, path, number, PEM."""
     allowed = context.radio.destinations
@@ -99,7 +99,7 @@ def destination_fits_the_radio(context: RuleContext) -> Iterator[Issue]:
             yield error("destination.api_key", "the Bridge needs the node's API key")
 
 
-@rule("encryption")
+@rule("encryption", "2.12")
 def payload_encryption(context: RuleContext) -> Iterator[Issue]:
     """Not on ZigBee, Sigfox or LoRaWAN; a 16/24/32-character key; 96 only to a Meshlium."""
     encryption = context.config.encryption

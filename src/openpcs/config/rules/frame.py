@@ -16,7 +16,7 @@ from openpcs.frames.layout import MAX_FIELDS, MAX_FRAME
 _SECONDS_PER_DAY = 86_400
 
 
-@rule("frame-fit")
+@rule("frame-fit", "3.1")
 def frame_fits(context: RuleContext) -> Iterator[Issue]:
     """The frame fits the node (30 fields, 255 bytes) and the radio, or is split where it can be."""
     plan = context.plan
@@ -78,7 +78,7 @@ def _overflow_message(context: RuleContext, plan: FramePlan, limit: int) -> str:
     )
 
 
-@rule("airtime")
+@rule("airtime", "3.1")
 def airtime_and_messages(context: RuleContext) -> Iterator[Issue]:
     """LoRaWAN air time against the duty cycle and TTN fair use; Sigfox against 140 a day."""
     figures = context.estimates
@@ -113,7 +113,7 @@ def airtime_and_messages(context: RuleContext) -> Iterator[Issue]:
         )
 
 
-@rule("memory")
+@rule("memory", "2.16.2")
 def program_fits_memory(context: RuleContext) -> Iterator[Issue]:
     """Warn when the estimated program comes close to the node's flash or RAM (guide §2.16.2)."""
     if context.estimates is None:

@@ -15,7 +15,7 @@ from openpcs.config.rules.formats import is_hex
 _MAX_NAME = 16
 
 
-@rule("serial")
+@rule("serial", "2.2")
 def serial_is_sixteen_hex_digits(context: RuleContext) -> Iterator[Issue]:
     """The serial ID is 16 hex digits; a file without one is a template."""
     serial = context.config.serial
@@ -30,7 +30,7 @@ def serial_is_sixteen_hex_digits(context: RuleContext) -> Iterator[Issue]:
         )
 
 
-@rule("node-name")
+@rule("node-name", "2.3")
 def node_name_fits_the_frame(context: RuleContext) -> Iterator[Issue]:
     """At most 16 printable ASCII characters, no '#'; a name costs payload, most on 802.15.4."""
     name = context.config.node_name
@@ -69,7 +69,7 @@ def _secret_paths(
             yield from _secret_paths(item, (*path, index))
 
 
-@rule("template-secrets")
+@rule("template-secrets", "2.1")
 def templates_hold_no_secrets(context: RuleContext) -> Iterator[Issue]:
     """A template (no serial in the file) gives secrets as ``!secret``/``!env`` references."""
     if not context.template or context.located is None:

@@ -11,7 +11,7 @@ from openpcs.config.model import CanBusConfig, ModbusConfig
 from openpcs.config.rules.base import RuleContext, error, rule
 
 
-@rule("industrial-licence")
+@rule("industrial-licence", "2.6")
 def industrial_needs_pro(context: RuleContext) -> Iterator[Issue]:
     """Industrial protocols need a PRO or Elite licence."""
     if context.config.industrial is not None and not context.licence.industrial_protocols:
@@ -74,7 +74,7 @@ def _canbus(config: CanBusConfig) -> Iterator[Issue]:
         seen.add(operation)
 
 
-@rule("industrial")
+@rule("industrial", "2.6")
 def industrial_settings(context: RuleContext) -> Iterator[Issue]:
     """Modbus: baud rate, 1-3 reads, slave 1-247, register 0-65535, count 1-2; CAN: the list."""
     config = context.config.industrial

@@ -21,7 +21,7 @@ def _close(word: str, options: list[str]) -> str:
     return f"; did you mean '{found[0]}'?" if found else ""
 
 
-@rule("model")
+@rule("model", "2.4")
 def model_is_known(context: RuleContext) -> Iterator[Issue]:
     """The model is one of the catalog's Plug & Sense! models."""
     if context.model is None:
@@ -40,7 +40,7 @@ def _where_offered(model: ModelSpec, probe_id: str) -> str:
     return f"on {model.name} it goes in {', '.join(sockets)}"
 
 
-@rule("probe-offered")
+@rule("probe-offered", "2.5")
 def probe_is_offered_in_its_socket(context: RuleContext) -> Iterator[Issue]:
     """Each socket's probe exists and is offered by this model in this socket."""
     model = context.model
@@ -68,7 +68,7 @@ def probe_is_offered_in_its_socket(context: RuleContext) -> Iterator[Issue]:
             )
 
 
-@rule("probe-repetition")
+@rule("probe-repetition", "2.5")
 def unique_probes_once(context: RuleContext) -> Iterator[Issue]:
     """Probes the guide limits (§2.16.1) may be chosen in one socket only."""
     model = context.model
@@ -135,7 +135,7 @@ def _calibration_points(
             )
 
 
-@rule("calibration")
+@rule("calibration", "2.5.1")
 def probes_have_their_calibration(context: RuleContext) -> Iterator[Issue]:
     """Smart Water probes carry their calibration values; Ions probes 3 increasing points."""
     known = probes()
@@ -169,7 +169,7 @@ _XTREME_ADVICE = (
 )
 
 
-@rule("xtreme-calibration")
+@rule("xtreme-calibration", "2.5.2")
 def xtreme_calibration_in_socket_e(context: RuleContext) -> Iterator[Issue]:
     """The Xtreme calibration menu works only for a calibratable probe in socket E."""
     known = probes()
@@ -188,7 +188,7 @@ def xtreme_calibration_in_socket_e(context: RuleContext) -> Iterator[Issue]:
             yield warning(path, _XTREME_ADVICE)
 
 
-@rule("radiation-period")
+@rule("radiation-period", "2.5.4")
 def radiation_has_its_measuring_period(context: RuleContext) -> Iterator[Issue]:
     """Radiation Control needs a measuring period in range; other models take none."""
     radiation = context.config.radiation

@@ -154,7 +154,7 @@ def _lorawan(radio: LoRaWAN) -> Iterator[Issue]:
             yield warning(f"radio.{name}", f"ignored with {radio.activation.upper()} activation")
 
 
-@rule("radio")
+@rule("radio", "2.11")
 def radio_settings(context: RuleContext) -> Iterator[Issue]:
     """The settings of each radio, as guide §2.11 describes them."""
     radio = context.config.radio

@@ -20,7 +20,7 @@ def _relay_fitted(context: RuleContext) -> bool:
     return chosen is not None and chosen.probe == _RELAY_PROBE and (relay is None or relay.enabled)
 
 
-@rule("events")
+@rule("events", "2.5.5")
 def events_only_on_event_probes(context: RuleContext) -> Iterator[Issue]:
     """Event behaviour belongs to event probes; "wake up + relay" needs the relay in F."""
     known = probes()
@@ -41,7 +41,7 @@ def events_only_on_event_probes(context: RuleContext) -> Iterator[Issue]:
             )
 
 
-@rule("relay")
+@rule("relay", "2.5.5")
 def relay_settings(context: RuleContext) -> Iterator[Issue]:
     """The relay section goes with a relay in F; timeout mode needs a timeout > 0."""
     relay = context.config.relay
@@ -63,7 +63,7 @@ def relay_settings(context: RuleContext) -> Iterator[Issue]:
         yield warning("relay.timeout_s", "ignored: the relay stays on until all events clear")
 
 
-@rule("event-power")
+@rule("event-power", "2.5.5")
 def disabled_probes_still_raise_events(context: RuleContext) -> Iterator[Issue]:
     """A disabled event probe stays powered while another wakes the node, so it still fires."""
     known = probes()

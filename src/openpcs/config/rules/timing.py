@@ -19,7 +19,7 @@ _SLEEP_PARTS = {"days": 30, "hours": 23, "minutes": 59, "seconds": 59}
 _THRESHOLDS = 3
 
 
-@rule("gps")
+@rule("gps", "2.7")
 def gps_settings(context: RuleContext) -> Iterator[Issue]:
     """GPS timeout in range and at least one known field; no GPS on the Australian 4G."""
     gps = context.config.gps
@@ -45,7 +45,7 @@ def gps_settings(context: RuleContext) -> Iterator[Issue]:
             yield error("gps", f"the {region.name} module has no GPS")
 
 
-@rule("sleep")
+@rule("sleep", "2.8")
 def sleep_time(context: RuleContext) -> Iterator[Issue]:
     """Sleep > 0 and within a month; under 10 minutes uses a lot of energy."""
     sleep = context.config.sleep
@@ -65,7 +65,7 @@ def sleep_time(context: RuleContext) -> Iterator[Issue]:
         )
 
 
-@rule("watchdog")
+@rule("watchdog", "2.9")
 def watchdog_after_sleep(context: RuleContext) -> Iterator[Issue]:
     """The watchdog is longer than the sleep plus 10 minutes and under 30 days."""
     watchdog = context.config.watchdog
@@ -84,7 +84,7 @@ def watchdog_after_sleep(context: RuleContext) -> Iterator[Issue]:
         )
 
 
-@rule("battery-warning")
+@rule("battery-warning", "2.10")
 def battery_thresholds(context: RuleContext) -> Iterator[Issue]:
     """Three thresholds in 0..100 %, Threshold 1 > Threshold 2 > Threshold 3."""
     battery = context.config.battery_warning

@@ -1,0 +1,135 @@
+"""Air time (published vectors), battery life (the reference's worked example), LoRaWAN,
+Sigfox and memory estimates."""
+
+from __future__ import annotations
+
+import pytest
+
+from openpcs.config.airtime import lorawan_time_on_air, time_on_air
+from openpcs.config.energy import Load, estimate_battery
+from tests.config.helpers import LORAWAN_ABP, check, config
+
+
+@pytest.mark.parametrize(
+    ("phy", "sf", "bandwidth", "coding_rate", "milliseconds"),
+    [
+        (10, 7, 125e3, 1, 41.216),
+        (10, 8, 125e3, 1, 72.192),
+        (10, 9, 125e3, 1, 144.384),
+        (10, 10, 125e3, 1, 288.768),
+        (10, 11, 125e3, 1, 577.536),
+        (10, 12, 125e3, 1, 991.232),
+        (10, 7, 250e3, 1, 20.608),
+        (10, 7, 500e3, 1, 10.304),
+        (10, 7, 125e3, 2, 45.312),
+        (10, 7, 125e3, 3, 49.408),
+        (10, 7, 125e3, 4, 53.504),
+        (13, 7, 125e3, 1, 46.336),
+        (15, 7, 125e3, 1, 46.336),
+        (16, 7, 125e3, 1, 51.456),
+        (19, 7, 125e3, 1, 51.456),
+        (13, 9, 125e3, 1, 164.864),
+        (20, 7, 125e3, 1, 56.576),
+        (64, 12, 125e3, 1, 2793.472),
+    ],
+)
+def test_time_on_air_matches_published_vectors(
+    phy: int, sf: int, bandwidth: float, coding_rate: int, milliseconds: float
+) -> None:
+    assert time_on_air(phy, sf, bandwidth, coding_rate=coding_rate) * 1000 == pytest.approx(
+        milliseconds, abs=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("payload", "sf", "milliseconds"),
+    [
+        (11, 10, 370.7),
+        (12, 10, 411.6),
+        (53, 9, 390.1),
+        (54, 9, 410.6),
+        (125, 8, 399.9),
+        (242, 7, 399.6),
+    ],
+)
+def test_dwell_limits_are_400_ms(payload: int, sf: int, milliseconds: float) -> None:
+    assert lorawan_time_on_air(payload, sf, 125) * 1000 == pytest.approx(milliseconds, abs=0.05)
+
+
+def test_bad_modulation_is_refused() -> None:
+    with pytest.raises(ValueError, match="spreading factor"):
+        time_on_air(10, 13, 125e3)
+    with pytest.raises(ValueError, match="coding rate"):
+        time_on_air(10, 7, 125e3, coding_rate=5)
+
+
+def test_battery_worked_example() -> None:
+    # 10-minute cycle: 5 s awake at 17 mA, one SF7 uplink of 20 bytes at 38.9 mA, deep sleep 33 uA
+    airtime = lorawan_time_on_air(20, 7, 125)
+    estimate = estimate_battery(
+        [Load("node", 17.0, 5.0), Load("radio", 38.9, airtime)],
+        sleep_s=595.0,
+        sleep_ua=33.0,
+        capacity_mah=6600.0,
+        usable_fraction=0.85,
+    )
+    assert estimate.average_ma == pytest.approx(0.17905, abs=1e-5)
+    assert estimate.life_days == pytest.approx(1535.9, abs=0.5)
+    assert estimate.usable_life_days == pytest.approx(1535.9 * 0.85, abs=0.5)
+    assert estimate.shares["node"] == pytest.approx(85.0 / (0.17905 * 600), abs=0.01)
+    with pytest.raises(ValueError, match="capacity"):
+        estimate_battery([], sleep_s=1, sleep_ua=1, capacity_mah=0)
+
+
+def test_lorawan_rates_and_daily_airtime() -> None:
+    result = check(
+        config(
+            model="smart_agriculture",
+            sockets={"A": "weather_station"},
+            radio=LORAWAN_ABP,
+            destination=None,
+        )
+    )
+    estimates = result.estimates
+    assert estimates is not None
+    rates = {rate.data_rate: rate for rate in estimates.lorawan_rates}
+    assert sorted(rates) == [0, 1, 2, 3, 4, 5, 6]
+    assert (rates[0].spreading_factor, rates[0].max_payload) == (12, 51)
+    assert estimates.lorawan_rate is rates[5]
+    # weather station 22 B + battery 2 B + 2 B header: one 26-byte tiny frame, 39 B on air
+    assert rates[5].tiny_frames == 1
+    assert rates[5].airtime_s == pytest.approx(lorawan_time_on_air(26, 7, 125))
+    assert estimates.to_dict()["lorawan"]["chosen"] == 5
+
+
+def test_sigfox_messages_per_day() -> None:
+    result = check(
+        config(
+            model="smart_agriculture",
+            sockets={"A": "weather_station"},
+            radio={"type": "sigfox"},
+            destination=None,
+            sleep={"hours": 1},
+        )
+    )
+    estimates = result.estimates
+    assert estimates is not None
+    assert estimates.frames_per_cycle == 3  # ANE+WV (7 B), PLV1+BAT (7 B)... first fit in 10 B
+    assert estimates.sigfox_messages_per_day == pytest.approx(3 * 86400 / estimates.cycle_s)
+
+
+def test_memory_estimate_counts_the_parts() -> None:
+    light = check(config(radio=LORAWAN_ABP, destination=None)).estimates
+    heavy = check(
+        config(
+            radio={"type": "4g", "region": "eu_br", "apn": "x"},
+            destination={"type": "https", "host": "example.org", "certificate": "x"},
+            gps={"timeout_s": 60},
+            industrial={"protocol": "modbus_rs485", "reads": [{"slave": 1, "start_register": 0}]},
+        )
+    ).estimates
+    assert light is not None
+    assert heavy is not None
+    assert {"gps", "modbus", "https", "radio.4g"} <= set(heavy.memory.parts)
+    assert heavy.memory.flash > light.memory.flash
+    assert heavy.memory.flash_fraction > 0.85 > light.memory.flash_fraction
