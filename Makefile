@@ -29,6 +29,7 @@ test: lint
 ## bench: codec throughput on one core (figures go in the closing notes, never in tests)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_frames.py
+	$(BIN)/python benchmarks/bench_check.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

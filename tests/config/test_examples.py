@@ -157,3 +157,11 @@ def test_random_mutations_never_raise(path: Path, data: st.DataObject) -> None:
     for issue in result.issues:
         assert issue.path is not None
         assert issue.message
+
+
+def test_the_template_example_instantiates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NODE_DEV_EUI", "0004A30B001C0599")
+    template = NODES.parent / "templates" / "weather-station-lorawan.yaml"
+    result = check_file(template, serial="1A2B3C4D5E6F7090", name="ws-090")
+    assert result.errors == []
+    assert result.template
