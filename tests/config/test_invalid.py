@@ -27,7 +27,10 @@ def test_invalid_file_fails_at_its_path(path: Path) -> None:
     result = check_file(path)
     found = [(i.rule, i.path) for i in result.errors]
     assert (rule, field) in found, found
-    assert all(i.line is not None for i in result.errors)
+    written = path.read_text()
+    for issue in result.errors:  # a finding about a key in the file points at its line
+        if f"\n{issue.path.split('.')[0]}:" in written:
+            assert issue.line is not None, issue
 
 
 def test_there_is_one_file_per_error_rule() -> None:

@@ -59,7 +59,9 @@ SOCKETS: tuple[SocketName, ...] = ("A", "B", "C", "D", "E", "F")
 class _Strict(BaseModel):
     """Unknown keys are errors (with a "did you mean"), never silently ignored."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, strict=True
+    )
 
 
 # --- sockets and probes ----------------------------------------------------------------------

@@ -309,7 +309,7 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
                 "low-battery warning", sensor, "battery_warning", _WARNING_TEXT, occasional=True
             )
         )
-    name = config.node_name if _plain_name(config.node_name) else ""
+    name = _sent_name(config.node_name)
     header = len(encode_header(frame_type, _PLACEHOLDER_SERIAL, name, 0))
     frame_size = header + sum(f.size for f in planned)
     sent_types = frame_types(config, frame_type)
@@ -335,8 +335,11 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
     return plan
 
 
-def _plain_name(name: str) -> bool:
-    return len(name) <= 16 and name.isascii() and name.isprintable() and "#" not in name
+def _sent_name(name: str) -> str:
+    """The node name as the node sends it: '#' and spaces become '_'; unusable names none."""
+    if not (name.isascii() and name.isprintable()) or len(name) > 16:
+        return ""
+    return name.replace("#", "_").replace(" ", "_")
 
 
 def tiny_length(payload: int) -> int:

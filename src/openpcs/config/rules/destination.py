@@ -21,6 +21,7 @@ from openpcs.config.rules.base import RuleContext, error, rule, warning
 from openpcs.config.rules.formats import is_host, is_phone_e164, secret_text
 
 _AES_KEY_LENGTHS = (16, 24, 32)
+_AES_256_LENGTH = 32
 _BRIDGE_KEY_LENGTH = 16
 
 
@@ -111,7 +112,7 @@ def payload_encryption(context: RuleContext) -> Iterator[Issue]:
     if not context.radio.payload_encryption:
         yield error(
             "encryption.mode",
-            f"payload encryption is not available on {context.radio.name} (binary frames only)",
+            f"payload encryption is not available on {context.radio.name} (guide §3.1)",
         )
         return
     if not context.licence.payload_encryption:
@@ -122,6 +123,12 @@ def payload_encryption(context: RuleContext) -> Iterator[Issue]:
         yield error(
             "encryption.key",
             f"the AES key is 16, 24 or 32 ASCII characters (AES-128/192/256), not {len(key)}",
+        )
+    elif len(key) != _AES_256_LENGTH:
+        yield warning(
+            "encryption.key",
+            f"a {len(key)}-character key gives AES-{len(key) * 8}; the PCS uses AES-256, "
+            "32 characters (gateways accept both)",
         )
     destination = context.config.destination
     if encryption.mode == "device_to_gateway" and not isinstance(destination, Meshlium):

@@ -76,7 +76,7 @@ def _canbus(config: CanBusConfig) -> Iterator[Issue]:
 
 @rule("industrial", "2.6")
 def industrial_settings(context: RuleContext) -> Iterator[Issue]:
-    """Modbus: baud rate, 1-3 reads, slave 1-247, register 0-65535, count 1-2; CAN: the list."""
+    """Modbus: baud rate, 1-3 reads, slave 1-247, register 0-255, count 1-2; CAN: the list."""
     config = context.config.industrial
     if isinstance(config, ModbusConfig):
         yield from _modbus(config)

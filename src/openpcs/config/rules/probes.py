@@ -185,7 +185,12 @@ def xtreme_calibration_in_socket_e(context: RuleContext) -> Iterator[Issue]:
         elif socket != _XTREME_CALIBRATION_SOCKET:
             yield error(path, _XTREME_ADVICE)
         else:
-            yield warning(path, _XTREME_ADVICE)
+            yield warning(
+                path,
+                "the program offers the calibration menu at start-up (type 'C'); the values stay "
+                "in the probe, so after calibrating make the final binary with the probes where "
+                "you want them",
+            )
 
 
 @rule("radiation-period", "2.5.4")

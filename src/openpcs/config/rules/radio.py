@@ -45,10 +45,14 @@ def _xbee_common(radio: XBee) -> Iterator[Issue]:
 
 
 def _channel_number(channel: int | str) -> int | None:
+    """A number as YAML reads it (``0x0C`` or ``12``), or text in hex with its ``0x``."""
     if isinstance(channel, int):
         return channel
-    text = channel.strip().lower().removeprefix("0x")
-    return int(text, 16) if text and is_hex(text, len(text)) else None
+    text = channel.strip().lower()
+    if not text.startswith("0x"):
+        return None  # "17" could be decimal or hex: ask for 0x17 or 23
+    digits = text[2:]
+    return int(digits, 16) if digits and is_hex(digits, len(digits)) else None
 
 
 def _mask(path: str, value: str, digits: int, low: str, high: str) -> Iterator[Issue]:
@@ -71,10 +75,16 @@ def _xbee(context: RuleContext, radio: XBee) -> Iterator[Issue]:
         channel = _channel_number(radio.channel)
         if region.channels is not None:
             low, high = region.channels
-            if channel is None or not low <= channel <= high:
+            if channel is None:
                 yield error(
                     "radio.channel",
-                    f"{region.name} uses channels 0x{low:02X}-0x{high:02X}, not {radio.channel!r}",
+                    f"write the channel as a number (0x0C or 12), not {radio.channel!r}",
+                )
+            elif not low <= channel <= high:
+                yield error(
+                    "radio.channel",
+                    f"{region.name} uses channels 0x{low:02X}-0x{high:02X} ({low}-{high}), "
+                    f"not 0x{channel:02X}",
                 )
     if isinstance(radio, XBee900HP | XBee868LP | XBeeZigBee3) and spec.channel_mask is not None:
         mask = spec.channel_mask

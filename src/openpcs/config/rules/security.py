@@ -43,11 +43,17 @@ def events_only_on_event_probes(context: RuleContext) -> Iterator[Issue]:
 
 @rule("relay", "2.5.5")
 def relay_settings(context: RuleContext) -> Iterator[Issue]:
-    """The relay section goes with a relay in F; timeout mode needs a timeout > 0."""
+    """The relay in F needs its settings and they need it; timeout mode needs a timeout > 0."""
     relay = context.config.relay
-    if relay is None:
-        return
     chosen = context.config.sockets.get(_RELAY_SOCKET)
+    if relay is None:
+        if chosen is not None and chosen.probe == _RELAY_PROBE:
+            yield error(
+                "relay",
+                "say how the relay switches off: mode: timeout with timeout_s, or "
+                "mode: until_clear",
+            )
+        return
     if chosen is None or chosen.probe != _RELAY_PROBE:
         yield error("relay", "the relay settings need the relay probe in socket F")
         return

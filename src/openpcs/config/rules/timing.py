@@ -73,10 +73,16 @@ def watchdog_after_sleep(context: RuleContext) -> Iterator[Issue]:
         return
     minutes = watchdog.minutes
     sleep_s = context.config.sleep.total_seconds()
-    if minutes <= 0 or minutes >= _WATCHDOG_LIMIT_MIN:
+    floor = (sleep_s + _WATCHDOG_MARGIN_S) // 60 + 1
+    if floor >= _WATCHDOG_LIMIT_MIN:
+        yield error(
+            "watchdog",
+            f"no watchdog fits this sleep: it must exceed the sleep plus 10 minutes ({floor} "
+            f"min) and stay under {_WATCHDOG_LIMIT_MIN} min; shorten the sleep or disable it",
+        )
+    elif minutes <= 0 or minutes >= _WATCHDOG_LIMIT_MIN:
         yield error("watchdog.minutes", f"the watchdog takes 1..{_WATCHDOG_LIMIT_MIN - 1} minutes")
     elif minutes * 60 <= sleep_s + _WATCHDOG_MARGIN_S:
-        floor = (sleep_s + _WATCHDOG_MARGIN_S) // 60 + 1
         yield error(
             "watchdog.minutes",
             f"{minutes} min would reset the node while it sleeps; it must exceed the sleep "
