@@ -82,10 +82,13 @@ def test_unreadable_text_is_a_load_error(text: str, message: str) -> None:
         parse_config_text(text, source="h.yaml")
 
 
-def test_deep_json_is_a_load_error(tmp_path: Path) -> None:
+def test_deep_json_and_huge_json_numbers_are_load_errors(tmp_path: Path) -> None:
     path = tmp_path / "deep.json"
     path.write_text('{"x": ' + "[" * 5000 + "]" * 5000 + "}")
     with pytest.raises(ConfigLoadError, match="nested too deeply"):
+        load_config(path)
+    path.write_text('{"sleep": {"minutes": ' + "9" * 5001 + "}}")
+    with pytest.raises(ConfigLoadError, match="a number is too large"):
         load_config(path)
 
 

@@ -169,6 +169,8 @@ def _parse_json(text: str, source: str, base_dir: Path | None) -> LoadedConfig:
         raise ConfigLoadError(f"{source} line {exc.lineno}: invalid JSON ({exc.msg})") from None
     except RecursionError:
         raise ConfigLoadError(f"{source}: nested too deeply") from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise ConfigLoadError(f"{source}: a number is too large") from None
     try:
         return parse_config_text(text, source=source, base_dir=base_dir)
     except ConfigLoadError:
