@@ -9,16 +9,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 import yaml
-from rich.console import Console
 from rich.table import Table
 
 from openpcs import __version__
 from openpcs.catalog import SensorTable, sensor_table, sensor_tables
 from openpcs.check_view import print_check
+from openpcs.cli_common import err, fail, out
+from openpcs.cli_ncd import api_app, mesh_app
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.config.model import NodeConfig
@@ -48,20 +49,13 @@ frame_app = typer.Typer(
     help="Decode, encode and split Waspmote v15 data frames.", no_args_is_help=True
 )
 app.add_typer(frame_app, name="frame")
-
-_out = Console(highlight=False, soft_wrap=True)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> NoReturn:
-    """Print a one-line error and exit with status 1 (invalid input)."""
-    _err.print(f"error: {message}", markup=False)
-    raise typer.Exit(1)
+app.add_typer(api_app, name="api")
+app.add_typer(mesh_app, name="mesh")
 
 
 def _version(value: bool) -> None:
     if value:
-        _out.print(f"openpcs {__version__}")
+        out.print(f"openpcs {__version__}")
         raise typer.Exit
 
 
@@ -101,7 +95,7 @@ def _format_values(frame_field: Any) -> str:
 def _print_frame(frame: Frame) -> None:
     layers = "".join(f" in type {t}" for t in frame.encrypted_as)
     if frame.ciphertext is not None:
-        _out.print(
+        out.print(
             f"encrypted frame, type {frame.frame_type}, serial {frame.serial}: "
             f"{len(frame.ciphertext)} bytes of ciphertext (give --key to decrypt)",
             markup=False,
@@ -114,13 +108,13 @@ def _print_frame(frame: Frame) -> None:
     if frame.serial is not None:
         head += f", serial {frame.serial}, node {frame.node_name!r}"
     head += f", sequence {frame.sequence}"
-    _out.print(head, markup=False)
+    out.print(head, markup=False)
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for column in ("tag", "id", "name", "value"):
         table.add_column(column)
     for item in frame.fields:
         table.add_row(item.tag, str(item.id), item.name, _format_values(item))
-    _out.print(table)
+    out.print(table)
 
 
 def _decode_lines(lines: list[str], keys: list[str], table: int, as_json: bool) -> int:
@@ -137,13 +131,13 @@ def _decode_lines(lines: list[str], keys: list[str], table: int, as_json: bool) 
             if as_json:
                 print(json.dumps({"line": number, "error": exc.reason, "offset": exc.offset}))
             else:
-                _out.print(f"line {number}: error: {exc}", markup=False)
+                out.print(f"line {number}: error: {exc}", markup=False)
             continue
         if as_json:
             print(frame.to_json())
         else:
             _print_frame(frame)
-            _out.print()
+            out.print()
     return failed
 
 
@@ -178,12 +172,12 @@ def frame_decode(
         lines = sys.stdin.read().splitlines()
         failed = _decode_lines(lines, keys, table, as_json is not False)
         if failed:
-            _fail(f"{failed} frame(s) could not be decoded")
+            fail(f"{failed} frame(s) could not be decoded")
         return
     try:
         frame = decode_any(parse_hex(" ".join(frame_hex)), keys, tiny_table=table)
     except FrameError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         print(frame.to_json())
     else:
@@ -195,20 +189,20 @@ def _load_document(path: str) -> object:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        _fail(f"{source}: cannot read ({exc.strerror})")
+        fail(f"{source}: cannot read ({exc.strerror})")
     except UnicodeDecodeError:
-        _fail(f"{source}: not UTF-8 text")
+        fail(f"{source}: not UTF-8 text")
     try:
         if source.endswith(".json"):
             return json.loads(text)
         return yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{source} line {exc.lineno}: invalid JSON ({exc.msg})")
+        fail(f"{source} line {exc.lineno}: invalid JSON ({exc.msg})")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        _fail(f"{source}{where}: {problem}")
+        fail(f"{source}{where}: {problem}")
 
 
 @frame_app.command("encode")
@@ -222,7 +216,7 @@ def frame_encode(
     try:
         frame = encode_document(document)
     except FrameEncodeError as exc:
-        _fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}")
     print(frame.hex().upper())
 
 
@@ -240,7 +234,7 @@ def _print_split(split: Split, as_json: bool, what: str, limit: int) -> None:
         for part in split.parts:
             print(part.hex().upper())
     for item in split.dropped:
-        _err.print(
+        err.print(
             f"warning: field {item.tag} (id {item.id}) never fits in a {limit}-byte {what}; "
             "it was left out",
             markup=False,
@@ -259,7 +253,7 @@ def frame_tiny(
     try:
         split = split_tiny(parse_hex(" ".join(frame_hex)), max_length)
     except (FrameError, FrameEncodeError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_split(split, as_json, "tiny frame", max_length)
 
 
@@ -275,7 +269,7 @@ def frame_fragment(
     try:
         split = split_fragments(parse_hex(" ".join(frame_hex)), max_size)
     except (FrameError, FrameEncodeError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _print_split(split, as_json, "fragment", max_size)
 
 
@@ -335,7 +329,7 @@ def sensors(
             s.unit,
             s.name,
         )
-    _out.print(view)
+    out.print(view)
 
 
 @app.command("check")
@@ -363,7 +357,7 @@ def check(
         try:
             result = check_file(file, serial=serial, name=name)
         except ConfigLoadError as exc:
-            _err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {exc}", markup=False)
             outcome = 2
             continue
         if not result.valid:
@@ -371,7 +365,7 @@ def check(
         if as_json:
             documents.append(result.to_dict())
         else:
-            print_check(_out, result)
+            print_check(out, result)
     if as_json:
         print(
             json.dumps(

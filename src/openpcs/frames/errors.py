@@ -7,6 +7,8 @@ Problems with values handed to an encoder are :class:`FrameEncodeError`, which n
 
 from __future__ import annotations
 
+from openpcs.errors import OffsetError
+
 __all__ = [
     "BadDelimiter",
     "BadKey",
@@ -24,13 +26,8 @@ __all__ = [
 ]
 
 
-class FrameError(ValueError):
-    """Bytes that are not a valid frame. ``offset`` is the byte where the problem was found."""
-
-    def __init__(self, message: str, offset: int | None = None) -> None:
-        self.offset = offset
-        self.reason = message
-        super().__init__(message if offset is None else f"{message} (at byte {offset})")
+class FrameError(OffsetError):
+    """Bytes that are not a valid Waspmote frame; ``offset`` is where the problem was found."""
 
 
 class TruncatedFrame(FrameError):

@@ -1,0 +1,409 @@
+"""A deterministic radio medium for the mesh layer: nodes, repeaters and gateways.
+
+Modules sit at positions with a range (or on explicit links); every transmission reaches each
+module in range after a latency plus its air time, unless lost with the link's probability.
+Nodes send sensor readings to a gateway (or broadcast); every module runs the real receive
+pipeline (:class:`MeshReceiver` / :class:`Repeater`) on the real sealed bytes. Randomness (loss,
+generated positions, attacks) comes from one seeded generator, so a topology and a seed always
+give the same report.
+
+Relaying: repeaters and nodes rebroadcast packets not addressed to them, each tag once; gateways
+only receive unless ``relay: true``. An attacker can inject forged packets and replay captured
+ones, to show what the duplicate ring does and does not stop.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from openpcs.ncd.api import BROADCAST, TransmitRequest, wrap
+from openpcs.ncd.mesh import (
+    DEFAULT_KEY,
+    DEFAULT_NETWORK_ID,
+    LinkSettings,
+    MeshReceiver,
+    MeshTransmitter,
+    Outcome,
+    Repeater,
+)
+from openpcs.ncd.payloads import encode_sensor_data, encode_sensor_values
+
+__all__ = ["SimReport", "Topology", "simulate"]
+
+_MAX_EVENTS = 5_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RadioModel(_Strict):
+    """The medium: default range, loss probability, per-hop latency and bit rate."""
+
+    range_m: float = Field(2000.0, gt=0)
+    loss: float = Field(0.0, ge=0, le=1)
+    latency_ms: float = Field(5.0, ge=0)
+    bitrate_bps: float = Field(9600.0, gt=0)
+
+
+class SimModule(_Strict):
+    """One module of the topology."""
+
+    id: str
+    role: Literal["node", "repeater", "gateway"]
+    x: float = 0.0
+    y: float = 0.0
+    range_m: float | None = Field(None, gt=0)
+    address: str | None = None
+    relay: bool | None = None
+    sends: int = Field(0, ge=0)
+    interval_s: float = Field(60.0, gt=0)
+    start_s: float = Field(0.0, ge=0)
+    to: str | None = None
+
+
+class Generate(_Strict):
+    """Random modules added to the topology (positions from the seed)."""
+
+    nodes: int = Field(0, ge=0)
+    repeaters: int = Field(0, ge=0)
+    gateways: int = Field(0, ge=0)
+    area_m: tuple[float, float] = (10_000.0, 10_000.0)
+    sends: int = Field(1, ge=0)
+    interval_s: float = Field(300.0, gt=0)
+
+
+class Attacks(_Strict):
+    """An attacker in range of everyone: forged packets and replays of captured ones."""
+
+    forged: int = Field(0, ge=0)
+    replays: int = Field(0, ge=0)
+    replay_delay_s: float = Field(3600.0, ge=0)
+
+
+class Topology(_Strict):
+    """A simulation: link settings, the medium, modules, optional explicit links and attacks."""
+
+    seed: int = 1
+    key: str = DEFAULT_KEY.hex().upper()
+    network_id: str = f"{DEFAULT_NETWORK_ID:04X}"
+    profile: Literal["spec", "secure"] = "spec"
+    radio: RadioModel = RadioModel()
+    modules: list[SimModule] = []
+    generate: Generate | None = None
+    links: list[tuple[str, str]] | None = None
+    attacks: Attacks = Attacks()
+    sensor_type: int = 24
+
+    @model_validator(mode="after")
+    def _known_names(self) -> Topology:
+        names = [m.id for m in self.modules]
+        if len(names) != len(set(names)):
+            raise ValueError("module ids must be unique")
+        for module in self.modules:
+            if module.to is not None and module.to != "broadcast" and module.to not in names:
+                raise ValueError(f"module {module.id} sends to unknown module {module.to!r}")
+        for a, b in self.links or []:
+            if a not in names or b not in names:
+                raise ValueError(f"link {a}-{b} names an unknown module")
+        return self
+
+
+@dataclass
+class SimReport:
+    """What happened in one run."""
+
+    sent: int = 0
+    delivered: int = 0
+    deliveries_by_gateway: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    transmissions: int = 0
+    rebroadcasts: int = 0
+    bytes_on_air: int = 0
+    lost_in_air: int = 0
+    hop_counts: list[int] = field(default_factory=list)
+    hop_latencies_ms: list[float] = field(default_factory=list)
+    forged_sent: int = 0
+    replays_sent: int = 0
+    replays_accepted: int = 0
+    events: int = 0
+
+    @property
+    def delivery_ratio(self) -> float:
+        """Share of sent readings delivered to at least one gateway."""
+        return self.delivered / self.sent if self.sent else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        hops = self.hop_counts
+        latency = self.hop_latencies_ms
+        return {
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "delivery_ratio": round(self.delivery_ratio, 4),
+            "deliveries_by_gateway": dict(sorted(self.deliveries_by_gateway.items())),
+            "duplicates_suppressed": self.outcomes.get(Outcome.DUPLICATE.value, 0),
+            "forged_dropped": self.outcomes.get(Outcome.FORGED.value, 0),
+            "replayed_dropped": self.outcomes.get(Outcome.REPLAYED.value, 0),
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "transmissions": self.transmissions,
+            "rebroadcasts": self.rebroadcasts,
+            "bytes_on_air": self.bytes_on_air,
+            "lost_in_air": self.lost_in_air,
+            "hops_mean": round(sum(hops) / len(hops), 3) if hops else None,
+            "hops_max": max(hops) if hops else None,
+            "latency_per_hop_ms": round(sum(latency) / len(latency), 3) if latency else None,
+            "attacks": {
+                "forged_sent": self.forged_sent,
+                "replays_sent": self.replays_sent,
+                "replays_accepted": self.replays_accepted,
+            },
+            "events": self.events,
+        }
+
+
+@dataclass
+class _Station:
+    module: SimModule
+    address: bytes
+    range_m: float
+    relays: bool
+    receiver: MeshReceiver
+    repeater: Repeater
+    transmitter: MeshTransmitter
+    node_id: int = 0
+    counter: int = 0
+
+
+@dataclass(order=True)
+class _Event:
+    time: float
+    seq: int
+    kind: str = field(compare=False)
+    station: str = field(compare=False)
+    packet: bytes = field(compare=False, default=b"")
+    origin_time: float = field(compare=False, default=0.0)
+    hops: int = field(compare=False, default=0)
+    reading: int = field(compare=False, default=-1)
+
+
+def _address(index: int) -> bytes:
+    return bytes.fromhex("0013A200") + (0x41000000 + index).to_bytes(4, "big")
+
+
+def _expand(topology: Topology, rng: random.Random) -> list[SimModule]:
+    modules = list(topology.modules)
+    spec = topology.generate
+    if spec is None:
+        return modules
+    width, height = spec.area_m
+    gateways = [f"gw{i + 1}" for i in range(spec.gateways)]
+    for name in gateways:
+        modules.append(
+            SimModule(id=name, role="gateway", x=rng.uniform(0, width), y=rng.uniform(0, height))
+        )
+    for i in range(spec.repeaters):
+        modules.append(
+            SimModule(
+                id=f"rep{i + 1}", role="repeater", x=rng.uniform(0, width), y=rng.uniform(0, height)
+            )
+        )
+    for i in range(spec.nodes):
+        modules.append(
+            SimModule(
+                id=f"node{i + 1}",
+                role="node",
+                x=rng.uniform(0, width),
+                y=rng.uniform(0, height),
+                sends=spec.sends,
+                interval_s=spec.interval_s,
+                start_s=rng.uniform(0, spec.interval_s),
+                to=rng.choice(gateways) if gateways else "broadcast",
+            )
+        )
+    return modules
+
+
+class _Medium:
+    def __init__(self, topology: Topology) -> None:
+        self.topology = topology
+        self.rng = random.Random(topology.seed)
+        self.report = SimReport()
+        self.queue: list[_Event] = []
+        self.seq = 0
+        self.stations = self._stations(_expand(topology, self.rng))
+        self.neighbours = self._neighbours()
+        self.delivered_readings: set[int] = set()
+        self.captured: list[bytes] = []
+
+    def _stations(self, modules: list[SimModule]) -> dict[str, _Station]:
+        stations = {}
+        for index, module in enumerate(modules):
+            address = bytes.fromhex(module.address) if module.address else _address(index)
+            settings = LinkSettings(
+                key=self.topology.key,
+                network_id=self.topology.network_id,
+                address=address,
+                mode="mesh",
+                profile=self.topology.profile,
+            )
+            relays = module.relay if module.relay is not None else module.role != "gateway"
+            stations[module.id] = _Station(
+                module,
+                address,
+                module.range_m or self.topology.radio.range_m,
+                relays,
+                MeshReceiver(settings),
+                Repeater(settings),
+                MeshTransmitter(settings),
+                node_id=index % 256,
+            )
+        return stations
+
+    def _neighbours(self) -> dict[str, list[str]]:
+        names = list(self.stations)
+        if self.topology.links is not None:
+            linked: dict[str, list[str]] = {name: [] for name in names}
+            for a, b in self.topology.links:
+                linked[a].append(b)
+                linked[b].append(a)
+            return linked
+        result: dict[str, list[str]] = {}
+        for name in names:
+            here = self.stations[name]
+            result[name] = [
+                other
+                for other in names
+                if other != name
+                and math.dist(
+                    (here.module.x, here.module.y),
+                    (self.stations[other].module.x, self.stations[other].module.y),
+                )
+                <= here.range_m
+            ]
+        return result
+
+    def push(self, event: _Event) -> None:
+        self.seq += 1
+        event.seq = self.seq
+        heapq.heappush(self.queue, event)
+
+    def transmit(self, sender: str, packet: bytes, cause: _Event) -> None:
+        """Put ``packet`` on the air from ``sender``; ``cause`` carries time, origin and hops."""
+        radio = self.topology.radio
+        self.report.transmissions += 1
+        self.report.bytes_on_air += len(packet)
+        arrival = cause.time + radio.latency_ms / 1000.0 + len(packet) * 8 / radio.bitrate_bps
+        for neighbour in self.neighbours[sender]:
+            if self.rng.random() < radio.loss:
+                self.report.lost_in_air += 1
+                continue
+            self.push(
+                _Event(
+                    arrival,
+                    0,
+                    "arrive",
+                    neighbour,
+                    packet,
+                    cause.origin_time,
+                    cause.hops + 1,
+                    cause.reading,
+                )
+            )
+
+    def originate(self, event: _Event) -> None:
+        station = self.stations[event.station]
+        module = station.module
+        target = module.to or "broadcast"
+        destination = BROADCAST if target == "broadcast" else self.stations[target].address
+        station.counter = (station.counter + 1) % 256
+        data = encode_sensor_values(self.topology.sensor_type, {"acc_x": station.counter})
+        payload = encode_sensor_data(
+            node_id=station.node_id,
+            sensor_type=self.topology.sensor_type,
+            data=data,
+            counter=station.counter,
+        )
+        frame = TransmitRequest(frame_id=station.counter or 1, address=destination, payload=payload)
+        packet = station.transmitter.seal(wrap(frame.data()))
+        station.repeater.sent(packet)
+        cause = _Event(
+            event.time, 0, "send", event.station, origin_time=event.time, reading=self.report.sent
+        )
+        self.report.sent += 1
+        self.transmit(event.station, packet, cause)
+
+    def arrive(self, event: _Event) -> None:
+        station = self.stations[event.station]
+        action = station.repeater.handle(event.packet)
+        result = action.result
+        self.report.outcomes[result.outcome.value] += 1
+        if result.outcome is Outcome.DELIVERED and station.module.role == "gateway":
+            self._delivered(event, station)
+        if action.rebroadcast is not None and station.relays:
+            self.report.rebroadcasts += 1
+            self.transmit(event.station, action.rebroadcast, event)
+        if result.outcome is Outcome.DELIVERED and event.reading >= 0 and len(self.captured) < 1000:
+            self.captured.append(event.packet)
+
+    def _delivered(self, event: _Event, station: _Station) -> None:
+        if event.reading < 0:
+            self.report.replays_accepted += 1
+            return
+        if event.reading in self.delivered_readings:
+            return
+        self.delivered_readings.add(event.reading)
+        self.report.delivered += 1
+        self.report.deliveries_by_gateway[station.module.id] += 1
+        self.report.hop_counts.append(event.hops)
+        if event.hops:
+            self.report.hop_latencies_ms.append(
+                (event.time - event.origin_time) * 1000 / event.hops
+            )
+
+    def attack(self, event: _Event) -> None:
+        if event.kind == "forge":
+            size = self.rng.randint(40, 80)
+            packet = bytes(self.rng.getrandbits(8) for _ in range(size))
+            self.report.forged_sent += 1
+        else:
+            if not self.captured:
+                return
+            packet = self.rng.choice(self.captured)
+            self.report.replays_sent += 1
+        for name in self.stations:
+            self.push(_Event(event.time, 0, "arrive", name, packet, event.time, 0, -1))
+
+
+def simulate(topology: Topology) -> SimReport:
+    """Run a topology to the end (every queued packet delivered, dropped or lost)."""
+    medium = _Medium(topology)
+    for name, station in medium.stations.items():
+        for index in range(station.module.sends):
+            at = station.module.start_s + index * station.module.interval_s
+            medium.push(_Event(at, 0, "send", name))
+    horizon = max((e.time for e in medium.queue), default=0.0)
+    attacks = topology.attacks
+    for _ in range(attacks.forged):
+        medium.push(_Event(medium.rng.uniform(0, horizon + 1), 0, "forge", ""))
+    for index in range(attacks.replays):
+        medium.push(_Event(horizon + attacks.replay_delay_s * (index + 1), 0, "replay", ""))
+    while medium.queue:
+        event = heapq.heappop(medium.queue)
+        medium.report.events += 1
+        if medium.report.events > _MAX_EVENTS:
+            raise RuntimeError("the simulation did not settle (more than 5,000,000 events)")
+        if event.kind == "send":
+            medium.originate(event)
+        elif event.kind == "arrive":
+            medium.arrive(event)
+        else:
+            medium.attack(event)
+    return medium.report
