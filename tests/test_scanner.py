@@ -20,7 +20,7 @@ def _scan(chunks: list[bytes]) -> list[ScanItem]:
 def test_frames_back_to_back() -> None:
     stream = b"".join(FRAMES)
     items = _scan([stream])
-    assert [item.data for item in items] == FRAMES
+    assert [item.raw for item in items] == FRAMES
     assert all(item.is_frame for item in items)
     offsets = [0, len(FRAMES[0]), len(FRAMES[0]) + len(FRAMES[1]), sum(map(len, FRAMES[:3]))]
     assert [item.offset for item in items] == offsets
@@ -30,7 +30,7 @@ def test_garbage_is_skipped_and_reported_with_its_offset() -> None:
     noise = b"\x00\xffnoise<=<"
     stream = noise + FRAMES[0] + b"junk" + FRAMES[1]
     items = _scan([stream])
-    assert [(i.is_frame, i.offset, i.data) for i in items] == [
+    assert [(i.is_frame, i.offset, i.raw) for i in items] == [
         (False, 0, noise),
         (True, len(noise), FRAMES[0]),
         (False, len(noise) + len(FRAMES[0]), b"junk"),
@@ -43,14 +43,18 @@ def test_resynchronises_after_a_corrupt_frame() -> None:
     corrupt[26] = 0x16  # the TC id byte becomes a reserved sensor id
     stream = bytes(corrupt) + FRAMES[3]
     items = _scan([stream])
-    assert [(i.is_frame, i.data) for i in items] == [(False, bytes(corrupt)), (True, FRAMES[3])]
+    assert [i.raw for i in items if i.is_frame] == [FRAMES[3]]
+    assert items[0].error is not None
+    assert "sensor id 22" in items[0].error
+    assert b"".join(i.raw for i in items) == stream
 
 
 def test_a_frame_cut_at_the_end_of_the_stream_is_garbage() -> None:
     scanner = FrameScanner()
     assert scanner.feed(FRAMES[0][:20]) == []
     assert scanner.pending == 20
-    assert scanner.flush() == [ScanItem(0, FRAMES[0][:20], False)]
+    (item,) = scanner.flush()
+    assert (item.offset, item.raw, item.is_frame) == (0, FRAMES[0][:20], False)
 
 
 @given(
@@ -70,7 +74,16 @@ def test_any_chunking_finds_the_same_frames(
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=10)))
     chunks = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
     items = _scan(chunks)
-    assert [i.data for i in items if i.is_frame] == frames
-    assert b"".join(i.data for i in items) == stream
+    assert [i.raw for i in items if i.is_frame] == frames
+    assert b"".join(i.raw for i in items) == stream
     for item in items:
-        assert stream[item.offset : item.offset + len(item.data)] == item.data
+        assert stream[item.offset : item.offset + len(item.raw)] == item.raw
+
+
+def test_a_frame_after_a_false_start_is_kept_at_the_end_of_the_stream() -> None:
+    false_start = b"<=>\x06\xf0" + bytes(8) + b"n#\x01"  # a plausible header claiming 240 bytes
+    scanner = FrameScanner()
+    assert scanner.feed(false_start + FRAMES[3]) == []
+    items = scanner.flush()
+    assert [i.raw for i in items if i.is_frame] == [FRAMES[3]]
+    assert b"".join(i.raw for i in items) == false_start + FRAMES[3]
