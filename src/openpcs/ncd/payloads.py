@@ -325,8 +325,8 @@ def decode_payload(data: bytes | bytearray | memoryview) -> Payload:
     if kind == SENSOR_DATA:
         return _sensor_data(payload)
     if kind == POWER_UP:
-        _need(payload, 9, "power-up message")
-        mode = payload[6:9].decode("ascii", errors="replace")
+        _need(payload, 10, "power-up message")
+        mode = payload[7:10].decode("ascii", errors="replace")
         return PowerUp(payload[1], int.from_bytes(payload[3:5], "big"), mode)
     if kind == CONFIG_ACK:
         _need(payload, 7, "configuration ACK")

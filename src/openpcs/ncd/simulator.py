@@ -9,7 +9,7 @@ give the same report.
 
 Relaying: repeaters and nodes rebroadcast packets not addressed to them, each tag once; gateways
 only receive unless ``relay: true``. An attacker can inject forged packets and replay captured
-ones, to show what the duplicate ring does and does not stop.
+ones (oldest first), to show what the duplicate ring does and does not stop.
 """
 
 from __future__ import annotations
@@ -323,15 +323,21 @@ class _Medium:
         module = station.module
         target = module.to or "broadcast"
         destination = BROADCAST if target == "broadcast" else self.stations[target].address
-        station.counter = (station.counter + 1) % 256
-        data = encode_sensor_values(self.topology.sensor_type, {"acc_x": station.counter})
+        station.counter += 1
+        # the reading carries a running number, so no two readings of a node are identical
+        data = encode_sensor_values(
+            self.topology.sensor_type,
+            {"acc_x": station.counter & 0x7FFF, "acc_y": (station.counter >> 15) & 0x7FFF},
+        )
         payload = encode_sensor_data(
             node_id=station.node_id,
             sensor_type=self.topology.sensor_type,
             data=data,
-            counter=station.counter,
+            counter=station.counter % 256,
         )
-        frame = TransmitRequest(frame_id=station.counter or 1, address=destination, payload=payload)
+        frame = TransmitRequest(
+            frame_id=station.counter % 255 + 1, address=destination, payload=payload
+        )
         packet = station.transmitter.seal(wrap(frame.data()))
         station.repeater.sent(packet)
         cause = _Event(
@@ -374,9 +380,9 @@ class _Medium:
             packet = bytes(self.rng.getrandbits(8) for _ in range(size))
             self.report.forged_sent += 1
         else:
-            if not self.captured:
+            if self.report.replays_sent >= len(self.captured):
                 return
-            packet = self.rng.choice(self.captured)
+            packet = self.captured[self.report.replays_sent]  # the oldest captured first
             self.report.replays_sent += 1
         for name in self.stations:
             self.push(_Event(event.time, 0, "arrive", name, packet, event.time, 0, -1))
