@@ -30,6 +30,7 @@ __all__ = [
     "energy",
     "industrial",
     "licences",
+    "load_validated",
     "load_yaml_data",
     "lorawan",
     "memory",
@@ -63,6 +64,12 @@ def _validated(name: str, shape: Any, data: Any) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise CatalogError(f"{name}: {where}: {first['msg']}") from None
+
+
+def load_validated(name: str, shape: type[T]) -> T:
+    """Read the catalog data file ``name`` and validate it as ``shape``."""
+    result: T = _validated(name, shape, load_yaml_data(name))
+    return result
 
 
 # --- radios -----------------------------------------------------------------------------------
@@ -114,7 +121,7 @@ class RadioSpec(_Data):
 def radios() -> dict[str, RadioSpec]:
     """Every radio, by id (``xbee_802_15_4``, ``lorawan`` …)."""
     name = "radios.yaml"
-    data = _validated(name, dict[str, RadioSpec], load_yaml_data(name))
+    data = load_validated(name, dict[str, RadioSpec])
     return {key: spec.model_copy(update={"id": key}) for key, spec in data.items()}
 
 
@@ -174,9 +181,7 @@ class LicenceSpec(_Data):
 @cache
 def licences() -> dict[str, LicenceSpec]:
     """The licence tiers, by id (``basic``, ``pro``, ``elite``)."""
-    name = "licences.yaml"
-    result: dict[str, LicenceSpec] = _validated(name, dict[str, LicenceSpec], load_yaml_data(name))
-    return result
+    return load_validated("licences.yaml", dict[str, LicenceSpec])
 
 
 class ModbusSpec(_Data):
@@ -230,9 +235,7 @@ class IndustrialSpec(_Data):
 @cache
 def industrial() -> IndustrialSpec:
     """Modbus, CAN bus and GPS options."""
-    name = "industrial.yaml"
-    result: IndustrialSpec = _validated(name, IndustrialSpec, load_yaml_data(name))
-    return result
+    return load_validated("industrial.yaml", IndustrialSpec)
 
 
 # --- energy and memory ------------------------------------------------------------------------
@@ -263,9 +266,7 @@ class EnergySpec(_Data):
 @cache
 def energy() -> EnergySpec:
     """The energy figures."""
-    name = "energy.yaml"
-    result: EnergySpec = _validated(name, EnergySpec, load_yaml_data(name))
-    return result
+    return load_validated("energy.yaml", EnergySpec)
 
 
 class MemoryCost(_Data):
@@ -287,6 +288,4 @@ class MemorySpec(_Data):
 @cache
 def memory() -> MemorySpec:
     """The memory estimate's figures."""
-    name = "memory.yaml"
-    result: MemorySpec = _validated(name, MemorySpec, load_yaml_data(name))
-    return result
+    return load_validated("memory.yaml", MemorySpec)

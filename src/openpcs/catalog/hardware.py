@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from openpcs.catalog.devices import _validated, load_yaml_data
+from openpcs.catalog.devices import _validated, load_validated, load_yaml_data
 from openpcs.catalog.sensors import CatalogError, SensorSpec, SensorTable, sensor_table
 
 __all__ = [
@@ -111,18 +111,14 @@ class ModelSpec(_Data):
 @cache
 def calibrations() -> dict[str, CalibrationKind]:
     """Calibration kinds by id."""
-    name = "calibrations.yaml"
-    result: dict[str, CalibrationKind] = _validated(
-        name, dict[str, CalibrationKind], load_yaml_data(name)
-    )
-    return result
+    return load_validated("calibrations.yaml", dict[str, CalibrationKind])
 
 
 @cache
 def probes() -> dict[str, ProbeSpec]:
     """Every probe by id, with calibration kinds checked."""
     name = "probes.yaml"
-    data = _validated(name, dict[str, ProbeSpec], load_yaml_data(name))
+    data = load_validated(name, dict[str, ProbeSpec])
     known = calibrations()
     result: dict[str, ProbeSpec] = {}
     for probe_id, spec in data.items():
