@@ -25,8 +25,7 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, str]]:
 
 
 def _issue_line(issue: Issue) -> str:
-    where = f"line {issue.line}: " if issue.line is not None else ""
-    return f"  {where}{issue.path}: {issue.message}"
+    return f"  {issue.describe()}"
 
 
 def print_check(console: Console, result: CheckResult) -> None:

@@ -100,10 +100,10 @@ def test_json_yaml_cannot_read_still_loads(tmp_path: Path) -> None:
     }
     tabbed = tmp_path / "tabs.json"
     tabbed.write_text(json.dumps(document, indent="\t"))
-    assert load_config(tabbed).config is not None
+    assert load_config(tabbed).value is not None
     bom = tmp_path / "bom.json"
     bom.write_bytes(b"\xef\xbb\xbf" + json.dumps(document).encode())
-    assert load_config(bom).config is not None
+    assert load_config(bom).value is not None
     long_key = tmp_path / "long.json"
     long_key.write_text(json.dumps(document | {"k" * 2000: 1}))
     loaded = load_config(long_key)
@@ -138,8 +138,8 @@ def test_secrets_keep_their_text_and_bad_secret_files_fail_cleanly(tmp_path: Pat
         "radio: {type: sigfox}", "radio: {type: 4g, region: eu_br, apn: x, pin: !secret pin}"
     )
     loaded = parse_config_text(text, source="h.yaml", base_dir=tmp_path)
-    assert loaded.config is not None
-    assert loaded.config.radio.pin.get_secret_value() == "0012"  # type: ignore[union-attr]
+    assert loaded.value is not None
+    assert loaded.value.radio.pin.get_secret_value() == "0012"  # type: ignore[union-attr]
     (tmp_path / "secrets.yaml").write_bytes(b"pin: \xff\xfe\n")
     with pytest.raises(ConfigLoadError, match=r"secrets\.yaml: cannot read"):
         parse_config_text(text, source="h.yaml", base_dir=tmp_path)

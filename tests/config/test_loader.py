@@ -32,12 +32,20 @@ def _issues(text: str) -> list[tuple[int | None, str, str]]:
 def test_a_valid_file_loads_and_keeps_text_as_typed() -> None:
     loaded = parse_config_text(BASE, source="n.yaml")
     assert loaded.issues == []
-    assert loaded.config is not None
-    radio = loaded.config.radio
+    assert loaded.value is not None
+    radio = loaded.value.radio
     assert radio.type == "xbee_802_15_4"
     assert radio.pan_id == "0012"  # YAML would read 0012 as octal 10
     assert radio.channel == 12  # int | str keeps the number YAML read
     assert loaded.located.lines[("radio", "pan_id")] == 8
+
+
+def test_long_digit_strings_in_text_fields_are_text_not_numbers_too_large() -> None:
+    loaded = parse_config_text(
+        BASE.replace("pan_id: 0012", "pan_id: 123456789012345678901234567890"), source="n.yaml"
+    )
+    assert loaded.raw["radio"]["pan_id"] == "123456789012345678901234567890"
+    assert all("too large" not in issue.message for issue in loaded.issues)
 
 
 def test_unknown_keys_get_a_did_you_mean_with_the_line() -> None:

@@ -76,10 +76,10 @@ def check_loaded(
     loaded: LoadedConfig, *, serial: str | None = None, name: str | None = None
 ) -> CheckResult:
     """Check a loaded configuration; ``serial``/``name`` instantiate a template."""
-    if loaded.config is None:
+    if loaded.value is None:
         return CheckResult(loaded.located.source, None, list(loaded.issues))
-    template = loaded.config.serial is None
-    config = _instantiate(loaded.config, serial, name)
+    template = loaded.value.serial is None
+    config = _instantiate(loaded.value, serial, name)
     context = RuleContext(config, loaded.located, template=template)
     issues = list(loaded.issues) + list(run_rules(context))
     plan = context.plan

@@ -25,6 +25,14 @@ class Issue:
     rule: str = ""
     line: int | None = None
 
+    def describe(self, source: str = "") -> str:
+        """``node.yaml line 12: radio.channel: message``; the parts not known are left out."""
+        where = " ".join(
+            part for part in (source, f"line {self.line}" if self.line else "") if part
+        )
+        path = f"{self.path}: " if self.path else ""
+        return f"{where}: {path}{self.message}" if where else f"{path}{self.message}"
+
     def to_dict(self) -> dict[str, object]:
         """The ``{path, message, rule, line}`` item of the check's JSON output."""
         item: dict[str, object] = {"path": self.path, "message": self.message}

@@ -1,4 +1,4 @@
-"""Reading a node configuration (or template) from YAML or JSON, keeping where each value was.
+"""Reading a document (a node configuration, a template, a topology) from YAML or JSON.
 
 Every value's line is recorded under its path, so errors say ``node.yaml line 12: radio.channel:
 …``. Three tags keep secrets and long values out of the file:
@@ -6,10 +6,12 @@ Every value's line is recorded under its path, so errors say ``node.yaml line 12
 - ``!secret name`` — the value of ``name`` in ``secrets.yaml`` beside the file, or of the
   environment variable ``OPENPCS_SECRET_<NAME>``;
 - ``!env NAME`` — the environment variable ``NAME``;
-- ``!file path`` — the text of a file, relative to the configuration (certificates).
+- ``!file path`` — the text of a file, relative to the document (certificates).
 
 A scalar that YAML reads as a number (``0012``, ``1234``) keeps the text the user typed where
-the model expects text: a PAN ID ``0012`` is not the number 10.
+the model expects text: a PAN ID ``0012`` is not the number 10. The machinery is the same for
+every pydantic model; :func:`load_config` and :func:`parse_config_text` read a
+:class:`NodeConfig`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -39,26 +41,34 @@ from openpcs.config.yaml_source import (
 
 __all__ = [
     "ConfigLoadError",
+    "Loaded",
     "LoadedConfig",
     "Located",
     "format_path",
     "load_config",
+    "load_document",
     "parse_config_text",
+    "parse_document",
 ]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
-class LoadedConfig:
-    """The result of loading: the config (``None`` if it did not validate) and the issues."""
+class Loaded(Generic[M]):
+    """The result of loading: the value (``None`` if it did not validate) and the issues."""
 
-    config: NodeConfig | None
+    value: M | None
     issues: list[Issue]
     located: Located
     raw: Any = None
 
 
-def _suggestion(loc: PathKey, key: str) -> str:
-    parents = model_at(NodeConfig, loc[:-1])
+LoadedConfig = Loaded[NodeConfig]
+
+
+def _suggestion(model: type[BaseModel], loc: PathKey, key: str) -> str:
+    parents = model_at(model, loc[:-1])
     known = sorted({name for model in parents for name in model.model_fields})
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     if close:
@@ -68,14 +78,14 @@ def _suggestion(loc: PathKey, key: str) -> str:
     return f"unknown key '{key}'"
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
+def _clean_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> PathKey:
     """Drop the union tags pydantic adds to locations (``radio.lorawan.port`` → ``radio.port``)."""
     cleaned: list[str | int] = []
     for part in loc:
         if part == "[key]":  # a dict key that failed validation: the path already names it
             continue
         if isinstance(part, str):
-            options = model_at(NodeConfig, tuple(cleaned))
+            options = model_at(model, tuple(cleaned))
             if len(options) > 1 and any(part in _tag_values(model) for model in options):
                 continue
         cleaned.append(part)
@@ -91,13 +101,15 @@ def _tag_values(model: type[BaseModel]) -> set[str]:
     return values
 
 
-def _validation_issues(exc: ValidationError, located: Located) -> list[Issue]:
+def _validation_issues(
+    model: type[BaseModel], exc: ValidationError, located: Located
+) -> list[Issue]:
     issues = []
     for error in exc.errors():
         raw_loc = tuple(error["loc"])
-        loc = _clean_loc(raw_loc)
+        loc = _clean_loc(model, raw_loc)
         if error["type"] == "extra_forbidden":
-            message = _suggestion(raw_loc, str(raw_loc[-1]))
+            message = _suggestion(model, raw_loc, str(raw_loc[-1]))
         elif error["type"] == "missing":
             message = "is required"
         elif error["type"] == "union_tag_not_found":
@@ -111,7 +123,7 @@ def _validation_issues(exc: ValidationError, located: Located) -> list[Issue]:
         elif error["type"] == "literal_error":
             message = _choices_message(error)
         else:
-            message = error["msg"]
+            message = str(error["msg"]).removeprefix("Value error, ")
         issues.append(Issue(Severity.ERROR, format_path(loc), message, line=located.line_of(loc)))
     return issues
 
@@ -129,39 +141,47 @@ def _choices_message(error: Mapping[str, Any]) -> str:
     return str(error["msg"])
 
 
-def _validated(raw: Any, located: Located, issues: list[Issue]) -> LoadedConfig:
+def _validated(
+    model: type[M], raw: Any, located: Located, issues: list[Issue], what: str
+) -> Loaded[M]:
     if not isinstance(raw, dict):
-        raise ConfigLoadError(
-            f"{located.source} line 1: a configuration is a mapping of keys to values"
-        )
+        raise ConfigLoadError(f"{located.source} line 1: {what} is a mapping of keys to values")
     try:
-        config = NodeConfig.model_validate(raw)
+        value = model.model_validate(raw)
     except ValidationError as exc:
         # a value the loader could not produce (a missing secret) is reported once, by the loader
         already = {issue.path for issue in issues}
-        found = [i for i in _validation_issues(exc, located) if i.path not in already]
-        return LoadedConfig(None, issues + found, located, raw)
-    return LoadedConfig(None if issues else config, issues, located, raw)
+        found = [i for i in _validation_issues(model, exc, located) if i.path not in already]
+        return Loaded(None, issues + found, located, raw)
+    return Loaded(None if issues else value, issues, located, raw)
 
 
-def parse_config_text(
-    text: str, *, source: str = "<config>", base_dir: Path | None = None
-) -> LoadedConfig:
-    """Parse configuration text (YAML or JSON) and validate its structure.
+def parse_document(
+    text: str,
+    model: type[M],
+    *,
+    source: str = "<document>",
+    base_dir: Path | None = None,
+    what: str = "a document",
+) -> Loaded[M]:
+    """Parse YAML or JSON text into ``model`` and validate its structure.
 
     Raises :class:`ConfigLoadError` only when the text cannot be parsed at all; every other
     problem is an :class:`Issue` in the result, with its path and line. ``base_dir`` is where
     ``secrets.yaml`` and ``!file`` targets are looked up (``None``: neither is available).
+    ``what`` names the document in the one message about its overall shape.
     """
     located = Located(source)
     loader, node = compose(text, source)
     if node is None:
         raise ConfigLoadError(f"{source}: the file is empty")
-    raw, issues = to_values(loader, node, located, base_dir)
-    return _validated(raw, located, issues)
+    raw, issues = to_values(loader, node, located, base_dir, model)
+    return _validated(model, raw, located, issues, what)
 
 
-def _parse_json(text: str, source: str, base_dir: Path | None) -> LoadedConfig:
+def _parse_json(
+    text: str, model: type[M], source: str, base_dir: Path | None, what: str
+) -> Loaded[M]:
     """A ``.json`` file must be JSON; read through YAML for line numbers when YAML can."""
     try:
         raw = json.loads(text)
@@ -172,16 +192,18 @@ def _parse_json(text: str, source: str, base_dir: Path | None) -> LoadedConfig:
     except ValueError:  # an integer beyond Python's digit limit
         raise ConfigLoadError(f"{source}: a number is too large") from None
     try:
-        return parse_config_text(text, source=source, base_dir=base_dir)
+        return parse_document(text, model, source=source, base_dir=base_dir, what=what)
     except ConfigLoadError:
         # valid JSON that YAML cannot read (tabs, keys over 1024 characters): no line numbers
-        return _validated(raw, Located(source), [])
+        return _validated(model, raw, Located(source), [], what)
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read and parse a configuration file; ``-`` reads standard input."""
+def load_document(path: str | Path, model: type[M], *, what: str = "a document") -> Loaded[M]:
+    """Read and parse a YAML or JSON file into ``model``; ``-`` reads standard input."""
     if str(path) == "-":
-        return parse_config_text(sys.stdin.read(), source="<stdin>", base_dir=Path.cwd())
+        return parse_document(
+            sys.stdin.read(), model, source="<stdin>", base_dir=Path.cwd(), what=what
+        )
     file = Path(path)
     try:
         text = file.read_text(encoding="utf-8-sig")
@@ -190,5 +212,20 @@ def load_config(path: str | Path) -> LoadedConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigLoadError(f"{path}: cannot read ({exc.__class__.__name__})") from None
     if file.suffix == ".json":
-        return _parse_json(text, str(path), file.parent)
-    return parse_config_text(text, source=str(path), base_dir=file.parent)
+        return _parse_json(text, model, str(path), file.parent, what)
+    return parse_document(text, model, source=str(path), base_dir=file.parent, what=what)
+
+
+_CONFIGURATION = "a configuration"
+
+
+def parse_config_text(
+    text: str, *, source: str = "<config>", base_dir: Path | None = None
+) -> LoadedConfig:
+    """Parse node configuration text (YAML or JSON); see :func:`parse_document`."""
+    return parse_document(text, NodeConfig, source=source, base_dir=base_dir, what=_CONFIGURATION)
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and parse a node configuration file; ``-`` reads standard input."""
+    return load_document(path, NodeConfig, what=_CONFIGURATION)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
+from pydantic import BaseModel
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from openpcs.config.issues import Issue, Severity
-from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import takes_text
 
 __all__ = [
@@ -40,6 +40,7 @@ _MAX_FILE_BYTES: Final = 64 * 1024
 _MAX_INT: Final = 2**63
 _MAP_TAG: Final = "tag:yaml.org,2002:map"
 _SEQ_TAG: Final = "tag:yaml.org,2002:seq"
+_NUMBER_TAGS: Final = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _OWN_TAGS: Final = ("!secret", "!env", "!file")
 
 
@@ -123,8 +124,15 @@ def _read_secrets(base_dir: Path) -> dict[str, str]:
 class _Builder:
     """Walks a node tree into plain values, recording lines, references and issues."""
 
-    def __init__(self, loader: yaml.SafeLoader, located: Located, base_dir: Path | None) -> None:
+    def __init__(
+        self,
+        loader: yaml.SafeLoader,
+        located: Located,
+        base_dir: Path | None,
+        model: type[BaseModel],
+    ) -> None:
         self.loader = loader
+        self.model = model
         self.located = located
         self.base_dir = base_dir
         self.issues: list[Issue] = []
@@ -196,6 +204,8 @@ class _Builder:
             return value
         if node.tag == "!file":
             return self._file(text, node, path)
+        if node.style is None and node.tag in _NUMBER_TAGS and takes_text(self.model, path):
+            return text  # "0012" stays the text typed, not the number 10, however long
         try:
             value = self.loader.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
@@ -208,8 +218,6 @@ class _Builder:
         if isinstance(value, int) and numeric and abs(value) >= _MAX_INT:
             self._issue(path, node, "this number is too large")
             return None
-        if node.style is None and numeric and takes_text(NodeConfig, path):
-            return text  # "0012" stays the text typed, not the number 10
         return value
 
     def _secret(self, name: str, node: Node, path: PathKey) -> str | None:
@@ -251,10 +259,17 @@ class _Builder:
 
 
 def to_values(
-    loader: yaml.SafeLoader, node: Node, located: Located, base_dir: Path | None
+    loader: yaml.SafeLoader,
+    node: Node,
+    located: Located,
+    base_dir: Path | None,
+    model: type[BaseModel],
 ) -> tuple[Any, list[Issue]]:
-    """Walk a composed document into values; return them and the per-value issues."""
-    builder = _Builder(loader, located, base_dir)
+    """Walk a composed document into values for ``model``; return them and per-value issues.
+
+    ``model`` decides which scalars stay the text typed (fields that take only text).
+    """
+    builder = _Builder(loader, located, base_dir, model)
     try:
         return builder.build(node, ()), builder.issues
     except RecursionError:
