@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 
-from openpcs.cli_common import fail, hex_bytes, out
+from openpcs.cli_common import err, fail, hex_bytes, out
+from openpcs.config.loader import ConfigLoadError, load_document
 from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
 from openpcs.ncd.errors import ApiFrameError, MeshPacketError, PayloadError
 from openpcs.ncd.mesh import LinkSettings, MeshTransmitter, inspect_packet
 from openpcs.ncd.payloads import decode_payload
-from openpcs.ncd.simulator import Topology, simulate
+from openpcs.ncd.simulator import SimulationTooLarge, Topology, simulate
 
 __all__ = ["api_app", "mesh_app"]
 
@@ -28,13 +28,15 @@ NetOption = Annotated[str, typer.Option("--net", help="Network ID, 4 hex digits.
 ProfileOption = Annotated[str, typer.Option("--profile", help="spec (MD5, default) or secure.")]
 
 
-def _settings(**values: Any) -> LinkSettings:
+def _settings(options: dict[str, str], **values: Any) -> LinkSettings:
+    """Link settings from command-line values; ``options`` maps each field to its option."""
     try:
         return LinkSettings(mode="mesh", **values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise typer.BadParameter(f"{field}: {first['msg']}") from None
+        field = str(first["loc"][0]) if first["loc"] else ""
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise typer.BadParameter(message, param_hint=options.get(field, field)) from None
 
 
 def _emit(document: dict[str, Any], as_json: bool) -> None:
@@ -50,15 +52,27 @@ def _emit(document: dict[str, Any], as_json: bool) -> None:
             out.print(f"{key}: {value}", markup=False)
 
 
-def _frame_document(raw: bytes, *, escaped: bool) -> dict[str, Any]:
+def _frame_document(raw: bytes, *, escaped: bool) -> tuple[dict[str, Any], bool]:
+    """The frame's fields and its decoded payload; ``False`` when the payload is malformed.
+
+    A malformed payload does not hide the frame: its error, with the offset counted from the
+    frame's first byte (of the unescaped bytes), is reported under ``payload_error``.
+    """
     frame = parse_api_frame(raw, escaped=escaped)
     document = frame.to_dict()
-    payload = frame.payload if isinstance(frame, TransmitRequest) else None
-    if isinstance(frame, ReceivePacket):
-        payload = frame.data_bytes
-    if payload is not None:
+    payload, start = None, 0
+    if isinstance(frame, TransmitRequest):
+        payload, start = frame.payload, 3 + TransmitRequest.HEADER
+    elif isinstance(frame, ReceivePacket):
+        payload, start = frame.data_bytes, 3 + ReceivePacket.HEADER
+    if payload is None:
+        return document, True
+    try:
         document["decoded"] = decode_payload(payload).to_dict()
-    return document
+    except PayloadError as exc:
+        document["payload_error"] = str(exc.shifted(start))
+        return document, False
+    return document, True
 
 
 @api_app.command("decode")
@@ -69,10 +83,12 @@ def api_decode(
 ) -> None:
     """Parse an API frame (0x10, 0x90, 0x8B, 0x08, 0x88) and decode its payload."""
     try:
-        document = _frame_document(hex_bytes(frame_hex), escaped=escaped)
-    except (ApiFrameError, PayloadError) as exc:
+        document, payload_ok = _frame_document(hex_bytes(frame_hex), escaped=escaped)
+    except ApiFrameError as exc:
         fail(str(exc))
     _emit(document, as_json)
+    if not payload_ok:
+        raise typer.Exit(1)
 
 
 @mesh_app.command("encode")
@@ -87,11 +103,12 @@ def mesh_encode(
     """Seal an API frame into an over-the-air mesh packet (hash ‖ ciphertext)."""
     if not src:
         raise typer.BadParameter("give the sending module's address", param_hint="--src")
-    settings = _settings(key=key, network_id=net, address=src, profile=profile)
+    options = {"key": "--key", "network_id": "--net", "address": "--src", "profile": "--profile"}
+    settings = _settings(options, key=key, network_id=net, address=src, profile=profile)
     try:
         packet = MeshTransmitter(settings).seal(hex_bytes(api_hex))
     except MeshPacketError as exc:
-        fail(str(exc))
+        fail(f"API_HEX: {exc}")
     document = {"packet": packet.hex().upper(), "tag": packet[:16].hex(), "bytes": len(packet)}
     if as_json:
         print(json.dumps(document))
@@ -111,16 +128,27 @@ def mesh_decode(
     as_json: Json = False,
 ) -> None:
     """Open a mesh packet: verify it, show its fields and the API frame it delivers."""
-    settings = _settings(key=key, network_id=net, address=address, profile=profile)
+    options = {
+        "key": "--key",
+        "network_id": "--net",
+        "address": "--address",
+        "profile": "--profile",
+    }
+    settings = _settings(options, key=key, network_id=net, address=address, profile=profile)
     try:
         document = inspect_packet(settings, hex_bytes(packet_hex))
-        if "delivered_frame" in document:
-            frame = _frame_document(bytes.fromhex(document["delivered_frame"]), escaped=False)
-            document["decoded"] = frame.get("decoded")
-    except (MeshPacketError, ApiFrameError, PayloadError) as exc:
+    except MeshPacketError as exc:
         fail(str(exc))
+    payload_ok = True
+    if "delivered_frame" in document:
+        frame, payload_ok = _frame_document(
+            bytes.fromhex(document["delivered_frame"]), escaped=False
+        )
+        for key_name in ("decoded", "payload_error"):
+            if key_name in frame:
+                document[key_name] = frame[key_name]
     _emit(document, as_json)
-    if document["outcome"] not in ("delivered",):
+    if document["outcome"] != "delivered" or not payload_ok:
         raise typer.Exit(1)
 
 
@@ -131,18 +159,15 @@ def mesh_simulate(
 ) -> None:
     """Run a seeded simulation of nodes, repeaters and gateways and report what happened."""
     try:
-        document = yaml.safe_load(topology_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{topology_file}: cannot read ({exc.__class__.__name__})")
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        fail(f"{topology_file}{where}: invalid YAML")
+        loaded = load_document(topology_file, Topology, what="a topology")
+    except ConfigLoadError as exc:
+        fail(str(exc))
+    if loaded.value is None:
+        for issue in loaded.issues:
+            err.print(f"error: {issue.describe(str(topology_file))}", markup=False)
+        raise typer.Exit(1)
     try:
-        topology = Topology.model_validate(document)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "topology"
-        fail(f"{topology_file}: {where}: {first['msg']}")
-    report = simulate(topology).to_dict()
+        report = simulate(loaded.value).to_dict()
+    except SimulationTooLarge as exc:
+        fail(f"{topology_file}: {exc}")
     _emit(report, as_json)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 __all__ = ["OffsetError"]
 
 
@@ -12,3 +14,7 @@ class OffsetError(ValueError):
         self.offset = offset
         self.reason = message
         super().__init__(message if offset is None else f"{message} (at byte {offset})")
+
+    def shifted(self, by: int) -> Self:
+        """The same error with its offset counted from ``by`` bytes earlier (an outer frame)."""
+        return type(self)(self.reason, None if self.offset is None else self.offset + by)

@@ -159,7 +159,7 @@ def test_builders_refuse_out_of_range_fields() -> None:
         TransmitRequest(frame_id=1, address=b"\x00")
     with pytest.raises(ValueError, match="frame_id"):
         TransmitRequest(frame_id=256, address=BROADCAST)
-    with pytest.raises(ValueError, match="two ASCII"):
+    with pytest.raises(ValueError, match="two printable ASCII"):
         AtCommand(frame_id=1, command="N")
 
 
@@ -217,3 +217,26 @@ def test_well_started_random_frames(body: bytes, escaped: bool) -> None:
     raw = b"\x7e" + len(body).to_bytes(2, "big") + body + bytes([checksum(body)])
     with contextlib.suppress(ApiFrameError):
         parse_api_frame(escape(raw) if escaped else raw, escaped=escaped)
+
+
+def test_at_command_builders_and_parser_share_one_rule() -> None:
+    for command in ("A ", "\x01A", "é1", "ABC"):
+        with pytest.raises(ValueError, match="two printable ASCII"):
+            AtCommand(frame_id=1, command=command)
+        with pytest.raises(ValueError, match="two printable ASCII"):
+            AtCommandResponse(frame_id=1, command=command)
+    for frame in (AtCommand(2, "NI", b"node"), AtCommandResponse(3, "%V", 0, H("0CE4"))):
+        assert parse_api_frame(encode_api_frame(frame)) == frame
+
+
+@pytest.mark.parametrize(
+    ("raw", "offset"),
+    [
+        ("7E00027E23DD", 3),  # an unescaped 0x7E inside the frame
+        ("7E00027D7E23DD", 4),  # 0x7D cannot escape the next frame's delimiter
+    ],
+)
+def test_mode_2_frames_cannot_contain_a_delimiter(raw: str, offset: int) -> None:
+    with pytest.raises(BadDelimiter) as caught:
+        parse_api_frame(H(raw), escaped=True)
+    assert caught.value.offset == offset

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from openpcs.cli import app
@@ -74,6 +75,75 @@ def test_mesh_simulate(tmp_path: Path) -> None:
     bad.write_text("modules: [{id: a, role: router}]\n")
     failed = runner.invoke(app, ["mesh", "simulate", str(bad)])
     assert failed.exit_code == 1
-    assert "modules.0.role" in failed.stderr
+    assert "t.yaml line 1: modules[0].role: must be one of" in failed.stderr
     bad.write_text("modules: [\n")
     assert runner.invoke(app, ["mesh", "simulate", str(bad)]).exit_code == 1
+
+
+SHORT_PAYLOAD_API = "7E001010010013A20041996FF7FFFE00007F007D"
+
+
+def test_a_bad_payload_does_not_hide_the_frame() -> None:
+    result = runner.invoke(app, ["api", "decode", SHORT_PAYLOAD_API, "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["address"] == "0013A20041996FF7"
+    # the offset counts from the frame's 0x7E: 17 header bytes, then the 2-byte payload
+    assert document["payload_error"] == (
+        "sensor data needs a 9-byte header, got 2 bytes (at byte 19)"
+    )
+
+
+def test_mesh_decode_keeps_the_report_when_the_payload_is_bad() -> None:
+    packet = runner.invoke(
+        app, ["mesh", "encode", "--src", "0013A20041334712", SHORT_PAYLOAD_API]
+    ).stdout.strip()
+    result = runner.invoke(app, ["mesh", "decode", packet, "--json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["verified"], document["outcome"]) == (True, "delivered")
+    assert document["payload_error"].endswith("(at byte 19)")
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ("7E000000", "API_HEX: not a valid API frame: length is 0"),
+        ("7E0000", "API_HEX: not a valid API frame: an API frame is at least 4 bytes, got 3"),
+    ],
+)
+def test_mesh_encode_refuses_invalid_frames(frame: str, message: str) -> None:
+    result = runner.invoke(app, ["mesh", "encode", "--src", "0013A20041334712", frame])
+    assert result.exit_code == 1
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "option", "message"),
+    [
+        (["--src", "zz"], "--src", "'zz' is not hexadecimal"),
+        (["--src", "0013A2004133471"], "--src", "odd number of hex digits"),
+        (["--src", "0013A20041334712", "--net", "7_F"], "--net", "is not a network ID"),
+        (["--src", "0013A20041334712", "--key", "55AA"], "--key", "must be 16 bytes"),
+    ],
+)
+def test_option_errors_name_the_option(options: list[str], option: str, message: str) -> None:
+    result = runner.invoke(app, ["mesh", "encode", *options, DATA_API])
+    assert result.exit_code == 2
+    flat = " ".join(result.stderr.replace("│", " ").split())
+    assert f"Invalid value for {option}: " in flat
+    assert message in flat
+
+
+def test_simulate_refuses_nesting_and_oversized_topologies(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("[" * 10_000)
+    result = runner.invoke(app, ["mesh", "simulate", str(deep)])
+    assert result.exit_code == 1
+    assert "deep.yaml" in result.stderr
+    assert "Traceback" not in result.output
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("generate: {nodes: 400, sends: 3, area_m: [10, 10]}\n")
+    result = runner.invoke(app, ["mesh", "simulate", str(huge)])
+    assert result.exit_code == 1
+    assert "huge.yaml: this topology could take" in result.stderr

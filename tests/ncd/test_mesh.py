@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from openpcs.ncd.ack import DACK, ack_frame, mesh_ack, parse_ack
 from openpcs.ncd.api import BROADCAST, TransmitRequest, wrap
+from openpcs.ncd.errors import MeshPacketError
 from openpcs.ncd.mesh import (
     LinkSettings,
     MeshReceiver,
@@ -19,6 +20,8 @@ from openpcs.ncd.mesh import (
     hash_key,
     hash_text,
     inspect_packet,
+    parse_hex_bytes,
+    parse_network_id,
 )
 
 H = bytes.fromhex
@@ -232,3 +235,53 @@ def test_round_trip_any_payload(payload: bytes, profile: str) -> None:
     assert result.api_frame is not None
     assert result.api_frame[5:13] == SOURCE
     assert result.api_frame[17:-1] == payload
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ("7E0000", "an API frame is at least 4 bytes, got 3"),
+        ("7E000000", "length is 0"),
+        ("7E0003100102FF", "checksum is 0xFF"),
+        ("0013A200", "frame starts with 0x00, not 0x7E"),
+    ],
+)
+def test_only_valid_api_frames_are_sealed(frame: str, message: str) -> None:
+    with pytest.raises(MeshPacketError, match=f"not a valid API frame: {message}"):
+        _node().seal(H(frame))
+
+
+def test_a_sealed_frame_of_another_type_is_malformed_but_keeps_its_source() -> None:
+    at_command = wrap(H("08014E49"))
+    result = MeshReceiver(_settings()).receive(_node().seal(at_command))
+    assert (result.outcome, result.source) == (Outcome.MALFORMED, SOURCE)
+    assert result.reason == "frame type 0x08 is not 0x10"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("zz", "is not hexadecimal"),
+        ("0013A2004133471", "odd number of hex digits .15."),
+        ("0013A2", "must be 8 bytes .16 hex digits., got 3"),
+        ("0x0013A20041334712", "is not hexadecimal"),
+    ],
+)
+def test_hex_text_errors_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_hex_bytes(text, 8)
+
+
+def test_network_ids_are_one_to_four_hex_digits() -> None:
+    assert [parse_network_id(t) for t in ("7FFF", "0x7fff", "1", "0X00ab")] == [
+        0x7FFF,
+        0x7FFF,
+        1,
+        0xAB,
+    ]
+    for bad in (" 7F", "+7F", "7_F", "12345", "", "0x"):
+        with pytest.raises(ValueError, match="is not a network ID"):
+            parse_network_id(bad)
+    for bad_value in (True, 1.5, -1, 0x10000):
+        with pytest.raises(ValueError, match="the network ID is 2 bytes"):
+            parse_network_id(bad_value)

@@ -161,6 +161,50 @@ def test_destination_from_an_address_and_bad_commands() -> None:
         build_command("set_node_id_and_delay", node_id=300, delay_s=1)
     with pytest.raises(ValueError, match="takes no arguments"):
         build_command("reboot", now=1)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "message"),
+    [
+        ("set_node_id_and_delay", {}, r"takes node_id, delay_s \(missing node_id, missing delay"),
+        ("set_node_id_and_delay", {"node_id": 1}, "missing delay_s"),
+        ("set_network_id", {"network_id": 1, "extra": 2}, r"takes network_id \(extra\)"),
+        ("set_network_id", {"network_id": 1.5}, "network_id must be a whole number, got 1.5"),
+        ("set_network_id", {"network_id": True}, "whole number, got True"),
+        ("set_network_id", {"network_id": 0x10000}, "network_id must be 0..65535"),
+        ("set_destination", {"destination": b""}, "8-byte address, got 0 bytes"),
+        ("set_destination", {"destination": bytes(12)}, "8-byte address, got 12 bytes"),
+        ("set_destination", {"destination": -1}, "destination must be 0..4294967295"),
+    ],
+)
+def test_bad_command_arguments_are_value_errors(
+    name: str, arguments: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        build_command(name, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"acc_x": float("inf")}, "acc_x must be finite"),
+        ({"acc_x": float("nan")}, "acc_x must be finite"),
+        ({"acc_x": "x"}, "acc_x must be a number, got 'x'"),
+        ({"acc_x": True}, "acc_x must be a number"),
+        ({"acc_x": 40_000}, "does not fit 2 bytes"),
+        ({"humidity": 1}, "type 24 .Activity Detection. has no field humidity; its fields: acc_x"),
+    ],
+)
+def test_bad_sensor_values_are_value_errors(values: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        encode_sensor_values(24, values)
+
+
+def test_unscaled_values_round_like_scaled_ones() -> None:
+    assert encode_sensor_values(24, {"acc_x": 1.7, "acc_y": -1.5})[:4] == H("0002FFFE")
+
+
+def test_commands_with_the_wrong_argument_bytes() -> None:
     with pytest.raises(PayloadError, match="takes 2 argument bytes"):
         decode_payload(H("F705000000FF"))
     assert decode_payload(H("F799000000AA")) == Command("command_99", 0x99, {"argument_bytes": 1})

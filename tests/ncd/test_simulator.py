@@ -8,7 +8,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from openpcs.ncd.simulator import Topology, simulate
+from openpcs.config.loader import parse_document
+from openpcs.ncd.simulator import MAX_EVENTS, SimulationTooLarge, Topology, simulate
 
 MESH = Path(__file__).resolve().parents[2] / "examples" / "mesh"
 
@@ -95,3 +96,120 @@ def test_explicit_links_replace_ranges() -> None:
 def test_bad_topologies_are_refused(document: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Topology.model_validate(document)
+
+
+NODE = "{id: n, role: node, sends: 1}"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "path", "message"),
+    [
+        ("key: zz\n", 1, "key", "'zz' is not hexadecimal"),
+        ("key: 55AA\n", 1, "key", "must be 16 bytes"),
+        ("network_id: XYZ\n", 1, "network_id", "'XYZ' is not a network ID"),
+        (
+            f"modules:\n  - {NODE}\n  - {{id: g, role: gateway, address: zz}}\n",
+            3,
+            "modules[1].address",
+            "'zz' is not hexadecimal",
+        ),
+        (
+            "modules:\n  - {id: g, role: gateway, address: 0013A20041334}\n",
+            2,
+            "modules[0].address",
+            "odd number of hex digits",
+        ),
+        (
+            "modules:\n  - {id: g, role: gateway, address: 0013A2}\n",
+            2,
+            "modules[0].address",
+            "must be 8 bytes",
+        ),
+        ("sensor_type: 9999\n", 1, "sensor_type", "no layout for NCD sensor type 9999"),
+        ("sensor_type: -1\n", 1, "sensor_type", "no layout for NCD sensor type -1"),
+        ("modules:\n  - {id: n, role: node, x: .nan}\n", 2, "modules[0].x", "finite number"),
+        (
+            "modules:\n  - {id: n, role: node, sends: true}\n",
+            2,
+            "modules[0].sends",
+            "valid integer",
+        ),
+        ("radio: {range_m: .inf}\n", 1, "radio.range_m", "finite number"),
+        (
+            "generate: {gateways: 1}\nmodules:\n  - {id: gw1, role: gateway}\n",
+            None,
+            "",
+            "module id gw1 is also the name of a generated module",
+        ),
+        (
+            "modules:\n  - {id: n, role: node, address: 0013A20041334712}\n"
+            "  - {id: g, role: gateway, address: '00:13:A2:00:41:33:47:12'}\n",
+            None,
+            "",
+            "modules n and g share address 0013A20041334712",
+        ),
+        (
+            "modules:\n  - {id: n, role: node, address: 000000000000FFFF}\n",
+            None,
+            "",
+            "module n has the broadcast address",
+        ),
+        ("modules:\n  - {id: n, role: node, to: n}\n", None, "", "module n sends to itself"),
+        (
+            "links: [[n, n]]\nmodules:\n  - {id: n, role: node}\n",
+            None,
+            "",
+            "link n-n joins a module to itself",
+        ),
+        (
+            'modules:\n  - {id: "a\\0", role: node}\n',
+            2,
+            "modules[0].id",
+            "is not a module id (1 to 40 letters, digits, _ . or -)",
+        ),
+    ],
+)
+def test_topology_files_name_the_place_of_each_error(
+    text: str, line: int | None, path: str, message: str
+) -> None:
+    loaded = parse_document(text, Topology, source="t.yaml")
+    assert loaded.value is None
+    issue = loaded.issues[0]
+    assert (issue.line, issue.path) == (line, path)
+    assert message in issue.message
+
+
+def test_hex_stays_the_text_typed_and_generated_modules_can_be_named() -> None:
+    text = (
+        "network_id: 1234\n"
+        "key: 12345678901234567890123456789012\n"
+        "generate: {gateways: 1}\n"
+        "modules:\n"
+        "  - {id: a, role: node, sends: 2, to: gw1}\n"
+    )
+    loaded = parse_document(text, Topology, source="t.yaml")
+    assert loaded.value is not None, loaded.issues
+    assert (loaded.value.network_id, loaded.value.key) == ("1234", "1234567890" * 3 + "12")
+    report = simulate(loaded.value)
+    assert report.sent == 2
+
+
+def test_a_one_byte_sensor_layout_still_gives_distinct_readings() -> None:
+    report = simulate(_topology("spec-repeater.yaml", sensor_type=22))
+    assert (report.sent, report.delivered) == (10, 10)
+
+
+@pytest.mark.parametrize(
+    ("generate", "fragment"),
+    [
+        ({"nodes": 400, "sends": 3, "area_m": [10, 10]}, "1,200 readings, 400 modules with 399"),
+        ({"nodes": 1, "gateways": 0, "sends": 6_000_000}, "6,000,000 readings, 1 modules"),
+    ],
+)
+def test_topologies_too_large_to_run_are_refused_before_running(
+    generate: dict[str, object], fragment: str
+) -> None:
+    topology = Topology.model_validate({"generate": generate})
+    with pytest.raises(SimulationTooLarge, match=f"more than the {MAX_EVENTS:,}") as caught:
+        simulate(topology)
+    assert fragment in str(caught.value)

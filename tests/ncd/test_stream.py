@@ -95,3 +95,12 @@ def test_any_chunking_finds_the_same_frames(
 def test_random_streams_never_raise(stream: bytes, escaped: bool) -> None:
     items = _read([stream], escaped=escaped)
     assert b"".join(i.raw for i in items) == stream
+
+
+def test_an_escape_byte_does_not_swallow_the_next_delimiter() -> None:
+    frame = encode_api_frame(parse_api_frame(FRAMES[0]), escaped=True)
+    reader = ApiStreamReader(escaped=True)
+    items = reader.feed(b"\x7e\x00\x7d" + frame)
+    assert [i.raw for i in items] == [b"\x7e\x00\x7d", frame]  # at once, not after 94 bytes
+    assert (items[0].is_frame, items[1].value) == (False, parse_api_frame(FRAMES[0]))
+    assert reader.flush() == []

@@ -73,7 +73,11 @@ def escape(raw: bytes) -> bytes:
 
 
 def unescape(raw: bytes) -> bytes:
-    """Undo API-mode-2 escaping; raises :class:`BadLength` on a trailing escape byte."""
+    """Undo API-mode-2 escaping of a whole frame (delimiter first).
+
+    Raises :class:`TruncatedApiFrame` on a trailing escape byte and :class:`BadDelimiter` on an
+    unescaped 0x7E after the first byte: in API mode 2 a 0x7E always starts a new frame.
+    """
     out = bytearray()
     index = 0
     while index < len(raw):
@@ -81,9 +85,14 @@ def unescape(raw: bytes) -> bytes:
         if byte == ESCAPE:
             if index + 1 >= len(raw):
                 raise TruncatedApiFrame("escape byte 0x7D at the end of the frame", index)
-            out.append(raw[index + 1] ^ _XOR)
+            byte = raw[index + 1]
+            if byte == START:
+                raise BadDelimiter("0x7E after an escape byte: a new frame starts here", index + 1)
+            out.append(byte ^ _XOR)
             index += 2
         else:
+            if byte == START and index > 0:
+                raise BadDelimiter("unescaped 0x7E inside an API-mode-2 frame", index)
             out.append(byte)
             index += 1
     return bytes(out)
@@ -150,7 +159,8 @@ class TransmitRequest:
     radius: int = 0
     snr: int = 0
     FRAME_TYPE: ClassVar[int] = 0x10
-    _HEADER: ClassVar[int] = 14
+    #: Frame-data bytes before the payload.
+    HEADER: ClassVar[int] = 14
 
     def __post_init__(self) -> None:
         _check_byte("frame_id", self.frame_id)
@@ -172,7 +182,7 @@ class TransmitRequest:
     @classmethod
     def from_data(cls, data: bytes) -> TransmitRequest:
         """Parse frame data of type 0x10."""
-        _need(data, cls._HEADER, "0x10")
+        _need(data, cls.HEADER, "0x10")
         return cls(
             frame_id=data[1],
             address=data[2:10],
@@ -205,7 +215,8 @@ class ReceivePacket:
     options: int = 0
     reserved: int = 0xFFFE
     FRAME_TYPE: ClassVar[int] = 0x90
-    _HEADER: ClassVar[int] = 12
+    #: Frame-data bytes before the RF data.
+    HEADER: ClassVar[int] = 12
 
     def __post_init__(self) -> None:
         _check_address("source", self.source)
@@ -225,7 +236,7 @@ class ReceivePacket:
     @classmethod
     def from_data(cls, data: bytes) -> ReceivePacket:
         """Parse frame data of type 0x90."""
-        _need(data, cls._HEADER, "0x90")
+        _need(data, cls.HEADER, "0x90")
         return cls(
             source=data[1:9],
             reserved=int.from_bytes(data[9:11], "big"),
@@ -316,10 +327,21 @@ class TransmitStatus:
         }
 
 
+def _is_at_command(text: str) -> bool:
+    """Two printable ASCII characters, no space: the one rule for building and parsing."""
+    return len(text) == 2 and all(0x20 < ord(char) < 0x7F for char in text)
+
+
 def _command(raw: bytes, offset: int) -> str:
-    if not all(0x20 < b < 0x7F for b in raw):
+    text = raw.decode("latin-1")
+    if not _is_at_command(text):
         raise ApiFrameError("an AT command is two printable ASCII characters", offset)
-    return raw.decode("ascii")
+    return text
+
+
+def _check_command(command: str) -> None:
+    if not _is_at_command(command):
+        raise ValueError(f"an AT command is two printable ASCII characters, not {command!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,8 +355,7 @@ class AtCommand:
 
     def __post_init__(self) -> None:
         _check_byte("frame_id", self.frame_id)
-        if len(self.command) != 2 or not self.command.isascii() or not self.command.isprintable():
-            raise ValueError(f"an AT command is two ASCII characters, not {self.command!r}")
+        _check_command(self.command)
 
     def data(self) -> bytes:
         """The frame data (type byte first)."""
@@ -381,8 +402,7 @@ class AtCommandResponse:
     def __post_init__(self) -> None:
         _check_byte("frame_id", self.frame_id)
         _check_byte("status", self.status)
-        if len(self.command) != 2 or not self.command.isascii():
-            raise ValueError(f"an AT command is two ASCII characters, not {self.command!r}")
+        _check_command(self.command)
 
     def data(self) -> bytes:
         """The frame data (type byte first)."""

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -50,6 +52,8 @@ __all__ = [
     "hash_key",
     "hash_text",
     "inspect_packet",
+    "parse_hex_bytes",
+    "parse_network_id",
 ]
 
 RING_SIZE: Final = 255
@@ -62,40 +66,53 @@ DEFAULT_NETWORK_ID: Final = 0x7FFF
 _MIN_API_FRAME: Final = 4
 
 
-def _hex_bytes(size: int) -> Any:
-    def parse(value: Any) -> bytes:
-        if isinstance(value, bytes | bytearray):
-            raw = bytes(value)
-        elif isinstance(value, str):
-            try:
-                raw = bytes.fromhex(value.replace(" ", "").replace(":", ""))
-            except ValueError:
-                raise ValueError(f"{value!r} is not hexadecimal") from None
-        else:
-            raise ValueError(f"expected {size} bytes as hex text")
-        if len(raw) != size:
-            raise ValueError(f"must be {size} bytes ({2 * size} hex digits), got {len(raw)}")
-        return raw
-
-    return parse
+_HEX_DIGITS: Final = re.compile(r"[0-9A-Fa-f]*")
+_NETWORK_ID_TEXT: Final = re.compile(r"(?:0[xX])?([0-9A-Fa-f]{1,4})")
 
 
-def _network_id(value: Any) -> int:
+def parse_hex_bytes(value: Any, size: int) -> bytes:
+    """``size`` bytes from bytes or hex text (spaces and colons between digits allowed).
+
+    Raises ``ValueError`` with a sentence for anything else: a non-hex character, an odd
+    number of digits, or the wrong number of bytes.
+    """
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+    elif isinstance(value, str):
+        digits = value.replace(" ", "").replace(":", "")
+        if not _HEX_DIGITS.fullmatch(digits):
+            raise ValueError(f"{value!r} is not hexadecimal")
+        if len(digits) % 2:
+            raise ValueError(f"{value!r} has an odd number of hex digits ({len(digits)})")
+        raw = bytes.fromhex(digits)
+    else:
+        raise ValueError(f"expected {size} bytes as hex text")
+    if len(raw) != size:
+        raise ValueError(f"must be {size} bytes ({2 * size} hex digits), got {len(raw)}")
+    return raw
+
+
+def parse_network_id(value: Any) -> int:
+    """A network ID from an int 0..0xFFFF or 1 to 4 hex digits (``7FFF``, ``0x7FFF``)."""
     if isinstance(value, str):
-        try:
-            value = int(value.removeprefix("0x"), 16)
-        except ValueError:
-            raise ValueError(f"{value!r} is not a hex network ID") from None
+        match = _NETWORK_ID_TEXT.fullmatch(value)
+        if match is None:
+            raise ValueError(f"{value!r} is not a network ID (1 to 4 hex digits, like 7FFF)")
+        return int(match.group(1), 16)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
         raise ValueError("the network ID is 2 bytes, 0000-FFFF")
     return value
 
 
-Key = Annotated[bytes, BeforeValidator(_hex_bytes(16)), PlainSerializer(lambda b: b.hex().upper())]
+def _bytes_of(size: int) -> Callable[[Any], bytes]:
+    return lambda value: parse_hex_bytes(value, size)
+
+
+Key = Annotated[bytes, BeforeValidator(_bytes_of(16)), PlainSerializer(lambda b: b.hex().upper())]
 Address = Annotated[
-    bytes, BeforeValidator(_hex_bytes(8)), PlainSerializer(lambda b: b.hex().upper())
+    bytes, BeforeValidator(_bytes_of(8)), PlainSerializer(lambda b: b.hex().upper())
 ]
-NetworkId = Annotated[int, BeforeValidator(_network_id), PlainSerializer(lambda n: f"{n:04X}")]
+NetworkId = Annotated[int, BeforeValidator(parse_network_id), PlainSerializer(lambda n: f"{n:04X}")]
 
 
 class LinkSettings(BaseModel):
@@ -295,7 +312,10 @@ class MeshReceiver:
             return RxResult(Outcome.MALFORMED, source=opened.source, tag=tag, reason=exc.reason)
         if frame is None:
             return RxResult(
-                Outcome.MALFORMED, tag=tag, reason=f"frame type 0x{data[0]:02X} is not 0x10"
+                Outcome.MALFORMED,
+                source=opened.source,
+                tag=tag,
+                reason=f"frame type 0x{data[0]:02X} is not 0x10",
             )
         destination = frame.address
         if destination not in (self.settings.address, BROADCAST):
@@ -351,9 +371,15 @@ class MeshTransmitter:
         self.profile = profile or profile_for(settings)
 
     def seal(self, api_frame: bytes, *, source: bytes | None = None) -> bytes:
-        """The over-the-air packet for an API frame sent by ``source`` (default: this module)."""
-        if len(api_frame) < _MIN_API_FRAME or api_frame[0] != 0x7E:
-            raise MeshPacketError("the API frame must start with 0x7E", 0)
+        """The over-the-air packet for an API frame sent by ``source`` (default: this module).
+
+        Raises :class:`MeshPacketError` when ``api_frame`` is not one complete, valid API frame
+        (envelope, length and checksum), so nothing unreadable is ever sealed.
+        """
+        try:
+            frame_data(api_frame)
+        except ApiFrameError as exc:
+            raise MeshPacketError(f"not a valid API frame: {exc.reason}", exc.offset) from None
         sender = self.settings.address if source is None else source
         if len(sender) != ADDRESS_SIZE:
             raise MeshPacketError("the source address is 8 bytes", 0)

@@ -11,6 +11,7 @@ in the catalog (``ncd_sensor_types.yaml``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -348,50 +349,87 @@ def decode_payload(data: bytes | bytearray | memoryview) -> Payload:
     return RawPayload(payload)
 
 
+#: The named arguments each general command takes (in payload order).
+_COMMAND_ARGUMENTS: Final = {
+    "set_node_id_and_delay": ("node_id", "delay_s"),
+    "set_destination": ("destination",),
+    "set_network_id": ("network_id",),
+}
+
+
+def _whole(name: str, value: object, high: int) -> int:
+    """``value`` as an int in 0..``high``; ``ValueError`` naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not 0 <= value <= high:
+        raise ValueError(f"{name} must be 0..{high}, got {value}")
+    return value
+
+
+def _destination(value: object) -> int:
+    """The lower 32 bits of a destination given as 8 address bytes or as an int."""
+    if isinstance(value, bytes | bytearray):
+        if len(value) != 8:
+            raise ValueError(f"destination is an 8-byte address, got {len(value)} bytes")
+        return int.from_bytes(value[4:], "big")
+    return _whole("destination", value, 0xFFFFFFFF)
+
+
 def build_command(name: str, **arguments: int | bytes) -> bytes:
     """Build a general configuration command (0xF7) payload.
 
     ``set_node_id_and_delay(node_id=, delay_s=)``, ``set_destination(destination=)`` (the lower
     32 bits of the 64-bit address, or 8 address bytes), ``set_network_id(network_id=)``,
-    ``read_*`` and ``reboot`` (no arguments).
+    ``read_*`` and ``reboot`` (no arguments). Raises ``ValueError`` for an unknown command, a
+    missing or unexpected argument, or a value out of range.
     """
     if name not in COMMANDS:
         raise ValueError(f"unknown command {name!r} (known: {', '.join(COMMANDS)})")
-    sub, _ = COMMANDS[name]
-    head = bytes((GENERAL_COMMAND, sub)) + _COMMAND_PAD
+    expected = _COMMAND_ARGUMENTS.get(name, ())
+    missing = [arg for arg in expected if arg not in arguments]
+    unexpected = sorted(set(arguments) - set(expected))
+    if missing or unexpected:
+        takes = ", ".join(expected) or "no arguments"
+        wrong = ", ".join([f"missing {arg}" for arg in missing] + unexpected)
+        raise ValueError(f"{name} takes {takes} ({wrong})")
+    head = bytes((GENERAL_COMMAND, COMMANDS[name][0])) + _COMMAND_PAD
     if name == "set_node_id_and_delay":
-        node, delay = int(arguments["node_id"]), int(arguments["delay_s"])
-        if not 0 <= node <= 255 or not 0 <= delay <= 0xFFFFFF:
-            raise ValueError("node_id is 0..255 and delay_s 0..16777215")
+        node = _whole("node_id", arguments["node_id"], 0xFF)
+        delay = _whole("delay_s", arguments["delay_s"], 0xFFFFFF)
         return head + bytes((node,)) + delay.to_bytes(3, "big")
     if name == "set_destination":
-        target = arguments["destination"]
-        value = int.from_bytes(target[-4:], "big") if isinstance(target, bytes) else int(target)
-        if not 0 <= value <= 0xFFFFFFFF:
-            raise ValueError("destination is the lower 32 bits of the address")
-        return head + value.to_bytes(4, "big")
+        return head + _destination(arguments["destination"]).to_bytes(4, "big")
     if name == "set_network_id":
-        network = int(arguments["network_id"])
-        if not 0 <= network <= 0xFFFF:
-            raise ValueError("network_id is 0..65535")
-        return head + network.to_bytes(2, "big")
-    if arguments:
-        raise ValueError(f"{name} takes no arguments")
+        return head + _whole("network_id", arguments["network_id"], 0xFFFF).to_bytes(2, "big")
     return head
 
 
 def encode_sensor_values(sensor_type: int, values: dict[str, float]) -> bytes:
     """The data bytes of a sensor type for the given (scaled) values; the inverse of decoding.
 
-    Derived values are not taken; missing fields are 0. Used by the simulator and tests.
+    Missing fields are 0; every value is rounded to the field's resolution. Raises
+    ``ValueError`` for a type without a layout, a name that is not a field of the type (derived
+    values are computed, not given), a value that is not a finite number, or one that does not
+    fit its field.
     """
     kind = ncd_sensor_types().get(sensor_type)
     if kind is None:
         raise ValueError(f"no layout for sensor type {sensor_type}")
+    names = [spec.name for spec in kind.fields]
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ValueError(
+            f"type {sensor_type} ({kind.name}) has no field {', '.join(unknown)}; "
+            f"its fields: {', '.join(names)}"
+        )
     data = bytearray(kind.length)
     for spec in kind.fields:
         value = values.get(spec.name, 0)
-        raw = round(value / spec.scale) if spec.scale is not None else int(value)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{spec.name} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ValueError(f"{spec.name} must be finite, got {value}")
+        raw = round(value / spec.scale) if spec.scale is not None else round(value)
         try:
             data[spec.offset : spec.offset + spec.size] = raw.to_bytes(
                 spec.size, "big", signed=spec.signed
@@ -411,7 +449,7 @@ def encode_sensor_data(
     counter: int = 0,
     reserved: int = 0,
 ) -> bytes:
-    """A complete 0x7F sensor-data payload."""
+    """A complete 0x7F sensor-data payload; ``ValueError`` for a header value out of range."""
     for name, value, high in (
         ("node_id", node_id, 255),
         ("firmware", firmware, 255),
@@ -420,8 +458,7 @@ def encode_sensor_data(
         ("sensor_type", sensor_type, 0xFFFF),
         ("reserved", reserved, 255),
     ):
-        if not 0 <= value <= high:
-            raise ValueError(f"{name} must be 0..{high}, got {value}")
+        _whole(name, value, high)
     return (
         bytes((SENSOR_DATA, node_id, firmware))
         + battery_raw.to_bytes(2, "big")

@@ -17,14 +17,17 @@ from __future__ import annotations
 import heapq
 import math
 import random
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model_validator
 
+from openpcs.catalog.ncd import ncd_sensor_types
 from openpcs.ncd.api import BROADCAST, TransmitRequest, wrap
 from openpcs.ncd.mesh import (
+    ADDRESS_SIZE,
     DEFAULT_KEY,
     DEFAULT_NETWORK_ID,
     LinkSettings,
@@ -32,88 +35,187 @@ from openpcs.ncd.mesh import (
     MeshTransmitter,
     Outcome,
     Repeater,
+    parse_hex_bytes,
+    parse_network_id,
 )
-from openpcs.ncd.payloads import encode_sensor_data, encode_sensor_values
+from openpcs.ncd.payloads import encode_sensor_data
 
-__all__ = ["SimReport", "Topology", "simulate"]
+__all__ = ["MAX_EVENTS", "SimReport", "SimulationTooLarge", "Topology", "simulate"]
 
-_MAX_EVENTS = 5_000_000
+#: The most radio events (sends, arrivals, attacks) one run may take.
+MAX_EVENTS = 2_000_000
+_KEY_SIZE = 16
+
+
+class SimulationTooLarge(ValueError):
+    """The topology could need more than :data:`MAX_EVENTS` events; the message says why."""
+
+
+def _hex_text(size: int) -> AfterValidator:
+    def check(value: str) -> str:
+        parse_hex_bytes(value, size)
+        return value
+
+    return AfterValidator(check)
+
+
+def _network_id_text(value: str) -> str:
+    parse_network_id(value)
+    return value
+
+
+_MODULE_ID: Final = re.compile(r"[\w.-]{1,40}")
+
+
+def _module_id(value: str) -> str:
+    if not _MODULE_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a module id (1 to 40 letters, digits, _ . or -)")
+    return value
+
+
+def _known_sensor_type(value: int) -> int:
+    if value not in ncd_sensor_types():
+        raise ValueError(f"no layout for NCD sensor type {value}")
+    return value
+
+
+# Hex stays text in the model, so a YAML ``network_id: 1234`` is read as typed (hex 1234).
+KeyText = Annotated[str, _hex_text(_KEY_SIZE)]
+AddressText = Annotated[str, _hex_text(ADDRESS_SIZE)]
+NetworkIdText = Annotated[str, AfterValidator(_network_id_text)]
+Whole = Annotated[int, Strict()]
+Real = Annotated[float, Strict()]
+Flag = Annotated[bool, Strict()]
+
+
+Role = Literal["node", "repeater", "gateway"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class RadioModel(_Strict):
     """The medium: default range, loss probability, per-hop latency and bit rate."""
 
-    range_m: float = Field(2000.0, gt=0)
-    loss: float = Field(0.0, ge=0, le=1)
-    latency_ms: float = Field(5.0, ge=0)
-    bitrate_bps: float = Field(9600.0, gt=0)
+    range_m: Annotated[Real, Field(gt=0)] = 2000.0
+    loss: Annotated[Real, Field(ge=0, le=1)] = 0.0
+    latency_ms: Annotated[Real, Field(ge=0)] = 5.0
+    bitrate_bps: Annotated[Real, Field(gt=0)] = 9600.0
 
 
 class SimModule(_Strict):
     """One module of the topology."""
 
-    id: str
-    role: Literal["node", "repeater", "gateway"]
-    x: float = 0.0
-    y: float = 0.0
-    range_m: float | None = Field(None, gt=0)
-    address: str | None = None
-    relay: bool | None = None
-    sends: int = Field(0, ge=0)
-    interval_s: float = Field(60.0, gt=0)
-    start_s: float = Field(0.0, ge=0)
+    id: Annotated[str, AfterValidator(_module_id)]
+    role: Role
+    x: Real = 0.0
+    y: Real = 0.0
+    range_m: Annotated[Real, Field(gt=0)] | None = None
+    address: AddressText | None = None
+    relay: Flag | None = None
+    sends: Annotated[Whole, Field(ge=0)] = 0
+    interval_s: Annotated[Real, Field(gt=0)] = 60.0
+    start_s: Annotated[Real, Field(ge=0)] = 0.0
     to: str | None = None
 
 
 class Generate(_Strict):
-    """Random modules added to the topology (positions from the seed)."""
+    """Random modules added to the topology (positions from the seed).
 
-    nodes: int = Field(0, ge=0)
-    repeaters: int = Field(0, ge=0)
-    gateways: int = Field(0, ge=0)
-    area_m: tuple[float, float] = (10_000.0, 10_000.0)
-    sends: int = Field(1, ge=0)
-    interval_s: float = Field(300.0, gt=0)
+    They are named ``gw1…``, ``rep1…`` and ``node1…``; explicit modules may send to them.
+    """
+
+    nodes: Annotated[Whole, Field(ge=0)] = 0
+    repeaters: Annotated[Whole, Field(ge=0)] = 0
+    gateways: Annotated[Whole, Field(ge=0)] = 0
+    area_m: tuple[Annotated[Real, Field(gt=0)], Annotated[Real, Field(gt=0)]] = (
+        10_000.0,
+        10_000.0,
+    )
+    sends: Annotated[Whole, Field(ge=0)] = 1
+    interval_s: Annotated[Real, Field(gt=0)] = 300.0
+
+    def members(self) -> list[tuple[str, Role]]:
+        """The id and role of every generated module, gateways first."""
+        return (
+            [(f"gw{i + 1}", "gateway") for i in range(self.gateways)]
+            + [(f"rep{i + 1}", "repeater") for i in range(self.repeaters)]
+            + [(f"node{i + 1}", "node") for i in range(self.nodes)]
+        )
 
 
 class Attacks(_Strict):
     """An attacker in range of everyone: forged packets and replays of captured ones."""
 
-    forged: int = Field(0, ge=0)
-    replays: int = Field(0, ge=0)
-    replay_delay_s: float = Field(3600.0, ge=0)
+    forged: Annotated[Whole, Field(ge=0)] = 0
+    replays: Annotated[Whole, Field(ge=0)] = 0
+    replay_delay_s: Annotated[Real, Field(ge=0)] = 3600.0
 
 
 class Topology(_Strict):
     """A simulation: link settings, the medium, modules, optional explicit links and attacks."""
 
-    seed: int = 1
-    key: str = DEFAULT_KEY.hex().upper()
-    network_id: str = f"{DEFAULT_NETWORK_ID:04X}"
+    seed: Whole = 1
+    key: KeyText = DEFAULT_KEY.hex().upper()
+    network_id: NetworkIdText = f"{DEFAULT_NETWORK_ID:04X}"
     profile: Literal["spec", "secure"] = "spec"
     radio: RadioModel = RadioModel()
     modules: list[SimModule] = []
     generate: Generate | None = None
     links: list[tuple[str, str]] | None = None
     attacks: Attacks = Attacks()
-    sensor_type: int = 24
+    sensor_type: Annotated[Whole, AfterValidator(_known_sensor_type)] = 24
+
+    def module_ids(self) -> list[str]:
+        """Every module id, explicit ones first, then the generated ones."""
+        generated = [name for name, _ in self.generate.members()] if self.generate else []
+        return [module.id for module in self.modules] + generated
+
+    def addresses(self) -> dict[str, bytes]:
+        """Every module's 64-bit address: the one given, or one numbered by its place."""
+        given = {m.id: _parse_address(m.address) for m in self.modules if m.address is not None}
+        return {
+            name: given.get(name) or _address(index) for index, name in enumerate(self.module_ids())
+        }
 
     @model_validator(mode="after")
-    def _known_names(self) -> Topology:
+    def _consistent(self) -> Topology:
         names = [m.id for m in self.modules]
         if len(names) != len(set(names)):
             raise ValueError("module ids must be unique")
+        known = self.module_ids()
+        clash = sorted(set(names) & set(known[len(names) :]))
+        if clash:
+            raise ValueError(f"module id {clash[0]} is also the name of a generated module")
         for module in self.modules:
-            if module.to is not None and module.to != "broadcast" and module.to not in names:
+            if module.to == module.id:
+                raise ValueError(f"module {module.id} sends to itself")
+            if module.to is not None and module.to != "broadcast" and module.to not in known:
                 raise ValueError(f"module {module.id} sends to unknown module {module.to!r}")
         for a, b in self.links or []:
-            if a not in names or b not in names:
+            if a not in known or b not in known:
                 raise ValueError(f"link {a}-{b} names an unknown module")
+            if a == b:
+                raise ValueError(f"link {a}-{b} joins a module to itself")
+        owners: dict[bytes, str] = {}
+        for name, address in self.addresses().items():
+            if address == BROADCAST:
+                raise ValueError(f"module {name} has the broadcast address")
+            if address in owners:
+                raise ValueError(
+                    f"modules {owners[address]} and {name} share address {address.hex().upper()}"
+                )
+            owners[address] = name
         return self
+
+
+def _address(index: int) -> bytes:
+    return bytes.fromhex("0013A200") + (0x41000000 + index).to_bytes(4, "big")
+
+
+def _parse_address(text: str) -> bytes:
+    return parse_hex_bytes(text, ADDRESS_SIZE)
 
 
 @dataclass
@@ -194,34 +296,25 @@ class _Event:
     reading: int = field(compare=False, default=-1)
 
 
-def _address(index: int) -> bytes:
-    return bytes.fromhex("0013A200") + (0x41000000 + index).to_bytes(4, "big")
-
-
 def _expand(topology: Topology, rng: random.Random) -> list[SimModule]:
     modules = list(topology.modules)
     spec = topology.generate
     if spec is None:
         return modules
     width, height = spec.area_m
-    gateways = [f"gw{i + 1}" for i in range(spec.gateways)]
-    for name in gateways:
-        modules.append(
-            SimModule(id=name, role="gateway", x=rng.uniform(0, width), y=rng.uniform(0, height))
-        )
-    for i in range(spec.repeaters):
-        modules.append(
-            SimModule(
-                id=f"rep{i + 1}", role="repeater", x=rng.uniform(0, width), y=rng.uniform(0, height)
-            )
-        )
-    for i in range(spec.nodes):
+    members = spec.members()
+    gateways = [name for name, role in members if role == "gateway"]
+    for name, role in members:
+        x, y = rng.uniform(0, width), rng.uniform(0, height)
+        if role != "node":
+            modules.append(SimModule(id=name, role=role, x=x, y=y))
+            continue
         modules.append(
             SimModule(
-                id=f"node{i + 1}",
-                role="node",
-                x=rng.uniform(0, width),
-                y=rng.uniform(0, height),
+                id=name,
+                role=role,
+                x=x,
+                y=y,
                 sends=spec.sends,
                 interval_s=spec.interval_s,
                 start_s=rng.uniform(0, spec.interval_s),
@@ -242,11 +335,14 @@ class _Medium:
         self.neighbours = self._neighbours()
         self.delivered_readings: set[int] = set()
         self.captured: list[bytes] = []
+        self.reading_size = ncd_sensor_types()[topology.sensor_type].length
+        self.reading_values = 256**self.reading_size
 
     def _stations(self, modules: list[SimModule]) -> dict[str, _Station]:
         stations = {}
+        addresses = self.topology.addresses()
         for index, module in enumerate(modules):
-            address = bytes.fromhex(module.address) if module.address else _address(index)
+            address = addresses[module.id]
             settings = LinkSettings(
                 key=self.topology.key,
                 network_id=self.topology.network_id,
@@ -290,6 +386,44 @@ class _Medium:
             ]
         return result
 
+    def event_bound(self) -> int:
+        """About the most events a run can take, to refuse a topology before running it.
+
+        Each relaying station rebroadcasts a tag once (while its ring remembers it), so a
+        reading costs at most its sender's neighbours plus the neighbours of every relaying
+        station its flood can reach; relaying stations linked either way are grouped.
+        """
+        parent = {name: name for name, station in self.stations.items() if station.relays}
+
+        def root(name: str) -> str:
+            while parent[name] != name:
+                parent[name] = parent[parent[name]]
+                name = parent[name]
+            return name
+
+        for name in parent:
+            for other in self.neighbours[name]:
+                if other in parent:
+                    parent[root(name)] = root(other)
+        weight: Counter[str] = Counter()
+        for name in parent:
+            weight[root(name)] += len(self.neighbours[name])
+
+        def flood(name: str) -> int:
+            reached = {root(other) for other in self.neighbours[name] if other in parent}
+            if name in parent:
+                reached.add(root(name))
+            return len(self.neighbours[name]) + sum(weight[group] for group in reached)
+
+        total = sum(
+            station.module.sends * (1 + flood(name))
+            for name, station in self.stations.items()
+            if station.module.sends
+        )
+        attacks = self.topology.attacks
+        everyone = len(self.stations) + sum(weight.values())
+        return total + attacks.forged * (1 + len(self.stations)) + attacks.replays * (1 + everyone)
+
     def push(self, event: _Event) -> None:
         self.seq += 1
         event.seq = self.seq
@@ -324,11 +458,8 @@ class _Medium:
         target = module.to or "broadcast"
         destination = BROADCAST if target == "broadcast" else self.stations[target].address
         station.counter += 1
-        # the reading carries a running number, so no two readings of a node are identical
-        data = encode_sensor_values(
-            self.topology.sensor_type,
-            {"acc_x": station.counter & 0x7FFF, "acc_y": (station.counter >> 15) & 0x7FFF},
-        )
+        # the data bytes carry a running number, so no two readings of a node are identical
+        data = (station.counter % self.reading_values).to_bytes(self.reading_size, "big")
         payload = encode_sensor_data(
             node_id=station.node_id,
             sensor_type=self.topology.sensor_type,
@@ -388,9 +519,27 @@ class _Medium:
             self.push(_Event(event.time, 0, "arrive", name, packet, event.time, 0, -1))
 
 
+def _too_large(medium: _Medium, events: int) -> SimulationTooLarge:
+    stations = len(medium.stations)
+    readings = sum(station.module.sends for station in medium.stations.values())
+    neighbours = sum(len(n) for n in medium.neighbours.values()) / max(stations, 1)
+    return SimulationTooLarge(
+        f"this topology could take {events:,} radio events, more than the {MAX_EVENTS:,} a run "
+        f"may take ({readings:,} readings, {stations:,} modules with {neighbours:.0f} "
+        "neighbours each on average); use fewer modules or readings, or a shorter range"
+    )
+
+
 def simulate(topology: Topology) -> SimReport:
-    """Run a topology to the end (every queued packet delivered, dropped or lost)."""
+    """Run a topology to the end (every queued packet delivered, dropped or lost).
+
+    Raises :class:`SimulationTooLarge`, before running, when the topology could take more than
+    :data:`MAX_EVENTS` events, or while running if rings that forgot a tag make it do so.
+    """
     medium = _Medium(topology)
+    bound = medium.event_bound()
+    if bound > MAX_EVENTS:
+        raise _too_large(medium, bound)
     for name, station in medium.stations.items():
         for index in range(station.module.sends):
             at = station.module.start_s + index * station.module.interval_s
@@ -404,8 +553,8 @@ def simulate(topology: Topology) -> SimReport:
     while medium.queue:
         event = heapq.heappop(medium.queue)
         medium.report.events += 1
-        if medium.report.events > _MAX_EVENTS:
-            raise RuntimeError("the simulation did not settle (more than 5,000,000 events)")
+        if medium.report.events > MAX_EVENTS:  # a ring forgot a tag and relayed it again
+            raise _too_large(medium, medium.report.events)
         if event.kind == "send":
             medium.originate(event)
         elif event.kind == "arrive":

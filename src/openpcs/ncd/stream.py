@@ -55,6 +55,8 @@ class ApiStreamReader(ResyncReader[ApiFrame]):
             if byte == ESCAPE:
                 if index + 1 >= len(buffer):
                     return NEED_MORE
+                if buffer[index + 1] == START:
+                    return INVALID  # the 0x7E starts the next frame; it escapes nothing
                 byte = buffer[index + 1] ^ _XOR
                 index += 2
             else:
