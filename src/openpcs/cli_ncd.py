@@ -15,7 +15,8 @@ from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
 from openpcs.ncd.errors import ApiFrameError, MeshPacketError, PayloadError
 from openpcs.ncd.mesh import LinkSettings, MeshTransmitter, inspect_packet
 from openpcs.ncd.payloads import decode_payload
-from openpcs.ncd.simulator import SimulationTooLarge, Topology, simulate
+from openpcs.ncd.simulator import SimulationTooLarge, simulate
+from openpcs.ncd.topology import Topology
 
 __all__ = ["api_app", "mesh_app"]
 

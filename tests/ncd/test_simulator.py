@@ -9,7 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from openpcs.config.loader import parse_document
-from openpcs.ncd.simulator import MAX_EVENTS, SimulationTooLarge, Topology, simulate
+from openpcs.ncd.simulator import MAX_EVENTS, SimulationTooLarge, simulate
+from openpcs.ncd.topology import Topology
 
 MESH = Path(__file__).resolve().parents[2] / "examples" / "mesh"
 
