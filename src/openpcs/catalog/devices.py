@@ -196,10 +196,11 @@ class ModbusSpec(_Data):
 
 
 class CanOperation(_Data):
-    """One CAN bus operation and its frame field."""
+    """One CAN bus operation, its frame field and the CAN library call that reads it."""
 
     name: str
     field: str
+    call: str
 
 
 class CanBusSpec(_Data):

@@ -41,6 +41,7 @@ __all__ = [
     "PlannedField",
     "TinyPlan",
     "encrypted_size",
+    "fragment_size",
     "frame_types",
     "plan_frame",
     "radio_max_frame",
@@ -331,7 +332,7 @@ def plan_frame(config: NodeConfig) -> FramePlan | None:
     fragmenting = radio.fragments and getattr(config.radio, "fragments", False)
     room = plan.room
     if limit is not None and room is not None and fragmenting and frame_size > room:
-        return _with_fragments(plan, limit, len(sent_types) - 1)
+        return _with_fragments(plan)
     return plan
 
 
@@ -360,8 +361,15 @@ def _with_tiny(plan: FramePlan, payload: int) -> FramePlan:
     return replace(plan, tiny=tiny, notes=notes)
 
 
-def _with_fragments(plan: FramePlan, limit: int, aes_layers: int) -> FramePlan:
-    room = _aes_room(min(limit, FRAGMENT_BUFFER_SIZE), aes_layers)
+def fragment_size(plan: FramePlan) -> int:
+    """The plain size of each fragment the node cuts: the radio's room under the AES layers,
+    at most the node's fragment buffer."""
+    limit = FRAGMENT_BUFFER_SIZE if plan.radio_max is None else plan.radio_max
+    return _aes_room(min(limit, FRAGMENT_BUFFER_SIZE), len(plan.sent_types) - 1)
+
+
+def _with_fragments(plan: FramePlan) -> FramePlan:
+    room = fragment_size(plan)
     sizes = [f.size for f in plan.fields]
     bins, dropped = first_fit(sizes, max(room - plan.header_size, 0))
     parts = tuple(tuple(plan.fields[i].sensor.tag for i in chosen) for chosen in bins)

@@ -1,0 +1,283 @@
+"""Compiling a generated program into a ``.hex`` with the AVR toolchain and a Waspmote API tree.
+
+Steps (reference §7, §9): the core and each library the program includes are compiled once into
+archives in the cache; the program's translation units are compiled (or taken from the cache by
+content); everything is linked with ``--gc-sections``, the archives grouped and ``-lm`` last;
+``avr-objcopy -O ihex -R .eeprom`` makes the ``.hex``; ``avr-size -A`` gives flash and RAM,
+which must fit 122,880 and 8,192 bytes. A compiler error is reported with the generated line
+and the configuration item that produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from openpcs.program.api_tree import ApiTree
+from openpcs.program.cache import BuildCache, default_cache_dir
+from openpcs.program.errors import BuildError, CompilerMessage, SizeLimitError
+from openpcs.program.source import ProgramSource
+from openpcs.program.toolchain import (
+    C_FLAGS,
+    CXX_FLAGS,
+    FLASH_LIMIT,
+    LINK_FLAGS,
+    RAM_LIMIT,
+    Toolchain,
+)
+
+__all__ = ["BuildResult", "Builder", "parse_diagnostics", "program_size"]
+
+_TIMEOUT_S: Final = 600
+_DIAGNOSTIC: Final = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<column>\d+):)?\s*(?P<severity>fatal error|error|"
+    r"warning|note):\s*(?P<text>.*)$",
+    re.MULTILINE,
+)
+_FLASH_SECTIONS: Final = (".text", ".data", ".bootloader")
+_RAM_SECTIONS: Final = (".data", ".bss", ".noinit")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A built program: the ``.hex`` and what it costs, and what had to be compiled."""
+
+    hex_path: Path
+    elf_path: Path
+    flash_bytes: int
+    ram_bytes: int
+    libraries: tuple[str, ...]
+    compiled: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready figures."""
+        return {
+            "hex": self.hex_path.name,
+            "flash_bytes": self.flash_bytes,
+            "flash_limit": FLASH_LIMIT,
+            "ram_bytes": self.ram_bytes,
+            "ram_limit": RAM_LIMIT,
+            "libraries": list(self.libraries),
+        }
+
+
+def parse_diagnostics(output: str, program: ProgramSource | None = None) -> list[CompilerMessage]:
+    """The errors in compiler output; placed in the program's source when it is given."""
+    messages = []
+    for match in _DIAGNOSTIC.finditer(output):
+        severity = match.group("severity")
+        if severity not in ("error", "fatal error"):
+            continue
+        file = match.group("file").strip()
+        line = int(match.group("line"))
+        name = Path(file).name
+        source_line = config_path = ""
+        if program is not None and name in program.files:
+            source_line = program.line_of(name, line)
+            config_path = program.config_path_at(name, line)
+        messages.append(
+            CompilerMessage(
+                file=name,
+                line=line,
+                column=int(match.group("column") or 0),
+                severity=severity,
+                text=match.group("text").strip(),
+                source_line=source_line,
+                config_path=config_path,
+            )
+        )
+    return messages
+
+
+def program_size(sections: str) -> tuple[int, int]:
+    """(flash, RAM) bytes from ``avr-size -A`` output."""
+    sizes: dict[str, int] = {}
+    for line in sections.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    flash = sum(sizes.get(name, 0) for name in _FLASH_SECTIONS)
+    ram = sum(sizes.get(name, 0) for name in _RAM_SECTIONS)
+    return flash, ram
+
+
+class Builder:
+    """Builds programs against one API tree with one toolchain, sharing one cache."""
+
+    def __init__(
+        self,
+        tree: ApiTree,
+        toolchain: Toolchain,
+        *,
+        cache_root: Path | None = None,
+        jobs: int | None = None,
+    ) -> None:
+        self.tree = tree
+        self.toolchain = toolchain
+        self.cache = BuildCache(
+            cache_root or default_cache_dir(), tree.content_hash, toolchain.fingerprint()
+        )
+        self.jobs = max(1, jobs or os.cpu_count() or 1)
+
+    # --- compiling --------------------------------------------------------------------------
+
+    def _run(self, command: Sequence[str | Path], what: str, program: ProgramSource | None) -> str:
+        try:
+            result = subprocess.run(
+                [str(part) for part in command],
+                capture_output=True,
+                text=True,
+                timeout=_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise BuildError(f"{what}: timed out after {_TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise BuildError(f"{what}: cannot run {command[0]} ({exc})") from None
+        output = result.stdout + result.stderr
+        if result.returncode != 0:
+            messages = tuple(parse_diagnostics(output, program))
+            detail = messages[0].describe() if messages else output.strip()[-2000:]
+            raise BuildError(f"{what} failed: {detail}", messages=messages, log=output)
+        return output
+
+    def _compile(
+        self,
+        source: Path,
+        target: Path,
+        include_dirs: Iterable[Path],
+        program: ProgramSource | None = None,
+    ) -> None:
+        includes = [f"-I{folder}" for folder in include_dirs]
+        command: list[str | Path]
+        if source.suffix == ".c":
+            command = [self.toolchain.gcc, *C_FLAGS, *includes, source, "-o", target]
+        elif source.suffix == ".S":
+            flags = [f for f in C_FLAGS if not f.startswith("-std")]
+            command = [self.toolchain.gcc, "-x", "assembler-with-cpp", *flags, *includes]
+            command += [source, "-o", target]
+        else:
+            command = [self.toolchain.gxx, *CXX_FLAGS, *includes, source, "-o", target]
+        self._run(command, f"compiling {source.name}", program)
+
+    def _archive(
+        self, target: Path, sources: Sequence[Path], include_dirs: Sequence[Path], what: str
+    ) -> bool:
+        """Compile ``sources`` into the archive ``target`` unless it is cached; True if built."""
+        if target.is_file():
+            return False
+        with BuildCache.locked(target):
+            if target.is_file():
+                return False
+            with tempfile.TemporaryDirectory(prefix="openpcs-") as scratch:
+                objects = [
+                    Path(scratch) / f"{index:03d}_{source.stem}.o"
+                    for index, source in enumerate(sources)
+                ]
+                with ThreadPoolExecutor(self.jobs) as pool:
+                    list(
+                        pool.map(
+                            lambda pair: self._compile(pair[0], pair[1], include_dirs),
+                            zip(sources, objects, strict=True),
+                        )
+                    )
+                built = Path(scratch) / target.name
+                if objects:
+                    self._run(
+                        [self.toolchain.ar, "rcs", built, *objects], f"archiving {what}", None
+                    )
+                else:  # a header-only library: an empty archive keeps the link line uniform
+                    self._run([self.toolchain.ar, "rcs", built], f"archiving {what}", None)
+                BuildCache.publish(built, target)
+        return True
+
+    def _library_includes(self, name: str) -> list[Path]:
+        library = self.tree.libraries[name]
+        text = b"".join(path.read_bytes() for path in library.sources)
+        text += b"".join((library.path / header).read_bytes() for header in library.headers)
+        needed = {name, *self.tree.libraries_for(text)}
+        return [self.tree.core, *(self.tree.libraries[n].path for n in sorted(needed))]
+
+    def prepare(self, libraries: Iterable[str]) -> list[str]:
+        """Make sure the core and these libraries are compiled; return what had to be built."""
+        built = []
+        if self._archive(self.cache.core_archive, self.tree.core_sources, [self.tree.core], "core"):
+            built.append("core")
+        for name in libraries:
+            library = self.tree.libraries[name]
+            target = self.cache.library_archive(name)
+            if self._archive(target, library.sources, self._library_includes(name), name):
+                built.append(name)
+        return built
+
+    # --- one program ------------------------------------------------------------------------
+
+    def build(self, program: ProgramSource, work_dir: Path, *, hex_name: str) -> BuildResult:
+        """Compile, link and size ``program`` in ``work_dir``; the ``.hex`` is ``hex_name``.
+
+        Raises :class:`BuildError` with the compiler's messages, or :class:`SizeLimitError`
+        when the program does not fit the node.
+        """
+        work_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in program.files.items():
+            (work_dir / name).write_text(text, encoding="utf-8")
+        units = program.translation_units()
+        libraries = self.tree.libraries_for("\n".join(program.files.values()).encode())
+        compiled = self.prepare(libraries)
+        include_dirs = [
+            work_dir,
+            self.tree.core,
+            *(self.tree.libraries[name].path for name in libraries),
+        ]
+        include_key = "\n".join(("core", *libraries))
+        objects = []
+        for name, text in units.items():
+            cached = self.cache.object_for(text, CXX_FLAGS, include_key)
+            if not cached.is_file():
+                unit = work_dir / name
+                unit.write_text(text, encoding="utf-8")
+                built = work_dir / f"{unit.stem}.o"
+                self._compile(unit, built, include_dirs, program)
+                BuildCache.publish(built, cached)
+                compiled.append(name)
+            objects.append(cached)
+        elf = work_dir / f"{program.sketch_name}.elf"
+        archives = [self.cache.library_archive(name) for name in libraries]
+        self._run(
+            [
+                self.toolchain.gcc,
+                *LINK_FLAGS,
+                "-o",
+                elf,
+                *objects,
+                "-Wl,--start-group",
+                *archives,
+                self.cache.core_archive,
+                "-Wl,--end-group",
+                "-lm",
+            ],
+            "linking",
+            program,
+        )
+        hex_path = work_dir / hex_name
+        self._run(
+            [self.toolchain.objcopy, "-O", "ihex", "-R", ".eeprom", elf, hex_path],
+            "making the .hex",
+            None,
+        )
+        flash, ram = program_size(self._run([self.toolchain.size, "-A", elf], "sizing", None))
+        if flash > FLASH_LIMIT or ram > RAM_LIMIT:
+            hex_path.unlink()
+            raise SizeLimitError(
+                f"the program needs {flash:,} bytes of flash (limit {FLASH_LIMIT:,}) and "
+                f"{ram:,} bytes of RAM (limit {RAM_LIMIT:,}); remove options (GPS, industrial "
+                "protocol, HTTPS) or probes (guide §2.16.2)"
+            )
+        return BuildResult(hex_path, elf, flash, ram, libraries, tuple(compiled))

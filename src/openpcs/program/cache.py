@@ -1,0 +1,79 @@
+"""The build cache: compiled core and libraries, and program objects by content.
+
+Everything is keyed by content, never by node: a directory per (API tree hash, toolchain
+fingerprint) holds the core archive, one archive per library and the objects of program
+sources by the SHA-256 of their text. Two identical programs (or two nodes whose per-node
+values differ only in their own small file) share every object but that one.
+
+Entries are written to a temporary name and renamed into place, under a lock file, so threads
+and processes building at once never see half an archive.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+__all__ = ["CACHE_DIR_ENV", "BuildCache", "default_cache_dir"]
+
+CACHE_DIR_ENV: Final = "OPENPCS_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """``$OPENPCS_CACHE_DIR``, else ``$XDG_CACHE_HOME/openpcs``, else ``~/.cache/openpcs``."""
+    explicit = os.environ.get(CACHE_DIR_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "openpcs"
+
+
+class BuildCache:
+    """One cache directory for one API tree and toolchain (see the module docstring)."""
+
+    def __init__(self, root: Path, tree_hash: str, toolchain_fingerprint: str) -> None:
+        key = hashlib.sha256(f"{tree_hash}\n{toolchain_fingerprint}".encode()).hexdigest()[:20]
+        self.key = key
+        self.directory = root / "avr" / key
+        (self.directory / "objects").mkdir(parents=True, exist_ok=True)
+        (self.directory / "libraries").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def core_archive(self) -> Path:
+        """Where the compiled core lives."""
+        return self.directory / "core.a"
+
+    def library_archive(self, name: str) -> Path:
+        """Where one compiled library lives."""
+        return self.directory / "libraries" / f"lib{name}.a"
+
+    def object_for(self, text: str, flags: tuple[str, ...], include_key: str) -> Path:
+        """Where the object of a program source with this text, flags and includes lives."""
+        digest = hashlib.sha256(
+            "\0".join((text, *flags, include_key)).encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        return self.directory / "objects" / f"{digest[:32]}.o"
+
+    @staticmethod
+    @contextmanager
+    def locked(target: Path) -> Iterator[None]:
+        """Hold an exclusive lock for building ``target`` (threads and processes alike)."""
+        lock_path = target.with_name(target.name + ".lock")
+        with lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @staticmethod
+    def publish(built: Path, target: Path) -> None:
+        """Move a finished file into the cache atomically."""
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(built.read_bytes())
+        os.replace(temporary, target)
