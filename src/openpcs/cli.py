@@ -20,6 +20,7 @@ from openpcs.catalog import SensorTable, sensor_table, sensor_tables
 from openpcs.check_view import print_check
 from openpcs.cli_common import err, fail, out
 from openpcs.cli_ncd import api_app, mesh_app
+from openpcs.cli_program import register as register_program_commands
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.config.model import NodeConfig
@@ -51,6 +52,7 @@ frame_app = typer.Typer(
 app.add_typer(frame_app, name="frame")
 app.add_typer(api_app, name="api")
 app.add_typer(mesh_app, name="mesh")
+register_program_commands(app)
 
 
 def _version(value: bool) -> None:

@@ -25,6 +25,7 @@ from openpcs.config.model import (
     Meshlium,
     ModbusConfig,
     NodeConfig,
+    Sms,
     Wifi,
     XBee802,
     XBee868LP,
@@ -37,6 +38,7 @@ from openpcs.frames.layout import ENCRYPTED_HEADER_SIZE, FRAGMENT_BUFFER_SIZE, T
 from openpcs.frames.split import first_fit
 
 __all__ = [
+    "SMS_MAX_FRAME",
     "FramePlan",
     "PlannedField",
     "TinyPlan",
@@ -55,6 +57,8 @@ _WARNING_TEXT: Final = "LOW1"
 _AES_BLOCK: Final = 16
 _WIFI_DEFAULT_PATH: Final = "/getpost_frame_parser.php"
 _QUERY: Final = "?frame="
+#: One SMS carries 160 characters: the frame as hex, 2 characters per byte.
+SMS_MAX_FRAME: Final = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +284,8 @@ def radio_max_frame(config: NodeConfig, radio: RadioSpec) -> int | None:
         config.radio.link_key is not None
     )
     limit = radio.max_frame.link_encryption if linked else radio.max_frame.plain
+    if isinstance(config.destination, Sms):
+        limit = min(limit, SMS_MAX_FRAME)
     if isinstance(config.radio, Wifi) and radio.url_budget is not None:
         url_limit = _wifi_url_limit(config, radio.url_budget)
         if url_limit is not None:

@@ -33,7 +33,7 @@ from openpcs.program.toolchain import (
     Toolchain,
 )
 
-__all__ = ["BuildResult", "Builder", "parse_diagnostics", "program_size"]
+__all__ = ["STACK_RESERVE", "BuildResult", "Builder", "parse_diagnostics", "program_size"]
 
 _TIMEOUT_S: Final = 600
 _DIAGNOSTIC: Final = re.compile(
@@ -41,6 +41,9 @@ _DIAGNOSTIC: Final = re.compile(
     r"warning|note):\s*(?P<text>.*)$",
     re.MULTILINE,
 )
+#: RAM a program should leave free for the stack (nested calls, local buffers)
+STACK_RESERVE: Final = 1024
+_OVERFLOW: Final = re.compile(r"(?:not within region|region) `(text|data)'")
 _FLASH_SECTIONS: Final = (".text", ".data", ".bootloader")
 _RAM_SECTIONS: Final = (".data", ".bss", ".noinit")
 
@@ -56,6 +59,17 @@ class BuildResult:
     libraries: tuple[str, ...]
     compiled: tuple[str, ...] = field(default=())
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What is worth knowing although the program fits (little RAM left for the stack)."""
+        free = RAM_LIMIT - self.ram_bytes
+        if free < STACK_RESERVE:
+            return (
+                f"only {free:,} bytes of RAM are left for the stack (under {STACK_RESERVE:,}); "
+                "the node may reset while it sends",
+            )
+        return ()
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready figures."""
         return {
@@ -65,6 +79,7 @@ class BuildResult:
             "ram_bytes": self.ram_bytes,
             "ram_limit": RAM_LIMIT,
             "libraries": list(self.libraries),
+            "warnings": list(self.warnings),
         }
 
 
@@ -217,6 +232,22 @@ class Builder:
                 built.append(name)
         return built
 
+    def _link(self, command: Sequence[str | Path], program: ProgramSource) -> None:
+        """Link; a program the linker cannot place in flash or RAM is a size error."""
+        try:
+            self._run(command, "linking", program)
+        except BuildError as exc:
+            overflow = _OVERFLOW.search(exc.log)
+            if overflow is None:
+                raise
+            memory = "RAM" if overflow.group(1) == "data" else "flash"
+            limit = RAM_LIMIT if memory == "RAM" else FLASH_LIMIT
+            raise SizeLimitError(
+                f"the program does not fit the node's {memory} ({limit:,} bytes); remove "
+                "options (GPS, industrial protocol, HTTPS) or probes (guide §2.16.2)",
+                log=exc.log,
+            ) from None
+
     # --- one program ------------------------------------------------------------------------
 
     def build(self, program: ProgramSource, work_dir: Path, *, hex_name: str) -> BuildResult:
@@ -250,7 +281,7 @@ class Builder:
             objects.append(cached)
         elf = work_dir / f"{program.sketch_name}.elf"
         archives = [self.cache.library_archive(name) for name in libraries]
-        self._run(
+        self._link(
             [
                 self.toolchain.gcc,
                 *LINK_FLAGS,
@@ -263,7 +294,6 @@ class Builder:
                 "-Wl,--end-group",
                 "-lm",
             ],
-            "linking",
             program,
         )
         hex_path = work_dir / hex_name

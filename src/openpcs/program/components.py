@@ -125,11 +125,15 @@ def _industrial(config: NodeConfig, plan: FramePlan) -> list[Component]:
 def _gps(config: NodeConfig, plan: FramePlan) -> list[Component]:
     if config.gps is None or not config.gps.enabled:
         return []
-    items = []
-    for name in config.gps.fields:
-        refs = _fields_of(plan, f"gps.fields[{config.gps.fields.index(name)}]")
-        if refs:
-            items.append({"name": name, "field": refs[0]})
+    prefix = "gps.fields["
+    items = [
+        {
+            "name": config.gps.fields[int(planned.path[len(prefix) : -1])],
+            "field": FieldRef.of(planned, plan.frame_type),
+        }
+        for planned in plan.fields  # in the plan's order, which is the frame's
+        if planned.path.startswith(prefix)
+    ]
     return [Component("options/gps.j2", "gps", {"items": items})]
 
 

@@ -1,0 +1,2 @@
+#include "Unused.h"
+this does not compile: no program includes Unused.h, so the builder must never compile it

@@ -1,0 +1,4 @@
+#ifndef UNUSED_H
+#define UNUSED_H
+int unused_function(void);
+#endif

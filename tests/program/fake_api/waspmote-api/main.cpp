@@ -1,0 +1,10 @@
+#include "Waspmote.h"
+
+int main(void)
+{
+  setup();
+  for (;;)
+  {
+    loop();
+  }
+}

@@ -1,0 +1,47 @@
+"""The compile check on every machine: each example's program, and a program for every probe in
+every socket, type-checks with avr-g++ against the declaration-only headers in
+tests/waspmote_headers/ (written from the API signatures; not the Waspmote API)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from openpcs.program.source import ProgramSource
+from tests.program.helpers import EXAMPLES, coverage_programs, example_program
+from tests.program.stubs import compiler, syntax_check
+
+pytestmark = pytest.mark.skipif(
+    compiler() is None, reason="avr-g++ is not installed (apt-get install gcc-avr avr-libc)"
+)
+
+
+def _assert_compiles(program: ProgramSource, directory: Path) -> None:
+    result = syntax_check(program, directory)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_program_compiles(path: Path, tmp_path: Path) -> None:
+    _assert_compiles(example_program(path.stem), tmp_path)
+
+
+@pytest.mark.parametrize("index", range(0, 170, 10))
+def test_every_probe_program_compiles(index: int, tmp_path: Path) -> None:
+    for name, program in coverage_programs()[index : index + 10]:
+        _assert_compiles(program, tmp_path / name)
+
+
+def test_the_headers_refuse_a_wrong_call(tmp_path: Path) -> None:
+    program = example_program("smart-environment-pro_lorawan-us-otaa")
+    sketch = program.files["openpcs_node.pde"]
+    assert "LoRaWAN.joinOTAA()" in sketch
+    broken = ProgramSource(
+        program.sketch,
+        {**program.files, "openpcs_node.pde": sketch.replace("joinOTAA()", "joinOtaa()")},
+        program.config_hash,
+    )
+    result = syntax_check(broken, tmp_path)
+    assert result.returncode != 0
+    assert "joinOtaa" in result.stderr

@@ -1,0 +1,197 @@
+"""Generate-and-grep: every example's program has the calls its configuration asks for, with
+the configured values, adds exactly the planned fields, and keeps secrets in node_values.cpp."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from openpcs.program.generator import generate_checked
+from tests.config.helpers import LORAWAN_ABP, XBEE_802, check, config
+from tests.program.expectations import expected_calls
+from tests.program.helpers import (
+    EXAMPLES,
+    SKETCH,
+    added_constants,
+    coverage_programs,
+    example_program,
+    example_result,
+)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_program_has_the_configured_calls(path: Path) -> None:
+    result = example_result(path.stem)
+    assert result.config is not None
+    assert result.plan is not None
+    program = example_program(path.stem)
+    sketch = program.files[SKETCH]
+    missing = [call for call in expected_calls(result.config, result.plan) if call not in sketch]
+    assert missing == []
+    assert added_constants(sketch) == [f.sensor.api_constants[0] for f in result.plan.fields]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_secrets_only_in_the_node_values_file(path: Path) -> None:
+    config = example_result(path.stem).config
+    assert config is not None
+    program = example_program(path.stem)
+    secrets = [
+        value.get_secret_value()
+        for section in (config.radio, config.destination, config.encryption)
+        if section is not None
+        for value in vars(section).values()
+        if hasattr(value, "get_secret_value")
+    ]
+    for secret in secrets:
+        assert secret not in program.files[SKETCH]
+        assert secret not in program.files["node_values.h"]
+        assert f'[] = "{secret}";' in program.files["node_values.cpp"]
+    assert f'char NODE_SERIAL[] = "{config.serial}";' in program.files["node_values.cpp"]
+
+
+def test_smart_water_calibration_values_reach_the_program() -> None:
+    sketch = example_program("smart-water_xbee-868lp_meshlium").files[SKETCH]
+    assert "probeA.setCalibrationPoints(1.985, 2.07, 2.227, 23.7);" in sketch
+    assert "probeB.setCalibrationPoints(2.65, 0.0);" in sketch
+    assert "probeC.setCalibrationPoints(10500.0, 197.0, 40000.0, 150.0);" in sketch
+    assert "probeE.readORP() - 0.012" in sketch
+    # pH is compensated with the water temperature read before it
+    assert "probeA.pHConversion(probeA.readpH(), waterTemperature)" in sketch
+    assert sketch.index("waterTemperature = probeD.readTemperature();") < sketch.index(
+        "probeA.pHConversion"
+    )
+
+
+def test_ion_calibration_points_in_their_order() -> None:
+    sketch = example_program("smart-water-ions-pro_xbee-868lp_cloud-bridge").files[SKETCH]
+    assert "const float probeAVolts[] = {2.03, 2.09, 2.15};" in sketch
+    assert "const float probeAPpm[] = {10.0, 100.0, 1000.0};" in sketch
+    assert "probeA.setCalibrationPoints(probeAVolts, probeAPpm, 3);" in sketch
+    assert "probeC.setpHCalibrationPoints(1.985, 2.07, 2.227, 22.0);" in sketch
+
+
+def test_events_and_the_relay_follow_the_form() -> None:
+    sketch = example_program("smart-security_4g_cloud-bridge").files[SKETCH]
+    # a wake-up event keeps the board powered while asleep and reads which probe fired
+    assert "PWR.deepSleep(text, RTC_OFFSET, RTC_ALM1_MODE1, SENSOR_ON);" in sketch
+    assert "Events.loadInt();" in sketch
+    pir = sketch.index("if (sensorInterrupt && probeA.getInt())")
+    hall = sketch.index("if (sensorInterrupt && probeC.getInt())")
+    # only the "wake up + relay" probe (socket A) switches the relay on
+    assert "relayTrigger();" in sketch[pir:hall]
+    assert "relayTrigger();" not in sketch[hall : sketch.index("if (due || event)")]
+    assert "relayOffAt = RTC.getEpochTime() + 30UL;" in sketch
+
+
+def test_rain_gauge_pulses_are_counted_while_asleep() -> None:
+    sketch = example_program("smart-agriculture_xbee-900hp_meshlium").files[SKETCH]
+    assert "probeA.storePulse();" in sketch
+    expected = (
+        "Agriculture.sleepAgr(text, RTC_OFFSET, RTC_ALM1_MODE1, SENSOR_ON, SENS_AGR_PLUVIOMETER);"
+    )
+    assert expected in sketch
+    assert "Agriculture.OFF();" not in sketch  # the gauge stays powered
+
+
+def test_gas_probes_warm_up_powered_before_reading() -> None:
+    sketch = example_program("smart-environment-pro_xbee-802-15-4_meshlium").files[SKETCH]
+    warmup = sketch.index("PWR.deepSleep(WARMUP_TIME, RTC_OFFSET, RTC_ALM1_MODE1, ALL_ON);")
+    assert sketch.index("probeA.ON();") < warmup < sketch.index("probeA.getConc()")
+    assert '#define WARMUP_TIME "00:00:02:00"' in sketch
+
+
+def test_every_probe_in_every_socket_generates_its_planned_fields() -> None:
+    programs = coverage_programs()
+    assert len(programs) > 100
+    for name, program in programs:
+        assert added_constants(program.files[SKETCH]), name
+        assert "// [config: sockets." in program.files[SKETCH] or name.startswith(
+            ("ambient", "radiation")
+        )
+
+
+LORAWAN_OTAA = {
+    "type": "lorawan",
+    "region": "us",
+    "activation": "otaa",
+    "dev_eui": "0004A30B001C0530",
+    "app_eui": "70B3D57ED0001234",
+    "app_key": "00112233445566778899AABBCCDDEEFF",
+}
+VARIANTS = {
+    "lorawan-confirmed-port-7-dr-2": {
+        "radio": {**LORAWAN_ABP, "confirmed": True, "port": 7, "data_rate": 2, "adr": False},
+        "destination": None,
+    },
+    "lorawan-otaa": {"radio": LORAWAN_OTAA, "destination": None},
+    "xbee-link-key-5-attempts": {
+        "radio": {**XBEE_802, "link_key": "0123456789abcdef", "attempts": 5, "channel": "0x17"}
+    },
+    "xbee-fragments": {
+        "sockets": {
+            "A": "gas_co",
+            "B": "gas_no2",
+            "C": "gas_o3",
+            "D": "particle_matter",
+            "E": "bme280",
+            "F": "gas_so2",
+        },
+        "radio": {**XBEE_802, "fragments": True},
+        "gps": {"timeout_s": 90, "fields": ["location", "altitude", "speed", "course"]},
+    },
+    "modbus-two-reads": {
+        "industrial": {
+            "protocol": "modbus_rs485",
+            "baud_rate": 19200,
+            "reads": [
+                {"slave": 17, "start_register": 0, "count": 2},
+                {"slave": 3, "start_register": 200, "count": 1},
+            ],
+        },
+    },
+    "canbus": {
+        "industrial": {
+            "protocol": "canbus",
+            "speed_kbps": 250,
+            "operations": ["engine_rpm", "fuel_level"],
+        },
+    },
+    "device-to-cloud-aes-128": {
+        "encryption": {"mode": "device_to_cloud", "key": "0123456789ABCDEF"},
+    },
+}
+
+
+@pytest.mark.parametrize("changes", list(VARIANTS.values()), ids=list(VARIANTS))
+def test_each_option_reaches_the_program(changes: dict[str, object]) -> None:
+    result = check(config(licence="elite", **changes))
+    assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
+    assert result.config is not None
+    assert result.plan is not None
+    sketch = generate_checked(result).files[SKETCH]
+    missing = [c for c in expected_calls(result.config, result.plan) if c not in sketch]
+    assert missing == []
+    assert added_constants(sketch) == [f.sensor.api_constants[0] for f in result.plan.fields]
+
+
+def test_can_bus_operations_call_their_getters() -> None:
+    sketch = generate_checked(check(config(licence="elite", **VARIANTS["canbus"]))).files[SKETCH]
+    assert "if (CAN.ON(250))" in sketch
+    assert "frame.addSensor(SENSOR_CANBUS_RPM, (int)(CAN.getEngineRPM()));" in sketch
+    assert "frame.addSensor(SENSOR_CANBUS_FL, (int)(CAN.getFuelLevel()));" in sketch
+
+
+def test_fragments_are_cut_to_the_radio_room() -> None:
+    result = check(config(licence="elite", **VARIANTS["xbee-fragments"]))
+    assert result.plan is not None
+    assert result.plan.fragments
+    sketch = generate_checked(result).files[SKETCH]
+    assert "frame.isFragmentationNeeded(100)" in sketch
+    assert "frame.createFragmentHeader(100);" in sketch
+    assert (
+        "xbee802.send(NODE_DESTINATION_MAC, frame.bufferFragment, frame.lengthFragment)" in sketch
+    )
+    # GPS text fields are cut to the length the plan sized them at
+    assert "strncpy(text, GPS.altitude, 8);" in sketch
