@@ -205,3 +205,27 @@ def test_fragment_plan_agrees_with_the_frames_package() -> None:
 
 def test_unknown_model_has_no_plan() -> None:
     assert plan_frame(check(config()).config.model_copy(update={"model": "nope"})) is None  # type: ignore[union-attr]
+
+
+def test_an_sms_carries_the_frame_as_160_hex_characters() -> None:
+    sms = {"type": "sms", "phone": "+34600000000"}
+    cellular = {"type": "4g", "region": "eu_br", "apn": "internet"}
+    small = check(config(radio=cellular, destination=sms))
+    assert small.plan is not None
+    assert small.plan.radio_max == 80
+    big = check(
+        config(
+            radio=cellular,
+            destination=sms,
+            sockets={
+                "A": "gas_co",
+                "B": "gas_no2",
+                "C": "gas_o3",
+                "D": "particle_matter",
+                "E": "bme280",
+                "F": "gas_so2",
+            },
+            gps={"timeout_s": 60, "fields": ["location", "altitude", "speed", "course"]},
+        )
+    )
+    assert any("80" in issue.message for issue in big.errors), [i.message for i in big.errors]
