@@ -45,3 +45,25 @@ def test_the_headers_refuse_a_wrong_call(tmp_path: Path) -> None:
     result = syntax_check(broken, tmp_path)
     assert result.returncode != 0
     assert "joinOtaa" in result.stderr
+
+
+def test_hostile_text_in_the_configuration_stays_text(tmp_path: Path) -> None:
+    from openpcs.program.generator import generate_checked
+    from tests.config.helpers import check, config
+
+    wifi = {
+        "type": "wifi",
+        "essid": 'a"b\\c */ d',
+        "password": 'p"w\\d*/long-enough',
+    }
+    data = config(
+        node_name="n*/x",
+        radio=wifi,
+        destination={"type": "http", "host": "example.org", "path": "/in"},
+    )
+    result = check(data)
+    assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
+    program = generate_checked(result)
+    assert 'WIFI_PRO.setESSID("a\\"b\\\\c */ d");' in program.files["openpcs_node.pde"]
+    assert "(n* /x)" in program.files["node_values.cpp"]  # the comment stays closed
+    _assert_compiles(program, tmp_path)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from openpcs.program.generator import generate_checked
+from openpcs.program.errors import GenerationError
+from openpcs.program.generator import generate_checked, verify_fields
 from tests.config.helpers import LORAWAN_ABP, XBEE_802, check, config
 from tests.program.expectations import expected_calls
 from tests.program.helpers import (
@@ -195,3 +196,42 @@ def test_fragments_are_cut_to_the_radio_room() -> None:
     )
     # GPS text fields are cut to the length the plan sized them at
     assert "strncpy(text, GPS.altitude, 8);" in sketch
+
+
+def test_the_same_configuration_gives_the_same_bytes() -> None:
+    first = generate_checked(example_result("smart-security_4g_cloud-bridge"))
+    again = generate_checked(example_result("smart-security_4g_cloud-bridge"))
+    assert first.files == again.files
+    assert first.config_hash == again.config_hash
+
+
+def test_nodes_of_one_template_differ_only_in_their_node_values() -> None:
+    def node(serial: str, name: str, key: str) -> dict[str, str]:
+        data = config(licence="elite", encryption={"mode": "device_to_gateway", "key": key})
+        data |= {"serial": serial, "node_name": name}
+        return generate_checked(check(data)).files
+
+    one = node("3F5A1C0B7E2D4A91", "north", "k" * 32)
+    two = node("3F5A1C0B7E2D4A92", "south", "q" * 32)
+    assert one[SKETCH] == two[SKETCH]  # so the compiled sketch is shared
+    assert one["node_values.h"] == two["node_values.h"]
+    assert one["node_values.cpp"] != two["node_values.cpp"]
+    assert 'char NODE_NAME[] = "south";' in two["node_values.cpp"]
+
+
+def test_templates_and_configurations_with_errors_have_no_program() -> None:
+    template = check(config(serial=None))
+    with pytest.raises(GenerationError, match="serial: a template has no program"):
+        generate_checked(template)
+    broken = check(config(sockets={"A": "ph"}))
+    with pytest.raises(GenerationError, match="the configuration has errors, fix them first"):
+        generate_checked(broken)
+
+
+def test_a_program_that_strays_from_the_plan_is_refused() -> None:
+    result = example_result("smart-water_xbee-868lp_meshlium")
+    assert result.plan is not None
+    sketch = example_program("smart-water_xbee-868lp_meshlium").files[SKETCH]
+    swapped = sketch.replace("SENSOR_WATER_DO", "SENSOR_WATER_XX")
+    with pytest.raises(GenerationError, match="the frame plan has"):
+        verify_fields(swapped, result.plan)

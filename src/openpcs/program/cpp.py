@@ -6,7 +6,17 @@ import math
 import re
 from typing import Final
 
-__all__ = ["c_byte_list", "c_bytes", "c_float", "c_identifier", "c_int", "c_string", "sleep_text"]
+__all__ = [
+    "c_byte_list",
+    "c_bytes",
+    "c_comment",
+    "c_float",
+    "c_identifier",
+    "c_int",
+    "c_size",
+    "c_string",
+    "sleep_text",
+]
 
 _SIMPLE: Final = re.compile(r"[ -!#-\[\]-~]")  # printable ASCII except '"' and '\'
 
@@ -76,3 +86,13 @@ def c_bytes(hex_text: str, size: int | None = None) -> str:
             raise ValueError(f"{hex_text} is more than {size} bytes")
         items += ["0x00"] * (size - len(items))
     return "{" + ", ".join(items) + "}"
+
+
+def c_size(text: str) -> int:
+    """Bytes ``text`` takes in a C string (UTF-8), without the terminating zero."""
+    return len(text.encode("utf-8"))
+
+
+def c_comment(text: str) -> str:
+    """``text`` made safe inside a ``/* … */`` comment: no ``*/``, no line breaks."""
+    return " ".join(str(text).replace("*/", "* /").splitlines())

@@ -32,7 +32,7 @@ from openpcs.program.node_values import PER_NODE_PATHS, NodeValues
 from openpcs.program.render import render_components, template_environment
 from openpcs.program.source import ProgramSource
 
-__all__ = ["SKETCH_NAME", "config_hash", "generate", "generate_checked"]
+__all__ = ["SKETCH_NAME", "config_hash", "generate", "generate_checked", "verify_fields"]
 
 SKETCH_NAME: Final = "openpcs_node"
 _ADDED: Final = re.compile(r"frame\.addSensor\((\w+)")
@@ -129,7 +129,8 @@ def _tidy(text: str) -> str:
     return "\n".join(kept).rstrip("\n") + "\n"
 
 
-def _verify(sketch: str, plan: FramePlan) -> None:
+def verify_fields(sketch: str, plan: FramePlan) -> None:
+    """Raise :class:`GenerationError` unless the sketch adds exactly the plan's fields, in order."""
     added = _ADDED.findall(sketch)
     planned = [FieldRef.of(field, plan.frame_type).constant for field in plan.fields]
     if added != planned:
@@ -169,7 +170,7 @@ def generate(config: NodeConfig, plan: FramePlan) -> ProgramSource:
         plan=plan,
     )
     sketch = _tidy(sketch)
-    _verify(sketch, plan)
+    verify_fields(sketch, plan)
     values = node.ordered()
     secrets = [value.path for value in values if value.secret]
     digest = config_hash(config)

@@ -33,9 +33,11 @@ from openpcs.program.components import Component
 from openpcs.program.cpp import (
     c_byte_list,
     c_bytes,
+    c_comment,
     c_float,
     c_identifier,
     c_int,
+    c_size,
     c_string,
     sleep_text,
 )
@@ -73,6 +75,7 @@ def template_environment() -> Environment:
         keep_trailing_newline=False,
         autoescape=False,
     )
+    environment.filters["comment"] = c_comment
     environment.globals.update(
         add=add_sensor,
         c_string=c_string,
@@ -81,6 +84,7 @@ def template_environment() -> Environment:
         c_int=c_int,
         c_bytes=c_bytes,
         c_byte_list=c_byte_list,
+        c_size=c_size,
         sleep_text=sleep_text,
     )
     return environment
