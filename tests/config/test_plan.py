@@ -229,3 +229,12 @@ def test_an_sms_carries_the_frame_as_160_hex_characters() -> None:
         )
     )
     assert any("80" in issue.message for issue in big.errors), [i.message for i in big.errors]
+
+
+def test_a_4g_http_request_fits_the_modules_buffer() -> None:
+    cellular = {"type": "4g", "region": "eu_br", "apn": "internet"}
+    http = {"type": "http", "host": "example.org", "path": "/getpost_frame_parser.php"}
+    result = check(config(radio=cellular, destination=http))
+    assert result.plan is not None
+    # 481 characters for the path (25), "?frame=" (7) and two hex digits per byte
+    assert result.plan.radio_max == (481 - 25 - 7) // 2

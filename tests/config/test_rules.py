@@ -545,6 +545,19 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("radio", config(radio={**LORAWAN_ABP, "port": 224}, destination=None), E, "radio.port"),
     (
         "radio",
+        config(radio={**LORAWAN_ABP, "region": "jp_kr"}, destination=None),
+        E,
+        "radio.band",
+    ),
+    (
+        "radio",
+        config(radio={**LORAWAN_ABP, "region": "jp_kr", "band": "kr920"}, destination=None),
+        E,
+        None,
+    ),
+    ("radio", config(radio={**LORAWAN_ABP, "band": "as923"}, destination=None), W, "radio.band"),
+    (
+        "radio",
         config(radio={**LORAWAN_ABP, "nwk_skey": "00112233"}, destination=None),
         E,
         "radio.nwk_skey",

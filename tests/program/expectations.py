@@ -63,8 +63,11 @@ def radio_calls(config: NodeConfig, plan: FramePlan) -> list[str]:
             "LoRaWAN.setDeviceEUI(NODE_DEV_EUI);",
             f'LoRaWAN.setADR((char*)"{"on" if radio.adr else "off"}");',
             f"LoRaWAN.{send}({radio.port}, frame.bufferTiny, frame.lengthTiny)",
-            f"frame.setTinyLength({plan.tiny.max_length if plan.tiny else 0});",
+            f"uint8_t tinyLength = {plan.tiny.max_length if plan.tiny else 0};",
+            "frame.setTinyLength(tinyLength);",
         ]
+        if radio.band is not None:
+            calls.append(f"LoRaWAN.setBand(BAND_{'JP923' if radio.band == 'as923' else 'KR920'});")
         if radio.activation == "otaa":
             calls += ["LoRaWAN.setAppEUI(NODE_APP_EUI);", "LoRaWAN.joinOTAA()"]
         else:
@@ -135,7 +138,13 @@ def option_calls(config: NodeConfig, plan: FramePlan) -> list[str]:
         "frame.createFrame(BINARY);",
     ]
     if config.watchdog is not None and config.watchdog.enabled:
-        calls.append(f"RTC.setWatchdog({config.watchdog.minutes});")
+        minutes = config.watchdog.minutes
+        calls.append(
+            f"RTC.setWatchdog({minutes});"
+            if minutes < 1440
+            else f"RTC.setAlarm2({minutes // 1440}, {minutes % 1440 // 60}, {minutes % 60}, "
+            "RTC_OFFSET, RTC_ALM2_MODE2);"
+        )
     if config.battery_warning is not None and config.battery_warning.enabled:
         high, middle, low = config.battery_warning.thresholds
         calls.append(
@@ -148,7 +157,11 @@ def option_calls(config: NodeConfig, plan: FramePlan) -> list[str]:
             f"frame.encryptFrame(AES_{len(key) * 8}, NODE_AES_KEY)",
         ]
     if 103 in plan.sent_types:
-        calls += ["frame.encryptFrameHw(CLOUD_KEY_SLOT)", "eeprom.saveKey(CLOUD_KEY_SLOT"]
+        calls += [
+            "frame.encryptFrameHw(CLOUD_KEY_SLOT);",
+            "eeprom.saveKey(CLOUD_KEY_SLOT",
+            "memcmp(answer, NODE_CLOUD_KEY_CHECK, 16) == 0",
+        ]
     if isinstance(config.industrial, ModbusConfig):
         for read in config.industrial.reads:
             calls += [

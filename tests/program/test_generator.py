@@ -3,6 +3,7 @@ the configured values, adds exactly the planned fields, and keeps secrets in nod
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,74 @@ def test_a_program_that_strays_from_the_plan_is_refused() -> None:
     swapped = sketch.replace("SENSOR_WATER_DO", "SENSOR_WATER_XX")
     with pytest.raises(GenerationError, match="the frame plan has"):
         verify_fields(swapped, result.plan)
+
+
+def _program_of(**changes: object) -> str:
+    result = check(config(licence="elite", **changes))
+    assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
+    return generate_checked(result).files[SKETCH]
+
+
+def test_long_sleeps_are_chained_in_alarms_of_at_most_six_days() -> None:
+    sketch = _program_of(sleep={"days": 9}, watchdog={"minutes": 13_000})
+    assert '#define SLEEP_TIME "09:00:00:00"' in sketch
+    assert "nextCycle = now + SLEEP_SECONDS;" in sketch  # the loop keeps time on the RTC
+    assert "if (seconds > 6UL * 86400UL)" in sketch
+    assert "PWR.deepSleep(SLEEP_TIME" not in sketch  # never one alarm for the whole sleep
+    # a watchdog of a day or more is set on alarm 2 as days, hours and minutes
+    assert "RTC.setAlarm2(9, 0, 40, RTC_OFFSET, RTC_ALM2_MODE2);" in sketch
+    assert "RTC.setWatchdog(" not in sketch
+
+
+def test_each_cycle_reopens_the_noise_sensor_and_powers_the_weather_station() -> None:
+    programs = dict(coverage_programs())
+    noisy = next(p for p in programs.values() if "noise.getSPLA" in p.files[SKETCH])
+    sketch = noisy.files[SKETCH]
+    assert sketch.index("noise.configure();") < sketch.index("noise.getSPLA(SLOW_MODE)")
+    assert sketch.index("noise.configure();") > sketch.index("void measureAndSend()")
+    station = next(p for p in programs.values() if "weatherStation " in p.files[SKETCH])
+    sketch = station.files[SKETCH]
+    reading = sketch[sketch.index("void measureAndSend()") :]
+    assert "probeE.ON();\n  delay(10000);" in reading
+    assert "probeE.OFF();" in reading
+
+
+def test_cities_pro_gases_are_compensated_with_the_bme280_temperature() -> None:
+    sketch = _program_of(model="smart_cities_pro", sockets={"B": "gas_no2", "E": "bme280"})
+    measuring = sketch[sketch.index("void measureAndSend()") :]
+    assert measuring.index("airTemperature = probeE.getTemperature();") < measuring.index(
+        "PWR.deepSleep(WARMUP_TIME"
+    )
+    assert "probeB.getConc(airTemperature)" in measuring
+
+
+def test_the_aqualabo_menu_takes_only_a_parameter_number() -> None:
+    programs = dict(coverage_programs())
+    menu = next(p for p in programs.values() if "calibrationMenuE()" in p.files[SKETCH])
+    sketch = menu.files[SKETCH]
+    assert "if (key >= '1' && key <= '" in sketch  # Enter's '\\r' is skipped
+
+
+def test_each_fragment_gets_its_own_header() -> None:
+    sketch = _program_of(
+        **VARIANTS["xbee-fragments"],
+        encryption={"mode": "device_to_gateway", "key": "0123456789ABCDEF"},
+    )
+    loop = sketch[sketch.index("    do\n") : sketch.index("} while (pending > 0);")]
+    assert loop.index("frame.createFragmentHeader(") < loop.index("frame.generateFragment();")
+    assert loop.index("frame.generateFragment();") < loop.index("frame.encryptFragment(AES_128")
+
+
+def test_the_lorawan_module_is_set_up_once_per_settings() -> None:
+    def program(**radio: object) -> dict[str, str]:
+        result = check(config(radio={**LORAWAN_ABP, **radio}, destination=None))
+        return generate_checked(result).files
+
+    first = program()
+    assert "if (!loraWANSetUp() && LoRaWAN.ON(SOCKET0) == LORAWAN_ANSWER_OK)" in first[SKETCH]
+    assert "markLoRaWANSetUp();" in first[SKETCH]
+    tag = re.search(r'char NODE_LORAWAN_TAG\[\] = "([0-9A-F]{8})";', first["node_values.cpp"])
+    assert tag is not None
+    assert tag.group(1) in program(port=9)["node_values.cpp"]  # the port is not kept in it
+    other_key = program(app_skey="00112233445566778899AABBCCDDEEFF")
+    assert tag.group(1) not in other_key["node_values.cpp"]

@@ -18,9 +18,18 @@ enum AnswerTypesLoRaWAN
     LORAWAN_VERSION_ERROR = 8
 };
 
+/* bands of the module that serves Japan and Korea */
+enum BandsLoRaWAN
+{
+    BAND_JP923 = 0,
+    BAND_KR920 = 6
+};
+
 class WaspLoRaWAN
 {
 public:
+    uint8_t _maxPayload;  /* set by getMaxPayload() */
+
     uint8_t ON(uint8_t socket);
     uint8_t OFF(uint8_t socket);
     uint8_t factoryReset();
@@ -37,6 +46,8 @@ public:
 
     uint8_t setADR(char *state);  /* "on" or "off" */
     uint8_t setDataRate(uint8_t datarate);
+    uint8_t setBand(uint8_t band);
+    uint8_t getMaxPayload();
     uint8_t saveConfig();
     uint8_t joinABP();
     uint8_t joinOTAA();

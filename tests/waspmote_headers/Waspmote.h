@@ -46,6 +46,16 @@
 #define RTC_ALM1_MODE5 4
 #define RTC_ALM1_MODE6 5
 
+/* RTC alarm 2 (the watchdog) */
+#define RTC_ALM2_MODE1 0
+#define RTC_ALM2_MODE2 1
+#define RTC_ALM2_MODE3 2
+#define RTC_ALM2_MODE4 3
+#define RTC_ALM2_MODE5 4
+
+/* first address of the EEPROM area left to programs */
+#define EEPROM_START 1024
+
 /* bits of intFlag */
 #define ACC_INT 1
 #define RTC_INT 2
@@ -133,6 +143,7 @@ public:
     void OFF();
     unsigned long getEpochTime();
     void setWatchdog(uint16_t minutes);
+    uint8_t setAlarm2(uint8_t dayDate, uint8_t hour, uint8_t minute, uint8_t offset, uint8_t mode);
 };
 extern WaspRTC RTC;
 
@@ -152,6 +163,8 @@ class WaspUtils
 public:
     void hex2str(uint8_t *number, char *text);
     void hex2str(uint8_t *number, char *text, uint8_t length);
+    uint8_t readEEPROM(int address);
+    void writeEEPROM(int address, uint8_t value);
 };
 extern WaspUtils Utils;
 
@@ -160,6 +173,8 @@ class WaspEEPROM
 {
 public:
     uint8_t saveKey(uint8_t index, uint8_t *key, uint8_t len);
+    uint8_t encrypt(uint8_t index, uint8_t *data, uint16_t length, uint8_t *encrypted,
+                    uint16_t *encryptedLength);
 };
 extern WaspEEPROM eeprom;
 

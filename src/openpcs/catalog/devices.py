@@ -111,6 +111,7 @@ class RadioSpec(_Data):
     preamble: tuple[int, int] | None = None
     max_frame: FrameLimit | None = None
     url_budget: int | None = None
+    resource_budget: int | None = None
     fragments: bool = False
     tiny_frames: bool = False
     payload_encryption: bool
@@ -137,6 +138,8 @@ class LoRaRegionSpec(_Data):
     default_data_rate: int
     duty_cycle: float | None
     dwell_time_ms: int | None = None
+    #: band choices of a module that serves several countries, and the API constant of each
+    bands: dict[str, str] = {}
 
 
 class LoRaWANSpec(_Data):

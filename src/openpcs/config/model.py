@@ -272,6 +272,8 @@ class LoRaWAN(_Strict):
     confirmed: bool = False
     port: int = 3
     data_rate: int | None = None
+    #: JP/KR only: which country's band the module uses
+    band: Literal["as923", "kr920"] | None = None
     activation: Literal["abp", "otaa"]
     dev_eui: str
     dev_addr: str | None = None

@@ -286,6 +286,9 @@ def radio_max_frame(config: NodeConfig, radio: RadioSpec) -> int | None:
     limit = radio.max_frame.link_encryption if linked else radio.max_frame.plain
     if isinstance(config.destination, Sms):
         limit = min(limit, SMS_MAX_FRAME)
+    if isinstance(config.destination, Http) and radio.resource_budget is not None:
+        resource = radio.resource_budget - len(config.destination.path) - len(_QUERY)
+        limit = min(limit, resource // 2)
     if isinstance(config.radio, Wifi) and radio.url_budget is not None:
         url_limit = _wifi_url_limit(config, radio.url_budget)
         if url_limit is not None:

@@ -18,10 +18,10 @@ import re
 from typing import Any, Final
 
 from openpcs import __version__
-from openpcs.catalog.devices import industrial
+from openpcs.catalog.devices import industrial, lorawan
 from openpcs.catalog.hardware import node_models
 from openpcs.config.check import CheckResult
-from openpcs.config.model import NodeConfig
+from openpcs.config.model import LoRaWAN, NodeConfig
 from openpcs.config.plan import FramePlan
 from openpcs.config.summary import summarize
 from openpcs.program.components import build_components
@@ -35,6 +35,8 @@ from openpcs.program.source import ProgramSource
 __all__ = ["SKETCH_NAME", "config_hash", "generate", "generate_checked", "verify_fields"]
 
 SKETCH_NAME: Final = "openpcs_node"
+#: Alarm 1 matches the day of the week, so one deep sleep lasts at most 6 days.
+MAX_SINGLE_SLEEP_S: Final = 6 * 86_400
 _ADDED: Final = re.compile(r"frame\.addSensor\((\w+)")
 _PROTOTYPE: Final = re.compile(
     r"^(?:void|bool|float|double|int|uint8_t|uint16_t|"
@@ -102,7 +104,11 @@ def _facts(config: NodeConfig) -> dict[str, Any]:
     model = node_models()[config.model]
     chosen = config.sockets
     spec = industrial()
+    bands = (
+        lorawan().regions[config.radio.region].bands if isinstance(config.radio, LoRaWAN) else {}
+    )
     return {
+        "lorawan_bands": bands,
         "probe_ids": [*model.builtin, *(item.probe for item in chosen.values())],
         "event_sockets": [
             s for s, item in chosen.items() if item.event in ("wake_up", "wake_up_relay")
@@ -159,7 +165,8 @@ def generate(config: NodeConfig, plan: FramePlan) -> ProgramSource:
         includes=["WaspFrame.h", *(i for i in rendered.includes if i != "WaspFrame.h")],
         sections=rendered.sections,
         prototypes=prototypes,
-        interrupts=rendered.interrupts,
+        # interrupts, or a sleep longer than one alarm can hold: the loop keeps time on the RTC
+        scheduled=rendered.interrupts or config.sleep.total_seconds() > MAX_SINGLE_SLEEP_S,
         pluviometer=rendered.pluviometer,
         sleep_option=rendered.sleep_option,
         warmup_s=rendered.warmup_s,

@@ -8,12 +8,14 @@ values share the sketch's object file, and the secrets sit in one file a user ca
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Final
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from pydantic import SecretStr
 
-from openpcs.config.model import NodeConfig
+from openpcs.config.model import LoRaWAN, NodeConfig
 from openpcs.program.cpp import c_string
 
 __all__ = ["PER_NODE_PATHS", "NodeValue", "NodeValues"]
@@ -39,23 +41,34 @@ PER_NODE_PATHS: Final = {
 _UPPERCASE: Final = frozenset({"serial", "radio.mac", "radio.dev_eui", "radio.dev_addr"})
 
 
+#: C names of values worked out from others
+LORAWAN_TAG: Final = "NODE_LORAWAN_TAG"
+CLOUD_KEY_CHECK: Final = "NODE_CLOUD_KEY_CHECK"
+
+
 @dataclass(frozen=True, slots=True)
 class NodeValue:
-    """One per-node value: its C name, the text, where it came from, and whether it is secret."""
+    """One per-node value: its C name, the text (or bytes), where it came from, if secret."""
 
     name: str
     text: str
     path: str
     secret: bool
+    data: bytes | None = None
 
     @property
     def declaration(self) -> str:
-        """``extern char NAME[];``"""
+        """``extern char NAME[];`` (``extern uint8_t NAME[n];`` for bytes)."""
+        if self.data is not None:
+            return f"extern uint8_t {self.name}[{len(self.data)}];"
         return f"extern char {self.name}[];"
 
     @property
     def definition(self) -> str:
-        """``char NAME[] = "…";``"""
+        """``char NAME[] = "…";`` (``uint8_t NAME[n] = {0x…};`` for bytes)."""
+        if self.data is not None:
+            items = ", ".join(f"0x{byte:02X}" for byte in self.data)
+            return f"uint8_t {self.name}[{len(self.data)}] = {{{items}}};"
         return f"char {self.name}[] = {c_string(self.text)};"
 
 
@@ -82,6 +95,28 @@ class NodeValues:
             if path in _UPPERCASE:
                 text = text.upper()
             self.values[path] = NodeValue(name, text, path, secret)
+        self._derive(config)
+
+    def _derive(self, config: NodeConfig) -> None:
+        """Values worked out from others, for checks the program makes on the node."""
+        if isinstance(config.radio, LoRaWAN):
+            # what the LoRaWAN module was set up with: when the program starts again with the
+            # same settings it keeps the module's session and frame counters
+            settings = config.radio.model_dump_json(exclude={"port", "confirmed"})
+            secrets = "".join(
+                value.text for path, value in self.values.items() if path.startswith("radio.")
+            )
+            tag = hashlib.sha256((settings + secrets).encode()).hexdigest()[:8].upper()
+            self.values[LORAWAN_TAG] = NodeValue(LORAWAN_TAG, tag, "radio", secret=False)
+        key = self.values.get("destination.key")
+        if key is not None and len(key.text.encode()) == 16:
+            # the Cloud Bridge key's AES-128 of a zero block: the program compares it with what
+            # the secure EEPROM computes, so a key slot that did not take the key is caught
+            encryptor = Cipher(algorithms.AES(key.text.encode()), modes.ECB()).encryptor()
+            check = encryptor.update(bytes(16)) + encryptor.finalize()
+            self.values[CLOUD_KEY_CHECK] = NodeValue(
+                CLOUD_KEY_CHECK, check.hex(), "destination.key", secret=True, data=check
+            )
 
     def __call__(self, path: str) -> str:
         """The C name of the value at ``path``; ``KeyError`` when the configuration has none."""

@@ -34,7 +34,6 @@ class XtremeProbe(BaseModel):
     values: tuple[str, ...] = ()
     by_tag: dict[str, str] = {}
     warmup_ms: int = 0
-    keep_on: bool = False
     calibration: tuple[str, ...] = ()
     helpers: tuple[str, ...] = ()
 

@@ -149,6 +149,11 @@ def _lorawan(radio: LoRaWAN) -> Iterator[Issue]:
     if radio.data_rate is not None and radio.data_rate not in region.max_payload:
         rates = ", ".join(f"DR{rate}" for rate in region.max_payload)
         yield error("radio.data_rate", f"the {radio.region.upper()} module offers {rates}")
+    if region.bands and radio.band is None:
+        choices = " or ".join(region.bands)
+        yield error("radio.band", f"the {radio.region.upper()} module needs its band: {choices}")
+    elif radio.band is not None and radio.band not in region.bands:
+        yield warning("radio.band", f"ignored: the {radio.region.upper()} module has one band")
     needed = _ABP_KEYS if radio.activation == "abp" else _OTAA_KEYS
     for name, digits in needed.items():
         value = secret_text(getattr(radio, name))
