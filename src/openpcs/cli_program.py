@@ -38,6 +38,12 @@ SourceOnly = Annotated[
 ]
 
 
+def _os_message(exc: OSError) -> str:
+    """``out/x: Not a directory`` from an OSError, naming the file it is about."""
+    where = exc.filename if exc.filename is not None else "output"
+    return f"{where}: {exc.strerror or exc}"
+
+
 def _say_source_only(choice: BuilderChoice) -> None:
     if choice.builder is None:
         err.print(f"note: no .hex is built: {choice.reason}", markup=False)
@@ -69,7 +75,11 @@ def build(
     if not result.valid:
         print_check(err, result)
         raise typer.Exit(1)
-    choice = choose_builder(api_dir, source_only=source_only)
+    try:
+        choice = choose_builder(api_dir, source_only=source_only)
+    except ProgramError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     try:
         made = program_node(result, out_dir, choice)
     except BuildError as exc:
@@ -82,6 +92,9 @@ def build(
     except ProgramError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
+    except OSError as exc:
+        err.print(f"error: {_os_message(exc)}", markup=False)
+        raise typer.Exit(2) from None
     bundle = made.bundle
     if as_json:
         print(json.dumps({"bundle": str(bundle.path), **bundle.manifest}, indent=2))
@@ -126,7 +139,15 @@ def batch(
     source_only: SourceOnly = False,
 ) -> None:
     """Program up to 100 nodes from one template (Elite licence): a zip per node and a report."""
-    choice = choose_builder(api_dir, source_only=source_only, jobs=1)
+    try:
+        choice = choose_builder(api_dir, source_only=source_only, jobs=1)
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except ProgramError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        err.print(f"error: {_os_message(exc)}", markup=False)
+        raise typer.Exit(2) from None
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "examples" / "batch" / "air-quality-template.yaml"
 NODES = ROOT / "examples" / "batch" / "nodes.csv"
 SOURCE_ONLY = BuilderChoice(None, "source only (test)")
+KEY = "k" * 32
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -55,8 +56,36 @@ def test_a_hundred_nodes_with_one_bad_row(tmp_path: Path) -> None:
 def test_per_node_values_reach_each_program(tmp_path: Path) -> None:
     nodes = _csv(
         tmp_path / "nodes.csv",
-        ["serial", "name", "radio.mac", "radio.pan_id", "radio.channel", "sockets.A.probe"],
-        [[_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2"]],
+        [
+            "serial",
+            "name",
+            "radio.mac",
+            "radio.pan_id",
+            "radio.channel",
+            "sockets.A.probe",
+            "encryption.key",
+            "sleep.minutes",
+        ],
+        [[_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2", KEY, "010"]],
+    )
+    report = run_batch(TEMPLATE, nodes, tmp_path / "out", SOURCE_ONLY)
+    # "010" is not a JSON number: the sleep field refuses it rather than reading octal 8
+    assert [row.message for row in report.failed] == [
+        "sleep.minutes: Input should be a valid integer"
+    ]
+    nodes = _csv(
+        tmp_path / "nodes.csv",
+        [
+            "serial",
+            "name",
+            "radio.mac",
+            "radio.pan_id",
+            "radio.channel",
+            "sockets.A.probe",
+            "encryption.key",
+            "sleep.minutes",
+        ],
+        [[_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2", KEY, "10"]],
     )
     report = run_batch(TEMPLATE, nodes, tmp_path / "out", SOURCE_ONLY)
     assert report.failed == []
@@ -70,6 +99,7 @@ def test_per_node_values_reach_each_program(tmp_path: Path) -> None:
     assert 'char NODE_NAME[] = "n1";' in values
     assert "xbee802.setChannel(0x0E);" in sketch
     assert "SENSOR_GASES_PRO_SO2" in sketch
+    assert '#define SLEEP_TIME "00:00:10:00"' in sketch
 
 
 def test_a_build_failure_stays_with_its_node(
@@ -84,10 +114,10 @@ def test_a_build_failure_stays_with_its_node(
         return real(result, out_dir, choice, **kwargs)
 
     monkeypatch.setattr(batch_module, "program_node", failing)
-    rows = [[_serial(i), f"n{i}"] for i in range(1, 4)]
+    rows = [[_serial(i), f"n{i}", KEY] for i in range(1, 4)]
     report = run_batch(
         TEMPLATE,
-        _csv(tmp_path / "n.csv", ["serial", "name"], rows),
+        _csv(tmp_path / "n.csv", ["serial", "name", "encryption.key"], rows),
         tmp_path / "out",
         SOURCE_ONLY,
         jobs=3,
@@ -101,11 +131,13 @@ def test_a_build_failure_stays_with_its_node(
 
 
 def test_duplicate_serials_fail_the_later_rows(tmp_path: Path) -> None:
-    rows = [[_serial(1), "a"], [_serial(2), "b"], [_serial(1), "c"]]
+    rows = [[_serial(1), "a", KEY], [_serial(2), "b", KEY], [_serial(1).lower(), "c", KEY]]
+    header = ["serial", "name", "encryption.key"]
     report = run_batch(
-        TEMPLATE, _csv(tmp_path / "n.csv", ["serial", "name"], rows), tmp_path / "out", SOURCE_ONLY
+        TEMPLATE, _csv(tmp_path / "n.csv", header, rows), tmp_path / "out", SOURCE_ONLY
     )
     assert [row.ok for row in report.rows] == [True, True, False]
+    # serials are hex: the same node in lower case is a duplicate
     assert report.rows[2].message == f"serial {_serial(1)} is already on line 2"
 
 
@@ -119,6 +151,9 @@ def test_duplicate_serials_fail_the_later_rows(tmp_path: Path) -> None:
         (["serial", "name"], [["1"]], "line 2: 1 cells for 2 columns"),
         (["serial"], [], "no nodes after the header"),
         (["serial"], [[_serial(i)] for i in range(101)], "101 nodes; a batch holds at most 100"),
+        (["serial", "industrial.reads.0.slave"], [["1", "2"]], "goes below 'industrial.reads'"),
+        (["serial", "encryption.key.x"], [["1", "2"]], "goes below 'encryption.key'"),
+        (["serial", "name", "node_name"], [["1", "a", "b"]], "both set the name"),
     ],
 )
 def test_unusable_csv_files_are_refused_with_the_line(
@@ -144,3 +179,53 @@ def test_batches_are_elite_and_templates_have_no_serial(tmp_path: Path) -> None:
         run_batch(node, NODES, tmp_path / "out", SOURCE_ONLY)
     with pytest.raises(BatchError, match="no such file"):
         run_batch(TEMPLATE, tmp_path / "missing.csv", tmp_path / "out", SOURCE_ONLY)
+
+
+def test_quoted_cells_keep_their_lines_and_the_line_numbers_count_them(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text('serial,name\n3B01,"two\nlines"\n3b02,b\n', encoding="utf-8")
+    first, second = read_nodes_csv(path, limit=100)
+    assert (first.line, first.name) == (3, "two\nlines")  # the record ends on line 3
+    assert (second.line, second.serial) == (4, "3B02")  # serials in upper case
+
+
+def test_a_template_with_an_inline_secret_is_refused(tmp_path: Path) -> None:
+    inline = tmp_path / "inline.yaml"
+    inline.write_text(
+        TEMPLATE.read_text().replace(
+            "encryption: {mode: device_to_gateway}",
+            'encryption: {mode: device_to_gateway, key: "0123456789abcdef0123456789abcdef"}',
+        )
+    )
+    nodes = _csv(tmp_path / "n.csv", ["serial", "name"], [[_serial(1), "a"]])
+    with pytest.raises(BatchError, match=r"encryption\.key: a template must not hold secrets"):
+        run_batch(inline, nodes, tmp_path / "out", SOURCE_ONLY)
+
+
+def test_what_the_csv_cannot_fix_stops_the_batch_at_once(tmp_path: Path) -> None:
+    nodes = _csv(tmp_path / "n.csv", ["serial", "name"], [[_serial(1), "a"]])
+    with pytest.raises(BatchError, match=r"encryption\.key: give the AES key"):
+        run_batch(TEMPLATE, nodes, tmp_path / "out", SOURCE_ONLY)  # no key column
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(TEMPLATE.read_text().replace("smart_environment_pro", "smart_toaster"))
+    keyed = _csv(tmp_path / "k.csv", ["serial", "encryption.key"], [[_serial(1), KEY]])
+    with pytest.raises(BatchError, match="model"):
+        run_batch(unknown, keyed, tmp_path / "out", SOURCE_ONLY)
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unset_env_reference_may_come_from_the_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NODE_DEV_EUI", raising=False)
+    source = ROOT / "examples" / "templates" / "weather-station-lorawan.yaml"
+    template = tmp_path / "ws.yaml"
+    template.write_text(source.read_text().replace("model:", "licence: elite\nmodel:", 1))
+    (tmp_path / "secrets.yaml").write_text((source.parent / "secrets.yaml").read_text())
+    nodes = _csv(
+        tmp_path / "n.csv",
+        ["serial", "name", "radio.dev_eui"],
+        [[_serial(1), "ws-1", "0004A30B001C0001"], [_serial(2), "ws-2", "0004A30B001C0002"]],
+    )
+    report = run_batch(template, nodes, tmp_path / "out", SOURCE_ONLY)
+    assert report.failed == []

@@ -198,3 +198,33 @@ section           size      addr
         ("openpcs_node.pde", 12, 5, "error"),
         ("node_values.cpp", 2, 1, "fatal error"),
     ]
+
+
+@needs_avr
+def test_a_damaged_cache_entry_is_built_again(tmp_path: Path, tree: Path) -> None:
+    builder = Builder(find_api_tree(tree), find_toolchain(), cache_root=tmp_path / "cache")
+    first = builder.build(_program(), tmp_path / "one", hex_name="node.hex")
+    core = builder.cache.core_archive
+    core.write_bytes(core.read_bytes()[:100])  # truncated, as a crash or a bad disk leaves it
+    objects = sorted((builder.cache.directory / "objects").glob("*.o"))
+    damaged = bytearray(objects[0].read_bytes())
+    damaged[-20:] = bytes(20)
+    objects[0].write_bytes(bytes(damaged))
+    again = builder.build(_program(), tmp_path / "two", hex_name="node.hex")
+    assert "core" in again.compiled
+    assert again.hex_path.read_bytes() == first.hex_path.read_bytes()
+
+
+@needs_avr
+def test_parallel_builds_with_an_empty_cache_all_succeed(tmp_path: Path, tree: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    builder = Builder(find_api_tree(tree), find_toolchain(), cache_root=tmp_path / "cache")
+
+    def build(index: int) -> bytes:
+        result = builder.build(_program(index % 3), tmp_path / f"w{index}", hex_name="n.hex")
+        return result.hex_path.read_bytes()
+
+    with ThreadPoolExecutor(8) as pool:
+        hexes = list(pool.map(build, range(16)))
+    assert len(set(hexes)) == 3  # one .hex per distinct program, built without collisions

@@ -42,7 +42,7 @@ def test_a_source_only_bundle_says_so_and_holds_no_hex(tmp_path: Path) -> None:
     result = example_result(EXAMPLE)
     made = program_node(result, tmp_path, BuilderChoice(None, "no toolchain here"), when=WHEN)
     assert made.build is None
-    assert made.bundle.path == tmp_path / f"{SERIAL}-26-03-04-05-06-07.zip"
+    assert made.bundle.path == tmp_path / f"{SERIAL}-26-03-04-05-06-07-source.zip"
     entries = _entries(made.bundle.path)
     assert sorted(entries) == [
         "manifest.json",

@@ -26,6 +26,7 @@ def test_build_source_only_says_so(tmp_path: Path) -> None:
     assert "bundle: " in result.stdout
     assert "note: no .hex is built: source only was asked for" in result.stderr
     (bundle,) = tmp_path.glob("5B6C7D8E9FA0B1C2-*.zip")
+    assert bundle.name.endswith("-source.zip")  # the name says there is no .hex inside
     with zipfile.ZipFile(bundle) as archive:
         assert not [name for name in archive.namelist() if name.endswith(".hex")]
 
@@ -131,3 +132,42 @@ def test_batch_command_reports_and_exits_by_outcome(tmp_path: Path) -> None:
         app, ["batch", str(TEMPLATE), str(BATCH / "nodes.csv"), "--out", str(tmp_path / "r")]
     )
     assert refused.exit_code == 2
+
+
+def test_a_named_api_tree_that_is_not_one_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(
+        app, ["build", str(EXAMPLE), "--api-dir", str(tmp_path / "nope"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "no such directory (expected a Waspmote API tree)" in result.stderr
+    monkeypatch.setenv("WASPMOTE_API_DIR", str(tmp_path))
+    result = runner.invoke(app, ["build", str(EXAMPLE), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a Waspmote API tree" in result.stderr
+    assert list(tmp_path.glob("*.zip")) == []
+
+
+def test_an_output_that_is_a_file_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    result = runner.invoke(
+        app, ["build", str(EXAMPLE), "--source-only", "--out", str(blocker / "sub")]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "afile" in result.stderr
+    batch = runner.invoke(
+        app,
+        [
+            "batch",
+            str(BATCH / "air-quality-template.yaml"),
+            str(BATCH / "nodes.csv"),
+            "--out",
+            str(blocker),
+            "--source-only",
+        ],
+    )
+    assert batch.exit_code == 2
+    assert "afile" in batch.stderr

@@ -66,7 +66,7 @@ class CheckResult:
 def _instantiate(config: NodeConfig, serial: str | None, name: str | None) -> NodeConfig:
     updates: dict[str, Any] = {}
     if serial is not None:
-        updates["serial"] = serial.strip()
+        updates["serial"] = serial.strip().upper()
     if name is not None:
         updates["node_name"] = name
     return config.model_copy(update=updates) if updates else config

@@ -390,8 +390,14 @@ class NodeConfig(_Strict):
     @field_validator("serial", mode="before")
     @classmethod
     def _serial_as_text(cls, value: Any) -> Any:
-        """A serial of only digits reads as a YAML number; keep it as the text it was."""
-        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        """A serial of only digits reads as a YAML number; keep it as the text it was.
+
+        Serial IDs are hex; they are kept in upper case, as the node and its frames write
+        them, so ``1a2b…`` and ``1A2B…`` are the same node everywhere.
+        """
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value.upper() if isinstance(value, str) else value
 
     def is_template(self) -> bool:
         """A template is a configuration without a serial ID."""

@@ -32,6 +32,11 @@ _CORE_LAYOUTS: Final = ("waspmote-api", "hardware/waspmote/avr/cores/waspmote-ap
 _API_VERSION: Final = re.compile(rb"#define\s+WASPMOTE_API_VERSION\s+(\d+)")
 
 
+def _files(base: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Regular, readable files under ``base`` with one of ``suffixes`` (broken links skipped)."""
+    return [p for p in base.rglob("*") if p.suffix in suffixes and p.is_file()]
+
+
 def includes_of(text: bytes) -> list[str]:
     """The file names a C/C++ text includes, in order (``"../WaspAES/WaspAES.h"`` as written)."""
     return [match.decode("utf-8", "replace") for match in _INCLUDE.findall(text)]
@@ -59,12 +64,12 @@ class ApiTree:
     @cached_property
     def core_sources(self) -> tuple[Path, ...]:
         """Every C, C++ and assembler source of the core, subfolders included, sorted."""
-        return tuple(sorted(p for p in self.core.rglob("*") if p.suffix in SOURCE_SUFFIXES))
+        return tuple(sorted(_files(self.core, SOURCE_SUFFIXES)))
 
     @cached_property
     def core_include_dirs(self) -> tuple[Path, ...]:
         """The core folder and its subfolders that hold headers."""
-        folders = {p.parent for p in self.core.rglob("*.h")}
+        folders = {p.parent for p in _files(self.core, (".h",))}
         return (self.core, *sorted(folders - {self.core}))
 
     @cached_property
@@ -80,7 +85,7 @@ class ApiTree:
     @cached_property
     def header_owner(self) -> dict[str, str]:
         """Top-level header file name → the library that provides it (core headers excluded)."""
-        core_headers = {p.name for p in self.core.glob("*.h")}
+        core_headers = {p.name for p in self.core.glob("*.h") if p.is_file()}
         owner: dict[str, str] = {}
         for library in self.libraries.values():
             for header in library.headers:
@@ -93,10 +98,13 @@ class ApiTree:
         """SHA-256 over the names and bytes of every source and header of core and libraries."""
         digest = hashlib.sha256()
         for base in (self.core, self.libraries_dir):
-            for path in sorted(p for p in base.rglob("*") if p.suffix in _HASHED_SUFFIXES):
+            for path in sorted(_files(base, _HASHED_SUFFIXES)):
                 digest.update(str(path.relative_to(self.root)).encode())
                 digest.update(b"\0")
-                digest.update(path.read_bytes())
+                try:
+                    digest.update(path.read_bytes())
+                except OSError as exc:
+                    raise ApiTreeError(f"{path}: cannot read ({exc.strerror})") from None
                 digest.update(b"\0")
         return digest.hexdigest()
 

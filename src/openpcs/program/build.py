@@ -149,6 +149,8 @@ class Builder:
                 [str(part) for part in command],
                 capture_output=True,
                 text=True,
+                encoding="utf-8",
+                errors="replace",  # compilers quote source lines, some in other encodings
                 timeout=_TIMEOUT_S,
                 check=False,
             )
@@ -186,10 +188,10 @@ class Builder:
         self, target: Path, sources: Sequence[Path], include_dirs: Sequence[Path], what: str
     ) -> bool:
         """Compile ``sources`` into the archive ``target`` unless it is cached; True if built."""
-        if target.is_file():
+        if BuildCache.valid(target):
             return False
         with BuildCache.locked(target):
-            if target.is_file():
+            if BuildCache.valid(target):
                 return False
             with tempfile.TemporaryDirectory(prefix="openpcs-") as scratch:
                 objects = [
@@ -271,7 +273,7 @@ class Builder:
         objects = []
         for name, text in units.items():
             cached = self.cache.object_for(text, CXX_FLAGS, include_key)
-            if not cached.is_file():
+            if not BuildCache.valid(cached):
                 unit = work_dir / name
                 unit.write_text(text, encoding="utf-8")
                 built = work_dir / f"{unit.stem}.o"

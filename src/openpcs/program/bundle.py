@@ -2,7 +2,7 @@
 
 Layout::
 
-    <serial>-<yy>-<mm>-<dd>-<hh>-<mm>-<ss>.zip
+    <serial>-<yy>-<mm>-<dd>-<hh>-<mm>-<ss>.zip         (…-source.zip when nothing was built)
         <serial>-<yy>-<mm>-<dd>-<hh>-<mm>-<ss>.hex   only when it was really built
         summary.txt                                  what "Check configuration" prints
         source/<sketch>/<sketch>.pde, node_values.h, node_values.cpp
@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,9 +30,11 @@ from openpcs import __version__
 from openpcs.program.build import BuildResult
 from openpcs.program.source import ProgramSource
 
-__all__ = ["Bundle", "BundleContents", "bundle_stem", "write_bundle"]
+__all__ = ["SOURCE_ONLY_SUFFIX", "Bundle", "BundleContents", "bundle_stem", "write_bundle"]
 
 _MANIFEST: Final = "manifest.json"
+#: added to the name of a bundle that holds no .hex, so the file name says it
+SOURCE_ONLY_SUFFIX: Final = "-source"
 _SUMMARY: Final = "summary.txt"
 
 
@@ -111,8 +115,14 @@ def write_bundle(
             info.external_attr = 0o644 << 16
             archive.writestr(info, entries[name])
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{stem}.zip"
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(buffer.getvalue())
-    temporary.replace(path)
+    suffix = "" if contents.build is not None else SOURCE_ONLY_SUFFIX
+    path = out_dir / f"{stem}{suffix}.zip"
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(buffer.getvalue())
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     return Bundle(path, contents.build is not None, manifest)

@@ -6,7 +6,9 @@ sources by the SHA-256 of their text. Two identical programs (or two nodes whose
 values differ only in their own small file) share every object but that one.
 
 Entries are written to a temporary name and renamed into place, under a lock file, so threads
-and processes building at once never see half an archive.
+and processes building at once never see half an archive. Each entry has a ``.sha256`` beside
+it, written last: an entry without one, or whose bytes no longer match it (a crash, a damaged
+disk), is not used and is built again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,8 +75,35 @@ class BuildCache:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @staticmethod
+    def _digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @staticmethod
+    def valid(target: Path) -> bool:
+        """Whether a cache entry exists and its bytes match its recorded SHA-256."""
+        seal = target.with_name(target.name + ".sha256")
+        try:
+            return seal.read_text(encoding="ascii").strip() == BuildCache._digest(target)
+        except (OSError, UnicodeDecodeError):
+            return False
+
+    @staticmethod
     def publish(built: Path, target: Path) -> None:
-        """Move a finished file into the cache atomically."""
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(built.read_bytes())
-        os.replace(temporary, target)
+        """Move a finished file into the cache atomically, then record its SHA-256."""
+        _replace_with(target, built.read_bytes())
+        _replace_with(
+            target.with_name(target.name + ".sha256"),
+            (BuildCache._digest(target) + "\n").encode("ascii"),
+        )
+
+
+def _replace_with(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file of its own beside ``target``, then rename it over."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise

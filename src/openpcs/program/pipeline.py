@@ -7,6 +7,7 @@ the source only and says why. A compiler error is raised, not bundled: a bundle 
 from __future__ import annotations
 
 import io
+import os
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,9 +18,10 @@ from rich.console import Console
 from openpcs.catalog.hardware import node_models
 from openpcs.check_view import print_check
 from openpcs.config.check import CheckResult
-from openpcs.program.api_tree import find_api_tree
+from openpcs.program.api_tree import API_DIR_ENV, find_api_tree
 from openpcs.program.build import Builder, BuildResult
 from openpcs.program.bundle import Bundle, BundleContents, bundle_stem, write_bundle
+from openpcs.program.cache import CACHE_DIR_ENV, default_cache_dir
 from openpcs.program.errors import ApiTreeError, ProgramError, ToolchainMissing
 from openpcs.program.generator import generate_checked
 from openpcs.program.toolchain import find_toolchain
@@ -38,15 +40,31 @@ class BuilderChoice:
 def choose_builder(
     api_dir: str | None, *, source_only: bool = False, jobs: int | None = None
 ) -> BuilderChoice:
-    """A builder for ``api_dir`` (or ``$WASPMOTE_API_DIR``) and the installed toolchain."""
+    """A builder for ``api_dir`` (or ``$WASPMOTE_API_DIR``) and the installed toolchain.
+
+    With no tree named, or no toolchain installed, the choice is source-only and says why. A
+    tree that was named but is not one raises :class:`ApiTreeError`: the user asked for it.
+    """
     if source_only:
         return BuilderChoice(None, "source only was asked for (--source-only)")
+    named = api_dir or os.environ.get(API_DIR_ENV)
+    if not named:
+        try:
+            find_api_tree(None)
+        except ApiTreeError as exc:
+            return BuilderChoice(None, str(exc))
+    tree = find_api_tree(named)
     try:
-        tree = find_api_tree(api_dir)
         toolchain = find_toolchain()
-    except (ApiTreeError, ToolchainMissing) as exc:
+    except ToolchainMissing as exc:
         return BuilderChoice(None, str(exc))
-    return BuilderChoice(Builder(tree, toolchain, jobs=jobs))
+    try:
+        return BuilderChoice(Builder(tree, toolchain, jobs=jobs))
+    except OSError as exc:
+        raise ProgramError(
+            f"build cache {exc.filename or default_cache_dir()}: cannot use it "
+            f"({exc.strerror or exc}); set {CACHE_DIR_ENV} to a writable directory"
+        ) from None
 
 
 def summary_text(result: CheckResult) -> str:

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
+from openpcs.config.certificates import first_certificate
 from openpcs.program.components import Component
 from openpcs.program.cpp import (
     c_byte_list,
@@ -85,6 +86,7 @@ def template_environment() -> Environment:
         c_bytes=c_bytes,
         c_byte_list=c_byte_list,
         c_size=c_size,
+        pem=_pem,
         sleep_text=sleep_text,
     )
     return environment
@@ -101,6 +103,14 @@ class Rendered:
     sleep_option: str = "ALL_OFF"
     warmup_s: int = 0
     helpers: list[str] = field(default_factory=list)
+
+
+def _pem(text: str) -> str:
+    """The certificate the radio gets: the first PEM block (checked by the rules)."""
+    block = first_certificate(text)
+    if block is None:
+        raise GenerationError("destination.certificate: no PEM certificate block")
+    return block
 
 
 def _attribute(module: Any, name: str) -> Any:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from cryptography import x509
 
+from openpcs.config.certificates import CERTIFICATE_MAX_BYTES, first_certificate
 from openpcs.config.issues import Issue
 from openpcs.config.model import (
     Cellular4G,
@@ -31,10 +32,20 @@ def _certificate(path: str, pem: str | None) -> Iterator[Issue]:
             path, "give the server's CA certificate (PEM), e.g. `certificate: !file ca.pem`"
         )
         return
+    block = first_certificate(pem)
     try:
-        x509.load_pem_x509_certificate(pem.encode("ascii", errors="replace"))
+        x509.load_pem_x509_certificate((block or pem).encode("ascii", errors="replace"))
     except ValueError:
         yield error(path, "not a PEM certificate (-----BEGIN CERTIFICATE----- …)")
+        return
+    if block is not None and len(block.encode()) > CERTIFICATE_MAX_BYTES:
+        yield error(
+            path,
+            f"the radio stores a CA certificate of at most {CERTIFICATE_MAX_BYTES:,} bytes; "
+            f"this one is {len(block.encode()):,}",
+        )
+    if pem.count("-----BEGIN CERTIFICATE-----") > 1:
+        yield warning(path, "only the first certificate (the CA) is installed in the radio")
 
 
 def _endpoint(host: str | None, port: int | None, path: str | None = None) -> Iterator[Issue]:
