@@ -74,8 +74,9 @@ class Toolchain:
         return f"{self.version} ({self.gcc})"
 
     def fingerprint(self) -> str:
-        """Hash of the version and the flags: a change in either invalidates cached objects."""
-        text = "\n".join((self.version, *C_FLAGS, *CXX_FLAGS, *LINK_FLAGS))
+        """Hash of the compiler version, its C library and the flags: a change in any of them
+        invalidates cached objects."""
+        text = "\n".join((self.version, _libc_digest(self.gcc), *C_FLAGS, *CXX_FLAGS, *LINK_FLAGS))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -96,6 +97,22 @@ def _version(gcc: Path) -> str:
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolchainMissing(f"{gcc} does not run ({exc.__class__.__name__})") from None
     return result.stdout.splitlines()[0].strip() if result.stdout else "avr-gcc (unknown version)"
+
+
+@cache
+def _libc_digest(gcc: Path) -> str:
+    """SHA-256 of the avr-libc the compiler links for the ATmega1281 (empty if not found)."""
+    try:
+        result = subprocess.run(
+            [str(gcc), f"-mmcu={MCU}", "-print-file-name=libc.a"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+        return hashlib.sha256(Path(result.stdout.strip()).read_bytes()).hexdigest()
+    except (OSError, subprocess.SubprocessError):
+        return ""
 
 
 def find_toolchain(directory: str | None = None) -> Toolchain:
