@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -54,43 +55,26 @@ def test_a_hundred_nodes_with_one_bad_row(tmp_path: Path) -> None:
 
 
 def test_per_node_values_reach_each_program(tmp_path: Path) -> None:
-    nodes = _csv(
-        tmp_path / "nodes.csv",
-        [
-            "serial",
-            "name",
-            "radio.mac",
-            "radio.pan_id",
-            "radio.channel",
-            "sockets.A.probe",
-            "encryption.key",
-            "sleep.minutes",
-        ],
-        [[_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2", KEY, "010"]],
-    )
+    header = [
+        "serial",
+        "name",
+        "radio.mac",
+        "radio.pan_id",
+        "radio.channel",
+        "sockets.A.probe",
+        "encryption.key",
+        "sleep.minutes",
+    ]
+    row = [_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2", KEY]
+    nodes = _csv(tmp_path / "octal.csv", header, [[*row, "010"]])
     report = run_batch(TEMPLATE, nodes, tmp_path / "out", SOURCE_ONLY)
     # "010" is not a JSON number: the sleep field refuses it rather than reading octal 8
     assert [row.message for row in report.failed] == [
         "sleep.minutes: Input should be a valid integer"
     ]
-    nodes = _csv(
-        tmp_path / "nodes.csv",
-        [
-            "serial",
-            "name",
-            "radio.mac",
-            "radio.pan_id",
-            "radio.channel",
-            "sockets.A.probe",
-            "encryption.key",
-            "sleep.minutes",
-        ],
-        [[_serial(1), "n1", "0013A20041234683", "0012", "0x0E", "gas_so2", KEY, "10"]],
-    )
+    nodes = _csv(tmp_path / "nodes.csv", header, [[*row, "10"]])
     report = run_batch(TEMPLATE, nodes, tmp_path / "out", SOURCE_ONLY)
     assert report.failed == []
-    import zipfile
-
     with zipfile.ZipFile(tmp_path / "out" / report.rows[0].bundle) as archive:
         sketch = archive.read("source/openpcs_node/openpcs_node.pde").decode()
         values = archive.read("source/openpcs_node/node_values.cpp").decode()

@@ -13,8 +13,8 @@ from openpcs.program.build import Builder, parse_diagnostics, program_size
 from openpcs.program.errors import ApiTreeError, BuildError, SizeLimitError, ToolchainMissing
 from openpcs.program.source import ProgramSource
 from openpcs.program.toolchain import find_toolchain
+from tests.program.fake_tree import write_fake_tree
 
-FAKE = Path(__file__).resolve().parent / "fake_api"
 needs_avr = pytest.mark.skipif(
     shutil.which("avr-gcc") is None, reason="avr-gcc is not installed (apt-get install gcc-avr)"
 )
@@ -52,9 +52,7 @@ def _program(node_value: int = 7, sketch: str = SKETCH) -> ProgramSource:
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
-    copy = tmp_path / "api"
-    shutil.copytree(FAKE, copy)
-    return copy
+    return write_fake_tree(tmp_path / "api")
 
 
 def test_both_layouts_are_found_and_bad_paths_named(tmp_path: Path, tree: Path) -> None:

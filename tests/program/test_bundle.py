@@ -19,8 +19,9 @@ from openpcs.program.bundle import BundleContents, bundle_stem, write_bundle
 from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
 from openpcs.program.source import ProgramSource
 from openpcs.program.toolchain import find_toolchain
+from tests.program.fake_tree import write_fake_tree
 from tests.program.helpers import example_program, example_result
-from tests.program.test_build import FAKE, SKETCH
+from tests.program.test_build import SKETCH
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 EXAMPLE = "smart-water_xbee-868lp_meshlium"
@@ -88,8 +89,7 @@ def test_the_summary_text_is_the_check_output() -> None:
 
 @pytest.mark.skipif(shutil.which("avr-gcc") is None, reason="avr-gcc is not installed")
 def test_a_built_bundle_holds_the_hex_and_its_figures(tmp_path: Path) -> None:
-    tree = tmp_path / "api"
-    shutil.copytree(FAKE, tree)
+    tree = write_fake_tree(tmp_path / "api")
     builder = Builder(find_api_tree(tree), find_toolchain(), cache_root=tmp_path / "cache")
     program = ProgramSource(
         "openpcs_node.pde",

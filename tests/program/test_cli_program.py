@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openpcs.cli import app
-from tests.program.test_build import FAKE
+from tests.program.fake_tree import write_fake_tree
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,15 @@ def test_build_refuses_a_template_without_serial_and_bad_files(
 @pytest.mark.skipif(shutil.which("avr-gcc") is None, reason="avr-gcc is not installed")
 def test_build_against_a_tree_without_the_api_shows_the_compiler_error(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["build", str(EXAMPLE), "--api-dir", str(FAKE), "--out", str(tmp_path / "out")]
+        app,
+        [
+            "build",
+            str(EXAMPLE),
+            "--api-dir",
+            str(write_fake_tree(tmp_path / "api")),
+            "--out",
+            str(tmp_path / "out"),
+        ],
     )
     assert result.exit_code == 1
     assert "the program does not build" in result.stderr

@@ -1,4 +1,0 @@
-#ifndef UNUSED_H
-#define UNUSED_H
-int unused_function(void);
-#endif
