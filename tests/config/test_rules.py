@@ -542,6 +542,17 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         E,
         "radio.ip.netmask",
     ),
+    (
+        "industrial",
+        config(
+            licence="elite",
+            model="smart_agriculture_xtreme",
+            sockets={"A": "bme280"},
+            industrial={"protocol": "canbus", "operations": ["engine_rpm"]},
+        ),
+        E,
+        "industrial",
+    ),
     ("radio", config(radio={**LORAWAN_ABP, "port": 224}, destination=None), E, "radio.port"),
     (
         "radio",
@@ -918,6 +929,31 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
     ),
     # 13. memory
     (
+        # measured 86,862 B flash and 7,363 B RAM (90 % of it): the warning is due
+        "memory",
+        config(
+            licence="elite",
+            model="smart_cities_pro",
+            sockets={
+                "A": "noise",
+                "B": "gas_no2",
+                "C": "gas_o3",
+                "D": "particle_matter",
+                "E": "bme280",
+                "F": "gas_co",
+            },
+            radio=G4,
+            gps={"timeout_s": 60, "fields": ["location", "altitude", "speed", "course"]},
+            industrial={"protocol": "modbus_rs232", "reads": [{"slave": 1, "start_register": 0}]},
+            destination={"type": "https", "host": "example.org", "certificate": "x"},
+            encryption={"mode": "device_to_cloud", "key": "k" * 32},
+            battery_warning={"thresholds": [50, 30, 10]},
+        ),
+        W,
+        "radio",
+    ),
+    (
+        # measured 75,858 B flash and 6,447 B RAM: no warning
         "memory",
         config(
             radio=G4,
@@ -926,7 +962,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
             destination={"type": "https", "host": "example.org", "certificate": "x"},
         ),
         W,
-        "radio",
+        None,
     ),
     (
         "memory",

@@ -15,9 +15,7 @@ from openpcs.config.model import (
     CanBusConfig,
     Cellular4G,
     CloudBridge,
-    Https,
     LoRaWAN,
-    Meshlium,
     ModbusConfig,
     NodeConfig,
     Sigfox,
@@ -32,6 +30,7 @@ __all__ = [
     "LoRaRate",
     "MemoryEstimate",
     "estimate",
+    "memory_parts",
 ]
 
 SIGFOX_DAILY_LIMIT = 140
@@ -184,26 +183,52 @@ def _radio_loads(config: NodeConfig, frames: int, airtime_s: float) -> list[Load
     ]
 
 
-def _memory(config: NodeConfig) -> MemoryEstimate:
-    spec = memory()
-    parts = ["base", "board", f"radio.{config.radio.type}"]
-    probe_count = len(config.sockets) + len(getattr(node_models().get(config.model), "builtin", ()))
-    parts += ["per_probe"] * probe_count
+_GROUPED_FAMILIES = ("xtreme", "gmx")
+
+
+def memory_parts(config: NodeConfig, plan: FramePlan | None = None) -> list[str]:
+    """The parts ``memory.yaml`` prices a program by: board, radio, destination, each probe
+    (repeated when several) and each kind of probe once, options. Xtreme probes are priced each
+    by its own id, and their kinds by maker (``kind.aqualabo``, ``kind.decagon`` …)."""
+    model = node_models().get(config.model)
+    known = probes()
+    parts = ["base", f"board.{model.board_library if model else config.model}"]
+    parts.append(f"radio.{config.radio.type}")
+    over_ip = isinstance(config.radio, Cellular4G | Wifi)
+    if over_ip and config.destination is not None:
+        parts.append(f"destination.{config.radio.type}.{config.destination.type}")
+    chosen = [*(model.builtin if model else ()), *(s.probe for s in config.sockets.values())]
+    kinds: list[str] = []
+    for probe_id in chosen:
+        probe = known.get(probe_id)
+        if probe is not None:
+            grouped = probe.family in _GROUPED_FAMILIES
+            parts.append(f"probe.{probe_id}" if grouped else f"probe.{probe.family}")
+            # the libraries a kind of probe brings are linked once, however many there are
+            kind = f"kind.{probe_id.split('_')[0] if grouped else probe.family}"
+            if kind not in kinds:
+                kinds.append(kind)
+    parts += kinds
     if config.gps is not None and config.gps.enabled:
         parts.append("gps")
     if isinstance(config.industrial, ModbusConfig):
-        parts.append("modbus")
+        parts.append(f"industrial.{config.industrial.protocol}")
     elif isinstance(config.industrial, CanBusConfig):
-        parts.append("canbus")
-    over_ip = isinstance(config.radio, Cellular4G | Wifi)
-    if isinstance(config.destination, Https) or (
-        over_ip and isinstance(config.destination, Meshlium | CloudBridge)
-    ):
-        parts.append("https")
-    if config.encryption.mode != "disabled" or (
-        over_ip and isinstance(config.destination, CloudBridge)
-    ):
+        parts.append("industrial.canbus")
+    if config.encryption.mode != "disabled":
         parts.append("payload_encryption")
+    if over_ip and isinstance(config.destination, CloudBridge):
+        parts.append("cloud_bridge_key")
+    if config.battery_warning is not None and config.battery_warning.enabled:
+        parts.append("battery_warning")
+    if plan is not None and plan.fragments:
+        parts.append("fragments")
+    return parts
+
+
+def _memory(config: NodeConfig, plan: FramePlan) -> MemoryEstimate:
+    spec = memory()
+    parts = memory_parts(config, plan)
     flash = ram = 0
     for part in parts:
         cost = spec.base if part == "base" else spec.components.get(part)
@@ -268,5 +293,5 @@ def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:
         ttn_fair_use_s=lorawan().ttn_fair_use_s_per_day,
         sigfox_messages_per_day=sigfox,
         battery=battery,
-        memory=_memory(config),
+        memory=_memory(config, plan),
     )

@@ -200,9 +200,13 @@ def _extra_fields(config: NodeConfig, frame_type: int) -> list[PlannedField]:
         for index, _ in enumerate(config.industrial.reads):
             rows.append(_planned(f"Modbus read {index + 1}", sensor, f"industrial.reads[{index}]"))
     elif isinstance(config.industrial, CanBusConfig):
+        table = sensor_table(frame_type)
         for index, operation in enumerate(config.industrial.operations):
             known = spec.canbus.operations.get(operation)
-            if known is not None:
+            # an operation the frame type has no field for is reported by the industrial rule
+            if known is not None and (
+                table.find_tag(known.field) or table.find_constant(known.field)
+            ):
                 sensor = _resolve(frame_type, known.field)
                 rows.append(
                     _planned(f"CAN bus: {operation}", sensor, f"industrial.operations[{index}]")

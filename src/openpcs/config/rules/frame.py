@@ -121,7 +121,9 @@ def program_fits_memory(context: RuleContext) -> Iterator[Issue]:
     found = context.estimates.memory
     threshold = memory().warn_fraction
     if found.flash_fraction > threshold or found.ram_fraction > threshold:
-        parts = ", ".join(p for p in found.parts if p not in ("base", "board", "per_probe"))
+        parts = ", ".join(
+            p for p in found.parts if p.startswith(("radio.", "destination.", "industrial.", "gps"))
+        )
         yield warning(
             "radio",
             f"the program is estimated at {found.flash:,} B of {found.flash_limit:,} B flash and "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
+from openpcs.catalog import sensor_table
 from openpcs.catalog.devices import industrial
 from openpcs.config.issues import Issue
 from openpcs.config.model import CanBusConfig, ModbusConfig
@@ -52,8 +53,24 @@ def _modbus(config: ModbusConfig) -> Iterator[Issue]:
             )
 
 
-def _canbus(config: CanBusConfig) -> Iterator[Issue]:
+def _canbus(config: CanBusConfig, frame_type: int | None) -> Iterator[Issue]:
     spec = industrial().canbus
+    if frame_type is not None:
+        table = sensor_table(frame_type)
+        missing = [
+            name
+            for name, operation in spec.operations.items()
+            if name in config.operations
+            and table.find_tag(operation.field) is None
+            and table.find_constant(operation.field) is None
+        ]
+        if missing:
+            yield error(
+                "industrial",
+                f"frames of type {frame_type} ({table.title}) have no CAN bus fields: "
+                "this model cannot send CAN bus readings",
+            )
+            return
     if config.speed_kbps not in spec.speeds_kbps:
         speeds = ", ".join(str(s) for s in spec.speeds_kbps)
         yield error("industrial.speed_kbps", f"{config.speed_kbps} kbps is not one of {speeds}")
@@ -81,4 +98,5 @@ def industrial_settings(context: RuleContext) -> Iterator[Issue]:
     if isinstance(config, ModbusConfig):
         yield from _modbus(config)
     elif isinstance(config, CanBusConfig):
-        yield from _canbus(config)
+        model = context.model
+        yield from _canbus(config, model.frame_type if model is not None else None)
