@@ -19,6 +19,7 @@ from openpcs import __version__
 from openpcs.catalog import SensorTable, sensor_table, sensor_tables
 from openpcs.check_view import print_check
 from openpcs.cli_common import err, fail, out
+from openpcs.cli_gateway import register as register_gateway_commands
 from openpcs.cli_ncd import api_app, mesh_app
 from openpcs.cli_program import register as register_program_commands
 from openpcs.config.check import check_file
@@ -53,6 +54,7 @@ app.add_typer(frame_app, name="frame")
 app.add_typer(api_app, name="api")
 app.add_typer(mesh_app, name="mesh")
 register_program_commands(app)
+register_gateway_commands(app)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""The gateway: ingest adapters, the pipeline, storage, forwarders and the query API."""

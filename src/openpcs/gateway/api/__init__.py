@@ -1,0 +1,1 @@
+"""The HTTP side: authentication, the ingest and query routes, the application."""

@@ -1,0 +1,104 @@
+"""Admin calls: device settings (keys, ingest token, tiny frames), processing frames again,
+opening device-to-cloud frames, and tokens. Needs ``admin``.
+
+Keys and tokens go in and never come out: a device shows only which keys it holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+
+from openpcs.gateway.directory import normalize_serial
+from openpcs.gateway.pipeline import StoreUnavailable
+from openpcs.gateway.store import queries
+from openpcs.gateway.store.devices import DeviceUpdate, update_device
+from openpcs.gateway.views import DeviceView, ReceiptView
+
+if TYPE_CHECKING:
+    from openpcs.gateway.runtime import Gateway
+
+__all__ = ["admin_router"]
+
+
+class NewToken(BaseModel):
+    """A token to create."""
+
+    name: str = Field(min_length=1, max_length=64)
+    scope: Literal["read", "ingest", "admin"]
+
+
+class CreatedToken(BaseModel):
+    """A created token: shown this once, stored only as a hash."""
+
+    name: str
+    scope: str
+    token: str
+
+
+class Reprocess(BaseModel):
+    """Frames to process again (at most 10,000 per call)."""
+
+    frame_ids: list[int] = Field(min_length=1, max_length=10_000)
+
+
+def admin_router(gateway: Gateway) -> APIRouter:
+    """The admin routes of one gateway."""
+    router = APIRouter(
+        prefix="/api/v1",
+        tags=["admin"],
+        dependencies=[Depends(gateway.auth.requirement("admin"))],
+    )
+
+    @router.put("/devices/{serial}", response_model=DeviceView)
+    async def put_device(serial: str, change: Annotated[DeviceUpdate, Body()]) -> DeviceView:
+        """Change a device's settings; fields left out stay as they are, ``null`` clears."""
+        try:
+            normalized = normalize_serial(serial)
+            await asyncio.to_thread(update_device, gateway.engine, gateway.box, normalized, change)
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        await asyncio.to_thread(gateway.reload_directory)
+        found = await asyncio.to_thread(queries.device, gateway.engine, normalized)
+        assert found is not None
+        return found
+
+    async def again(frame_ids: list[int], *, open_cloud: bool = False) -> list[ReceiptView]:
+        try:
+            receipts = await gateway.pipeline.process_again(frame_ids, open_cloud=open_cloud)
+        except StoreUnavailable as exc:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+        return [ReceiptView(**r._asdict()) for r in receipts]
+
+    @router.post("/frames/reprocess", response_model=list[ReceiptView])
+    async def reprocess(request: Reprocess) -> list[ReceiptView]:
+        """Process archived frames again, e.g. after adding the key they needed."""
+        return await again(request.frame_ids)
+
+    @router.post("/frames/{frame_id}/decrypt", response_model=ReceiptView)
+    async def decrypt(frame_id: int) -> ReceiptView:
+        """Open a device-to-cloud frame (type 100) with the payload key the gateway holds and
+        store its readings; the archived frame stays as received."""
+        (receipt,) = await again([frame_id], open_cloud=True)
+        if receipt.status == "missing":
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no frame {frame_id}")
+        return receipt
+
+    @router.post("/tokens", response_model=CreatedToken, status_code=status.HTTP_201_CREATED)
+    async def create_token(request: NewToken) -> CreatedToken:
+        """Create an API token; it is shown in this answer only."""
+        token = await asyncio.to_thread(gateway.tokens.create, request.name, request.scope)
+        return CreatedToken(name=request.name, scope=request.scope, token=token)
+
+    @router.delete("/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT)
+    async def revoke_token(name: str) -> None:
+        """Revoke the tokens with this name (or id)."""
+        count = await asyncio.to_thread(gateway.tokens.revoke, name)
+        gateway.auth.forget()
+        if not count:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no active token {name!r}")
+
+    return router

@@ -1,0 +1,122 @@
+"""The gateway's HTTP application: ingest, query and admin routes, limits, errors, health.
+
+Errors are JSON ``{"error": "<where>: <what>"}`` (the Meshlium path answers plain text); a
+request body over ``limits.max_body_bytes`` is refused with 413 before it is read whole.
+Query strings are never logged: they may carry frames and ingest tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openpcs import __version__
+from openpcs.gateway.api.admin_routes import admin_router
+from openpcs.gateway.api.query_routes import query_router
+from openpcs.gateway.ingest.http_routes import ingest_router
+from openpcs.gateway.runtime import Gateway
+
+__all__ = ["BodyLimit", "create_app"]
+
+_log = logging.getLogger("openpcs.gateway.http")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse bodies over ``limit`` bytes with 413, counting as they stream."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        response = JSONResponse(
+            {"error": f"the request body is over the limit of {self.limit} bytes"}, 413
+        )
+        await response({"type": "http"}, _no_receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def _where(location: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in location if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    """The application serving ``gateway``; its lifespan starts and stops the gateway."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    app = FastAPI(
+        title="openpcs gateway",
+        version=__version__,
+        summary="Receives, archives, decrypts, decodes, stores and forwards sensor frames.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimit, limit=gateway.settings.limits.max_body_bytes)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.endswith(".php"):
+            return PlainTextResponse(f"error: {exc.detail}\n", exc.status_code, exc.headers)
+        return JSONResponse({"error": exc.detail}, exc.status_code, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return JSONResponse({"error": "; ".join(problems), "problems": problems}, 422)
+
+    @app.get("/healthz", tags=["health"])
+    async def health() -> Response:
+        """``ok`` while the pipeline's worker is alive (no token needed)."""
+        if gateway.pipeline.running:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "pipeline stopped"}, 503)
+
+    app.include_router(ingest_router(gateway))
+    app.include_router(query_router(gateway))
+    app.include_router(admin_router(gateway))
+    return app

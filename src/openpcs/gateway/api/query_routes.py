@@ -1,0 +1,212 @@
+"""The query API: devices, readings (JSON or CSV), frames, reading sets. Needs ``read``.
+
+Every list is a page: ``limit`` rows and a ``next`` cursor to pass as ``after``. Times are
+RFC 3339 (``2026-11-21T10:00:00Z``); ``since`` is inclusive and ``until`` exclusive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from openpcs.gateway.directory import normalize_serial
+from openpcs.gateway.store import queries
+from openpcs.gateway.store.schema import StatusName
+from openpcs.gateway.views import DeviceView, FrameView, Page, ReadingView
+
+if TYPE_CHECKING:
+    from openpcs.gateway.runtime import Gateway
+
+__all__ = ["query_router"]
+
+_MAX_LIMIT = 10_000
+_CSV_COLUMNS = (
+    "received_at",
+    "serial",
+    "node_name",
+    "sensor",
+    "value",
+    "values",
+    "text",
+    "unit",
+    "frame_id",
+    "position",
+)
+
+Limit = Annotated[int, Query(ge=1, le=_MAX_LIMIT, description="rows per page")]
+After = Annotated[str | None, Query(description="the `next` cursor of the previous page")]
+Since = Annotated[datetime | None, Query(description="from this time (inclusive)")]
+Until = Annotated[datetime | None, Query(description="up to this time (exclusive)")]
+
+
+def _serial(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return normalize_serial(text)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"serial: {exc}") from None
+
+
+def _cursor_error(exc: queries.CursorError) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+
+
+def _csv(items: list[ReadingView], following: str | None) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_CSV_COLUMNS)
+    for item in items:
+        writer.writerow(
+            (
+                item.received_at.isoformat().replace("+00:00", "Z"),
+                item.serial or "",
+                item.node_name or "",
+                item.sensor,
+                "" if item.value is None else item.value,
+                "" if item.values is None else json.dumps(item.values),
+                item.text or "",
+                item.unit or "",
+                item.frame_id,
+                item.position,
+            )
+        )
+    headers = {"X-Next-Cursor": following} if following else {}
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def query_router(gateway: Gateway) -> APIRouter:
+    """The query routes of one gateway."""
+    router = APIRouter(
+        prefix="/api/v1", tags=["query"], dependencies=[Depends(gateway.auth.requirement("read"))]
+    )
+    engine = gateway.engine
+
+    @router.get("/devices", response_model=Page)
+    async def list_devices(limit: Limit = 100, after: After = None) -> Page:
+        """Devices seen or configured: last seen, battery, frame and error counts."""
+        try:
+            items, following = await asyncio.to_thread(
+                queries.devices, engine, after=after, limit=limit
+            )
+        except queries.CursorError as exc:
+            raise _cursor_error(exc) from None
+        return Page(items=items, next=following)
+
+    @router.get("/devices/{serial}", response_model=DeviceView)
+    async def get_device(serial: str) -> DeviceView:
+        """One device."""
+        found = await asyncio.to_thread(queries.device, engine, _serial(serial) or "")
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {serial}")
+        return found
+
+    @router.get(
+        "/readings",
+        response_model=Page,
+        responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV"}},
+    )
+    async def list_readings(
+        serial: Annotated[str | None, Query(description="the device")] = None,
+        sensor: Annotated[str | None, Query(description="a sensor tag (TC) or NCD name")] = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Limit = 1000,
+        after: After = None,
+        format: Annotated[Literal["json", "csv"], Query(description="answer as")] = "json",
+    ) -> Response:
+        """Readings in time order; as CSV the next cursor is in the ``X-Next-Cursor`` header."""
+        try:
+            items, following = await asyncio.to_thread(
+                queries.readings,
+                engine,
+                serial=_serial(serial),
+                sensor=sensor,
+                since=since,
+                until=until,
+                after=after,
+                limit=limit,
+            )
+        except queries.CursorError as exc:
+            raise _cursor_error(exc) from None
+        if format == "csv":
+            return _csv(items, following)
+        page = Page(items=items, next=following)
+        return JSONResponse(page.model_dump(mode="json"))
+
+    @router.get("/frames", response_model=Page)
+    async def list_frames(
+        serial: Annotated[str | None, Query(description="the device")] = None,
+        status_is: Annotated[
+            StatusName | None,
+            Query(alias="status", description="only frames with this status"),
+        ] = None,
+        since: Since = None,
+        until: Until = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        after: After = None,
+        order: Annotated[
+            Literal["desc", "asc"], Query(description="newest first or last")
+        ] = "desc",
+    ) -> Page:
+        """Archived frames with their status and error, newest first."""
+        try:
+            items, following = await asyncio.to_thread(
+                queries.frames,
+                engine,
+                serial=_serial(serial),
+                status=status_is,
+                since=since,
+                until=until,
+                after=after,
+                limit=limit,
+                order=order,
+            )
+        except queries.CursorError as exc:
+            raise _cursor_error(exc) from None
+        return Page(items=items, next=following)
+
+    @router.get("/frames/{frame_id}", response_model=FrameView)
+    async def get_frame(frame_id: int) -> FrameView:
+        """One archived frame with its readings."""
+        found = await asyncio.to_thread(queries.frame, engine, frame_id)
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no frame {frame_id}")
+        return found
+
+    @router.get("/sets", response_model=Page)
+    async def list_sets(
+        serial: Annotated[str | None, Query(description="the device")] = None,
+        status_is: Annotated[
+            Literal["open", "complete", "partial"] | None, Query(alias="status")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        after: After = None,
+    ) -> Page:
+        """Reading sets of tiny frames, newest first, with their status."""
+        try:
+            items, following = await asyncio.to_thread(
+                queries.reading_sets,
+                engine,
+                serial=_serial(serial),
+                status=status_is,
+                after=after,
+                limit=limit,
+            )
+        except queries.CursorError as exc:
+            raise _cursor_error(exc) from None
+        return Page(items=items, next=following)
+
+    @router.get("/status")
+    async def service_status() -> dict[str, object]:
+        """The pipeline's counters, the forwarders' backlogs and the listeners."""
+        return await asyncio.to_thread(gateway.status)
+
+    return router

@@ -1,0 +1,66 @@
+"""Recognising a frame that arrived before, within a time window.
+
+A frame's key is a 16-byte BLAKE2b digest of who sent it and its bytes: the same serial,
+sequence and content give the same key. Mesh packets use their own tag (the mesh hash). The
+window remembers keys for ``window_s`` seconds of the gateway's clock; it is seeded from the
+store at start, so a restart does not let a duplicate through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+__all__ = ["DedupWindow", "frame_key"]
+
+
+def frame_key(data: bytes, sender: str | None = None) -> bytes:
+    """The deduplication key of a frame's bytes, from ``sender`` when the bytes name nobody."""
+    digest = hashlib.blake2b(data, digest_size=16)
+    if sender:
+        digest.update(b"\x00" + sender.encode("utf-8"))
+    return digest.digest()
+
+
+class DedupWindow:
+    """Keys seen in the last ``window_s`` seconds; oldest forgotten first."""
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.window_s = window_s
+        self._clock = clock
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def seed(self, keys: Iterable[tuple[bytes, float]]) -> None:
+        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, oldest first)."""
+        now = self._clock()
+        for key, age in keys:
+            if age < self.window_s:
+                self._seen[key] = now - age
+                self._seen.move_to_end(key)
+
+    def seen(self, key: bytes) -> bool:
+        """Whether ``key`` was seen within the window; remembers it (from now) if not."""
+        now = self._clock()
+        self._forget(now)
+        if key in self._seen:
+            return True
+        self._seen[key] = now
+        return False
+
+    def forget(self, key: bytes) -> None:
+        """Forget ``key`` (a frame being processed again must not count as its own duplicate)."""
+        self._seen.pop(key, None)
+
+    def _forget(self, now: float) -> None:
+        limit = now - self.window_s
+        seen = self._seen
+        while seen:
+            oldest, when = next(iter(seen.items()))
+            if when > limit:
+                break
+            del seen[oldest]

@@ -1,0 +1,189 @@
+"""Frames over TCP: hex lines (the WiFi/4G TCP destination) or a binary stream.
+
+A connection's first bytes decide: a frame delimiter ``<=>`` or any byte that is not text
+starts a binary stream of Waspmote frames, read with resynchronisation (bytes between frames
+are archived as errors); anything else is hex text, one frame per line (blank lines and ``#``
+comments skipped). With acknowledgements on, every
+frame gets one reply line once it is durable, in order::
+
+    <id> <status>[ <reason>]       e.g. "812 ok", "813 error unknown sensor id 200 at byte 40"
+
+or ``- unavailable <reason>`` when the store could not take it (send it again). Reading and
+answering overlap: a client may keep sending while earlier frames are being stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from openpcs.gateway.ingest.inputs import BinaryStream, arrival_from_hex, split_lines
+from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
+from openpcs.gateway.records import Arrival, Receipt, utc_now
+
+__all__ = ["TcpIngest", "receipt_line"]
+
+_log = logging.getLogger(__name__)
+_READ: Final = 256 * 1024
+_IN_FLIGHT: Final = 8
+_ADAPTER: Final = "tcp"
+
+_Answer = tuple["asyncio.Future[list[Receipt]]", int] | None
+
+
+_TEXT: Final = frozenset(range(0x20, 0x7F)) | {0x09, 0x0A, 0x0D}
+
+
+def _binary(first_chunk: bytes) -> bool:
+    """Whether a connection carries binary frames: a frame delimiter, or bytes text has not."""
+    return b"<=>" in first_chunk or not set(first_chunk) <= _TEXT
+
+
+def receipt_line(receipt: Receipt) -> bytes:
+    """One reply line for one frame."""
+    text = f"{receipt.id} {receipt.status}"
+    if receipt.error:
+        text += " " + receipt.error.replace("\n", " ")
+    return text.encode("utf-8") + b"\n"
+
+
+class TcpIngest:
+    """The TCP listener; ``submit`` stores arrivals and returns their receipts."""
+
+    def __init__(
+        self,
+        submit: Callable[[Sequence[Arrival]], asyncio.Future[list[Receipt]]],
+        *,
+        max_frame: int,
+        max_line: int,
+        ack: bool = True,
+        idle_timeout_s: float = 300.0,
+    ) -> None:
+        self._submit = submit
+        self.max_frame = max_frame
+        self.max_line = max_line
+        self.ack = ack
+        self.idle_timeout_s = idle_timeout_s
+        self.server: asyncio.Server | None = None
+        self.connections = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, host: str, port: int) -> int:
+        """Listen; return the port (useful when ``port`` is 0)."""
+        self.server = await asyncio.start_server(self._serve, host, port, limit=_READ)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        """Stop listening and close every connection."""
+        if self.server is not None:
+            self.server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await self.server.wait_closed()
+            self.server = None
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        self.connections += 1
+        peer = writer.get_extra_info("peername")
+        remote = str(peer[0]) if peer else None
+        answers: asyncio.Queue[_Answer] = asyncio.Queue(_IN_FLIGHT)
+        replier = asyncio.create_task(self._reply(answers, writer))
+        try:
+            await self._read(reader, remote, answers)
+        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
+            _log.debug("tcp connection from %s ended: %s", remote, exc)
+        finally:
+            await answers.put(None)
+            with contextlib.suppress(Exception):
+                await replier
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+            self._tasks.discard(task)
+
+    async def _read(
+        self,
+        reader: asyncio.StreamReader,
+        remote: str | None,
+        answers: asyncio.Queue[_Answer],
+    ) -> None:
+        stream: BinaryStream | None = None
+        buffer = bytearray()
+        skipping = False
+        while True:
+            chunk = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
+            if stream is None and not buffer and chunk and _binary(chunk):
+                stream = BinaryStream(_ADAPTER, limit=self.max_frame, remote=remote)
+            if stream is not None:
+                arrivals = stream.feed(chunk) if chunk else stream.close()
+            else:
+                buffer += chunk
+                if not chunk and buffer:
+                    buffer += b"\n"  # the last line needs no line end
+                arrivals, skipping = self._lines(buffer, remote, skipping)
+            if arrivals:
+                await answers.put((self._store(arrivals), len(arrivals)))
+            if not chunk:
+                return
+
+    def _lines(
+        self, buffer: bytearray, remote: str | None, skipping: bool
+    ) -> tuple[list[Arrival], bool]:
+        """Arrivals for the complete lines; whether the rest of an over-long line is skipped."""
+        if skipping:  # the rest of an over-long line, already reported
+            end = buffer.find(b"\n")
+            if end < 0:
+                buffer.clear()
+                return [], True
+            del buffer[: end + 1]
+        lines, cut = split_lines(buffer, self.max_line)
+        now = utc_now()
+        arrivals = []
+        for line in lines:
+            if line.startswith(b"#"):
+                continue
+            text = line.decode("utf-8", errors="replace")
+            arrivals.append(
+                arrival_from_hex(
+                    text, _ADAPTER, limit=self.max_frame, received_at=now, remote=remote
+                )
+            )
+        if cut and arrivals:
+            last = arrivals[-1]
+            last.problem = f"a line longer than {self.max_line} bytes; its start is kept"
+        return arrivals, cut
+
+    def _store(self, arrivals: list[Arrival]) -> asyncio.Future[list[Receipt]]:
+        try:
+            return self._submit(arrivals)
+        except (Overloaded, StoreUnavailable) as exc:
+            failed: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
+            failed.set_exception(exc)
+            return failed
+
+    async def _reply(
+        self,
+        answers: asyncio.Queue[_Answer],
+        writer: asyncio.StreamWriter,
+    ) -> None:
+        while True:
+            answer = await answers.get()
+            if answer is None:
+                return
+            pending, count = answer
+            try:
+                receipts = await pending
+                lines = b"".join(receipt_line(r) for r in receipts)
+            except (Overloaded, StoreUnavailable) as exc:
+                lines = f"- unavailable {exc}\n".encode() * count
+            if self.ack:
+                writer.write(lines)
+                with contextlib.suppress(ConnectionError):
+                    await writer.drain()

@@ -1,0 +1,281 @@
+"""The running gateway: every part built from the settings, started and stopped in order.
+
+:meth:`Gateway.open` prepares the store (migrations, secret key, first admin token) and the
+pipeline; :meth:`Gateway.start` starts the worker, the listeners and the forwarders inside
+the running event loop; :meth:`Gateway.stop` undoes it, letting submitted frames finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import Engine
+
+from openpcs.gateway.api.auth import Authenticator
+from openpcs.gateway.dedup import DedupWindow
+from openpcs.gateway.directory import Directory
+from openpcs.gateway.forward.dispatcher import Dispatcher
+from openpcs.gateway.forward.document import OutboxPlanner, Route
+from openpcs.gateway.forward.mqtt import MqttSender
+from openpcs.gateway.forward.webhook import WebhookSender
+from openpcs.gateway.ingest.mqtt import MqttIngest
+from openpcs.gateway.ingest.serial_port import SerialIngest, find_port
+from openpcs.gateway.ingest.tcp import TcpIngest
+from openpcs.gateway.ingest.udp import UdpMeshIngest
+from openpcs.gateway.pipeline import Pipeline
+from openpcs.gateway.processor import Processor
+from openpcs.gateway.records import Arrival, Receipt
+from openpcs.gateway.secret_box import SecretBox
+from openpcs.gateway.settings import GatewaySettings
+from openpcs.gateway.store.database import is_sqlite, migrate, open_engine
+from openpcs.gateway.store.devices import load_directory
+from openpcs.gateway.store.outbox import OutboxStore
+from openpcs.gateway.store.tokens import TokenStore
+from openpcs.gateway.store.writer import StoreWriter
+from openpcs.gateway.tiny_sets import TinyAssembler
+from openpcs.ncd.mesh import MeshReceiver
+
+__all__ = ["ADMIN_TOKEN_FILE", "Gateway"]
+
+_log = logging.getLogger("openpcs.gateway")
+ADMIN_TOKEN_FILE: Final = "admin-token"
+_DIRECTORY_REFRESH_S: Final = 30.0
+
+
+class Gateway:
+    """One gateway instance and everything it runs."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.engine: Engine
+        self.box: SecretBox
+        self.tokens: TokenStore
+        self.auth: Authenticator
+        self.pipeline: Pipeline
+        self.outbox: OutboxStore
+        self.dispatchers: list[Dispatcher] = []
+        self.tcp: TcpIngest | None = None
+        self.udp: UdpMeshIngest | None = None
+        self.mqtt: MqttIngest | None = None
+        self.serial: SerialIngest | None = None
+        self.ports: dict[str, int] = {}
+        self.started_at: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._opened = False
+
+    # --- building -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open and migrate the store, load keys and tokens, build the pipeline."""
+        settings = self.settings
+        self.engine = open_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+        migrate(self.engine)
+        secret = settings.security.secret_key
+        self.box = SecretBox.for_gateway(
+            settings.data_dir, secret.get_secret_value() if secret else None
+        )
+        self.tokens = TokenStore(self.engine)
+        self.auth = Authenticator(settings.security.tokens, self.tokens)
+        self._first_admin_token()
+        directory = load_directory(self.engine, self.box)
+        mesh = MeshReceiver(settings.udp_mesh.link) if settings.udp_mesh.enabled else None
+        processor = Processor(
+            directory,
+            DedupWindow(settings.pipeline.dedup_window_s),
+            mesh,
+            api_escaped=settings.serial.escaped,
+        )
+        forwarders = settings.forwarders
+        routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
+        routes += [Route(w.name) for w in forwarders.webhooks]
+        self.pipeline = Pipeline(
+            StoreWriter(self.engine),
+            processor,
+            TinyAssembler(settings.pipeline.tiny_timeout_s),
+            batch_frames=settings.pipeline.batch_frames,
+            max_waiting=settings.limits.max_pending_frames,
+            dedup_window_s=settings.pipeline.dedup_window_s,
+            recovery_interval_s=settings.pipeline.recovery_interval_s,
+            shared_store=not is_sqlite(self.engine),
+            outbox=OutboxPlanner(routes) if routes else None,
+        )
+        self.outbox = OutboxStore(self.engine)
+        self._opened = True
+
+    def _first_admin_token(self) -> None:
+        """A store without an admin token gets one, written to the data folder (never logged)."""
+        configured = any(t.scope == "admin" for t in self.settings.security.tokens)
+        if configured or self.tokens.has_admin():
+            return
+        token = self.tokens.create("first-admin", "admin")
+        path = self.settings.data_dir / ADMIN_TOKEN_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(token + "\n")
+        _log.warning("created the first admin token; it is in %s", path)
+
+    @property
+    def directory(self) -> Directory:
+        """The devices' settings as processing sees them."""
+        return self.pipeline.processor.directory
+
+    def reload_directory(self) -> None:
+        """Read the devices' settings again (after a change)."""
+        self.pipeline.processor.directory = load_directory(self.engine, self.box)
+
+    # --- running --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the pipeline, the listeners and the forwarders in the running loop."""
+        if not self._opened:
+            self.open()
+        settings = self.settings
+        self._loop = asyncio.get_running_loop()
+        self.pipeline.on_outbox = self._nudge_forwarders
+        self.pipeline.start()
+        limits = settings.limits
+        if settings.tcp.enabled:
+            self.tcp = TcpIngest(
+                self.submit_task,
+                max_frame=limits.max_frame_bytes,
+                max_line=limits.max_line_bytes,
+                ack=settings.tcp.ack,
+                idle_timeout_s=settings.tcp.idle_timeout_s,
+            )
+            self.ports["tcp"] = await self.tcp.start(settings.tcp.host, settings.tcp.port)
+        if settings.udp_mesh.enabled:
+            self.udp = UdpMeshIngest(self.pipeline.enqueue, max_frame=limits.max_frame_bytes)
+            self.ports["udp"] = await self.udp.start(settings.udp_mesh.host, settings.udp_mesh.port)
+        if settings.mqtt_ingest.enabled:
+            self.mqtt = MqttIngest(
+                settings.mqtt_ingest, self.pipeline.enqueue, max_frame=limits.max_frame_bytes
+            )
+            self.mqtt.start()
+        self._start_serial()
+        self._start_forwarders()
+        if not is_sqlite(self.engine):
+            self._tasks.append(asyncio.create_task(self._refresh_directory()))
+        self.started_at = time.time()
+        _log.info("gateway started: %s", ", ".join(f"{k} port {v}" for k, v in self.ports.items()))
+
+    def _start_serial(self) -> None:
+        serial_settings = self.settings.serial
+        port = find_port(serial_settings.port)
+        if serial_settings.port == "auto" and port is None:
+            _log.info("no serial port found: the serial adapter stays off")
+        if port is None:
+            return
+        self.serial = SerialIngest(
+            self.pipeline.enqueue,
+            port,
+            baudrate=serial_settings.baudrate,
+            escaped=serial_settings.escaped,
+            max_frame=self.settings.limits.max_frame_bytes,
+        )
+        self.serial.start()
+
+    def _start_forwarders(self) -> None:
+        forwarders = self.settings.forwarders
+        senders: list[Any] = [MqttSender(m) for m in forwarders.mqtt]
+        senders += [WebhookSender(w) for w in forwarders.webhooks]
+        for sender in senders:
+            dispatcher = Dispatcher(
+                sender, self.outbox, forwarders.retry, forwarders.poll_interval_s
+            )
+            self.dispatchers.append(dispatcher)
+            self._tasks.append(asyncio.create_task(dispatcher.run()))
+
+    def _nudge_forwarders(self) -> None:
+        """Called from the pipeline's thread when outbox rows were stored."""
+        if self._loop is not None and self.dispatchers:
+            for dispatcher in self.dispatchers:
+                self._loop.call_soon_threadsafe(dispatcher.nudge)
+
+    async def _refresh_directory(self) -> None:
+        while True:
+            await asyncio.sleep(_DIRECTORY_REFRESH_S)
+            try:
+                await asyncio.to_thread(self.reload_directory)
+            except Exception as exc:  # keep the last good directory
+                _log.warning("reading device settings failed: %s", exc)
+
+    def submit_task(self, arrivals: Sequence[Arrival]) -> asyncio.Task[list[Receipt]]:
+        """Submit arrivals; the task ends with their receipts (used by stream adapters)."""
+        return asyncio.ensure_future(self.pipeline.submit(arrivals))
+
+    async def stop(self) -> None:
+        """Stop taking frames, let submitted ones finish, stop the forwarders, close the store."""
+        if self.tcp is not None:
+            await self.tcp.stop()
+        if self.udp is not None:
+            self.udp.stop()
+        if self.mqtt is not None:
+            await asyncio.to_thread(self.mqtt.stop)
+        if self.serial is not None:
+            await asyncio.to_thread(self.serial.stop)
+        await asyncio.to_thread(self.pipeline.stop)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for dispatcher in self.dispatchers:
+            await dispatcher.sender.close()
+        self.engine.dispose()
+
+    # --- reporting ------------------------------------------------------------------------
+
+    @staticmethod
+    def _serial_status(adapter: SerialIngest) -> dict[str, Any]:
+        return {"port": adapter.port, "frames": adapter.frames, "error": adapter.error}
+
+    def status(self) -> dict[str, Any]:
+        """What the status endpoint shows."""
+        stats = self.pipeline.stats
+        return {
+            "uptime_s": round(time.time() - self.started_at, 1) if self.started_at else 0,
+            "pipeline": {
+                "running": self.pipeline.running,
+                "batches": stats.batches,
+                "frames": stats.frames,
+                "by_status": dict(stats.by_status),
+                "waiting": stats.waiting,
+                "recovered": stats.recovered,
+                "archive_failures": stats.archive_failures,
+                "save_failures": stats.save_failures,
+                "open_reading_sets": len(self.pipeline.tiny),
+            },
+            "listeners": dict(self.ports),
+            "mqtt_ingest": None
+            if self.mqtt is None
+            else {
+                "connected": self.mqtt.connected.is_set(),
+                "received": self.mqtt.received,
+                "acknowledged": self.mqtt.acknowledged,
+            },
+            "serial": None
+            if self.serial is None
+            else {
+                "port": self.serial.port,
+                "frames": self.serial.frames,
+                "error": self.serial.error,
+            },
+            "forwarders": {
+                d.sender.name: {
+                    "delivered": d.stats.delivered,
+                    "failed_attempts": d.stats.failed_attempts,
+                    "dead": d.stats.dead,
+                    "last_error": d.stats.last_error,
+                }
+                for d in self.dispatchers
+            },
+            "outbox": self.outbox.backlog(),
+        }

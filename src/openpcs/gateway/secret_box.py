@@ -1,0 +1,64 @@
+"""Keeping device keys encrypted at rest with the gateway's secret key.
+
+The secret key comes from the settings (``security.secret_key``, best given through the
+environment) or from ``secret.key`` in the data folder, created on first use with owner-only
+permissions. Every gateway instance sharing a database must use the same secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+from cryptography.fernet import Fernet, InvalidToken
+
+__all__ = ["SECRET_FILE", "SecretBox", "SecretBoxError"]
+
+SECRET_FILE: Final = "secret.key"
+
+
+class SecretBoxError(Exception):
+    """The secret key is unusable, or a sealed value was sealed with another key."""
+
+
+class SecretBox:
+    """Authenticated encryption of short texts (Fernet: AES-128-CBC with HMAC-SHA-256)."""
+
+    def __init__(self, secret: bytes | str) -> None:
+        try:
+            self._fernet = Fernet(secret)
+        except ValueError:
+            raise SecretBoxError(
+                "the secret key must be 32 bytes in URL-safe base64 (44 characters)"
+            ) from None
+
+    @classmethod
+    def for_gateway(cls, data_dir: Path, configured: str | None) -> SecretBox:
+        """The box for the configured key, or for ``data_dir/secret.key`` (created if absent)."""
+        if configured:
+            return cls(configured.strip())
+        path = data_dir / SECRET_FILE
+        try:
+            return cls(path.read_bytes().strip())
+        except FileNotFoundError:
+            pass
+        data_dir.mkdir(parents=True, exist_ok=True)
+        secret = Fernet.generate_key()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secret + b"\n")
+        return cls(secret)
+
+    def seal(self, text: str) -> str:
+        """``text`` encrypted and authenticated, as ASCII."""
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def open(self, sealed: str) -> str:
+        """The text :meth:`seal` sealed; raises :class:`SecretBoxError` if it is not ours."""
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError):
+            raise SecretBoxError(
+                "a stored device key cannot be opened: the gateway's secret key has changed"
+            ) from None

@@ -1,0 +1,1 @@
+"""Alembic migrations of the gateway's store, applied when the gateway starts."""

@@ -1,0 +1,417 @@
+"""The write path: archive arrivals, then store what processing made of them, in batches.
+
+Two transactions per batch, in this order:
+
+1. :meth:`StoreWriter.archive` inserts the raw frames with status ``pending`` and commits; from
+   then on nothing can lose them, and the adapters may acknowledge.
+2. :meth:`StoreWriter.save` stores the results: reading rows, reading sets, each frame's status,
+   the devices' counters, and the forwarders' outbox rows — all in one transaction, so a frame
+   is either still pending (and will be processed again) or stored with everything it implies.
+
+Frame ids are handed out by the writer so that results can refer to them without reading
+them back: on SQLite from ``max(id)`` under the write lock (one gateway process per SQLite
+file), on PostgreSQL from the table's sequence (any number of instances).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine
+
+from openpcs.gateway.records import Arrival, Format, Processed, utc_now
+from openpcs.gateway.store.bulk import Dialected
+from openpcs.gateway.store.database import IMMEDIATE
+from openpcs.gateway.store.schema import FrameStatus
+from openpcs.gateway.tiny_sets import TinySet
+
+__all__ = ["OutboxRow", "StoreWriter"]
+
+_FRAME_COLUMNS: Final = (
+    "id",
+    "received_at",
+    "adapter",
+    "remote",
+    "format",
+    "data",
+    "meta",
+    "device",
+    "counter",
+    "status",
+)
+_RESULT_COLUMNS: Final = (
+    "status",
+    "error",
+    "serial",
+    "node_name",
+    "frame_type",
+    "sequence",
+    "dedup_key",
+    "set_id",
+)
+_READING_COLUMNS: Final = (
+    "frame_id",
+    "position",
+    "sensor",
+    "sensor_id",
+    "value",
+    "values",
+    "text",
+    "unit",
+)
+_OUTBOX_COLUMNS: Final = ("forwarder", "frame_id", "topic", "payload", "next_attempt_at")
+_SET_COLUMNS: Final = ("status", "parts", "counters", "missing", "last_at")
+#: The columns an :class:`Arrival` is read back from, in :func:`_arrival`'s order.
+_ARCHIVED: Final = "id, received_at, adapter, remote, format, data, meta, device, counter"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A frame's JSON for one forwarder."""
+
+    forwarder: str
+    frame_id: int
+    topic: str
+    payload: str
+
+
+@dataclass(slots=True)
+class _DeviceTally:
+    node_name: str | None
+    first_seen: datetime
+    last_seen: datetime
+    battery: tuple[float, str] | None
+    frames: int = 0
+    errors: int = 0
+
+
+class StoreWriter:
+    """Batched writes to the store; used by one thread (the pipeline's worker) at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sql = sql = Dialected(engine.dialect)
+        self._insert_frames = sql.insert("frames", _FRAME_COLUMNS)
+        self._update_frames = sql.update("frames", _RESULT_COLUMNS, "id")
+        self._insert_readings = sql.insert("readings", _READING_COLUMNS)
+        self._insert_outbox = sql.insert("outbox", _OUTBOX_COLUMNS)
+        self._update_set = sql.update("reading_sets", _SET_COLUMNS, "id")
+        self._upsert_device = self._device_upsert()
+
+    # --- 1. archive ----------------------------------------------------------------------
+
+    def archive(self, arrivals: Sequence[Arrival]) -> list[int]:
+        """Insert the arrivals as pending frames and commit; return their ids, in order."""
+        if not arrivals:
+            return []
+        sql = self.sql
+        with self._write() as connection:
+            ids = self._next_ids(connection, len(arrivals))
+            time = _MemoTime(sql)
+            rows = [
+                (
+                    frame_id,
+                    time(a.received_at),
+                    a.adapter,
+                    a.remote,
+                    a.format.value,
+                    a.data,
+                    sql.json(a.meta),
+                    a.device,
+                    a.counter,
+                    FrameStatus.PENDING,
+                )
+                for frame_id, a in zip(ids, arrivals, strict=True)
+            ]
+            connection.exec_driver_sql(self._insert_frames, rows)
+        return ids
+
+    def _next_ids(self, connection: Connection, count: int) -> list[int]:
+        if self.sql.sqlite:
+            top = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM frames").scalar()
+            first = int(top or 0) + 1
+            return list(range(first, first + count))
+        result = connection.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence('frames', 'id')) FROM generate_series(1, %s)",
+            (count,),
+        )
+        return [int(row[0]) for row in result]
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A connection in a write transaction (committed at the end, rolled back on error)."""
+        with self.engine.connect() as plain:
+            connection = plain.execution_options(**{IMMEDIATE: True})
+            with connection.begin():
+                yield connection
+
+    # --- 2. results ----------------------------------------------------------------------
+
+    def save(
+        self,
+        results: Sequence[tuple[Arrival, Processed]],
+        sets: Sequence[TinySet] = (),
+        outbox: Sequence[OutboxRow] = (),
+        *,
+        set_links: Sequence[tuple[Processed, TinySet]] = (),
+        replace: bool = False,
+    ) -> None:
+        """Store processing results, the reading sets they touched, and outbox rows.
+
+        ``sets`` are stored first, so that new ones have their ids before the frames that
+        joined them are linked (``Processed.set_id`` is read after that, through
+        ``set_links``). With ``replace`` the frames' earlier readings are deleted first (frames
+        processed again).
+        """
+        sql = self.sql
+        with self._write() as connection:
+            self._save_sets(connection, sets)
+            for processed, tiny_set in set_links:
+                processed.set_id = tiny_set.id
+            if replace and results:
+                ids = [p.frame_id for _, p in results]
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    connection.exec_driver_sql(
+                        f"DELETE FROM readings WHERE frame_id IN {sql.in_list(len(chunk))}",
+                        tuple(chunk),
+                    )
+            readings = [row for _, p in results if p.readings for row in p.readings]
+            if readings:
+                connection.exec_driver_sql(self._insert_readings, readings)
+            updates = [
+                (
+                    p.status,
+                    p.error,
+                    p.serial,
+                    p.node_name,
+                    p.frame_type,
+                    p.sequence,
+                    p.dedup_key,
+                    p.set_id,
+                    p.frame_id,
+                )
+                for _, p in results
+            ]
+            if updates:
+                connection.exec_driver_sql(self._update_frames, updates)
+            tallies = _tally(results)
+            if replace:
+                self._recount(connection, list(tallies))
+            elif tallies:
+                connection.exec_driver_sql(
+                    self._upsert_device,
+                    [
+                        (
+                            serial,
+                            t.node_name,
+                            sql.time(t.first_seen),
+                            sql.time(t.last_seen),
+                            t.battery[0] if t.battery else None,
+                            t.battery[1] if t.battery else None,
+                            t.frames,
+                            t.errors,
+                        )
+                        for serial, t in tallies.items()
+                    ],
+                )
+            if outbox:
+                now = sql.time(results[0][0].received_at if results else None)
+                connection.exec_driver_sql(
+                    self._insert_outbox,
+                    [(o.forwarder, o.frame_id, o.topic, o.payload, now) for o in outbox],
+                )
+
+    def _recount(self, connection: Connection, serials: list[str]) -> None:
+        """Count the devices' frames and errors afresh (frames processed again change them)."""
+        sql = self.sql
+        for start in range(0, len(serials), 500):
+            chunk = serials[start : start + 500]
+            connection.exec_driver_sql(
+                "UPDATE devices SET "
+                "frames = (SELECT count(*) FROM frames f WHERE f.serial = devices.serial), "
+                "errors = (SELECT count(*) FROM frames f WHERE f.serial = devices.serial "
+                "AND f.status = 'error') "
+                f"WHERE serial IN {sql.in_list(len(chunk))}",
+                tuple(chunk),
+            )
+
+    def _save_sets(self, connection: Connection, sets: Sequence[TinySet]) -> None:
+        sql = self.sql
+        for tiny_set in sets:
+            values = (
+                tiny_set.status,
+                tiny_set.parts,
+                sql.json(tiny_set.counters or None),
+                sql.json(tiny_set.missing),
+                sql.time(tiny_set.last_at),
+            )
+            if tiny_set.id is None:
+                tiny_set.id = self._insert_set(connection, tiny_set, values)
+            else:
+                connection.exec_driver_sql(self._update_set, (*values, tiny_set.id))
+
+    def _insert_set(
+        self, connection: Connection, tiny_set: TinySet, values: tuple[Any, ...]
+    ) -> int:
+        sql = self.sql
+        statement = sql.insert("reading_sets", ("serial", "sequence", "first_at", *_SET_COLUMNS))
+        parameters = (tiny_set.serial, tiny_set.sequence, sql.time(tiny_set.first_at), *values)
+        if sql.sqlite:
+            result = connection.exec_driver_sql(statement, parameters)
+            return int(result.lastrowid)
+        row = connection.exec_driver_sql(statement + " RETURNING id", parameters).one()
+        return int(row[0])
+
+    def _device_upsert(self) -> str:
+        sql = self.sql
+        columns = (
+            "serial",
+            "node_name",
+            "first_seen",
+            "last_seen",
+            "battery",
+            "battery_unit",
+            "frames",
+            "errors",
+        )
+        last_seen = sql.greatest(
+            "coalesce(devices.last_seen, excluded.last_seen)", "excluded.last_seen"
+        )
+        return (
+            sql.insert("devices", columns) + " ON CONFLICT (serial) DO UPDATE SET"
+            " node_name = coalesce(excluded.node_name, devices.node_name),"
+            " first_seen = coalesce(devices.first_seen, excluded.first_seen),"
+            f" last_seen = {last_seen},"
+            " battery = coalesce(excluded.battery, devices.battery),"
+            " battery_unit = coalesce(excluded.battery_unit, devices.battery_unit),"
+            " frames = devices.frames + excluded.frames,"
+            " errors = devices.errors + excluded.errors"
+        )
+
+    # --- reading back what the pipeline needs --------------------------------------------
+
+    def pending(
+        self, after_id: int, limit: int, *, before: datetime | None = None
+    ) -> list[tuple[int, Arrival]]:
+        """Frames still ``pending`` with ids above ``after_id`` (archived before ``before``)."""
+        sql = self.sql
+        statement = sql.text(
+            f"SELECT {_ARCHIVED} FROM frames WHERE status = 'pending' AND id > ? "
+            "AND received_at <= ? ORDER BY id LIMIT ?"
+        )
+        limit_time = sql.time(before or utc_now())
+        with self.engine.connect() as connection:
+            rows = connection.exec_driver_sql(statement, (after_id, limit_time, limit)).all()
+        return [(int(row[0]), _arrival(row)) for row in rows]
+
+    def arrivals(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival, bytes | None]]:
+        """The archived arrivals of these frames and their stored dedup keys, by id."""
+        sql = self.sql
+        found: list[tuple[int, Arrival, bytes | None]] = []
+        with self.engine.connect() as connection:
+            for start in range(0, len(frame_ids), 500):
+                chunk = list(frame_ids[start : start + 500])
+                rows = connection.exec_driver_sql(
+                    f"SELECT {_ARCHIVED}, dedup_key FROM frames "
+                    f"WHERE id IN {sql.in_list(len(chunk))} ORDER BY id",
+                    tuple(chunk),
+                ).all()
+                found.extend(
+                    (int(row[0]), _arrival(row), None if row[9] is None else bytes(row[9]))
+                    for row in rows
+                )
+        return found
+
+    def recent_keys(self, now: datetime, window_s: float) -> list[tuple[bytes, float]]:
+        """Dedup keys of frames stored within the window, with their age in seconds."""
+        if window_s <= 0:
+            return []
+        sql = self.sql
+        since = now - timedelta(seconds=window_s)
+        statement = sql.text(
+            "SELECT dedup_key, received_at FROM frames WHERE received_at >= ? "
+            "AND dedup_key IS NOT NULL ORDER BY received_at"
+        )
+        with self.engine.connect() as connection:
+            rows = connection.exec_driver_sql(statement, (sql.time(since),)).all()
+        return [(bytes(key), (now - _utc(when)).total_seconds()) for key, when in rows]
+
+    def stored_keys(self, keys: Iterable[bytes], since: datetime) -> set[bytes]:
+        """Which of ``keys`` frames stored since ``since`` already carry (other instances)."""
+        wanted = list(keys)
+        found: set[bytes] = set()
+        sql = self.sql
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                rows = connection.exec_driver_sql(
+                    "SELECT dedup_key FROM frames WHERE dedup_key IN "
+                    f"{sql.in_list(len(chunk))} AND received_at >= {sql.placeholder} "
+                    f"AND status IN ('ok', 'duplicate', 'encrypted')",
+                    (*chunk, sql.time(since)),
+                ).all()
+                found.update(bytes(row[0]) for row in rows)
+        return found
+
+
+class _MemoTime:
+    """``Dialected.time`` remembering its last answer: a request's frames share one time."""
+
+    def __init__(self, sql: Dialected) -> None:
+        self._sql = sql
+        self._last: datetime | None = None
+        self._text: Any = None
+
+    def __call__(self, value: datetime) -> Any:
+        if value is not self._last:
+            self._last, self._text = value, self._sql.time(value)
+        return self._text
+
+
+def _utc(value: Any) -> datetime:
+    """A time read with a driver-level statement: SQLite gives text, PostgreSQL datetimes."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _arrival(row: Any) -> Arrival:
+    meta = row[6]
+    if isinstance(meta, str):
+        meta = json.loads(meta)
+    return Arrival(
+        data=bytes(row[5]),
+        adapter=row[2],
+        format=Format(row[4]),
+        remote=row[3],
+        meta=meta,
+        received_at=_utc(row[1]),
+        device=row[7],
+        counter=row[8],
+    )
+
+
+def _tally(results: Sequence[tuple[Arrival, Processed]]) -> dict[str, _DeviceTally]:
+    tallies: dict[str, _DeviceTally] = {}
+    for arrival, processed in results:
+        serial = processed.serial
+        if serial is None:
+            continue
+        when = arrival.received_at
+        tally = tallies.get(serial)
+        if tally is None:
+            tally = tallies[serial] = _DeviceTally(processed.node_name, when, when, None)
+        tally.frames += 1
+        if processed.status == FrameStatus.ERROR:
+            tally.errors += 1
+        if when >= tally.last_seen:
+            tally.last_seen = when
+            tally.node_name = processed.node_name or tally.node_name
+            tally.battery = processed.battery or tally.battery
+        tally.first_seen = min(tally.first_seen, when)
+    return tallies
