@@ -58,7 +58,8 @@ class RunningGateway:
         if not self.server.started:
             raise RuntimeError("the test gateway did not start")
         self.url = f"http://127.0.0.1:{self.port}"
-        self.admin_token = (settings.data_dir / ADMIN_TOKEN_FILE).read_text().strip()
+        token_file = settings.data_dir / ADMIN_TOKEN_FILE
+        self.admin_token = token_file.read_text().strip() if token_file.exists() else None
 
     @property
     def tcp_port(self) -> int:

@@ -21,6 +21,9 @@ from openpcs.gateway.views import DeviceView, ReceiptView
 if TYPE_CHECKING:
     from openpcs.gateway.runtime import Gateway
 
+#: 422: a request the API understood but cannot take (the name varies across versions).
+_UNPROCESSABLE = 422
+
 __all__ = ["admin_router"]
 
 
@@ -60,7 +63,7 @@ def admin_router(gateway: Gateway) -> APIRouter:
             normalized = normalize_serial(serial)
             await asyncio.to_thread(update_device, gateway.engine, gateway.box, normalized, change)
         except ValueError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(_UNPROCESSABLE, str(exc)) from None
         await asyncio.to_thread(gateway.reload_directory)
         found = await asyncio.to_thread(queries.device, gateway.engine, normalized)
         assert found is not None

@@ -24,6 +24,9 @@ from openpcs.gateway.views import DeviceView, FrameView, Page, ReadingView
 if TYPE_CHECKING:
     from openpcs.gateway.runtime import Gateway
 
+#: 422: a request the API understood but cannot take (the name varies across versions).
+_UNPROCESSABLE = 422
+
 __all__ = ["query_router"]
 
 _MAX_LIMIT = 10_000
@@ -52,11 +55,11 @@ def _serial(text: str | None) -> str | None:
     try:
         return normalize_serial(text)
     except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"serial: {exc}") from None
+        raise HTTPException(_UNPROCESSABLE, f"serial: {exc}") from None
 
 
 def _cursor_error(exc: queries.CursorError) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+    return HTTPException(_UNPROCESSABLE, str(exc))
 
 
 def _csv(items: list[ReadingView], following: str | None) -> Response:

@@ -334,7 +334,7 @@ def _json_arrival(
 def _binary_arrivals(
     body: bytes, kind: Format, base: dict[str, Any], limit: int, received: Any
 ) -> list[Arrival]:
-    if kind is not Format.WASPMOTE or not body.startswith(b"<=>"):
+    if kind is not Format.WASPMOTE or b"<=>" not in body:
         # one frame of another kind (a mesh packet, an API frame, a tiny frame)
         return [arrival_from_bytes(body, "api", limit=limit, received_at=received, **base)]
     stream = BinaryStream("api", limit=limit, remote=base["remote"])

@@ -1,0 +1,79 @@
+"""``openpcs serve``, ``openpcs token`` and ``openpcs db`` from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from openpcs.cli import app
+from openpcs.gateway.store.database import head_revision
+
+runner = CliRunner()
+
+
+def test_tokens_are_created_listed_and_revoked(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    created = runner.invoke(
+        app, ["token", "create", "grafana", "--scope", "read", "--data-dir", data]
+    )
+    assert created.exit_code == 0, created.output
+    token = created.output.strip()
+    assert token.startswith("opk_")
+    listed = runner.invoke(app, ["token", "list", "--data-dir", data])
+    assert "grafana" in listed.output
+    assert "read" in listed.output
+    assert token not in listed.output
+    revoked = runner.invoke(app, ["token", "revoke", "grafana", "--data-dir", data])
+    assert revoked.output.strip() == "revoked 1 token"
+    again = runner.invoke(app, ["token", "revoke", "grafana", "--data-dir", data])
+    assert again.exit_code == 1
+    bad_scope = runner.invoke(app, ["token", "create", "x", "--scope", "root", "--data-dir", data])
+    assert bad_scope.exit_code == 2
+
+
+def test_db_status_and_upgrade(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    empty = runner.invoke(app, ["db", "status", "--data-dir", data])
+    assert empty.output.strip() == f"store: empty; this openpcs: {head_revision()}"
+    upgraded = runner.invoke(app, ["db", "upgrade", "--data-dir", data])
+    assert upgraded.exit_code == 0
+    assert upgraded.output.strip() == f"schema empty → {head_revision()}"
+    current = runner.invoke(app, ["db", "status", "--data-dir", data])
+    assert current.output.strip().startswith(f"store: {head_revision()};")
+
+
+def test_a_database_without_driver_is_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "status", "--db", "oracle+nodriver://x/y"])
+    assert result.exit_code == 2
+    assert "error: store: no driver for oracle+nodriver" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("http:\n  port: seventy\n", "settings.yaml line 2: http.port:"),
+        ("tcp:\n  prot: 9000\n", "settings.yaml line 2: tcp.prot:"),
+        ("forwarders:\n  mqtt:\n    - name: Bad Name\n", "line 3: forwarders.mqtt[0].name"),
+        ("http: [1, 2\n", "settings.yaml"),
+    ],
+)
+def test_a_bad_settings_file_names_the_line_and_field(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(text)
+    result = runner.invoke(app, ["serve", "--config", str(settings)])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--data-dir", str(tmp_path)],
+        env={"OPENPCS_TCP__PORT": "not-a-port"},
+    )
+    assert result.exit_code == 2
+    assert "error: settings: tcp.port:" in result.output
