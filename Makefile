@@ -12,9 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## run: decode the example frames shipped in examples/ (the main job until the gateway lands)
+## run: start the gateway with its built-in settings: HTTP on 127.0.0.1:8080, TCP on :9100,
+##      SQLite in ./openpcs-data (the first admin token is written to openpcs-data/admin-token)
 run: $(STAMP)
-	$(BIN)/openpcs frame decode - --text --key "$$(cat examples/demo-key.txt)" < examples/frames.txt
+	$(BIN)/openpcs serve
 
 ## lint: ruff (lint + format check) and mypy --strict on src/
 lint: $(STAMP)
@@ -26,13 +27,15 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
-## bench: codec throughput on one core (figures go in the closing notes, never in tests)
+## bench: codec, checker, mesh, program and gateway throughput (figures go in the closing
+##        notes, never in tests)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench_frames.py
 	$(BIN)/python benchmarks/bench_check.py
 	$(BIN)/python benchmarks/bench_ncd.py
 	$(BIN)/python benchmarks/bench_program.py
+	$(BIN)/python benchmarks/bench_gateway.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info

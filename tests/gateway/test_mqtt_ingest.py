@@ -17,6 +17,7 @@ from typing import Any
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import create_engine
 
 from openpcs.gateway.ingest.mqtt import MqttIngest
 from openpcs.gateway.records import Arrival, Receipt
@@ -72,13 +73,12 @@ def publish(client: paho.Client, topic: str, payload: bytes | str) -> None:
 
 
 def forget_session(address: tuple[str, int], client_id: str) -> None:
-    """Remove the broker's session of ``client_id`` (a clean start ends the kept one)."""
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    """Remove the broker's session of ``client_id``: a clean start without expiry ends it."""
     try:
-        client.connect(*address, clean_start=True)
-        client.disconnect()
-    except OSError:
-        pass
+        with paho_client(address, client_id):
+            pass
+    except (OSError, AssertionError):
+        pass  # nothing to clean up on a broker that is gone
 
 
 class Gateways:
@@ -97,6 +97,7 @@ class Gateways:
         client_id: str | None = None,
         share_group: str | None = None,
         name: str = "gateway",
+        **settings: Any,
     ) -> RunningGateway:
         """A gateway subscribed to ``topic_filter`` (waits until the subscription holds)."""
         host, port = self.address
@@ -110,7 +111,9 @@ class Gateways:
         }
         if share_group is not None:
             ingest["share_group"] = share_group
-        running = RunningGateway(make_settings(self.tmp_path / name, mqtt_ingest=ingest))
+        running = RunningGateway(
+            make_settings(self.tmp_path / name, mqtt_ingest=ingest, **settings)
+        )
         self.started.append(running)
         adapter = running.gateway.mqtt
         assert adapter is not None, "the gateway did not start its MQTT ingest"
@@ -160,6 +163,24 @@ def frames_of(running: RunningGateway, **params: Any) -> list[dict[str, Any]]:
             return found
 
 
+def eventually(condition: Callable[[], Any], explain: Callable[[], str]) -> None:
+    """Wait for ``condition``; on giving up, say what was seen instead."""
+    try:
+        wait_for(condition, TIMEOUT)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {explain()}") from None
+
+
+def seen(running: RunningGateway, serial: str) -> str:
+    """What the gateway holds of ``serial`` and what its MQTT adapter did, for a failure."""
+    adapter = mqtt_ingest(running)
+    stored = sorted(frame["sequence"] for frame in frames_of(running, serial=serial))
+    return (
+        f"received {adapter.received}, acknowledged {adapter.acknowledged}, "
+        f"stored {len(stored)} frames: sequences {stored}"
+    )
+
+
 def readings_by_frame(running: RunningGateway, serial: str) -> dict[int, list[tuple[Any, ...]]]:
     """The readings of ``serial`` grouped by frame: ``(sensor, value, unit)`` in field order."""
     grouped: dict[int, list[tuple[Any, ...]]] = {}
@@ -206,7 +227,7 @@ def test_frames_published_as_bytes_and_as_hex_are_stored(
     wait_for(lambda: adapter.acknowledged == 3, TIMEOUT)
     assert adapter.received == 3
     status = running.get("/api/v1/status")["mqtt_ingest"]
-    assert status == {"connected": True, "received": 3, "acknowledged": 3}
+    assert status == {"connected": True, "received": 3, "acknowledged": 3, "retries": 0}
 
 
 def test_garbage_on_the_topic_is_archived_as_an_error(
@@ -281,7 +302,7 @@ def test_a_share_group_splits_the_frames_between_gateways(
         readings = readings_by_frame(running, serial)
         assert len(readings) == len(stored)
         assert all(values == EXPECTED for values in readings.values())
-        assert all(adapter.acknowledged == adapter.received for adapter in adapters)
+    assert all(adapter.acknowledged == adapter.received for adapter in adapters)
 
 
 def test_every_received_message_is_acknowledged_once_stored(
@@ -307,7 +328,7 @@ def test_every_received_message_is_acknowledged_once_stored(
 
 
 def test_a_message_not_yet_stored_is_delivered_again_after_a_reconnect(
-    gateways: Gateways, broker: tuple[str, int], tmp_path: Path
+    gateways: Gateways, broker: tuple[str, int]
 ) -> None:
     """Acknowledgement after durability: a message never stored is sent again.
 
@@ -350,3 +371,86 @@ def test_a_message_not_yet_stored_is_delivered_again_after_a_reconnect(
     (frame,) = frames_of(running, serial=serial)
     assert frame["adapter"] == "mqtt"
     assert frame["meta"] == {"topic": f"{topic}/node"}
+
+
+def test_frames_refused_while_the_pipeline_is_full_are_stored_later(
+    gateways: Gateways, broker: tuple[str, int]
+) -> None:
+    """A message the pipeline refuses (too many frames waiting) is not lost.
+
+    With room for one waiting frame, messages arriving while one is being stored are refused
+    and left unacknowledged; they must still reach the store, and the refusals must not stop
+    the broker from delivering the rest.
+    """
+    topic = unique("openpcs-test")
+    running = gateways.start(topic + "/#", limits={"max_pending_frames": 1})
+    serial = unique_serial()
+    count = 60
+    with paho_client(broker) as client:  # in one burst, so that frames arrive while one waits
+        infos = [
+            client.publish(f"{topic}/node", frames.binary(sequence, serial=serial), qos=1)
+            for sequence in range(count)
+        ]
+        for info in infos:
+            info.wait_for_publish(TIMEOUT)
+            assert info.is_published()
+
+    def stored() -> set[int]:
+        return {frame["sequence"] for frame in frames_of(running, serial=serial, status="ok")}
+
+    eventually(lambda: stored() == set(range(count)), lambda: seen(running, serial))
+    frames_stored = frames_of(running, serial=serial)
+    assert len(frames_stored) == count
+    readings = readings_by_frame(running, serial)
+    assert len(readings) == count
+    assert all(values == EXPECTED for values in readings.values())
+
+
+def test_frames_that_arrive_while_the_store_is_down_are_stored_once_it_is_back(
+    postgres_url: str, gateways: Gateways, broker: tuple[str, int]
+) -> None:
+    """Acknowledgement after durability, with a store outage instead of a crash.
+
+    While the frames table is out of reach, messages arrive but none is acknowledged; once
+    the store is back, every one of them is stored.
+    """
+    topic = unique("openpcs-test")
+    running = gateways.start(topic + "/#", database=postgres_url)
+    adapter = mqtt_ingest(running)
+    pipeline = running.gateway.pipeline
+    serial = unique_serial()
+    admin = create_engine(postgres_url)
+    try:
+        with paho_client(broker) as client:
+            publish(client, f"{topic}/node", frames.binary(0, serial=serial))
+            wait_for(lambda: adapter.acknowledged == 1, TIMEOUT)
+
+            with admin.begin() as connection:
+                connection.exec_driver_sql("ALTER TABLE frames RENAME TO frames_away")
+            try:
+                for sequence in range(1, 6):
+                    publish(client, f"{topic}/node", frames.binary(sequence, serial=serial))
+                wait_for(
+                    lambda: (
+                        adapter.received == 6
+                        and pipeline.stats.archive_failures >= 1
+                        and pipeline.stats.waiting == 0
+                    ),
+                    TIMEOUT,
+                )
+                assert adapter.acknowledged == 1, "a frame was acknowledged but not stored"
+            finally:
+                with admin.begin() as connection:
+                    connection.exec_driver_sql("ALTER TABLE frames_away RENAME TO frames")
+
+            publish(client, f"{topic}/node", frames.binary(6, serial=serial))
+            eventually(
+                lambda: {f["sequence"] for f in frames_of(running, serial=serial)} == set(range(7)),
+                lambda: seen(running, serial),
+            )
+    finally:
+        admin.dispose()
+    readings = readings_by_frame(running, serial)
+    assert len(readings) == 7
+    assert all(values == EXPECTED for values in readings.values())
+    wait_for(lambda: adapter.acknowledged >= 7, TIMEOUT)

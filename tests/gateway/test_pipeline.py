@@ -171,3 +171,41 @@ def test_stopping_finishes_what_was_submitted(sqlite_engine: Engine) -> None:
     assert all(o[0].status == "ok" for o in outcomes)
     with pytest.raises(StoreUnavailable, match="stopping"):
         pipeline.enqueue([Arrival(f.binary(99), "t")], outcomes.append)
+
+
+class PoisonWriter(StoreWriter):
+    """A writer whose store refuses any batch holding one particular frame."""
+
+    def __init__(self, engine: Engine, poison: bytes) -> None:
+        super().__init__(engine)
+        self.poison = poison
+
+    def save(self, results: Any, *args: Any, **kwargs: Any) -> None:
+        if any(arrival.data == self.poison for arrival, _ in results):
+            raise ValueError("value out of range for the column")
+        super().save(results, *args, **kwargs)
+
+
+def test_a_frame_the_store_refuses_holds_no_other_back(sqlite_engine: Engine) -> None:
+    poison = f.binary(3)
+    pipeline = _pipeline(PoisonWriter(sqlite_engine, poison))
+    try:
+        receipts = asyncio.run(
+            pipeline.submit([Arrival(f.binary(i), "t") for i in range(2)] + [Arrival(poison, "t")])
+        )
+        assert [r.status for r in receipts] == ["pending"] * 3
+
+        def settled() -> list[str]:
+            frames, _ = queries.frames(sqlite_engine, order="asc")
+            statuses = [x.status for x in frames]
+            return statuses if "pending" not in statuses else []
+
+        assert wait_for(settled) == ["ok", "ok", "error"]
+    finally:
+        pipeline.stop()
+    refused = queries.frame(sqlite_engine, receipts[2].id or 0)
+    assert refused is not None
+    assert (
+        refused.error
+        == "the store refused its results (ValueError: value out of range for the column)"
+    )

@@ -36,6 +36,7 @@ def test_environment_lists_are_json_and_secrets_are_not_settings() -> None:
         {
             "OPENPCS_MQTT_INGEST__TOPICS": '["a/#", "b/+"]',
             "OPENPCS_SECRET_WIFI_PASSWORD": "not a setting",
+            "OPENPCS_TEST_POSTGRES": "another tool's",
             "HOME": "/root",
         }
     )
@@ -77,3 +78,13 @@ def test_secret_values_are_hidden_when_printed() -> None:
     )
     assert "s3cret" not in repr(settings)
     assert "s3cret" not in settings.model_dump_json()
+
+
+def test_the_example_settings_file_is_valid_and_matches_the_defaults() -> None:
+    from openpcs.config.loader import load_document
+    from openpcs.gateway.settings import GatewaySettings
+
+    path = Path(__file__).parents[2] / "examples" / "gateway" / "gateway.yaml"
+    loaded = load_document(path, GatewaySettings, what="gateway settings")
+    assert loaded.issues == []
+    assert resolve_settings(loaded.raw, environ={}) == resolve_settings(environ={})

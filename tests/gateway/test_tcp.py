@@ -217,9 +217,13 @@ def _long_frame(sequence: int) -> bytes:
     return frame
 
 
-@pytest.mark.parametrize("pieces", [1, 3], ids=["one-send", "several-sends"])
+@pytest.mark.parametrize(
+    "cuts",
+    [(), (90, 180), (250,)],
+    ids=["in-one-send", "in-sends-under-the-limit", "first-send-over-the-limit"],
+)
 def test_a_line_over_the_limit_is_an_error_and_the_next_line_is_read(
-    started: Any, pieces: int
+    started: Any, cuts: tuple[int, ...]
 ) -> None:
     running = started(limits={"max_line_bytes": 200})
     long_line = line(_long_frame(9), b"")
@@ -228,8 +232,7 @@ def test_a_line_over_the_limit_is_an_error_and_the_next_line_is_read(
         client.send(line(f.binary(1)))
         (before,) = client.replies(1)
         data = long_line + b"\n" + line(f.binary(2))
-        cuts = [len(long_line) * k // pieces for k in range(pieces)] + [len(data)]
-        for start, end in itertools.pairwise(cuts):
+        for start, end in itertools.pairwise((0, *cuts, len(data))):
             client.send(data[start:end])
             time.sleep(0.05)  # lets the gateway read the pieces apart (either way must work)
         long_reply, after = client.replies(2)

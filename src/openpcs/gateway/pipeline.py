@@ -30,6 +30,7 @@ from typing import Final
 
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Processed, Receipt, utc_now
+from openpcs.gateway.senders import claimed_serial
 from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.store.writer import OutboxRow, StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler, TinySet
@@ -107,6 +108,7 @@ class Pipeline:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._next_recovery = 0.0
+        self._save_error = ""
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -184,7 +186,7 @@ class Pipeline:
     # --- the worker ----------------------------------------------------------------------
 
     def _run(self) -> None:
-        self._recover(initial=True)
+        self._guarded(lambda: self._recover(initial=True))
         while True:
             jobs = self._take()
             if jobs is None:
@@ -192,8 +194,16 @@ class Pipeline:
             if jobs:
                 self._run_jobs(jobs)
             else:
-                self._idle()
-        self._save_sets(self.tiny.close_all())
+                self._guarded(self._idle)
+        self._guarded(lambda: self._save_sets(self.tiny.close_all()))
+
+    @staticmethod
+    def _guarded(work: Callable[[], None]) -> None:
+        """Run housekeeping; a failure is logged and the worker goes on."""
+        try:
+            work()
+        except Exception:
+            _log.exception("pipeline housekeeping failed")
 
     def _take(self) -> list[_Job] | None:
         with self._condition:
@@ -221,28 +231,40 @@ class Pipeline:
 
     def _run_jobs(self, jobs: list[_Job]) -> None:
         try:
-            if jobs[0].again is not None:
-                receipts = self._again(jobs[0].again, jobs[0].open_cloud)
-                jobs[0].deliver(receipts)
-                return
-            arrivals = [a for job in jobs for a in job.arrivals]
-            try:
-                ids = self.writer.archive(arrivals)
-            except Exception as exc:
-                self.stats.archive_failures += 1
-                _log.error("archiving %d frames failed: %s", len(arrivals), exc)
-                failure = StoreUnavailable(f"the store could not archive the frames: {exc}")
-                for job in jobs:
-                    job.deliver(failure)
-                return
-            receipts = self._process_and_save(ids, arrivals)
-            start = 0
+            self._run_jobs_unguarded(jobs)
+        except Exception as exc:  # a defect or a store failure must not end the worker
+            _log.exception("a batch of %d submissions failed", len(jobs))
+            failure = StoreUnavailable(f"the batch failed ({type(exc).__name__}): try again")
             for job in jobs:
-                end = start + len(job.arrivals)
-                job.deliver(receipts[start:end])
-                start = end
+                job.deliver(failure)  # a job answered already ignores a second answer
         finally:
             self._release(jobs)
+
+    def _run_jobs_unguarded(self, jobs: list[_Job]) -> None:
+        if jobs[0].again is not None:
+            receipts = self._again(jobs[0].again, jobs[0].open_cloud)
+            jobs[0].deliver(receipts)
+            return
+        arrivals = [a for job in jobs for a in job.arrivals]
+        directory = self.processor.directory
+        for arrival in arrivals:
+            if arrival.serial is None:
+                arrival.serial = claimed_serial(arrival, directory)
+        try:
+            ids = self.writer.archive(arrivals)
+        except Exception as exc:
+            self.stats.archive_failures += 1
+            _log.error("archiving %d frames failed: %s", len(arrivals), exc)
+            failure = StoreUnavailable(f"the store could not archive the frames: {exc}")
+            for job in jobs:
+                job.deliver(failure)
+            return
+        receipts = self._process_and_save(ids, arrivals)
+        start = 0
+        for job in jobs:
+            end = start + len(job.arrivals)
+            job.deliver(receipts[start:end])
+            start = end
 
     def _process_and_save(
         self,
@@ -271,6 +293,9 @@ class Pipeline:
             )
         except Exception as exc:
             self.stats.save_failures += 1
+            self._save_error = (
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            )
             _log.error("storing the results of %d frames failed: %s", len(results), exc)
             for result in results:
                 if result.dedup_key is not None:
@@ -376,12 +401,29 @@ class Pipeline:
             if not pending:
                 return
             ids = [frame_id for frame_id, _ in pending]
-            self._process_and_save(ids, [a for _, a in pending])
+            receipts = self._process_and_save(ids, [a for _, a in pending])
+            if any(r.status == FrameStatus.PENDING for r in receipts):
+                self._isolate(pending)
             self.stats.recovered += len(ids)
             after = ids[-1]
             with self._condition:
                 if self._jobs or self._stopping:
                     return
+
+    def _isolate(self, pending: list[tuple[int, Arrival]]) -> None:
+        """Store pending frames one by one, so that one the store refuses holds no other back;
+        that one is marked an error with the store's reason."""
+        for frame_id, arrival in pending:
+            (receipt,) = self._process_and_save([frame_id], [arrival])
+            if receipt.status != FrameStatus.PENDING:
+                continue
+            try:
+                self.writer.mark_error(
+                    frame_id, f"the store refused its results ({self._save_error})"
+                )
+            except Exception as exc:  # the store itself is down: recovery comes back later
+                _log.error("marking frame %d failed: %s", frame_id, exc)
+                return
 
 
 def _settle(future: asyncio.Future[list[Receipt]], outcome: list[Receipt] | BaseException) -> None:

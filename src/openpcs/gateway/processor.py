@@ -209,7 +209,15 @@ class Processor:
         result = receiver.receive(arrival.data)
         source = _hex(result.source) if result.source else None
         if result.outcome is Outcome.DELIVERED and result.api_frame is not None:
-            return self._api_frame(frame_id, arrival, result.api_frame, escaped=False)
+            # the mesh hash identifies the packet, also after a restart (the ring is empty then)
+            tag = result.tag or b""
+            repeated = self._duplicate(frame_id, tag, source)
+            if repeated is not None:
+                return repeated
+            processed = self._api_frame(frame_id, arrival, result.api_frame, escaped=False)
+            if processed.status == FrameStatus.OK:
+                processed.dedup_key = tag
+            return processed
         if result.outcome is Outcome.DUPLICATE:
             return Processed(
                 frame_id, FrameStatus.DUPLICATE, "a mesh packet among the last ones received"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from openpcs.catalog import ValueType
-from openpcs.frames import Frame
+from openpcs.frames import Frame, Value
 from openpcs.frames.model import json_value
 from openpcs.gateway.records import ReadingRow
 from openpcs.ncd.payloads import SensorData
@@ -22,6 +22,7 @@ __all__ = [
     "frame_readings",
     "ncd_readings",
     "shown",
+    "shown_values",
 ]
 
 #: The Waspmote battery field (percent).
@@ -59,9 +60,18 @@ def frame_readings(frame: Frame, frame_id: int) -> list[ReadingRow]:
         number = None if first != first or first in _INFINITE else cast(float, first)  # noqa: PLR0124
         listed = None
         if len(values) > 1:
-            listed = json.dumps([json_value(v, sensor.type) for v in values], allow_nan=False)
+            listed = _listed(values, sensor.type)
         append((frame_id, position, sensor.tag, sensor.id, number, listed, None, unit))
     return rows
+
+
+def _listed(values: tuple[Value, ...], value_type: ValueType) -> str:
+    """Every value of a field as JSON, exactly as decoded (``shown`` rounds them on reading);
+    a value that is not a finite number becomes ``null``."""
+    try:
+        return json.dumps(values, allow_nan=False)
+    except ValueError:
+        return json.dumps([json_value(v, value_type) for v in values])
 
 
 def battery_of_frame(frame: Frame) -> tuple[float, str] | None:
@@ -85,6 +95,11 @@ def ncd_readings(message: SensorData, frame_id: int) -> list[ReadingRow]:
 
 
 _EXACT_INTEGERS: Final = 2**53
+
+
+def shown_values(values: list[Any]) -> list[Any]:
+    """Every value of a multi-value reading as people read it (numbers through :func:`shown`)."""
+    return [shown(v) if isinstance(v, float) else v for v in values]
 
 
 def shown(value: float | None) -> float | int | None:

@@ -47,6 +47,8 @@ class Arrival:
     ``meta`` is radio metadata kept with the raw frame (RSSI, SNR, gateway, port …).
     ``problem`` is what the adapter already found wrong (text that is not hex, bytes between
     frames of a stream): such an arrival is archived and stored as an error with that reason.
+    ``serial`` is the serial the bytes claim, recorded with the raw frame when it is archived
+    (see :mod:`openpcs.gateway.senders`); processing confirms or corrects it.
     """
 
     data: bytes
@@ -58,6 +60,7 @@ class Arrival:
     device: str | None = None
     counter: int | None = None
     problem: str | None = None
+    serial: str | None = None
 
 
 #: One reading as stored: frame id, position, sensor, sensor id, value, all values (JSON
@@ -118,6 +121,5 @@ class Receipt(NamedTuple):
             result["error"] = self.error
         if self.serial:
             result["serial"] = self.serial
-        if self.readings:
-            result["readings"] = self.readings
+        result["readings"] = self.readings
         return result

@@ -156,7 +156,10 @@ class Gateway:
             self.ports["udp"] = await self.udp.start(settings.udp_mesh.host, settings.udp_mesh.port)
         if settings.mqtt_ingest.enabled:
             self.mqtt = MqttIngest(
-                settings.mqtt_ingest, self.pipeline.enqueue, max_frame=limits.max_frame_bytes
+                settings.mqtt_ingest,
+                self.pipeline.enqueue,
+                max_frame=limits.max_frame_bytes,
+                instance=str(settings.data_dir.resolve()),
             )
             self.mqtt.start()
         self._start_serial()
@@ -240,6 +243,7 @@ class Gateway:
     def status(self) -> dict[str, Any]:
         """What the status endpoint shows."""
         stats = self.pipeline.stats
+        backlog = self.outbox.backlog()
         return {
             "uptime_s": round(time.time() - self.started_at, 1) if self.started_at else 0,
             "pipeline": {
@@ -260,6 +264,7 @@ class Gateway:
                 "connected": self.mqtt.connected.is_set(),
                 "received": self.mqtt.received,
                 "acknowledged": self.mqtt.acknowledged,
+                "retries": self.mqtt.retries,
             },
             "serial": None
             if self.serial is None
@@ -277,5 +282,8 @@ class Gateway:
                 }
                 for d in self.dispatchers
             },
-            "outbox": self.outbox.backlog(),
+            "outbox": {
+                name: backlog.get(name, {"waiting": 0, "dead": 0})
+                for name in [d.sender.name for d in self.dispatchers] + sorted(backlog)
+            },
         }

@@ -61,7 +61,7 @@ class TcpSettings(_Section):
     """Frames over TCP: hex lines or a binary stream, told apart by a connection's first byte.
 
     With ``ack``, every line (or every binary frame) gets a reply line once it is durable:
-    ``OK <id> <status>`` or ``ERR <message>``.
+    ``<id> <status>[ <reason>]``, or ``- unavailable <reason>`` when the store could not take it.
     """
 
     enabled: bool = True
@@ -93,7 +93,8 @@ class MqttIngestSettings(_Section):
 
     ``share_group`` subscribes with MQTT v5 shared subscriptions (``$share/<group>/<topic>``)
     so that several gateway instances split the messages between them. Messages are
-    acknowledged to the broker only once the frame is durable.
+    acknowledged to the broker only once the frame is durable. ``client_id`` defaults to one
+    derived from the host and the data folder: stable across restarts, distinct per instance.
     """
 
     enabled: bool = False
@@ -231,16 +232,18 @@ class GatewaySettings(_Section):
 def environment_values(environ: Mapping[str, str], prefix: str = ENV_PREFIX) -> dict[str, Any]:
     """The settings the environment gives: ``OPENPCS_HTTP__PORT=8081`` → ``{http: {port: …}}``.
 
-    Names are lower-cased and split at ``__``; a value starting with ``[`` or ``{`` is read as
-    JSON (lists of topics, token lists). Other values stay text for validation to convert.
-    Raises ``ValueError`` naming the variable when such JSON is malformed.
+    Names are lower-cased and split at ``__``; only names whose first part is a setting count
+    (``OPENPCS_SECRET_*`` and other tools' ``OPENPCS_*`` variables are not settings). A value
+    starting with ``[`` or ``{`` is read as JSON (lists of topics, token lists); other values
+    stay text for validation to convert. Raises ``ValueError`` naming the variable when such
+    JSON is malformed.
     """
     values: dict[str, Any] = {}
     for name, text in environ.items():
         if not name.startswith(prefix) or name.startswith(_SECRET_PREFIX):
             continue
         path = name[len(prefix) :].lower().split("__")
-        if not all(path):
+        if not all(path) or path[0] not in GatewaySettings.model_fields:
             continue
         value: Any = text
         if text.lstrip()[:1] in ("[", "{"):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, Final
 
-from openpcs.gateway.readings import shown
+from openpcs.gateway.readings import shown, shown_values
 from openpcs.gateway.records import Arrival, Processed
 from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.store.writer import OutboxRow
@@ -56,7 +56,7 @@ def _reading(row: tuple[Any, ...]) -> dict[str, Any]:
     else:
         item["value"] = shown(value)
     if listed is not None:
-        item["values"] = json.loads(listed)
+        item["values"] = shown_values(json.loads(listed))
     if unit:
         item["unit"] = unit
     return item

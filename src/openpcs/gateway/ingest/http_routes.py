@@ -27,12 +27,11 @@ from openpcs.gateway.api.auth import presented_token, satisfies
 from openpcs.gateway.ingest.callbacks import parse_sigfox, parse_sms
 from openpcs.gateway.ingest.inputs import BinaryStream, arrival_from_bytes, arrival_from_hex
 from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
-from openpcs.gateway.ingest.senders import unauthorized_senders
 from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
+from openpcs.gateway.senders import unauthorized_senders
 from openpcs.gateway.store.schema import FrameStatus
-from openpcs.gateway.views import ReceiptView
 
 if TYPE_CHECKING:
     from openpcs.gateway.runtime import Gateway
@@ -250,7 +249,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
 def _receipts(receipts: list[Receipt]) -> JSONResponse:
     content = {
-        "frames": [ReceiptView(**r._asdict()).model_dump(exclude_none=True) for r in receipts],
+        "frames": [r.to_dict() for r in receipts],
         "stored": sum(r.status != FrameStatus.ERROR for r in receipts),
         "errors": sum(r.status == FrameStatus.ERROR for r in receipts),
     }

@@ -56,13 +56,17 @@ def arrival_from_hex(
     *,
     limit: int,
     received_at: datetime | None = None,
+    raw: bytes | None = None,
     **fields: Any,
 ) -> Arrival:
-    """An arrival of hex text; text that is not hex is archived as given, with the reason."""
+    """An arrival of hex text; text that is not hex is archived as given, with the reason.
+
+    ``raw`` is the text's bytes as received, archived as they are when the text is not hex.
+    """
     try:
         data = hex_bytes(text)
     except NotHex as exc:
-        raw = text.encode("utf-8", errors="replace")[:limit]
+        raw = (text.encode("utf-8", errors="replace") if raw is None else raw)[:limit]
         return Arrival(
             raw,
             adapter,
@@ -73,21 +77,24 @@ def arrival_from_hex(
     return arrival_from_bytes(data, adapter, limit=limit, received_at=received_at, **fields)
 
 
-def split_lines(buffer: bytearray, max_line: int) -> tuple[list[bytes], bool]:
-    """Complete lines taken from the start of ``buffer`` (without line ends, blank ones skipped).
+def split_lines(buffer: bytearray, max_line: int) -> tuple[list[tuple[bytes, bool]], bool]:
+    """Complete lines taken from the start of ``buffer`` (without line ends, blank ones skipped),
+    each with whether it was longer than ``max_line`` (then only its start is given).
 
-    A line longer than ``max_line`` without its end is returned cut at ``max_line`` and the
-    second value says so; the caller then skips the rest of it.
+    A line longer than ``max_line`` without its end is returned cut too, and the second value
+    says so; the caller then skips the rest of it.
     """
-    lines: list[bytes] = []
+    lines: list[tuple[bytes, bool]] = []
     end = buffer.rfind(b"\n")
     if end >= 0:
-        lines.extend(
-            stripped for line in bytes(buffer[:end]).split(b"\n") if (stripped := line.strip())
-        )
+        for raw in bytes(buffer[:end]).split(b"\n"):
+            line = raw.rstrip(b"\r")
+            if stripped := line[:max_line].strip():
+                lines.append((stripped, len(line) > max_line))
         del buffer[: end + 1]
     if len(buffer) > max_line:
-        lines.append(bytes(buffer[:max_line]))
+        if stripped := bytes(buffer[:max_line]).strip():
+            lines.append((stripped, True))
         buffer.clear()
         return lines, True
     return lines, False

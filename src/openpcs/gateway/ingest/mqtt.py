@@ -13,10 +13,13 @@ application send the acknowledgement; its network loop runs in its own thread.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import random
 import socket
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 import paho.mqtt.client as paho
@@ -30,13 +33,34 @@ from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.settings import MqttIngestSettings
 
-__all__ = ["MqttIngest", "subscription_topics"]
+__all__ = ["MqttIngest", "default_client_id", "subscription_topics"]
 
 _log = logging.getLogger(__name__)
 _SESSION_EXPIRY_S: Final = 3600
 _HEX_TEXT: Final = frozenset(b"0123456789ABCDEFabcdef \t\r\n")
+_RETRY_FIRST_S: Final = 0.05
+_RETRY_MAX_S: Final = 5.0
 
 Enqueue = Callable[[Sequence[Arrival], Callable[[list[Receipt] | BaseException], None]], None]
+
+
+@dataclass(slots=True)
+class _Message:
+    """A received message whose frame is not stored yet."""
+
+    client: paho.Client
+    arrival: Arrival
+    mid: int
+    qos: int
+    attempt: int = 0
+
+
+def default_client_id(instance: str) -> str:
+    """A client id that stays the same across restarts of one instance (so that its broker
+    session, with the messages it has not acknowledged, is resumed) and differs between
+    instances on one host: the host name and a digest of the instance's data folder."""
+    digest = hashlib.sha256(instance.encode("utf-8")).hexdigest()[:8]
+    return f"openpcs-{socket.gethostname()}-{digest}"
 
 
 def subscription_topics(settings: MqttIngestSettings) -> list[str]:
@@ -49,16 +73,25 @@ def subscription_topics(settings: MqttIngestSettings) -> list[str]:
 class MqttIngest:
     """The MQTT subscriber; ``enqueue`` queues arrivals and reports their receipts."""
 
-    def __init__(self, settings: MqttIngestSettings, enqueue: Enqueue, *, max_frame: int) -> None:
+    def __init__(
+        self,
+        settings: MqttIngestSettings,
+        enqueue: Enqueue,
+        *,
+        max_frame: int,
+        instance: str = "",
+    ) -> None:
         self.settings = settings
         self._enqueue = enqueue
         self.max_frame = max_frame
         self.host, self.port, self.tls = broker_address(settings.url)
         self.received = 0
         self.acknowledged = 0
+        self.retries = 0
+        self._stopping = threading.Event()
         self.connected = threading.Event()
         self.subscribed = threading.Event()
-        client_id = settings.client_id or f"openpcs-{socket.gethostname()}"
+        client_id = settings.client_id or default_client_id(instance)
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -87,6 +120,7 @@ class MqttIngest:
 
     def stop(self) -> None:
         """Disconnect; unacknowledged messages stay with the broker."""
+        self._stopping.set()
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -121,19 +155,43 @@ class MqttIngest:
     def _on_message(self, client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         self.received += 1
         arrival = self.arrival(bytes(message.payload), message.topic)
-        mid, qos = message.mid, message.qos
+        self._submit(_Message(client, arrival, message.mid, message.qos))
+
+    def _submit(self, message: _Message) -> None:
+        """Queue a message's frame; acknowledge it once stored, else try again later.
+
+        A broker sends an unacknowledged message again only when the session reconnects, and
+        holds back new ones once too many wait: so the adapter keeps trying itself.
+        """
+        if self._stopping.is_set():
+            return
 
         def done(outcome: list[Receipt] | BaseException) -> None:
             if isinstance(outcome, BaseException) or outcome[0].id is None:
-                _log.warning("an MQTT frame was not stored; the broker will send it again")
+                self._retry(message, outcome)
                 return
-            client.ack(mid, qos)
+            message.client.ack(message.mid, message.qos)
             self.acknowledged += 1
 
         try:
-            self._enqueue([arrival], done)
+            self._enqueue([message.arrival], done)
         except (Overloaded, StoreUnavailable) as exc:
-            _log.warning("an MQTT frame was refused (%s); the broker will send it again", exc)
+            self._retry(message, exc)
+
+    def _retry(self, message: _Message, why: object) -> None:
+        if self._stopping.is_set():  # unacknowledged: the broker keeps it for the next start
+            return
+        self.retries += 1
+        if message.attempt == 0:
+            _log.warning("an MQTT frame could not be stored yet (%s); trying again", why)
+        if isinstance(why, Overloaded):  # the queue drains in moments: try again soon
+            delay = random.uniform(_RETRY_FIRST_S, 6 * _RETRY_FIRST_S)
+        else:  # the store is down: wait longer each time
+            delay = min(_RETRY_MAX_S, _RETRY_FIRST_S * 2**message.attempt)
+        message.attempt += 1
+        timer = threading.Timer(delay, self._submit, (message,))
+        timer.daemon = True
+        timer.start()
 
     def arrival(self, payload: bytes, topic: str) -> Arrival:
         """The arrival of one message: hex text is decoded, other payloads taken as bytes."""

@@ -18,7 +18,9 @@ from serial.tools import list_ports
 
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt
+from openpcs.ncd.api import ApiFrame
 from openpcs.ncd.stream import ApiStreamReader
+from openpcs.resync import StreamItem
 
 __all__ = ["SerialIngest", "find_port"]
 
@@ -83,17 +85,7 @@ class SerialIngest:
                             Arrival(item.raw, "serial", Format.NCD_API, remote=self.port)
                         )
                     else:  # kept, like every byte a sender delivers
-                        self.garbage_bytes += len(item.raw)
-                        arrivals.append(
-                            Arrival(
-                                item.raw[: self.max_frame],
-                                "serial",
-                                Format.NCD_API,
-                                remote=self.port,
-                                problem=f"{len(item.raw)} bytes at stream offset {item.offset} "
-                                f"are not an API frame ({item.error})",
-                            )
-                        )
+                        arrivals.append(self._garbage(item))
                 if arrivals:
                     self._queue(arrivals)
         except serial.SerialException as exc:
@@ -101,9 +93,24 @@ class SerialIngest:
             _log.error("serial port %s: %s", self.port, exc)
         finally:
             connection.close()
+            leftover = [self._garbage(item) for item in reader.flush()]
+            if leftover:  # bytes after the last frame are kept too
+                self._queue(leftover, force=True)
 
-    def _queue(self, arrivals: list[Arrival]) -> None:
-        while not self._stop.is_set():
+    def _garbage(self, item: StreamItem[ApiFrame]) -> Arrival:
+        self.garbage_bytes += len(item.raw)
+        return Arrival(
+            item.raw[: self.max_frame],
+            "serial",
+            Format.NCD_API,
+            remote=self.port,
+            problem=f"{len(item.raw)} bytes at stream offset {item.offset} are not an API frame "
+            f"({item.error})",
+        )
+
+    def _queue(self, arrivals: list[Arrival], *, force: bool = False) -> None:
+        while force or not self._stop.is_set():
+            force = False
             try:
                 self._enqueue(arrivals, self._done)
                 return

@@ -117,10 +117,13 @@ class TcpIngest:
         stream: BinaryStream | None = None
         buffer = bytearray()
         skipping = False
+        decided = False
         while True:
             chunk = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
-            if stream is None and not buffer and chunk and _binary(chunk):
-                stream = BinaryStream(_ADAPTER, limit=self.max_frame, remote=remote)
+            if not decided and chunk:
+                decided = True  # the connection's first bytes decide, once
+                if _binary(chunk):
+                    stream = BinaryStream(_ADAPTER, limit=self.max_frame, remote=remote)
             if stream is not None:
                 arrivals = stream.feed(chunk) if chunk else stream.close()
             else:
@@ -146,18 +149,16 @@ class TcpIngest:
         lines, cut = split_lines(buffer, self.max_line)
         now = utc_now()
         arrivals = []
-        for line in lines:
+        for line, too_long in lines:
             if line.startswith(b"#"):
                 continue
             text = line.decode("utf-8", errors="replace")
-            arrivals.append(
-                arrival_from_hex(
-                    text, _ADAPTER, limit=self.max_frame, received_at=now, remote=remote
-                )
+            arrival = arrival_from_hex(
+                text, _ADAPTER, limit=self.max_frame, received_at=now, remote=remote, raw=line
             )
-        if cut and arrivals:
-            last = arrivals[-1]
-            last.problem = f"a line longer than {self.max_line} bytes; its start is kept"
+            if too_long:
+                arrival.problem = f"a line longer than {self.max_line} bytes; its start is kept"
+            arrivals.append(arrival)
         return arrivals, cut
 
     def _store(self, arrivals: list[Arrival]) -> asyncio.Future[list[Receipt]]:

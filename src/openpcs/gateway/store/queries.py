@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine, Select, func, select, tuple_
 
+from openpcs.gateway.readings import shown, shown_values
 from openpcs.gateway.store.schema import DEVICE_ALIASES, DEVICES, FRAMES, READING_SETS, READINGS
 from openpcs.gateway.views import DeviceView, FrameView, ReadingSetView, ReadingView
 
@@ -68,16 +69,21 @@ def _id_cursor(cursor: str) -> int:
         raise CursorError("after: not a cursor this API handed out") from None
 
 
-def _values(raw: Any) -> list[Any] | None:
+def _list(raw: Any) -> list[Any] | None:
+    """A JSON list column's value (drivers give text or an already loaded list)."""
     if raw is None or isinstance(raw, list):
         return raw
     loaded = json.loads(raw)
     return loaded if isinstance(loaded, list) else None
 
 
-def _number(value: float | None) -> float | int | None:
-    from openpcs.gateway.readings import shown
+def _values(raw: Any) -> list[Any] | None:
+    """A reading's values as people read them (see :func:`shown`)."""
+    loaded = _list(raw)
+    return None if loaded is None else shown_values(loaded)
 
+
+def _number(value: float | None) -> float | int | None:
     return shown(value)
 
 
@@ -333,8 +339,8 @@ def reading_sets(
             sequence=row["sequence"],
             status=row["status"],
             parts=row["parts"],
-            counters=_values(row["counters"]),
-            missing=_values(row["missing"]),
+            counters=_list(row["counters"]),
+            missing=_list(row["missing"]),
             first_at=row["first_at"],
             last_at=row["last_at"],
         )

@@ -45,6 +45,7 @@ __all__ = [
     "DEVICE_ALIASES",
     "FRAMES",
     "OUTBOX",
+    "POSTGRESQL_ONLY_INDEXES",
     "READINGS",
     "READING_SETS",
     "ApiToken",
@@ -58,6 +59,7 @@ __all__ = [
     "ReadingSet",
     "StatusName",
     "UtcDateTime",
+    "belongs_on",
 ]
 
 #: Constraint names the same on every database, so migrations can refer to them.
@@ -67,6 +69,20 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+#: Indexes created on PostgreSQL only (see ``Frame``); migrations and comparisons skip them
+#: elsewhere.
+POSTGRESQL_ONLY_INDEXES: Final = frozenset({"ix_frames_dedup_key"})
+
+
+def belongs_on(dialect: str) -> Any:
+    """An alembic ``include_object`` hook leaving out what does not exist on ``dialect``."""
+
+    def include(_obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
+        return not (kind == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect != "postgresql")
+
+    return include
+
 
 #: JSON where Python's None is SQL NULL (not the JSON text ``null``), as raw writes store it.
 _JSON = JSON(none_as_null=True)
@@ -150,7 +166,9 @@ class Frame(Base):
     __table_args__ = (
         Index(None, "serial", "received_at", "id"),
         Index(None, "received_at", "id"),
-        Index(None, "dedup_key"),
+        # only instances sharing a PostgreSQL store look keys up in the database; one SQLite
+        # gateway keeps its window in memory and would only pay for the index on every write
+        Index(None, "dedup_key").ddl_if(dialect="postgresql"),
         Index(
             "ix_frames_pending",
             "id",

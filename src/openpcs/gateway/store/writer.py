@@ -42,12 +42,14 @@ _FRAME_COLUMNS: Final = (
     "meta",
     "device",
     "counter",
+    "serial",
     "status",
 )
+#: What processing sets; the serial only where it differs from the one archived, because
+#: changing an indexed column costs more than the rest of the row.
 _RESULT_COLUMNS: Final = (
     "status",
     "error",
-    "serial",
     "node_name",
     "frame_type",
     "sequence",
@@ -67,7 +69,7 @@ _READING_COLUMNS: Final = (
 _OUTBOX_COLUMNS: Final = ("forwarder", "frame_id", "topic", "payload", "next_attempt_at")
 _SET_COLUMNS: Final = ("status", "parts", "counters", "missing", "last_at")
 #: The columns an :class:`Arrival` is read back from, in :func:`_arrival`'s order.
-_ARCHIVED: Final = "id, received_at, adapter, remote, format, data, meta, device, counter"
+_ARCHIVED: Final = "id, received_at, adapter, remote, format, data, meta, device, counter, serial"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class StoreWriter:
         self.sql = sql = Dialected(engine.dialect)
         self._insert_frames = sql.insert("frames", _FRAME_COLUMNS)
         self._update_frames = sql.update("frames", _RESULT_COLUMNS, "id")
+        self._update_frames_serial = sql.update("frames", (*_RESULT_COLUMNS, "serial"), "id")
         self._insert_readings = sql.insert("readings", _READING_COLUMNS)
         self._insert_outbox = sql.insert("outbox", _OUTBOX_COLUMNS)
         self._update_set = sql.update("reading_sets", _SET_COLUMNS, "id")
@@ -124,6 +127,7 @@ class StoreWriter:
                     sql.json(a.meta),
                     a.device,
                     a.counter,
+                    a.serial,
                     FrameStatus.PENDING,
                 )
                 for frame_id, a in zip(ids, arrivals, strict=True)
@@ -168,6 +172,22 @@ class StoreWriter:
         ``set_links``). With ``replace`` the frames' earlier readings are deleted first (frames
         processed again).
         """
+        new_sets = [s for s in sets if s.id is None]
+        try:
+            self._save(results, sets, outbox, set_links, replace)
+        except Exception:
+            for tiny_set in new_sets:  # their rows were rolled back with the rest
+                tiny_set.id = None
+            raise
+
+    def _save(
+        self,
+        results: Sequence[tuple[Arrival, Processed]],
+        sets: Sequence[TinySet],
+        outbox: Sequence[OutboxRow],
+        set_links: Sequence[tuple[Processed, TinySet]],
+        replace: bool,
+    ) -> None:
         sql = self.sql
         with self._write() as connection:
             self._save_sets(connection, sets)
@@ -184,22 +204,17 @@ class StoreWriter:
             readings = [row for _, p in results if p.readings for row in p.readings]
             if readings:
                 connection.exec_driver_sql(self._insert_readings, readings)
-            updates = [
-                (
-                    p.status,
-                    p.error,
-                    p.serial,
-                    p.node_name,
-                    p.frame_type,
-                    p.sequence,
-                    p.dedup_key,
-                    p.set_id,
-                    p.frame_id,
-                )
-                for _, p in results
-            ]
+            updates, corrected = [], []
+            for a, p in results:
+                row = (p.status, p.error, p.node_name, p.frame_type, p.sequence, p.dedup_key)
+                if p.serial == a.serial:
+                    updates.append((*row, p.set_id, p.frame_id))
+                else:
+                    corrected.append((*row, p.set_id, p.serial, p.frame_id))
             if updates:
                 connection.exec_driver_sql(self._update_frames, updates)
+            if corrected:
+                connection.exec_driver_sql(self._update_frames_serial, corrected)
             tallies = _tally(results)
             if replace:
                 self._recount(connection, list(tallies))
@@ -239,6 +254,15 @@ class StoreWriter:
                 "AND f.status = 'error') "
                 f"WHERE serial IN {sql.in_list(len(chunk))}",
                 tuple(chunk),
+            )
+
+    def mark_error(self, frame_id: int, message: str) -> None:
+        """Mark one frame an error without storing anything else (its results were refused)."""
+        sql = self.sql
+        with self._write() as connection:
+            connection.exec_driver_sql(
+                sql.text("UPDATE frames SET status = 'error', error = ? WHERE id = ?"),
+                (message[:2000], frame_id),
             )
 
     def _save_sets(self, connection: Connection, sets: Sequence[TinySet]) -> None:
@@ -323,7 +347,7 @@ class StoreWriter:
                     tuple(chunk),
                 ).all()
                 found.extend(
-                    (int(row[0]), _arrival(row), None if row[9] is None else bytes(row[9]))
+                    (int(row[0]), _arrival(row), None if row[10] is None else bytes(row[10]))
                     for row in rows
                 )
         return found
@@ -393,6 +417,7 @@ def _arrival(row: Any) -> Arrival:
         received_at=_utc(row[1]),
         device=row[7],
         counter=row[8],
+        serial=row[9],
     )
 
 

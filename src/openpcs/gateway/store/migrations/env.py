@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from openpcs.gateway.store.schema import Base
+from openpcs.gateway.store.schema import Base, belongs_on
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -29,6 +29,7 @@ else:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=belongs_on(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -52,7 +52,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_frames_serial_received_at_id", "frames", ["serial", "received_at", "id"])
     op.create_index("ix_frames_received_at_id", "frames", ["received_at", "id"])
-    op.create_index("ix_frames_dedup_key", "frames", ["dedup_key"])
+    if op.get_bind().dialect.name == "postgresql":  # see the model: shared stores only
+        op.create_index("ix_frames_dedup_key", "frames", ["dedup_key"])
     op.create_index(
         "ix_frames_pending", "frames", ["id"], sqlite_where=_PENDING, postgresql_where=_PENDING
     )

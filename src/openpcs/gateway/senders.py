@@ -1,8 +1,9 @@
-"""Who sent a frame, as far as the bytes tell, for per-device ingest tokens.
+"""Who sent a frame, as far as its bytes tell before it is decoded.
 
 A Waspmote frame names its serial in its header (binary and encrypted frames in bytes 5-12,
 ASCII frames as 16 hex digits from byte 6); a tiny frame names nobody, and the network's
-identity for it is resolved through the device aliases.
+identity for it is resolved through the device aliases. The archive records this claimed
+serial with the raw frame, and per-device ingest tokens are checked against it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from openpcs.frames.layout import ASCII_FLAG, DELIMITER
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.records import Arrival, Format
 
-__all__ = ["sender_serial", "unauthorized_senders"]
+__all__ = ["claimed_serial", "unauthorized_senders"]
 
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
 
 
-def sender_serial(arrival: Arrival, directory: Directory) -> str | None:
+def claimed_serial(arrival: Arrival, directory: Directory) -> str | None:
     """The serial a Waspmote arrival comes from, or ``None`` when its bytes do not say."""
     if arrival.format is not Format.WASPMOTE or arrival.problem is not None:
         return None
@@ -39,7 +40,7 @@ def unauthorized_senders(
         return []
     refused = []
     for arrival in arrivals:
-        serial = sender_serial(arrival, directory)
+        serial = claimed_serial(arrival, directory)
         if serial is not None and not directory.ingest_allowed(serial, token):
             refused.append(serial)
     return sorted(set(refused))

@@ -1,0 +1,270 @@
+"""Gateway throughput on this machine: HTTP and TCP ingest, and the store's write rate.
+
+Run with ``make bench`` (or ``python benchmarks/bench_gateway.py``). The gateway runs as
+``openpcs serve`` in its own process, as users run it; the load comes from another process
+on loopback. Every frame is distinct (no duplicates) and is acknowledged only once archived,
+decoded and stored. Figures are for the closing notes; tests never assert on time.
+
+Set ``OPENPCS_BENCH_POSTGRES`` to a SQLAlchemy URL to include PostgreSQL (default: the local
+test database; skipped when unreachable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from load import Result, http_load, tcp_load
+from openpcs.frames import encode_binary, make_field
+from openpcs.frames.model import Field
+
+SERIAL = "3F5A1C0B7E2D4A91"
+SECONDS = float(os.environ.get("OPENPCS_BENCH_SECONDS", "5"))
+POSTGRES = os.environ.get(
+    "OPENPCS_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def small_fields(index: int) -> list[Field]:
+    """A small reading: temperature, humidity, battery (3 fields)."""
+    return [
+        make_field("TC", 15 + (index % 2000) / 100),
+        make_field("HUM", 40 + (index // 2000 % 500) / 10),
+        make_field("BAT", index % 101),
+    ]
+
+
+def large_fields(index: int) -> list[Field]:
+    """A Smart Environment PRO reading: 10 fields of mixed kinds."""
+    return [
+        make_field("TST", 1763712000 + index),  # distinct per frame
+        make_field("TC", 21.37),
+        make_field("HUM", 48.2),
+        make_field("PRES", 101325.5),
+        make_field("CO", 0.412),
+        make_field("NO2", 0.031),
+        make_field("GPS", 41.656208, -0.878734),
+        make_field("ACC", -15, 3, 1002),
+        make_field("BAT", 87),
+        make_field("STR", "LOW1"),
+    ]
+
+
+DEVICES = 1000
+
+
+def frame_hex(index: int, fields: Callable[[int], list[Field]], run: int) -> str:
+    """A distinct frame from one of 1,000 devices: its serial carries the run and the device,
+    its sequence and values the index (so that no two frames of a run are duplicates)."""
+    serial = f"{run:04X}0000{index % DEVICES:08X}"
+    return encode_binary(
+        serial=serial, node_name="bench", sequence=index % 256, fields=fields(index)
+    ).hex()
+
+
+# --- the gateway process ---------------------------------------------------------------
+
+
+def start_gateway(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """``openpcs serve`` on free ports; its state (ports) once it listens."""
+    command = [sys.executable, "-m", "openpcs", "serve", "--data-dir", str(data_dir)]
+    command += ["--port", "0", "--tcp-port", "0", "--log-level", "warning", *extra]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    state_file = data_dir / "gateway.json"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(process.stderr.read().decode() if process.stderr else "exited")
+        if state_file.exists():
+            state: dict[str, Any] = json.loads(state_file.read_text())
+            if state.get("pid") == process.pid:
+                return process, state
+        time.sleep(0.05)
+    raise RuntimeError("the gateway did not start")
+
+
+def stop_gateway(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as an operator would."""
+    process.send_signal(signal.SIGTERM)
+    process.wait(60)
+
+
+# --- load, in a child process ----------------------------------------------------------
+
+
+def _run_load(kind: str, port: int, run: int, queue: Any) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    if kind == "get":
+        frames = [frame_hex(i, small_fields, run) for i in range(400_000)]
+        requests = [
+            f"GET /getpost_frame_parser.php?frame={h} HTTP/1.1\r\nHost: b\r\n\r\n".encode()
+            for h in frames
+        ]
+        result = asyncio.run(
+            http_load(
+                "127.0.0.1",
+                port,
+                lambda n: (requests[n % len(requests)], 1),
+                connections=64,
+                seconds=SECONDS,
+            )
+        )
+    elif kind in ("batch", "batch-large"):
+        fields = small_fields if kind == "batch" else large_fields
+        bodies = []
+        for start in range(0, 400_000, 1000):
+            text = "\n".join(frame_hex(i, fields, run) for i in range(start, start + 1000))
+            body = text.encode()
+            head = (
+                "POST /api/v1/frames HTTP/1.1\r\nHost: b\r\nContent-Type: text/plain\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
+            bodies.append(head + body)
+        result = asyncio.run(
+            http_load(
+                "127.0.0.1",
+                port,
+                lambda n: (bodies[n % len(bodies)], 1000),
+                connections=4,
+                seconds=SECONDS,
+            )
+        )
+    else:
+        chunks = [
+            "".join(frame_hex(i, small_fields, run) + "\n" for i in range(s, s + 500)).encode()
+            for s in range(0, 400_000, 500)
+        ]
+        result = asyncio.run(tcp_load("127.0.0.1", port, chunks, 500, seconds=SECONDS))
+    queue.put(result)
+
+
+def load(kind: str, port: int) -> Result:
+    """Run one kind of load against ``port`` from a child process."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_run_load, args=(kind, port, uuid.uuid4().int % 65536, queue))
+    child.start()
+    result: Result = queue.get(timeout=SECONDS + 300)
+    child.join(60)
+    return result
+
+
+# --- the store alone --------------------------------------------------------------------
+
+
+def store_rate(
+    url: str, fields: Callable[[int], list[Field]], synchronous: str
+) -> tuple[float, float]:
+    """Frames and rows per second through archive, processing and save, 5,000 per batch."""
+    from openpcs.gateway.dedup import DedupWindow
+    from openpcs.gateway.directory import Directory
+    from openpcs.gateway.processor import Processor
+    from openpcs.gateway.records import Arrival
+    from openpcs.gateway.store.database import migrate, open_engine
+    from openpcs.gateway.store.writer import StoreWriter
+
+    engine = open_engine(url, synchronous=synchronous)  # type: ignore[arg-type]
+    migrate(engine)
+    writer = StoreWriter(engine)
+    processor = Processor(Directory(), DedupWindow(600))
+    count = 100_000
+    frames = [bytes.fromhex(frame_hex(i, fields, 1)) for i in range(count)]
+    rows = 0
+    start = time.perf_counter()
+    for first in range(0, count, 5000):
+        arrivals = [Arrival(data, "bench") for data in frames[first : first + 5000]]
+        ids = writer.archive(arrivals)
+        results = [processor.process(i, a) for i, a in zip(ids, arrivals, strict=True)]
+        writer.save(list(zip(arrivals, results, strict=True)))
+        rows += len(arrivals) + sum(len(r.readings) for r in results)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return count / elapsed, rows / elapsed
+
+
+def _postgres_schema() -> str | None:
+    try:
+        from sqlalchemy import create_engine
+
+        admin = create_engine(POSTGRES)
+        with admin.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS openpcs_bench CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA openpcs_bench")
+        admin.dispose()
+    except Exception as exc:
+        print(f"  PostgreSQL at {POSTGRES} unreachable ({type(exc).__name__}): skipped")
+        return None
+    separator = "&" if "?" in POSTGRES else "?"
+    return f"{POSTGRES}{separator}options=-csearch_path%3Dopenpcs_bench"
+
+
+def main() -> None:
+    """Print every figure."""
+    print(f"gateway benchmarks ({os.cpu_count()} cores, {SECONDS:g} s per run)")
+    work = Path(tempfile.mkdtemp(prefix="openpcs-bench-"))
+    try:
+        for synchronous in ("full", "normal"):
+            data_dir = work / synchronous
+            data_dir.mkdir()
+            (data_dir / "settings.yaml").write_text(f"sqlite_synchronous: {synchronous}\n")
+            process, state = start_gateway(data_dir, "--config", str(data_dir / "settings.yaml"))
+            try:
+                http_port, tcp_port = state["http"]["port"], state["tcp"]["port"]
+                gets = load("get", http_port)
+                print(
+                    f"  SQLite {synchronous:6s} HTTP GET, 1 frame per request, 64 connections: "
+                    f"{gets.requests_per_s:9,.0f} requests/s ({gets.errors} errors)"
+                )
+                for kind, label in (("batch", "3 fields"), ("batch-large", "10 fields")):
+                    batch = load(kind, http_port)
+                    print(
+                        f"  SQLite {synchronous:6s} HTTP batch, 1,000 frames of {label}, "
+                        f"4 connections: {batch.frames_per_s:9,.0f} frames/s "
+                        f"({batch.errors} errors)"
+                    )
+                tcp = load("tcp", tcp_port)
+                print(
+                    f"  SQLite {synchronous:6s} TCP hex lines, 1 connection: "
+                    f"{tcp.frames_per_s:9,.0f} frames/s ({tcp.errors} errors)"
+                )
+            finally:
+                stop_gateway(process)
+        for synchronous in ("full", "normal"):
+            url = f"sqlite:///{work / ('store-' + synchronous + '.db')}"
+            frames_s, rows_s = store_rate(url, small_fields, synchronous)
+            print(
+                f"  store, SQLite {synchronous:6s}, 3-field frames: {frames_s:9,.0f} frames/s, "
+                f"{rows_s:9,.0f} rows/s"
+            )
+        postgres = _postgres_schema()
+        if postgres is not None:
+            frames_s, rows_s = store_rate(postgres, small_fields, "full")
+            print(
+                f"  store, PostgreSQL,     3-field frames: {frames_s:9,.0f} frames/s, "
+                f"{rows_s:9,.0f} rows/s"
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
