@@ -75,7 +75,11 @@ class Gateway:
     def open(self) -> None:
         """Open and migrate the store, load keys and tokens, build the pipeline."""
         settings = self.settings
-        self.engine = open_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
+        self.engine = open_engine(
+            settings.database_url,
+            synchronous=settings.sqlite_synchronous,
+            cache_mb=settings.sqlite_cache_mb,
+        )
         migrate(self.engine)
         secret = settings.security.secret_key
         self.box = SecretBox.for_gateway(

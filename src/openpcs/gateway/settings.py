@@ -204,12 +204,14 @@ class GatewaySettings(_Section):
 
     ``database`` is a SQLAlchemy URL; ``None`` means SQLite in ``data_dir/gateway.db``.
     ``sqlite_synchronous`` ``full`` makes every acknowledged frame survive a power loss;
-    ``normal`` survives a crash of the process only, and writes faster.
+    ``normal`` survives a crash of the process only, and writes faster. ``sqlite_cache_mb`` is
+    the page cache of each SQLite connection.
     """
 
     data_dir: Path = Path("openpcs-data")
     database: str | None = None
     sqlite_synchronous: Literal["full", "normal"] = "full"
+    sqlite_cache_mb: int = Field(64, ge=1, le=65536)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     http: HttpSettings = HttpSettings()
     tcp: TcpSettings = TcpSettings()

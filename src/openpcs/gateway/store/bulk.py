@@ -1,9 +1,11 @@
-"""Statements for the write path, in the driver's own dialect, for ``executemany``.
+"""Bulk writes for the write path, in each database's fastest way.
 
-The pipeline writes thousands of rows per batch; going through the DB-API with prepared
-statements and plain tuples costs a fraction of building ORM objects or Core parameter
-dictionaries. This module only builds statement text and converts values the driver cannot
-take as they are (SQLite has no time type: UTC times are text, as SQLAlchemy writes them).
+The pipeline writes thousands of rows per batch; going through the driver with plain tuples
+costs a fraction of building ORM objects or Core parameter dictionaries. On SQLite that is
+``executemany`` of a prepared statement; on PostgreSQL rows go in with ``COPY`` and many rows
+change in one ``UPDATE … FROM unnest(…)``, which cost a round trip per batch instead of per
+row. Values the driver cannot take as they are are converted here (SQLite has no time type:
+UTC times are text, as SQLAlchemy writes them).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
 __all__ = ["Dialected"]
@@ -59,6 +62,51 @@ class Dialected:
     def json(value: Any) -> str | None:
         """A JSON column's value as text (both drivers take text for JSON)."""
         return None if value is None else json.dumps(value, separators=(",", ":"))
+
+    def insert_rows(
+        self, connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Any]
+    ) -> None:
+        """Insert ``rows`` (tuples in ``columns`` order) into ``table``."""
+        if not rows:
+            return
+        if self.sqlite:
+            connection.exec_driver_sql(self.insert(table, columns), rows)
+            return
+        names = ", ".join(self._quote(c) for c in columns)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def update_rows(
+        self,
+        connection: Connection,
+        table: str,
+        columns: Sequence[tuple[str, str]],
+        key: tuple[str, str],
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        """Set ``columns`` (name, PostgreSQL type) of the rows whose ``key`` is each row's last
+        value; ``rows`` hold the new values in ``columns`` order, then the key."""
+        if not rows:
+            return
+        if self.sqlite:
+            statement = self.update(table, [name for name, _ in columns], key[0])
+            connection.exec_driver_sql(statement, rows)
+            return
+        every = (*columns, key)
+        arrays = ", ".join(f"%s::{kind}[]" for _, kind in every)
+        names = ", ".join(self._quote(name) for name, _ in every)
+        sets = ", ".join(f"{self._quote(n)} = v.{self._quote(n)}" for n, _ in columns)
+        quoted_key = self._quote(key[0])
+        statement = (
+            f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS v({names}) "
+            f"WHERE t.{quoted_key} = v.{quoted_key}"
+        )
+        connection.exec_driver_sql(
+            statement, tuple(list(column) for column in zip(*rows, strict=True))
+        )
 
     def greatest(self, left: str, right: str) -> str:
         """The larger of two expressions, in this dialect."""

@@ -45,17 +45,20 @@ _FRAME_COLUMNS: Final = (
     "serial",
     "status",
 )
-#: What processing sets; the serial only where it differs from the one archived, because
-#: changing an indexed column costs more than the rest of the row.
+#: What processing sets (with each column's PostgreSQL type, for bulk updates); the serial
+#: only where it differs from the one archived, because changing an indexed column costs
+#: more than the rest of the row.
 _RESULT_COLUMNS: Final = (
-    "status",
-    "error",
-    "node_name",
-    "frame_type",
-    "sequence",
-    "dedup_key",
-    "set_id",
+    ("status", "text"),
+    ("error", "text"),
+    ("node_name", "text"),
+    ("frame_type", "smallint"),
+    ("sequence", "smallint"),
+    ("dedup_key", "bytea"),
+    ("set_id", "bigint"),
 )
+_SERIAL_COLUMN: Final = ("serial", "text")
+_FRAME_ID: Final = ("id", "bigint")
 _READING_COLUMNS: Final = (
     "frame_id",
     "position",
@@ -98,11 +101,6 @@ class StoreWriter:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sql = sql = Dialected(engine.dialect)
-        self._insert_frames = sql.insert("frames", _FRAME_COLUMNS)
-        self._update_frames = sql.update("frames", _RESULT_COLUMNS, "id")
-        self._update_frames_serial = sql.update("frames", (*_RESULT_COLUMNS, "serial"), "id")
-        self._insert_readings = sql.insert("readings", _READING_COLUMNS)
-        self._insert_outbox = sql.insert("outbox", _OUTBOX_COLUMNS)
         self._update_set = sql.update("reading_sets", _SET_COLUMNS, "id")
         self._upsert_device = self._device_upsert()
 
@@ -132,7 +130,7 @@ class StoreWriter:
                 )
                 for frame_id, a in zip(ids, arrivals, strict=True)
             ]
-            connection.exec_driver_sql(self._insert_frames, rows)
+            sql.insert_rows(connection, "frames", _FRAME_COLUMNS, rows)
         return ids
 
     def _next_ids(self, connection: Connection, count: int) -> list[int]:
@@ -202,8 +200,7 @@ class StoreWriter:
                         tuple(chunk),
                     )
             readings = [row for _, p in results if p.readings for row in p.readings]
-            if readings:
-                connection.exec_driver_sql(self._insert_readings, readings)
+            sql.insert_rows(connection, "readings", _READING_COLUMNS, readings)
             updates, corrected = [], []
             for a, p in results:
                 row = (p.status, p.error, p.node_name, p.frame_type, p.sequence, p.dedup_key)
@@ -211,10 +208,10 @@ class StoreWriter:
                     updates.append((*row, p.set_id, p.frame_id))
                 else:
                     corrected.append((*row, p.set_id, p.serial, p.frame_id))
-            if updates:
-                connection.exec_driver_sql(self._update_frames, updates)
-            if corrected:
-                connection.exec_driver_sql(self._update_frames_serial, corrected)
+            sql.update_rows(connection, "frames", _RESULT_COLUMNS, _FRAME_ID, updates)
+            sql.update_rows(
+                connection, "frames", (*_RESULT_COLUMNS, _SERIAL_COLUMN), _FRAME_ID, corrected
+            )
             tallies = _tally(results)
             if replace:
                 self._recount(connection, list(tallies))
@@ -237,10 +234,8 @@ class StoreWriter:
                 )
             if outbox:
                 now = sql.time(results[0][0].received_at if results else None)
-                connection.exec_driver_sql(
-                    self._insert_outbox,
-                    [(o.forwarder, o.frame_id, o.topic, o.payload, now) for o in outbox],
-                )
+                rows = [(o.forwarder, o.frame_id, o.topic, o.payload, now) for o in outbox]
+                sql.insert_rows(connection, "outbox", _OUTBOX_COLUMNS, rows)
 
     def _recount(self, connection: Connection, serials: list[str]) -> None:
         """Count the devices' frames and errors afresh (frames processed again change them)."""
