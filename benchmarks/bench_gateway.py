@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bench_frames import FIELDS
 from load import Result, http_load, tcp_load
 from openpcs.frames import encode_binary, make_field
 from openpcs.frames.model import Field
@@ -49,19 +50,9 @@ def small_fields(index: int) -> list[Field]:
 
 
 def large_fields(index: int) -> list[Field]:
-    """A Smart Environment PRO reading: 10 fields of mixed kinds."""
-    return [
-        make_field("TST", 1763712000 + index),  # distinct per frame
-        make_field("TC", 21.37),
-        make_field("HUM", 48.2),
-        make_field("PRES", 101325.5),
-        make_field("CO", 0.412),
-        make_field("NO2", 0.031),
-        make_field("GPS", 41.656208, -0.878734),
-        make_field("ACC", -15, 3, 1002),
-        make_field("BAT", 87),
-        make_field("STR", "LOW1"),
-    ]
+    """The codec benchmark's Smart Environment PRO reading (10 fields of mixed kinds), its
+    timestamp made distinct per frame."""
+    return [make_field("TST", 1763712000 + index), *FIELDS[1:]]
 
 
 DEVICES = 1000

@@ -10,8 +10,9 @@ import asyncio
 import csv
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -58,10 +59,6 @@ def _serial(text: str | None) -> str | None:
         raise HTTPException(_UNPROCESSABLE, f"serial: {exc}") from None
 
 
-def _cursor_error(exc: queries.CursorError) -> HTTPException:
-    return HTTPException(_UNPROCESSABLE, str(exc))
-
-
 def _csv(items: list[ReadingView], following: str | None) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -92,15 +89,19 @@ def query_router(gateway: Gateway) -> APIRouter:
     )
     engine = gateway.engine
 
+    async def fetch(
+        query: Callable[..., tuple[list[Any], str | None]], **filters: Any
+    ) -> tuple[list[Any], str | None]:
+        """One page from a store query, run off the event loop; a bad cursor is a 422."""
+        try:
+            return await asyncio.to_thread(query, engine, **filters)
+        except queries.CursorError as exc:
+            raise HTTPException(_UNPROCESSABLE, str(exc)) from None
+
     @router.get("/devices", response_model=Page)
     async def list_devices(limit: Limit = 100, after: After = None) -> Page:
         """Devices seen or configured: last seen, battery, frame and error counts."""
-        try:
-            items, following = await asyncio.to_thread(
-                queries.devices, engine, after=after, limit=limit
-            )
-        except queries.CursorError as exc:
-            raise _cursor_error(exc) from None
+        items, following = await fetch(queries.devices, after=after, limit=limit)
         return Page(items=items, next=following)
 
     @router.get("/devices/{serial}", response_model=DeviceView)
@@ -126,19 +127,15 @@ def query_router(gateway: Gateway) -> APIRouter:
         format: Annotated[Literal["json", "csv"], Query(description="answer as")] = "json",
     ) -> Response:
         """Readings in time order; as CSV the next cursor is in the ``X-Next-Cursor`` header."""
-        try:
-            items, following = await asyncio.to_thread(
-                queries.readings,
-                engine,
-                serial=_serial(serial),
-                sensor=sensor,
-                since=since,
-                until=until,
-                after=after,
-                limit=limit,
-            )
-        except queries.CursorError as exc:
-            raise _cursor_error(exc) from None
+        items, following = await fetch(
+            queries.readings,
+            serial=_serial(serial),
+            sensor=sensor,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+        )
         if format == "csv":
             return _csv(items, following)
         page = Page(items=items, next=following)
@@ -160,20 +157,16 @@ def query_router(gateway: Gateway) -> APIRouter:
         ] = "desc",
     ) -> Page:
         """Archived frames with their status and error, newest first."""
-        try:
-            items, following = await asyncio.to_thread(
-                queries.frames,
-                engine,
-                serial=_serial(serial),
-                status=status_is,
-                since=since,
-                until=until,
-                after=after,
-                limit=limit,
-                order=order,
-            )
-        except queries.CursorError as exc:
-            raise _cursor_error(exc) from None
+        items, following = await fetch(
+            queries.frames,
+            serial=_serial(serial),
+            status=status_is,
+            since=since,
+            until=until,
+            after=after,
+            limit=limit,
+            order=order,
+        )
         return Page(items=items, next=following)
 
     @router.get("/frames/{frame_id}", response_model=FrameView)
@@ -194,17 +187,9 @@ def query_router(gateway: Gateway) -> APIRouter:
         after: After = None,
     ) -> Page:
         """Reading sets of tiny frames, newest first, with their status."""
-        try:
-            items, following = await asyncio.to_thread(
-                queries.reading_sets,
-                engine,
-                serial=_serial(serial),
-                status=status_is,
-                after=after,
-                limit=limit,
-            )
-        except queries.CursorError as exc:
-            raise _cursor_error(exc) from None
+        items, following = await fetch(
+            queries.reading_sets, serial=_serial(serial), status=status_is, after=after, limit=limit
+        )
         return Page(items=items, next=following)
 
     @router.get("/status")

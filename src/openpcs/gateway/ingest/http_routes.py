@@ -100,6 +100,27 @@ def ingest_router(gateway: Gateway) -> APIRouter:
                 status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "5"}
             ) from None
 
+    async def network_message(
+        request: Request,
+        payload: bytes,
+        adapter: str,
+        meta: dict[str, Any],
+        *,
+        device: str | None = None,
+        counter: int | None = None,
+    ) -> Response:
+        """Store the frame a network's webhook delivered and answer with its receipt."""
+        arrival = arrival_from_bytes(
+            payload,
+            adapter,
+            limit=limits.max_frame_bytes,
+            remote=_remote(request),
+            meta=meta,
+            device=device,
+            counter=counter,
+        )
+        return _receipts(await store(request, [arrival], webhook=True))
+
     async def meshlium(request: Request, frame: str | None) -> Response:
         if frame is None:
             return PlainTextResponse(
@@ -191,32 +212,28 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             return Response(status_code=status.HTTP_204_NO_CONTENT)
         except WebhookError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        arrival = arrival_from_bytes(
+        return await network_message(
+            request,
             uplink.payload,
             f"lorawan-{uplink.dialect}",
-            limit=limits.max_frame_bytes,
-            remote=_remote(request),
-            meta=uplink.meta(),
+            uplink.meta(),
             device=f"lorawan:{uplink.dev_eui}",
             counter=uplink.f_cnt,
         )
-        return _receipts(await store(request, [arrival], webhook=True))
 
     async def sigfox(request: Request, fields: Mapping[str, Any]) -> Response:
         try:
             message = parse_sigfox(fields)
         except WebhookError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        arrival = arrival_from_bytes(
+        return await network_message(
+            request,
             message.payload,
             "sigfox",
-            limit=limits.max_frame_bytes,
-            remote=_remote(request),
-            meta=message.meta(),
+            message.meta(),
             device=f"sigfox:{message.device_id}",
             counter=message.seq_number,
         )
-        return _receipts(await store(request, [arrival], webhook=True))
 
     @router.get("/api/v1/webhooks/sigfox", tags=["ingest"])
     async def sigfox_get(request: Request) -> Response:
@@ -235,14 +252,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             message = parse_sms(await _fields(request))
         except WebhookError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        arrival = arrival_from_bytes(
-            message.payload,
-            "sms",
-            limit=limits.max_frame_bytes,
-            remote=_remote(request),
-            meta=message.meta(),
-        )
-        return _receipts(await store(request, [arrival], webhook=True))
+        return await network_message(request, message.payload, "sms", message.meta())
 
     return router
 

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 _SEP = "~"
+#: The columns of ``readings`` a reading shows, after who sent it and when.
+_READING_FIELDS = ("sensor", "sensor_id", "value", "values", "text", "unit")
 
 
 class CursorError(ValueError):
@@ -83,8 +85,24 @@ def _values(raw: Any) -> list[Any] | None:
     return None if loaded is None else shown_values(loaded)
 
 
-def _number(value: float | None) -> float | int | None:
-    return shown(value)
+def _reading(row: Sequence[Any]) -> ReadingView:
+    """A reading as the API shows it, from (frame id, position, received at, serial, node
+    name, sensor, sensor id, value, values, text, unit): numbers as people read them."""
+    frame_id, position, received_at, serial, node_name, sensor, sensor_id = row[:7]
+    value, values, text, unit = row[7:]
+    return ReadingView(
+        frame_id=frame_id,
+        position=position,
+        received_at=received_at,
+        serial=serial,
+        node_name=node_name,
+        sensor=sensor,
+        sensor_id=sensor_id,
+        value=shown(value),
+        values=_values(values),
+        text=text,
+        unit=unit,
+    )
 
 
 def readings(
@@ -128,22 +146,7 @@ def readings(
         query = query.where(position_key > tuple_(when, frame_id, position))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    items = [
-        ReadingView(
-            frame_id=row[0],
-            position=row[1],
-            received_at=row[2],
-            serial=row[3],
-            node_name=row[4],
-            sensor=row[5],
-            sensor_id=row[6],
-            value=_number(row[7]),
-            values=_values(row[8]),
-            text=row[9],
-            unit=row[10],
-        )
-        for row in rows[:limit]
-    ]
+    items = [_reading(row) for row in rows[:limit]]
     following = None
     if len(rows) > limit:
         last = items[-1]
@@ -228,20 +231,9 @@ def frame(engine: Engine, frame_id: int) -> FrameView | None:
             .mappings()
             .all()
         )
+    sender = (row["received_at"], row["serial"], row["node_name"])
     readings_of = [
-        ReadingView(
-            frame_id=frame_id,
-            position=item["position"],
-            received_at=row["received_at"],
-            serial=row["serial"],
-            node_name=row["node_name"],
-            sensor=item["sensor"],
-            sensor_id=item["sensor_id"],
-            value=_number(item["value"]),
-            values=_values(item["values"]),
-            text=item["text"],
-            unit=item["unit"],
-        )
+        _reading((frame_id, item["position"], *sender, *(item[c] for c in _READING_FIELDS)))
         for item in fields
     ]
     return _frame_view(row, readings_of)
