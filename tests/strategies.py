@@ -30,7 +30,9 @@ _INT_BOUNDS = {
 def values_for(spec: SensorSpec, *, ascii_safe: bool) -> st.SearchStrategy[tuple[object, ...]]:
     """Values a field of ``spec`` may carry (ASCII frames: no '#' in text, finite floats)."""
     if spec.type is ValueType.STRING:
-        alphabet = _ASCII_TEXT if ascii_safe else st.characters(max_codepoint=0x7F)
+        alphabet = (
+            _ASCII_TEXT if ascii_safe else st.characters(min_codepoint=0x01, max_codepoint=0x7F)
+        )
         return st.tuples(st.text(alphabet=alphabet, max_size=24))
     if spec.type is ValueType.FLOAT:
         one = st.floats(width=32, allow_nan=False, allow_infinity=not ascii_safe)

@@ -167,6 +167,7 @@ HEAD = b"<=>\x86\x01#0123456789ABCDEF#n#0#"
         (HEAD + b"DATE:1-2#", BadValue, 32),
         (HEAD + b"DATE:1-2-3+1#", BadValue, 32),  # only TIME carries a GMT offset
         (HEAD + b"STR:caf\xc3\xa9#", BadText, 34),
+        (HEAD + b"STR:a\x00b#", BadText, 32),
     ],
 )
 def test_bad_input_names_the_offset(raw: bytes, error: type[FrameError], offset: int) -> None:

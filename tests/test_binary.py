@@ -132,6 +132,7 @@ def test_round_trip(table: int, serial: str, name: str, sequence: int, data: st.
         ("3C3D3E060D0123456789ABCDEF2300343716", UnknownSensor, 17),  # BAT 55, then id 22
         ("3C3D3E060D0123456789ABCDEF23004A0000", TruncatedFrame, 15),  # float cut short
         ("3C3D3E060E0123456789ABCDEF23004102C341", BadText, 17),  # non-ASCII string byte
+        ("3C3D3E060E0123456789ABCDEF2300410261" + "00", BadText, 18),  # NUL in a string
         ("3C3D3E060D0123456789ABCDEF2300410541", TruncatedFrame, 15),  # string longer than frame
         ("3C3D3E060B0123456789ABCDEF2300" + "41", TruncatedFrame, 15),  # no length byte
         ("3C3D3E061B0123456789ABCDEF" + "41" * 17 + "2300", BadDelimiter, 13),  # name > 16
@@ -195,6 +196,7 @@ def test_encoder_refuses_what_the_node_cannot_send(
         ("BAT", (1.5,), "whole numbers"),
         ("STR", ("né",), "ASCII"),
         ("STR", ("x" * 256,), "max 255"),
+        ("STR", ("a\x00b",), "cannot hold NUL"),
         ("STR", (5,), "takes text"),
         ("TIME", (1, 2, 3, 20), "GMT offset"),
         ("NOPE", (1,), "unknown sensor 'NOPE'"),

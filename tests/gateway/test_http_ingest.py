@@ -94,6 +94,24 @@ def test_frames_api_takes_hex_lines_binary_and_json(gateway: RunningGateway) -> 
         (b'{"frames": [3]}', "application/json", 400, "frames[0]: a frame is a hex string"),
         (b'{"frames": [{"hex": "00", "x": 1}]}', "application/json", 400, "frames[0].x"),
         (b'{"other": 1}', "application/json", 400, '$: expected {"frame"'),
+        (
+            b'{"frames": ["00", {"hex": "00", "device": "a\\u0000b"}]}',
+            "application/json",
+            400,
+            "frames[1].device: must hold printable characters only",
+        ),
+        (
+            b'{"frame": {"hex": "00", "device": "\\ud800"}}',
+            "application/json",
+            400,
+            "frame.device: must hold printable characters only",
+        ),
+        (
+            b'{"frame": {"hex": "00", "counter": 18446744073709551616}}',
+            "application/json",
+            400,
+            "frame.counter: must be from 0 to 9223372036854775807",
+        ),
         (b"\n\n", "text/plain", 400, "the request holds no frame"),
         (b"abc", "image/png", 415, "send text/plain"),
     ],
@@ -107,6 +125,20 @@ def test_frames_api_refuses_bad_requests_naming_the_place(
         )
     assert response.status_code == status
     assert message in response.json()["error"]
+
+
+def test_metadata_json_cannot_hold_is_cleaned_not_refused(gateway: RunningGateway) -> None:
+    frame = f.binary(1).hex()
+    body = '{"frame": {"hex": "' + frame + '", "meta": {"rssi": NaN, "gw": "\\udc80"}}}'
+    with gateway.client(token=None) as client:
+        response = client.post(
+            "/api/v1/frames", content=body, headers={"Content-Type": "application/json"}
+        )
+        too_long = client.post("/api/v1/frames?device=" + "x" * 65, content=f.binary(2).hex())
+    assert response.status_code == 200
+    assert gateway.get("/api/v1/frames")["items"][0]["meta"] == {"rssi": None, "gw": "\ufffd"}
+    assert too_long.status_code == 400
+    assert too_long.json()["error"] == "device: must be 1 to 64 characters"
 
 
 def test_only_bad_frames_answer_400_with_their_receipts(gateway: RunningGateway) -> None:

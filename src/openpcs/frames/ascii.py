@@ -153,6 +153,8 @@ def decode_ascii(data: bytes | bytearray | memoryview) -> Frame:
 
 
 def _decode_fields(raw: bytes, start: int, declared: int, table: SensorTable) -> tuple[Field, ...]:
+    if (nul := raw.find(0, start)) >= 0:
+        raise BadText("field text holds a NUL byte (a node ends text at one)", nul)
     fields: list[Field] = []
     pos = start
     for _ in range(declared):

@@ -149,6 +149,8 @@ def read_binary_fields(
         if not raw.isascii():
             bad = next(i for i, byte in enumerate(raw) if byte > 0x7F)
             raise BadText(f"string field {layout.spec.tag} is not ASCII", pos + 2 + bad)
+        if (nul := raw.find(0)) >= 0:
+            raise BadText(f"string field {layout.spec.tag} holds a NUL byte", pos + 2 + nul)
         append(_new_field(Field, (layout.spec, (raw.decode("ascii"),))))
         pos = stop
     return fields

@@ -47,6 +47,10 @@ def _check_one(spec: SensorSpec, value: object, path: str) -> Value:
             raise FrameEncodeError(f"{spec.tag} takes text, not {type(value).__name__}", path)
         if not value.isascii():
             raise FrameEncodeError(f"{spec.tag} text must be ASCII", path)
+        if "\x00" in value:
+            raise FrameEncodeError(
+                f"{spec.tag} text cannot hold NUL (a node ends text at one)", path
+            )
         if len(value) > _MAX_STRING:
             raise FrameEncodeError(f"{spec.tag} text is {len(value)} characters, max 255", path)
         return value

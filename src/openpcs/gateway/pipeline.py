@@ -31,6 +31,7 @@ from typing import Final
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Processed, Receipt, utc_now
 from openpcs.gateway.senders import claimed_serial
+from openpcs.gateway.storable import make_storable
 from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.store.writer import OutboxRow, StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler, TinySet
@@ -248,6 +249,7 @@ class Pipeline:
         arrivals = [a for job in jobs for a in job.arrivals]
         directory = self.processor.directory
         for arrival in arrivals:
+            make_storable(arrival)
             if arrival.serial is None:
                 arrival.serial = claimed_serial(arrival, directory)
         try:

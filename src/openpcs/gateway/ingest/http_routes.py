@@ -31,6 +31,7 @@ from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
 from openpcs.gateway.senders import unauthorized_senders
+from openpcs.gateway.storable import counter_problem, device_problem
 from openpcs.gateway.store.schema import FrameStatus
 
 if TYPE_CHECKING:
@@ -170,6 +171,8 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         received = utc_now()
         remote = _remote(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if device is not None and (problem := device_problem(device)):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"device: {problem}")
         body = await request.body()
         base: dict[str, Any] = {"format": kind, "remote": remote, "device": device}
         if content_type == "application/json":
@@ -320,15 +323,11 @@ def _json_arrival(
                 status.HTTP_400_BAD_REQUEST,
                 f"{place}.{sorted(unknown)[0]}: unknown field (hex, device, counter, meta)",
             )
-        if item.get("device") is not None:
-            fields["device"] = str(item["device"])
-        counter = item.get("counter")
-        if counter is not None:
-            if isinstance(counter, bool) or not isinstance(counter, int) or counter < 0:
-                raise HTTPException(
-                    status.HTTP_400_BAD_REQUEST, f"{place}.counter: a whole number from 0"
-                )
-            fields["counter"] = counter
+        for name, problem_of in (("device", device_problem), ("counter", counter_problem)):
+            if (value := item.get(name)) is not None:
+                if problem := problem_of(value):
+                    raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{place}.{name}: {problem}")
+                fields[name] = value
         meta = item.get("meta")
         if meta is not None and not isinstance(meta, dict):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{place}.meta: an object")
