@@ -372,6 +372,35 @@ def test_the_mqtt_forwarder_publishes_each_frame_once(
                     check_document(document, stored[document["frame_id"]])
 
 
+def test_a_node_name_with_topic_wildcards_is_published_under_a_safe_level(
+    tmp_path: Path, broker: tuple[str, int]
+) -> None:
+    prefix = unique("openpcs-test")
+    forwarder = {
+        "name": "broker",
+        "url": f"mqtt://{broker[0]}:{broker[1]}",
+        "topic": prefix + "/{node_name}/frames",
+        "qos": 1,
+    }
+    serial = unique_serial()
+    with (
+        subscribed(broker, f"{prefix}/#") as subscriber,
+        running_gateway(tmp_path, mqtt=[forwarder]) as running,
+    ):
+        sent = send_frames(running, serial, range(1, 4))
+        wild = frames.binary(9, serial=serial, name="a+b/c")
+        with running.client(token=None) as client:
+            response = client.get("/getpost_frame_parser.php", params={"frame": wild.hex()})
+        assert response.text.startswith("ok ")
+        all_ids = set(sent.values()) | {int(response.text.split()[1])}
+        wait_for(lambda: set(subscriber.frame_ids()) >= all_ids, TIMEOUT)
+        wait_for(lambda: backlog(running, "broker")["waiting"] == 0, TIMEOUT)
+        topics = {document["frame_id"]: topic for topic, document in subscriber.received()}
+    assert topics[int(response.text.split()[1])] == f"{prefix}/a_b_c/frames"
+    assert {topics[i] for i in sent.values()} == {f"{prefix}/{frames.NAME}/frames"}
+    assert all(times == 1 for times in subscriber.frame_ids().values())
+
+
 def test_frames_stored_while_the_broker_is_unreachable_arrive_once_it_is_back(
     tmp_path: Path, broker: tuple[str, int], proxy: BrokerProxy
 ) -> None:

@@ -94,6 +94,7 @@ def test_frames_api_takes_hex_lines_binary_and_json(gateway: RunningGateway) -> 
         (b'{"frames": [3]}', "application/json", 400, "frames[0]: a frame is a hex string"),
         (b'{"frames": [{"hex": "00", "x": 1}]}', "application/json", 400, "frames[0].x"),
         (b'{"other": 1}', "application/json", 400, '$: expected {"frame"'),
+        (b'{"frame": "00", "n": ' + b"1" * 5000 + b"}", "application/json", 400, "$: not JSON"),
         (
             b'{"frames": ["00", {"hex": "00", "device": "a\\u0000b"}]}',
             "application/json",
@@ -163,6 +164,39 @@ def test_a_body_over_the_limit_is_refused_before_it_is_stored(tmp_path: Path) ->
         assert "over the limit of 1000 bytes" in response.json()["error"]
         assert streamed.status_code == 413
         assert running.get("/api/v1/frames")["items"] == []
+    finally:
+        running.stop()
+
+
+def test_too_many_frames_in_one_request_are_refused_and_none_stored(tmp_path: Path) -> None:
+    running = RunningGateway(
+        make_settings(tmp_path, limits={"max_batch_frames": 3, "max_body_bytes": 2_000_000})
+    )
+    try:
+        with running.client(token=None) as client:
+            lines = client.post("/api/v1/frames", content="00\n" * 4)
+            many = client.post("/api/v1/frames", content="00\n" * 200_000)  # parsed off the loop
+            listed = client.post("/api/v1/frames", json=["00"] * 4)
+            three = client.post("/api/v1/frames", content="00\n# note\n00\n\n00\n")
+        for refused in (lines, many, listed):
+            assert refused.status_code == 413
+            assert refused.json()["error"] == (
+                "more than 3 frames in one request; send them in several"
+            )
+        assert three.status_code == 400  # three garbage frames, archived with their errors
+        assert len(running.get("/api/v1/frames")["items"]) == 3
+    finally:
+        running.stop()
+
+
+def test_a_token_is_asked_for_before_the_body_is_read(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path, security={"ingest_token_required": True}))
+    try:
+        with running.client(token=None) as client:
+            response = client.post(
+                "/api/v1/frames", content=b"{", headers={"Content-Type": "application/json"}
+            )
+        assert response.status_code == 401
     finally:
         running.stop()
 
@@ -379,6 +413,13 @@ def test_sigfox_callbacks_by_get_and_post(tmp_path: Path) -> None:
             too_long = client.post(
                 "/api/v1/webhooks/sigfox", json={"device": "1A2B3C", "data": "00" * 13}
             )
+            huge = client.post(
+                "/api/v1/webhooks/sigfox",
+                content=b'{"device": "1A2B3C", "data": "00", "x": ' + b"9" * 5000 + b"}",
+                headers={"Content-Type": "application/json"},
+            )
+        assert huge.status_code == 400
+        assert huge.json()["error"].startswith("$: not JSON (Exceeds the limit")
         assert got.status_code == posted.status_code == 200
         assert too_long.status_code == 400
         assert too_long.json()["error"].startswith("data:")

@@ -3,7 +3,9 @@ the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,9 +14,11 @@ from sqlalchemy import Engine, inspect
 
 from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import DeviceKeys, Directory, token_hash
+from openpcs.gateway.forward.dispatcher import Dispatcher
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Processed
 from openpcs.gateway.secret_box import SecretBox, SecretBoxError
+from openpcs.gateway.settings import RetrySettings
 from openpcs.gateway.store import queries
 from openpcs.gateway.store.database import (
     StoreError,
@@ -287,3 +291,28 @@ def test_a_url_that_is_no_database_is_a_clear_error() -> None:
         open_engine("not a url")
     with pytest.raises(StoreError, match="no driver"):
         open_engine("nosuchdb://host/db")
+
+
+class _BrokenSender:
+    name = "hook"
+
+    async def send(self, items: Any) -> list[str | None]:
+        raise RuntimeError("a defect")
+
+    async def close(self) -> None:
+        return None
+
+
+def test_a_sender_that_raises_counts_an_attempt_and_strands_nothing(engine: Engine) -> None:
+    arrivals = [Arrival(f.binary(i), "api") for i in range(2)]  # due now
+    writer = StoreWriter(engine)
+    ids = writer.archive(arrivals)
+    processor = Processor(Directory(), DedupWindow(600))
+    results = [processor.process(i, a) for i, a in zip(ids, arrivals, strict=True)]
+    rows = [OutboxRow("hook", r.frame_id, "t", "{}") for r in results]
+    writer.save(list(zip(arrivals, results, strict=True)), outbox=rows)
+    outbox = OutboxStore(engine)
+    dispatcher = Dispatcher(_BrokenSender(), outbox, RetrySettings(max_attempts=1))
+    assert asyncio.run(dispatcher.round()) is False
+    assert outbox.backlog() == {"hook": {"waiting": 0, "dead": 2}}
+    assert dispatcher.stats.last_error == "the forwarder failed (RuntimeError: a defect)"

@@ -100,7 +100,11 @@ class Dispatcher:
         items = await asyncio.to_thread(self.outbox.claim, self.sender.name, now, _LEASE, _CLAIM)
         if not items:
             return False
-        outcomes = await self.sender.send(items)
+        try:
+            outcomes = await self.sender.send(items)
+        except Exception as exc:  # a defect in a sender: count the attempt, never strand the batch
+            _log.exception("forwarder %s failed on a batch", self.sender.name)
+            outcomes = [f"the forwarder failed ({type(exc).__name__}: {exc})"] * len(items)
         delivered = [item.id for item, error in zip(items, outcomes, strict=True) if error is None]
         failures = []
         now = utc_now()

@@ -27,7 +27,14 @@ from openpcs.gateway.records import Arrival, Processed
 from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.store.writer import OutboxRow
 
-__all__ = ["TOPIC_FIELDS", "OutboxPlanner", "Route", "check_topic", "frame_document"]
+__all__ = [
+    "TOPIC_FIELDS",
+    "OutboxPlanner",
+    "Route",
+    "check_topic",
+    "frame_document",
+    "topic_segment",
+]
 
 #: The names a topic template may use.
 TOPIC_FIELDS: Final = ("serial", "node_name", "frame_type", "adapter", "status")
@@ -46,6 +53,18 @@ def check_topic(template: str) -> None:
         )
     if any(c in template for c in "+#"):
         raise ValueError(f"topic {template!r}: a topic to publish to has no '+' or '#'")
+
+
+def topic_segment(text: str | None) -> str:
+    """``text`` made one topic level: MQTT wildcards, level separators and NUL become ``_``.
+
+    A node names itself in its frames, so its name may hold ``+``, ``#`` or ``/``, which a
+    broker refuses in a topic to publish to or which would move the message to another level.
+    """
+    return (text or "").translate(_TOPIC_UNSAFE)
+
+
+_TOPIC_UNSAFE = str.maketrans({"+": "_", "#": "_", "/": "_", "\x00": "_"})
 
 
 def _reading(row: tuple[Any, ...]) -> dict[str, Any]:
@@ -108,7 +127,7 @@ class OutboxPlanner:
         payload = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
         fields = {
             "serial": processed.serial or "unknown",
-            "node_name": processed.node_name or "unnamed",
+            "node_name": topic_segment(processed.node_name) or "unnamed",
             "frame_type": processed.frame_type if processed.frame_type is not None else "none",
             "adapter": arrival.adapter,
             "status": processed.status,

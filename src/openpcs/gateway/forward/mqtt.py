@@ -83,10 +83,12 @@ class MqttSender:
                     )
                 except aiomqtt.MqttError as exc:
                     return f"publish failed: {exc}"
+                except ValueError as exc:  # the client refused the message itself (its topic)
+                    return f"the message cannot be published: {exc}"
                 return None
 
         outcomes = list(await asyncio.gather(*(publish(item) for item in items)))
-        if any(outcome is not None for outcome in outcomes):
+        if any(outcome is not None and outcome.startswith("publish") for outcome in outcomes):
             await self.close()  # start afresh next time: the connection may be half dead
         return outcomes
 

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from openpcs.gateway.api.auth import presented_token, satisfies
@@ -31,6 +34,7 @@ from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
 from openpcs.gateway.senders import unauthorized_senders
+from openpcs.gateway.settings import LimitsSettings
 from openpcs.gateway.storable import counter_problem, device_problem
 from openpcs.gateway.store.schema import FrameStatus
 
@@ -49,6 +53,9 @@ _DIALECTS: Mapping[str, Any] = {
     "auto": None,
 }
 _BAD = (FrameStatus.ERROR,)
+_FRAME_BODIES = frozenset({"application/json", "application/octet-stream", "text/plain", ""})
+#: Bodies up to this size are parsed on the event loop; larger ones in a worker thread.
+_PARSE_INLINE_BYTES = 64 * 1024
 
 
 def _remote(request: Request) -> str | None:
@@ -68,9 +75,8 @@ def ingest_router(gateway: Gateway) -> APIRouter:
     limits = gateway.settings.limits
     security = gateway.settings.security
 
-    async def store(
-        request: Request, arrivals: list[Arrival], *, webhook: bool = False
-    ) -> list[Receipt]:
+    def authorize(request: Request, *, webhook: bool = False) -> str | None:
+        """The token presented; 401 when this route needs one with the 'ingest' scope."""
         token = presented_token(request, allow_query=True)
         needs_token = security.webhook_token_required if webhook else security.ingest_token_required
         if needs_token and not satisfies(gateway.auth.scope_of(token), "ingest"):
@@ -79,6 +85,12 @@ def ingest_router(gateway: Gateway) -> APIRouter:
                 "this ingest route needs a token with the 'ingest' scope",
                 headers={"WWW-Authenticate": 'Bearer realm="openpcs"'},
             )
+        return token
+
+    async def store(
+        request: Request, arrivals: list[Arrival], *, webhook: bool = False
+    ) -> list[Receipt]:
+        token = authorize(request, webhook=webhook)
         refused = unauthorized_senders(arrivals, gateway.directory, token)
         if refused:
             raise HTTPException(
@@ -87,7 +99,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             )
         if len(arrivals) > limits.max_batch_frames:
             raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                status.HTTP_413_CONTENT_TOO_LARGE,
                 f"{len(arrivals)} frames in one request; the limit is {limits.max_batch_frames}",
             )
         try:
@@ -167,31 +179,21 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         ] = None,
     ) -> JSONResponse:
         """Frames in hex, binary or JSON, one or many; see the module description."""
-        kind = Format(format)
-        received = utc_now()
-        remote = _remote(request)
+        authorize(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if device is not None and (problem := device_problem(device)):
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"device: {problem}")
-        body = await request.body()
-        base: dict[str, Any] = {"format": kind, "remote": remote, "device": device}
-        if content_type == "application/json":
-            arrivals = _json_arrivals(body, base, limits.max_frame_bytes, received)
-        elif content_type == "application/octet-stream":
-            arrivals = _binary_arrivals(body, kind, base, limits.max_frame_bytes, received)
-        elif content_type in ("text/plain", ""):
-            arrivals = [
-                arrival_from_hex(
-                    line, "api", limit=limits.max_frame_bytes, received_at=received, **base
-                )
-                for line in body.decode("utf-8", errors="replace").splitlines()
-                if line.strip() and not line.lstrip().startswith("#")
-            ]
-        else:
+        if content_type not in _FRAME_BODIES:
             raise HTTPException(
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 "send text/plain (hex lines), application/octet-stream or application/json",
             )
+        if device is not None and (problem := device_problem(device)):
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"device: {problem}")
+        body = await request.body()
+        base: dict[str, Any] = {"format": Format(format), "remote": _remote(request)}
+        base["device"] = device
+        parse = partial(_frames_of, content_type, body, base, limits, utc_now())
+        # a large body is parsed off the event loop, which keeps serving meanwhile
+        arrivals = parse() if len(body) <= _PARSE_INLINE_BYTES else await run_in_threadpool(parse)
         if not arrivals:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request holds no frame")
         receipts = await store(request, arrivals)
@@ -269,16 +271,21 @@ def _receipts(receipts: list[Receipt]) -> JSONResponse:
     return JSONResponse(content, _stored_status(receipts))
 
 
+def _load_json(body: bytes) -> Any:
+    """The JSON document of a request body; 400 naming the problem when it is not one."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:  # incl. bad UTF-8 and 4,300-digit numbers
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"$: not JSON ({exc})") from None
+
+
 async def _fields(request: Request) -> dict[str, Any]:
     """A webhook's fields from a JSON object or a form body (and the query string)."""
     body = await request.body()
     fields: dict[str, Any] = dict(request.query_params)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
-        try:
-            loaded = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"$: not JSON ({exc})") from None
+        loaded = _load_json(body)
         if not isinstance(loaded, dict):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "$: expected a JSON object")
         fields.update(loaded)
@@ -287,11 +294,42 @@ async def _fields(request: Request) -> dict[str, Any]:
     return fields
 
 
+def _frames_of(
+    content_type: str,
+    body: bytes,
+    base: dict[str, Any],
+    limits: LimitsSettings,
+    received: datetime,
+) -> list[Arrival]:
+    """The arrivals of a ``POST /api/v1/frames`` body; 413 beyond ``limits.max_batch_frames``."""
+    limit = limits.max_frame_bytes
+    if content_type == "application/json":
+        arrivals = _json_arrivals(body, base, limit, received)
+    elif content_type == "application/octet-stream":
+        arrivals = _binary_arrivals(body, base["format"], base, limit, received)
+    else:
+        arrivals = []
+        for line in body.decode("utf-8", errors="replace").splitlines():
+            if line.strip() and not line.lstrip().startswith("#"):
+                if len(arrivals) == limits.max_batch_frames:
+                    _too_many(limits.max_batch_frames)
+                arrivals.append(
+                    arrival_from_hex(line, "api", limit=limit, received_at=received, **base)
+                )
+    if len(arrivals) > limits.max_batch_frames:
+        _too_many(limits.max_batch_frames)
+    return arrivals
+
+
+def _too_many(limit: int) -> NoReturn:
+    raise HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        f"more than {limit} frames in one request; send them in several",
+    )
+
+
 def _json_arrivals(body: bytes, base: dict[str, Any], limit: int, received: Any) -> list[Arrival]:
-    try:
-        document = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"$: not JSON ({exc})") from None
+    document = _load_json(body)
     if isinstance(document, dict) and "frame" in document:
         items: list[Any] = [document["frame"]]
         where = "frame"
