@@ -68,6 +68,11 @@ class Client:
         assert rest == b"" or rest.endswith(b"\n"), rest
         return [parse_reply(line) for line in rest.splitlines(keepends=True)]
 
+    def finish_raw(self) -> bytes:
+        """Half-close, then everything the gateway sends up to the end of the connection."""
+        self.sock.shutdown(socket.SHUT_WR)
+        return self._lines.read()
+
     def close(self) -> None:
         self._lines.close()
         self.sock.close()
@@ -423,3 +428,68 @@ def test_the_same_frame_twice_is_answered_duplicate(gateway: RunningGateway, con
     assert first.id < second.id < third.id
     assert by_frame(gateway.readings(serial=f.SERIAL)) == {first.id: TYPICAL}
     assert frame_view(gateway, second.id)["status"] == "duplicate"
+
+
+# --- tokens and clients that do not read --------------------------------------------------
+
+
+def test_a_required_token_opens_the_connection_with_its_first_line(started: Any) -> None:
+    running = started(
+        security={
+            "ingest_token_required": True,
+            "tokens": [{"name": "feeder", "scope": "ingest", "token": "feeder-token-0123456789"}],
+        }
+    )
+    refused = Client(running.tcp_port)
+    opened = Client(running.tcp_port)
+    try:
+        refused.send(line(f.binary(1)))
+        assert refused.finish_raw() == (
+            b"- unauthorized the first line must be 'token <an ingest token>'\n"
+        )
+        opened.send(b"token feeder-token-0123456789\n" + line(f.binary(2)))
+        (reply,) = opened.replies(1)
+        assert reply.status == "ok"
+    finally:
+        refused.close()
+        opened.close()
+    assert [x["sequence"] for x in running.get("/api/v1/frames")["items"]] == [2]
+
+
+def test_frames_of_a_device_with_its_own_token_need_it_on_the_connection(started: Any) -> None:
+    running = started(security={"ingest_token_required": False})
+    with running.client() as admin:
+        admin.put(
+            f"/api/v1/devices/{f.SERIAL}", json={"ingest_token": "only-this-device-token"}
+        ).raise_for_status()
+    client = Client(running.tcp_port)
+    try:
+        client.send(line(f.binary(1)) + line(f.binary(2, serial="0011223344556677")))
+        without, other = client.replies(2)
+    finally:
+        client.close()
+    assert without.status == "error"
+    assert without.reason == (
+        f"device {f.SERIAL} sends frames with its own ingest token only; it came with none"
+    )
+    assert other.status == "ok"
+    assert running.readings(serial=f.SERIAL) == []
+
+
+def test_a_client_that_reads_no_replies_is_disconnected(started: Any) -> None:
+    running = started(tcp={"idle_timeout_s": 1.0})
+    client = Client(running.tcp_port)
+    client.sock.settimeout(2.0)
+    frame = line(f.binary(1))
+    sent = 0
+    try:
+        with pytest.raises(OSError):  # the gateway stops reading, then drops the connection
+            for _ in range(100_000):
+                client.send(frame * 1000)
+                sent += 1000
+        wait_for(lambda: running.get("/api/v1/status")["tcp"]["open"] == 0)
+    finally:
+        client.close()
+    stored = running.get("/api/v1/frames", limit=1)
+    assert stored["items"]  # what it sent before was stored, answered or not
+    assert sent < 100_000_000

@@ -210,3 +210,36 @@ def test_a_spec_gateway_refuses_secure_packets(mesh: Mesh) -> None:
     assert frame["status"] == "error"
     assert "tag does not match" in frame["error"]
     assert mesh.running.readings() == []
+
+
+def test_a_device_with_its_own_token_is_refused_over_the_mesh_and_in_api_frames(
+    mesh: Mesh,
+) -> None:
+    with mesh.running.client() as admin:
+        admin.put(
+            f"/api/v1/devices/{f.SERIAL}", json={"ingest_token": "only-this-device-token"}
+        ).raise_for_status()
+    (hidden,) = mesh.send(f.mesh_packet(f.binary(1)))
+    assert hidden["status"] == "error"
+    assert hidden["error"] == (
+        f"device {f.SERIAL} sends frames with its own ingest token only; "
+        "its serial was hidden until decoding"
+    )
+    wrapped = f.api_receive(f.binary(2))
+    with mesh.running.client(token=None) as client:
+        refused = client.post(
+            "/api/v1/frames",
+            params={"format": "ncd-api"},
+            content=wrapped,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        accepted = client.post(
+            "/api/v1/frames",
+            params={"format": "ncd-api", "token": "only-this-device-token"},
+            content=wrapped,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+    assert refused.status_code == 401
+    assert accepted.status_code == 200
+    assert accepted.json()["frames"][0]["status"] == "ok"
+    assert {r["sensor"] for r in mesh.running.readings(serial=f.SERIAL)} == {"TC", "HUM", "BAT"}

@@ -30,7 +30,7 @@ from typing import Final
 
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Processed, Receipt, utc_now
-from openpcs.gateway.senders import claimed_serial
+from openpcs.gateway.senders import claimed_serial, mark_tokenless, own_token_refusal
 from openpcs.gateway.storable import make_storable
 from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.store.writer import OutboxRow, StoreWriter
@@ -248,6 +248,7 @@ class Pipeline:
             return
         arrivals = [a for job in jobs for a in job.arrivals]
         directory = self.processor.directory
+        mark_tokenless(arrivals, directory)
         for arrival in arrivals:
             make_storable(arrival)
             if arrival.serial is None:
@@ -281,6 +282,7 @@ class Pipeline:
             process(frame_id, arrival, again=again, open_cloud=open_cloud)
             for frame_id, arrival in zip(ids, arrivals, strict=True)
         ]
+        self._refuse_hidden_senders(arrivals, results)
         if self.shared_store:
             self._duplicates_elsewhere(results)
         sets, links = self._assemble(arrivals, results)
@@ -312,6 +314,25 @@ class Pipeline:
         for result in results:
             by_status[result.status] = by_status.get(result.status, 0) + 1
         return [Receipt(r.frame_id, r.status, r.error, r.serial, len(r.readings)) for r in results]
+
+    def _refuse_hidden_senders(
+        self, arrivals: Sequence[Arrival], results: Sequence[Processed]
+    ) -> None:
+        """Refuse the frames of devices with their own ingest token whose serial only decoding
+        showed (a mesh packet, a tiny frame of an unknown alias): no token was checked."""
+        directory = self.processor.directory
+        for arrival, result in zip(arrivals, results, strict=True):
+            serial = result.serial
+            if serial is None or serial == arrival.serial or directory.ingest_allowed(serial, None):
+                continue
+            if result.dedup_key is not None:
+                self.processor.dedup.forget(result.dedup_key)
+            result.status = FrameStatus.ERROR
+            result.error = f"{own_token_refusal(serial)}; its serial was hidden until decoding"
+            result.readings = []
+            result.battery = None
+            result.tiny = None
+            result.dedup_key = None
 
     def _duplicates_elsewhere(self, results: list[Processed]) -> None:
         """Mark as duplicates the frames another instance sharing the store already stored."""

@@ -49,6 +49,8 @@ class Arrival:
     frames of a stream): such an arrival is archived and stored as an error with that reason.
     ``serial`` is the serial the bytes claim, recorded with the raw frame when it is archived
     (see :mod:`openpcs.gateway.senders`); processing confirms or corrects it.
+    ``sender_checked`` says the adapter checked the claimed serial against per-device ingest
+    tokens (the HTTP routes do); the pipeline checks every other arrival as token-less.
     """
 
     data: bytes
@@ -61,6 +63,7 @@ class Arrival:
     counter: int | None = None
     problem: str | None = None
     serial: str | None = None
+    sender_checked: bool = False
 
 
 #: One reading as stored: frame id, position, sensor, sensor id, value, all values (JSON

@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from sqlalchemy import Engine
 
-from openpcs.gateway.api.auth import Authenticator
+from openpcs.gateway.api.auth import Authenticator, satisfies
 from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.forward.dispatcher import Dispatcher
@@ -32,6 +32,7 @@ from openpcs.gateway.pipeline import Pipeline
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.secret_box import SecretBox
+from openpcs.gateway.senders import mark_tokenless
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite, migrate, open_engine
 from openpcs.gateway.store.devices import load_directory
@@ -153,6 +154,10 @@ class Gateway:
                 max_line=limits.max_line_bytes,
                 ack=settings.tcp.ack,
                 idle_timeout_s=settings.tcp.idle_timeout_s,
+                opens=self._opens_tcp if settings.security.ingest_token_required else None,
+                check_senders=lambda arrivals, token: mark_tokenless(
+                    arrivals, self.directory, token
+                ),
             )
             self.ports["tcp"] = await self.tcp.start(settings.tcp.host, settings.tcp.port)
         if settings.udp_mesh.enabled:
@@ -172,6 +177,10 @@ class Gateway:
             self._tasks.append(asyncio.create_task(self._refresh_directory()))
         self.started_at = time.time()
         _log.info("gateway started: %s", ", ".join(f"{k} port {v}" for k, v in self.ports.items()))
+
+    def _opens_tcp(self, token: str) -> bool:
+        """Whether ``token`` opens a TCP connection: it has the ``ingest`` scope."""
+        return satisfies(self.auth.scope_of(token), "ingest")
 
     def _start_serial(self) -> None:
         serial_settings = self.settings.serial
@@ -262,6 +271,9 @@ class Gateway:
                 "open_reading_sets": len(self.pipeline.tiny),
             },
             "listeners": dict(self.ports),
+            "tcp": None
+            if self.tcp is None
+            else {"open": self.tcp.open_connections, "accepted": self.tcp.connections},
             "mqtt_ingest": None
             if self.mqtt is None
             else {

@@ -8,27 +8,84 @@ serial with the raw frame, and per-device ingest tokens are checked against it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.records import Arrival, Format
+from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
+from openpcs.ncd.errors import ApiFrameError
 
-__all__ = ["claimed_serial", "unauthorized_senders"]
+__all__ = ["claimed_serial", "mark_tokenless", "own_token_refusal", "unauthorized_senders"]
 
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
 
 
 def claimed_serial(arrival: Arrival, directory: Directory) -> str | None:
-    """The serial a Waspmote arrival comes from, or ``None`` when its bytes do not say."""
-    if arrival.format is not Format.WASPMOTE or arrival.problem is not None:
+    """The serial an arrival comes from, or ``None`` when its bytes do not say before decoding.
+
+    A Waspmote frame says it in its header, also inside an NCD API frame; an NCD mesh packet
+    is encrypted and says nothing.
+    """
+    if arrival.problem is not None:
         return None
-    data = arrival.data
+    if arrival.format is Format.NCD_API:
+        inner = _api_payload(arrival.data)
+        return None if inner is None else _header_serial(inner)
+    if arrival.format is not Format.WASPMOTE:
+        return None
+    serial = _header_serial(arrival.data)
+    if serial is None and arrival.device is not None:
+        return directory.resolve(arrival.device)
+    return serial
+
+
+def own_token_refusal(serial: str) -> str:
+    """Why a frame of ``serial`` was refused: its device has its own ingest token."""
+    return f"device {serial} sends frames with its own ingest token only"
+
+
+def mark_tokenless(
+    arrivals: Iterable[Arrival], directory: Directory, token: str | None = None
+) -> None:
+    """Check the arrivals no adapter checked against per-device ingest tokens, as sent with
+    ``token`` (``None``: the path carries none, as MQTT, mesh and serial do).
+
+    The frames of a device whose own token this is not become errors that say why: they are
+    archived, never decoded. Every arrival is marked ``sender_checked``.
+    """
+    holders = any(s.ingest_token_hash for s in directory.devices.values())
+    for arrival in arrivals:
+        if arrival.sender_checked:
+            continue
+        arrival.sender_checked = True
+        if not holders:
+            continue
+        serial = claimed_serial(arrival, directory)
+        if serial is not None and not directory.ingest_allowed(serial, token):
+            arrival.serial = serial
+            with_what = "that token" if token else "none"
+            arrival.problem = f"{own_token_refusal(serial)}; it came with {with_what}"
+
+
+def _api_payload(data: bytes) -> bytes | None:
+    try:
+        frame = parse_api_frame(data)
+    except ApiFrameError:
+        return None
+    if isinstance(frame, ReceivePacket):
+        return frame.data_bytes
+    if isinstance(frame, TransmitRequest):
+        return frame.payload
+    return None
+
+
+def _header_serial(data: bytes) -> str | None:
     if data[:3] == DELIMITER and len(data) >= 13:
         if data[3] >= ASCII_FLAG:
             text = data[6:22]
             return text.decode("ascii").upper() if len(text) == 16 and set(text) <= _HEX else None
         return data[5:13].hex().upper()
-    if arrival.device is not None:
-        return directory.resolve(arrival.device)
     return None
 
 

@@ -33,7 +33,7 @@ from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
 from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
-from openpcs.gateway.senders import unauthorized_senders
+from openpcs.gateway.senders import own_token_refusal, unauthorized_senders
 from openpcs.gateway.settings import LimitsSettings
 from openpcs.gateway.storable import counter_problem, device_problem
 from openpcs.gateway.store.schema import FrameStatus
@@ -93,10 +93,9 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         token = authorize(request, webhook=webhook)
         refused = unauthorized_senders(arrivals, gateway.directory, token)
         if refused:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                f"device {refused[0]} sends frames with its own ingest token only",
-            )
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, own_token_refusal(refused[0]))
+        for arrival in arrivals:
+            arrival.sender_checked = True
         if len(arrivals) > limits.max_batch_frames:
             raise HTTPException(
                 status.HTTP_413_CONTENT_TOO_LARGE,

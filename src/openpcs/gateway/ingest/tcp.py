@@ -9,7 +9,14 @@ frame gets one reply line once it is durable, in order::
     <id> <status>[ <reason>]       e.g. "812 ok", "813 error unknown sensor id 200 at byte 40"
 
 or ``- unavailable <reason>`` when the store could not take it (send it again). Reading and
-answering overlap: a client may keep sending while earlier frames are being stored.
+answering overlap: a client may keep sending while earlier frames are being stored, up to
+:data:`MAX_UNANSWERED` frames; beyond that the gateway stops reading until the client reads
+its replies. A client that reads no reply for ``idle_timeout_s`` is disconnected.
+
+When a token is required (``security.ingest_token_required``) a connection's first line is
+``token <value>``: one with the ``ingest`` scope opens it, anything else gets
+``- unauthorized <reason>`` and the connection is closed. Frames of a device with its own
+ingest token are taken only on a connection opened with that token.
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ from openpcs.gateway.ingest.inputs import BinaryStream, arrival_from_hex, split_
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Receipt, utc_now
 
-__all__ = ["TcpIngest", "receipt_line"]
+__all__ = ["MAX_UNANSWERED", "TcpIngest", "receipt_line"]
 
 _log = logging.getLogger(__name__)
 _READ: Final = 256 * 1024
 _IN_FLIGHT: Final = 8
+#: Frames a connection may have waiting for their replies before reading pauses.
+MAX_UNANSWERED: Final = 8192
+_TOKEN_LINE: Final = 1024
 _ADAPTER: Final = "tcp"
 
 _Answer = tuple["asyncio.Future[list[Receipt]]", int] | None
@@ -61,8 +71,14 @@ class TcpIngest:
         max_line: int,
         ack: bool = True,
         idle_timeout_s: float = 300.0,
+        opens: Callable[[str], bool] | None = None,
+        check_senders: Callable[[list[Arrival], str | None], None] | None = None,
     ) -> None:
+        """``opens`` (when tokens are required) says whether a token opens a connection;
+        ``check_senders`` checks a connection's arrivals against per-device ingest tokens."""
         self._submit = submit
+        self._opens = opens
+        self._check_senders = check_senders
         self.max_frame = max_frame
         self.max_line = max_line
         self.ack = ack
@@ -70,6 +86,11 @@ class TcpIngest:
         self.server: asyncio.Server | None = None
         self.connections = 0
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def open_connections(self) -> int:
+        """Connections open now."""
+        return len(self._tasks)
 
     async def start(self, host: str, port: int) -> int:
         """Listen; return the port (useful when ``port`` is 0)."""
@@ -94,9 +115,11 @@ class TcpIngest:
         peer = writer.get_extra_info("peername")
         remote = str(peer[0]) if peer else None
         answers: asyncio.Queue[_Answer] = asyncio.Queue(_IN_FLIGHT)
-        replier = asyncio.create_task(self._reply(answers, writer))
+        credit = _Credit(MAX_UNANSWERED)
+        replier = asyncio.create_task(self._reply(answers, writer, credit))
         try:
-            await self._read(reader, remote, answers)
+            token = await self._opening(reader, writer)
+            await self._read(reader, remote, answers, credit, token)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
             _log.debug("tcp connection from %s ended: %s", remote, exc)
         finally:
@@ -108,11 +131,29 @@ class TcpIngest:
                 await writer.wait_closed()
             self._tasks.discard(task)
 
+    async def _opening(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> str | None:
+        """The connection's token line, when tokens are required (``None`` otherwise)."""
+        if self._opens is None:
+            return None
+        line = await asyncio.wait_for(reader.readline(), self.idle_timeout_s)
+        word, _, token = line[:_TOKEN_LINE].decode("utf-8", errors="replace").partition(" ")
+        token = token.strip()
+        if word.strip().lower() == "token" and token and self._opens(token):
+            return token
+        writer.write(b"- unauthorized the first line must be 'token <an ingest token>'\n")
+        with contextlib.suppress(ConnectionError):
+            await asyncio.wait_for(writer.drain(), self.idle_timeout_s)
+        raise ConnectionResetError("the connection presented no ingest token")
+
     async def _read(
         self,
         reader: asyncio.StreamReader,
         remote: str | None,
         answers: asyncio.Queue[_Answer],
+        credit: _Credit,
+        token: str | None,
     ) -> None:
         stream: BinaryStream | None = None
         buffer = bytearray()
@@ -132,6 +173,9 @@ class TcpIngest:
                     buffer += b"\n"  # the last line needs no line end
                 arrivals, skipping = self._lines(buffer, remote, skipping)
             if arrivals:
+                if self._check_senders is not None:
+                    self._check_senders(arrivals, token)
+                await credit.take(len(arrivals))
                 await answers.put((self._store(arrivals), len(arrivals)))
             if not chunk:
                 return
@@ -173,7 +217,9 @@ class TcpIngest:
         self,
         answers: asyncio.Queue[_Answer],
         writer: asyncio.StreamWriter,
+        credit: _Credit,
     ) -> None:
+        writing = self.ack
         while True:
             answer = await answers.get()
             if answer is None:
@@ -184,7 +230,33 @@ class TcpIngest:
                 lines = b"".join(receipt_line(r) for r in receipts)
             except (Overloaded, StoreUnavailable) as exc:
                 lines = f"- unavailable {exc}\n".encode() * count
-            if self.ack:
+            if writing:
                 writer.write(lines)
-                with contextlib.suppress(ConnectionError):
-                    await writer.drain()
+                try:
+                    await asyncio.wait_for(writer.drain(), self.idle_timeout_s)
+                except (ConnectionError, TimeoutError):
+                    # the client reads no replies: drop it (its frames are stored all the same)
+                    writing = False
+                    writer.transport.abort()
+            credit.give(count)
+
+
+class _Credit:
+    """How many more frames a connection may have waiting for their replies."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._freed = asyncio.Event()
+
+    async def take(self, count: int) -> None:
+        """Wait until ``count`` more fit (any count fits when nothing is waiting)."""
+        while self.used and self.used + count > self.limit:
+            self._freed.clear()
+            await self._freed.wait()
+        self.used += count
+
+    def give(self, count: int) -> None:
+        """``count`` frames were answered."""
+        self.used -= count
+        self._freed.set()
