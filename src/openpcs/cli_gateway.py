@@ -17,6 +17,7 @@ from rich.table import Table
 
 from openpcs.cli_common import err, out
 from openpcs.config.loader import ConfigLoadError, load_document
+from openpcs.gateway.secret_box import SecretBoxError
 from openpcs.gateway.settings import GatewaySettings, resolve_settings
 from openpcs.gateway.store.database import (
     StoreError,
@@ -105,6 +106,9 @@ def serve(
         run(settings)
     except StoreError as exc:
         err.print(f"error: store: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    except SecretBoxError as exc:
+        err.print(f"error: settings: security.secret_key: {exc}", markup=False)
         raise typer.Exit(2) from None
     except OSError as exc:
         err.print(f"error: cannot listen: {exc.strerror or exc}", markup=False)

@@ -77,3 +77,26 @@ def test_a_bad_environment_value_names_the_variable(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "error: settings: tcp.port:" in result.output
+
+
+def test_a_bad_broker_url_is_exit_2_without_its_password(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--data-dir", str(tmp_path), "--mqtt-url", "tcp://u:SECRETPW@127.0.0.1:1883"],
+    )
+    assert result.exit_code == 2
+    assert "mqtt_ingest.url" in result.output
+    assert "an MQTT URL starts with mqtt:// or mqtts://" in result.output
+    assert "SECRETPW" not in result.output
+
+
+def test_a_bad_secret_key_is_exit_2(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["serve", "--data-dir", str(tmp_path), "--port", "0", "--tcp-port", "0"],
+        env={"OPENPCS_SECURITY__SECRET_KEY": "too-short"},
+    )
+    assert result.exit_code == 2
+    assert "error: settings: security.secret_key: the secret key must be 32 bytes" in (
+        result.output
+    )

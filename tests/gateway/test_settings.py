@@ -62,6 +62,8 @@ def test_merge_is_deep_and_later_layers_win() -> None:
         ({"security": {"tokens": [{"name": "x", "scope": "read", "token": "short"}]}}, "token"),
         ({"forwarders": {"mqtt": [{"name": "Bad Name"}]}}, "forwarders.mqtt.0.name"),
         ({"udp_mesh": {"link": {"key": "00"}}}, "udp_mesh.link.key"),
+        ({"mqtt_ingest": {"url": "tcp://u:pw@host:1883"}}, "mqtt_ingest.url"),
+        ({"forwarders": {"mqtt": [{"name": "b", "url": "mqtt://h:port"}]}}, "mqtt.0.url"),
     ],
 )
 def test_bad_settings_name_the_field(values: dict[str, object], where: str) -> None:

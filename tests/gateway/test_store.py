@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -316,3 +317,19 @@ def test_a_sender_that_raises_counts_an_attempt_and_strands_nothing(engine: Engi
     assert asyncio.run(dispatcher.round()) is False
     assert outbox.backlog() == {"hook": {"waiting": 0, "dead": 2}}
     assert dispatcher.stats.last_error == "the forwarder failed (RuntimeError: a defect)"
+
+
+def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "gateway.db"
+    engine = open_engine(f"sqlite:///{path}", synchronous="normal")
+    try:
+        migrate(engine)
+        mode = path.stat().st_mode & 0o777
+        folder = path.parent.stat().st_mode & 0o777
+        wal = path.with_name("gateway.db-wal")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT count(*) FROM frames").scalar()
+            wal_mode = wal.stat().st_mode & 0o777 if wal.exists() else 0o600
+    finally:
+        engine.dispose()
+    assert (mode, folder, wal_mode) == (0o600, 0o700, 0o600)

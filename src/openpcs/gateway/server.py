@@ -78,6 +78,9 @@ def serve(settings: GatewaySettings) -> None:
     """
     logging.basicConfig(level=settings.log_level.upper(), format=_LOG_FORMAT, stream=sys.stderr)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    # httpx logs every request's URL at INFO, and a webhook URL may carry its key
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     gateway = Gateway(settings)
     gateway.open()
     sock = _bind(settings.http.host, settings.http.port)

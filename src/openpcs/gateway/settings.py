@@ -13,11 +13,37 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from openpcs.ncd.mesh import LinkSettings
+
+
+def broker_address(url: str) -> tuple[str, int, bool]:
+    """Host, port and TLS from ``mqtt://host:port`` or ``mqtts://host:port``.
+
+    Raises ``ValueError`` for another scheme or a URL without a host; the message never
+    repeats the URL, which may hold a password.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("not a URL with a valid port (mqtt://host:port)") from None
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError("an MQTT URL starts with mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError("the MQTT URL names no host (mqtt://host:port)")
+    tls = parts.scheme == "mqtts"
+    return parts.hostname, port or (8883 if tls else 1883), tls
+
+
+def _mqtt_url(url: str) -> str:
+    broker_address(url)
+    return url
+
 
 __all__ = [
     "ENV_PREFIX",
@@ -98,7 +124,7 @@ class MqttIngestSettings(_Section):
     """
 
     enabled: bool = False
-    url: str = "mqtt://127.0.0.1:1883"
+    url: Annotated[str, AfterValidator(_mqtt_url)] = "mqtt://127.0.0.1:1883"
     topics: tuple[str, ...] = ("openpcs/frames/#",)
     share_group: str | None = None
     client_id: str | None = None
@@ -172,7 +198,7 @@ class MqttForwarderSettings(_Section):
     """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    url: str = "mqtt://127.0.0.1:1883"
+    url: Annotated[str, AfterValidator(_mqtt_url)] = "mqtt://127.0.0.1:1883"
     topic: str = "openpcs/{serial}/frames"
     qos: Literal[0, 1, 2] = 1
     retain: bool = False

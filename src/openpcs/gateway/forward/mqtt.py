@@ -10,30 +10,17 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from urllib.parse import urlsplit
 
 import aiomqtt
 
-from openpcs.gateway.settings import MqttForwarderSettings
+from openpcs.gateway.settings import MqttForwarderSettings, broker_address
 from openpcs.gateway.store.outbox import Claimed
 
-__all__ = ["MqttSender", "broker_address"]
+__all__ = ["MqttSender"]
 
 _log = logging.getLogger(__name__)
 _TIMEOUT_S = 10.0
 _IN_FLIGHT = 64
-
-
-def broker_address(url: str) -> tuple[str, int, bool]:
-    """Host, port and TLS from ``mqtt://host:port`` or ``mqtts://host:port``.
-
-    Raises ``ValueError`` for another scheme or a URL without a host.
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an MQTT URL (mqtt://host:port or mqtts://host:port)")
-    tls = parts.scheme == "mqtts"
-    return parts.hostname, parts.port or (8883 if tls else 1883), tls
 
 
 class MqttSender:

@@ -27,11 +27,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from openpcs.gateway.forward.mqtt import broker_address
 from openpcs.gateway.ingest.inputs import arrival_from_bytes, arrival_from_hex
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Receipt
-from openpcs.gateway.settings import MqttIngestSettings
+from openpcs.gateway.settings import MqttIngestSettings, broker_address
 
 __all__ = ["MqttIngest", "default_client_id", "subscription_topics"]
 

@@ -8,6 +8,7 @@ through psycopg 3 (``postgresql+psycopg://…``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -62,7 +63,7 @@ def open_engine(
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(database))
         options["connect_args"] = {"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000}
     else:
         options["pool_pre_ping"] = True
@@ -73,6 +74,18 @@ def open_engine(
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, synchronous, cache_mb)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Make ``path`` (and its folder) readable by its owner only when it does not exist yet:
+    the store holds every frame, and SQLite gives its journal files the file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc})") from None
 
 
 def _configure_sqlite(engine: Engine, synchronous: str, cache_mb: int) -> None:
