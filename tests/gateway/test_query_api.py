@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from openpcs.frames import make_field
 from openpcs.gateway.runtime import ADMIN_TOKEN_FILE
 from tests.gateway import frames as f
 from tests.gateway.conftest import make_settings
@@ -23,6 +25,10 @@ QUERY_PATHS = [
     "/api/v1/sets",
     "/api/v1/status",
 ]
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
 def _send(gateway: RunningGateway, *frames: bytes) -> list[dict[str, object]]:
@@ -97,6 +103,12 @@ def test_readings_as_json_pages_and_csv(gateway: RunningGateway) -> None:
         ({"after": "%%%"}, "after: not a cursor this API handed out"),
         ({"serial": "XYZ"}, "serial: 'XYZ' is not a serial"),
         ({"format": "xml"}, "format:"),
+        ({"since": "2026-11-21T10:00:00"}, "since: Value error, give the time zone"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since: Value error, out of range once in UTC"),
+        ({"until": "9999-12-31T23:59:59-05:00"}, "until: Value error, out of range once in UTC"),
+        ({"after": _cursor(f"{2**63}~1")}, "after: not a cursor this API handed out"),
+        ({"after": _cursor("1~2~3")}, "after: not a cursor this API handed out"),
+        ({"after": _cursor("1\x00~2")}, "after: not a cursor this API handed out"),
     ],
 )
 def test_bad_query_parameters_name_the_parameter(
@@ -106,6 +118,38 @@ def test_bad_query_parameters_name_the_parameter(
         response = client.get("/api/v1/readings", params=params)
     assert response.status_code == 422
     assert message in response.json()["error"]
+
+
+def test_ids_and_text_the_store_cannot_hold_are_refused_not_failed(
+    gateway: RunningGateway,
+) -> None:
+    with gateway.client() as client:
+        huge_frame = client.get(f"/api/v1/frames/{2**63}")
+        nul_sensor = client.get("/api/v1/readings", params={"sensor": "T\x00C"})
+        nul_token = client.delete("/api/v1/tokens/%00")
+        devices_cursor = client.get("/api/v1/devices", params={"after": _cursor("\x00")})
+        reprocess = client.post("/api/v1/frames/reprocess", json={"frame_ids": [2**70]})
+        label = client.put(f"/api/v1/devices/{f.SERIAL}", json={"label": "a\x00b"})
+    assert huge_frame.status_code == 422
+    assert nul_sensor.status_code == nul_token.status_code == 400
+    assert nul_sensor.json()["error"] == "the request's path or query string holds a NUL character"
+    assert devices_cursor.status_code == 422
+    assert reprocess.status_code == 422
+    assert "frame_ids.0: Input should be less than or equal to" in reprocess.json()["error"]
+    assert label.status_code == 422
+    assert "label: Value error, must hold printable characters only" in label.json()["error"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_made_inert(gateway: RunningGateway) -> None:
+    hostile = [make_field("STR", "=cmd|' /C calc'!A0"), make_field("BAT", 50)]
+    _send(gateway, f.binary(1, name="=1+2", values=hostile))
+    with gateway.client() as client:
+        response = client.get("/api/v1/readings", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["node_name"], r["sensor"], r["text"], r["value"]) for r in rows] == [
+        ("'=1+2", "STR", "'=cmd|' /C calc'!A0", ""),
+        ("'=1+2", "BAT", "", "50"),
+    ]
 
 
 def test_devices_show_counts_battery_and_never_their_keys(gateway: RunningGateway) -> None:

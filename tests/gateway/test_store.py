@@ -333,3 +333,25 @@ def test_a_new_sqlite_store_is_readable_by_its_owner_only(tmp_path: Path) -> Non
     finally:
         engine.dispose()
     assert (mode, folder, wal_mode) == (0o600, 0o700, 0o600)
+
+
+def test_a_reading_cursor_follows_storage_order_whatever_the_received_times(
+    engine: Engine,
+) -> None:
+    writer = StoreWriter(engine)
+    processor = Processor(Directory(), DedupWindow(600))
+
+    def store(arrival: Arrival) -> None:
+        (frame_id,) = writer.archive([arrival])
+        writer.save([(arrival, processor.process(frame_id, arrival))])
+
+    store(Arrival(f.binary(1), "api", received_at=T0 + timedelta(hours=1)))
+    first, following = queries.readings(engine, sensor="TC", limit=1)
+    assert following is None
+    store(Arrival(f.binary(2), "api", received_at=T0))  # stored later, received "earlier"
+    store(Arrival(f.binary(3), "api", received_at=T0 + timedelta(hours=2)))
+    _, cursor = queries.readings(engine, sensor="TC", limit=1)
+    assert cursor is not None
+    tail, _ = queries.readings(engine, sensor="TC", after=cursor)
+    assert [r.received_at for r in first] == [T0 + timedelta(hours=1)]
+    assert [r.received_at for r in tail] == [T0, T0 + timedelta(hours=2)]

@@ -15,24 +15,31 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 from openpcs.gateway.records import Arrival
 
 __all__ = [
     "MAX_COUNTER",
     "MAX_DEVICE",
+    "MAX_ID",
     "MAX_META_BYTES",
+    "PrintableText",
     "clean_meta",
     "counter_problem",
     "device_problem",
     "make_storable",
+    "text_problem",
 ]
 
 #: The longest ``device`` name, in characters (the column's width).
 MAX_DEVICE = 64
 #: The largest ``counter`` (a signed 64-bit column).
 MAX_COUNTER = 2**63 - 1
+#: The largest row id a store holds (a signed 64-bit column).
+MAX_ID = 2**63 - 1
 #: The largest ``meta`` kept, as compact JSON; larger metadata is replaced by a note.
 MAX_META_BYTES = 8192
 #: How deep ``meta`` may nest; deeper values become ``None``.
@@ -42,6 +49,22 @@ _REPLACEMENT = "\ufffd"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as a name or label (``None`` when it can): it holds a
+    control character, a NUL or a lone surrogate."""
+    return None if value.isprintable() else "must hold printable characters only"
+
+
+def _printable(value: str) -> str:
+    if problem := text_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+#: A name or label given in a request: printable characters only (a pydantic type).
+PrintableText = Annotated[str, AfterValidator(_printable)]
+
+
 def device_problem(value: object) -> str | None:
     """Why ``value`` cannot name a sender (``None`` when it can): text of 1 to 64 printable
     characters."""
@@ -49,9 +72,7 @@ def device_problem(value: object) -> str | None:
         return "must be text"
     if not value or len(value) > MAX_DEVICE:
         return f"must be 1 to {MAX_DEVICE} characters"
-    if not value.isprintable():
-        return "must hold printable characters only"
-    return None
+    return text_problem(value)
 
 
 def counter_problem(value: object) -> str | None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
 from pydantic import BaseModel, Field
 
 from openpcs.gateway.directory import normalize_serial
 from openpcs.gateway.pipeline import StoreUnavailable
+from openpcs.gateway.storable import MAX_ID, PrintableText
 from openpcs.gateway.store import queries
 from openpcs.gateway.store.devices import DeviceUpdate, update_device
 from openpcs.gateway.views import DeviceView, ReceiptView
@@ -27,10 +28,13 @@ _UNPROCESSABLE = 422
 __all__ = ["admin_router"]
 
 
+FrameId = Annotated[int, Path(ge=1, le=MAX_ID, description="a frame's id")]
+
+
 class NewToken(BaseModel):
     """A token to create."""
 
-    name: str = Field(min_length=1, max_length=64)
+    name: PrintableText = Field(min_length=1, max_length=64)
     scope: Literal["read", "ingest", "admin"]
 
 
@@ -45,7 +49,7 @@ class CreatedToken(BaseModel):
 class Reprocess(BaseModel):
     """Frames to process again (at most 10,000 per call)."""
 
-    frame_ids: list[int] = Field(min_length=1, max_length=10_000)
+    frame_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=10_000)
 
 
 def admin_router(gateway: Gateway) -> APIRouter:
@@ -82,7 +86,7 @@ def admin_router(gateway: Gateway) -> APIRouter:
         return await again(request.frame_ids)
 
     @router.post("/frames/{frame_id}/decrypt", response_model=ReceiptView)
-    async def decrypt(frame_id: int) -> ReceiptView:
+    async def decrypt(frame_id: FrameId) -> ReceiptView:
         """Open a device-to-cloud frame (type 100) with the payload key the gateway holds and
         store its readings; the archived frame stays as received."""
         (receipt,) = await again([frame_id], open_cloud=True)

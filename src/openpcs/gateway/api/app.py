@@ -23,7 +23,7 @@ from openpcs.gateway.api.query_routes import query_router
 from openpcs.gateway.ingest.http_routes import ingest_router
 from openpcs.gateway.runtime import Gateway
 
-__all__ = ["BodyLimit", "create_app"]
+__all__ = ["BodyLimit", "RefuseNul", "create_app"]
 
 _log = logging.getLogger("openpcs.gateway.http")
 
@@ -66,6 +66,28 @@ class BodyLimit:
         await response({"type": "http"}, _no_receive, send)
 
 
+class RefuseNul:
+    """ASGI middleware: refuse with 400 a request whose path or query string holds a NUL.
+
+    No name, serial, tag or cursor of this API has one, and PostgreSQL refuses NUL in text:
+    such a request would otherwise fail deep in a query.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"")
+            if "\x00" in scope["path"] or b"\x00" in query or b"%00" in query:
+                response = JSONResponse(
+                    {"error": "the request's path or query string holds a NUL character"}, 400
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -97,6 +119,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, limit=gateway.settings.limits.max_body_bytes)
+    app.add_middleware(RefuseNul)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

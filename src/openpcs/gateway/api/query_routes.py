@@ -11,13 +11,15 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from openpcs.gateway.directory import normalize_serial
+from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store import queries
 from openpcs.gateway.store.schema import StatusName
 from openpcs.gateway.views import DeviceView, FrameView, Page, ReadingView
@@ -46,8 +48,30 @@ _CSV_COLUMNS = (
 
 Limit = Annotated[int, Query(ge=1, le=_MAX_LIMIT, description="rows per page")]
 After = Annotated[str | None, Query(description="the `next` cursor of the previous page")]
-Since = Annotated[datetime | None, Query(description="from this time (inclusive)")]
-Until = Annotated[datetime | None, Query(description="up to this time (exclusive)")]
+
+
+def _moment(value: datetime | None) -> datetime | None:
+    """A time given with its zone, in UTC; naive or unrepresentable times are refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("give the time zone (Z or +01:00)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once in UTC") from None
+
+
+Since = Annotated[
+    datetime | None,
+    AfterValidator(_moment),
+    Query(description="from this time (inclusive), with its zone"),
+]
+Until = Annotated[
+    datetime | None,
+    AfterValidator(_moment),
+    Query(description="up to this time (exclusive), with its zone"),
+]
 
 
 def _serial(text: str | None) -> str | None:
@@ -59,6 +83,17 @@ def _serial(text: str | None) -> str | None:
         raise HTTPException(_UNPROCESSABLE, f"serial: {exc}") from None
 
 
+def _cell(text: str | None) -> str:
+    """Text a node sent, made inert for spreadsheets: a cell starting with ``= + - @`` (or a
+    tab or carriage return) would be read as a formula, so it gets a leading ``'``."""
+    if not text:
+        return ""
+    return "'" + text if text[0] in _FORMULA_STARTS else text
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def _csv(items: list[ReadingView], following: str | None) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -68,12 +103,12 @@ def _csv(items: list[ReadingView], following: str | None) -> Response:
             (
                 item.received_at.isoformat().replace("+00:00", "Z"),
                 item.serial or "",
-                item.node_name or "",
-                item.sensor,
+                _cell(item.node_name),
+                _cell(item.sensor),
                 "" if item.value is None else item.value,
                 "" if item.values is None else json.dumps(item.values),
-                item.text or "",
-                item.unit or "",
+                _cell(item.text),
+                _cell(item.unit),
                 item.frame_id,
                 item.position,
             )
@@ -126,7 +161,8 @@ def query_router(gateway: Gateway) -> APIRouter:
         after: After = None,
         format: Annotated[Literal["json", "csv"], Query(description="answer as")] = "json",
     ) -> Response:
-        """Readings in time order; as CSV the next cursor is in the ``X-Next-Cursor`` header."""
+        """Readings in the order they were stored (frame by frame, which is arrival order);
+        as CSV the next cursor is in the ``X-Next-Cursor`` header."""
         items, following = await fetch(
             queries.readings,
             serial=_serial(serial),
@@ -170,7 +206,7 @@ def query_router(gateway: Gateway) -> APIRouter:
         return Page(items=items, next=following)
 
     @router.get("/frames/{frame_id}", response_model=FrameView)
-    async def get_frame(frame_id: int) -> FrameView:
+    async def get_frame(frame_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> FrameView:
         """One archived frame with its readings."""
         found = await asyncio.to_thread(queries.frame, engine, frame_id)
         if found is None:

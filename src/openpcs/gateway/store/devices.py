@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Engine, delete, insert, select, update
@@ -23,6 +23,7 @@ from openpcs.gateway.directory import (
     token_hash,
 )
 from openpcs.gateway.secret_box import SecretBox
+from openpcs.gateway.storable import PrintableText
 from openpcs.gateway.store.schema import DEVICE_ALIASES, DEVICES
 
 __all__ = ["DeviceUpdate", "load_directory", "normalize_alias", "update_device"]
@@ -57,12 +58,16 @@ class DeviceUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    label: str | None = Field(None, max_length=64)
+    label: PrintableText | None = Field(None, max_length=64)
     keys: DeviceKeys | None = None
     ingest_token: str | None = Field(None, min_length=16, max_length=256)
     tiny_table: Literal[6, 7, 8] | None = None
-    expected_sensors: list[str] | None = Field(None, max_length=100)
-    aliases: list[str] | None = Field(None, max_length=16)
+    expected_sensors: list[Annotated[PrintableText, Field(max_length=16)]] | None = Field(
+        None, max_length=100
+    )
+    aliases: list[Annotated[PrintableText, Field(max_length=64)]] | None = Field(
+        None, max_length=16
+    )
 
     @field_validator("aliases")
     @classmethod

@@ -2,7 +2,7 @@
 
 Pages use keyset cursors (an opaque text naming the last row returned), so a page costs the
 same however deep it is and rows stored meanwhile neither repeat nor go missing. Readings come
-in time order (received time, then frame, then field); frames newest first by default.
+in storage order (frame, then field: the order of arrival); frames newest first by default.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, Select, func, select, tuple_
 
 from openpcs.gateway.readings import shown, shown_values
+from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store.schema import DEVICE_ALIASES, DEVICES, FRAMES, READING_SETS, READINGS
 from openpcs.gateway.views import DeviceView, FrameView, ReadingSetView, ReadingView
 
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 _SEP = "~"
+_MAX_ID_DIGITS = 19
 #: The columns of ``readings`` a reading shows, after who sent it and when.
 _READING_FIELDS = ("sensor", "sensor_id", "value", "values", "text", "unit")
 
@@ -50,25 +52,29 @@ def _decode(cursor: str, count: int) -> list[str]:
         parts = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8").split(_SEP)
     except (binascii.Error, UnicodeError, ValueError):
         raise CursorError("after: not a cursor this API handed out") from None
-    if len(parts) != count:
+    if len(parts) != count or not all(part.isprintable() for part in parts):
         raise CursorError("after: not a cursor this API handed out")
     return parts
 
 
-def _reading_cursor(cursor: str) -> tuple[datetime, int, int]:
-    when, frame_id, position = _decode(cursor, 3)
-    try:
-        return datetime.fromisoformat(when), int(frame_id), int(position)
-    except ValueError:
-        raise CursorError("after: not a cursor this API handed out") from None
+def _reading_cursor(cursor: str) -> tuple[int, int]:
+    frame_id, position = _decode(cursor, 2)
+    return _cursor_int(frame_id), _cursor_int(position)
 
 
 def _id_cursor(cursor: str) -> int:
     (value,) = _decode(cursor, 1)
-    try:
-        return int(value)
-    except ValueError:
-        raise CursorError("after: not a cursor this API handed out") from None
+    return _cursor_int(value)
+
+
+def _cursor_int(text: str) -> int:
+    """A whole number of a cursor, in the range of a 64-bit column."""
+    if not text.isascii() or not text.isdigit() or len(text) > _MAX_ID_DIGITS:
+        raise CursorError("after: not a cursor this API handed out")
+    value = int(text)
+    if value > MAX_ID:
+        raise CursorError("after: not a cursor this API handed out")
+    return value
 
 
 def _list(raw: Any) -> list[Any] | None:
@@ -115,7 +121,14 @@ def readings(
     after: str | None = None,
     limit: int = 1000,
 ) -> tuple[list[ReadingView], str | None]:
-    """Readings in time order, filtered; and the cursor of the next page (or ``None``)."""
+    """Readings in the order they were stored, filtered; and the next page's cursor.
+
+    Storage order is frame id order: one pipeline stores frames in the order it archived
+    them, so a client following the ``next`` cursor sees every reading stored after its page
+    (``received_at`` may step back: a network server's time, a request that read its body
+    longer). Exceptions: a frame whose processing was retried after a store failure, and
+    frames of several gateway instances sharing one PostgreSQL store, may land behind a cursor.
+    """
     f, r = FRAMES.c, READINGS.c
     query: Any = (
         select(
@@ -132,7 +145,7 @@ def readings(
             r.unit,
         )
         .select_from(READINGS.join(FRAMES, f.id == r.frame_id))
-        .order_by(f.received_at, f.id, r.position)
+        .order_by(f.id, r.position)
         .limit(limit + 1)
     )
     if serial is not None:
@@ -141,16 +154,15 @@ def readings(
         query = query.where(r.sensor == sensor)
     query = _time_range(query, f.received_at, since, until)
     if after is not None:
-        when, frame_id, position = _reading_cursor(after)
-        position_key = tuple_(f.received_at, f.id, r.position)
-        query = query.where(position_key > tuple_(when, frame_id, position))
+        frame_id, position = _reading_cursor(after)
+        query = query.where(tuple_(r.frame_id, r.position) > tuple_(frame_id, position))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     items = [_reading(row) for row in rows[:limit]]
     following = None
     if len(rows) > limit:
         last = items[-1]
-        following = _encode(last.received_at, last.frame_id, last.position)
+        following = _encode(last.frame_id, last.position)
     return items, following
 
 
