@@ -284,6 +284,11 @@ def running_gateway(tmp_path: Path, **forwarders: Any) -> Iterator[RunningGatewa
         running.stop()
 
 
+def mqtt_forwarder(url: str, prefix: str, level: str = "{serial}") -> dict[str, Any]:
+    """A QoS 1 MQTT forwarder named "broker" publishing to ``<prefix>/<level>/frames``."""
+    return {"name": "broker", "url": url, "topic": f"{prefix}/{level}/frames", "qos": 1}
+
+
 def send_frames(running: RunningGateway, serial: str, sequences: range) -> dict[int, int]:
     """Send frames over the Meshlium path; frame id per sequence (each stored as ``ok``)."""
     ids = {}
@@ -342,12 +347,7 @@ def test_the_mqtt_forwarder_publishes_each_frame_once(
 ) -> None:
     host, port = broker
     prefix = unique("openpcs-test")
-    forwarder = {
-        "name": "broker",
-        "url": f"mqtt://{host}:{port}",
-        "topic": prefix + "/{serial}/frames",
-        "qos": 1,
-    }
+    forwarder = mqtt_forwarder(f"mqtt://{host}:{port}", prefix)
     serials = [unique_serial(), unique_serial()]
     with (
         subscribed(broker, f"{prefix}/#") as subscriber,
@@ -376,12 +376,7 @@ def test_a_node_name_with_topic_wildcards_is_published_under_a_safe_level(
     tmp_path: Path, broker: tuple[str, int]
 ) -> None:
     prefix = unique("openpcs-test")
-    forwarder = {
-        "name": "broker",
-        "url": f"mqtt://{broker[0]}:{broker[1]}",
-        "topic": prefix + "/{node_name}/frames",
-        "qos": 1,
-    }
+    forwarder = mqtt_forwarder(f"mqtt://{broker[0]}:{broker[1]}", prefix, "{node_name}")
     serial = unique_serial()
     with (
         subscribed(broker, f"{prefix}/#") as subscriber,
@@ -405,12 +400,7 @@ def test_frames_stored_while_the_broker_is_unreachable_arrive_once_it_is_back(
     tmp_path: Path, broker: tuple[str, int], proxy: BrokerProxy
 ) -> None:
     prefix = unique("openpcs-test")
-    forwarder = {
-        "name": "broker",
-        "url": f"mqtt://127.0.0.1:{proxy.port}",
-        "topic": prefix + "/{serial}/frames",
-        "qos": 1,
-    }
+    forwarder = mqtt_forwarder(f"mqtt://127.0.0.1:{proxy.port}", prefix)
     serial = unique_serial()
     with (
         subscribed(broker, f"{prefix}/#") as subscriber,
