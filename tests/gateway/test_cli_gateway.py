@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from openpcs.cli import app
+from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.store.database import head_revision
+from tests.gateway.conftest import make_settings
 
 runner = CliRunner()
 
@@ -100,3 +102,21 @@ def test_a_bad_secret_key_is_exit_2(tmp_path: Path) -> None:
     assert "error: settings: security.secret_key: the secret key must be 32 bytes" in (
         result.output
     )
+
+
+def test_a_second_instance_on_a_set_up_store_makes_its_own_data_folder(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    first = Gateway(make_settings(tmp_path / "one", database=postgres_url))
+    first.open()
+    second_dir = tmp_path / "two" / "data"
+    second = Gateway(make_settings(tmp_path / "two", database=postgres_url))
+    second.open()  # the first admin token exists: the second writes none
+    try:
+        assert second.settings.data_dir == second_dir
+        assert second_dir.is_dir()
+        assert (second_dir.stat().st_mode & 0o777) == 0o700
+        assert not (second_dir / "admin-token").exists()
+    finally:
+        first.engine.dispose()
+        second.engine.dispose()

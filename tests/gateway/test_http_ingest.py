@@ -481,6 +481,26 @@ def test_a_device_with_its_own_ingest_token_needs_it(tmp_path: Path) -> None:
         running.stop()
 
 
+def test_a_device_token_opens_a_closed_gateway_for_its_own_frames(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path, security={"ingest_token_required": True}))
+    try:
+        with running.client() as client:
+            client.put(
+                f"/api/v1/devices/{f.SERIAL}", json={"ingest_token": "only-this-device-token"}
+            ).raise_for_status()
+        with running.client(token="only-this-device-token") as client:
+            own = client.get("/getpost_frame_parser.php", params={"frame": f.binary(1).hex()})
+            other = client.get(
+                "/getpost_frame_parser.php",
+                params={"frame": f.binary(1, serial="0011223344556677").hex()},
+            )
+        assert own.status_code == 200
+        assert other.status_code == 401
+        assert "the token is device " + f.SERIAL + "'s own" in other.text
+    finally:
+        running.stop()
+
+
 def test_ingest_token_required_closes_the_node_paths(tmp_path: Path) -> None:
     running = RunningGateway(make_settings(tmp_path, security={"ingest_token_required": True}))
     try:

@@ -476,6 +476,30 @@ def test_frames_of_a_device_with_its_own_token_need_it_on_the_connection(started
     assert running.readings(serial=f.SERIAL) == []
 
 
+def test_a_device_token_opens_a_connection_for_that_device_only(started: Any) -> None:
+    for required in (True, False):
+        running = started(security={"ingest_token_required": required})
+        with running.client() as admin:
+            admin.put(
+                f"/api/v1/devices/{f.SERIAL}", json={"ingest_token": "only-this-device-token"}
+            ).raise_for_status()
+        client = Client(running.tcp_port)
+        try:
+            client.send(
+                b"token only-this-device-token\n"
+                + line(f.binary(1))
+                + line(f.binary(2, serial="0011223344556677"))
+            )
+            own, other = client.replies(2)
+        finally:
+            client.close()
+        assert own.status == "ok", required
+        assert other.status == "error"
+        assert other.reason == (
+            f"the token is device {f.SERIAL}'s own: it sends that device's frames only"
+        )
+
+
 def test_a_client_that_reads_no_replies_is_disconnected(started: Any) -> None:
     running = started(tcp={"idle_timeout_s": 1.0})
     client = Client(running.tcp_port)

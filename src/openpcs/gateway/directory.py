@@ -119,6 +119,15 @@ class Directory:
             return None
         return settings.keys.bridge if kind == "bridge" else settings.keys.payload
 
+    def device_of_token(self, token: str) -> str | None:
+        """The serial of the device whose own ingest token ``token`` is, if any."""
+        digest = token_hash(token)
+        for serial, settings in self.devices.items():
+            held = settings.ingest_token_hash
+            if held is not None and hmac.compare_digest(held, digest):
+                return serial
+        return None
+
     def ingest_allowed(self, serial: str | None, token: str | None) -> bool:
         """Whether a frame of ``serial`` may come in with ``token`` (devices without one: yes)."""
         settings = self.settings(serial)

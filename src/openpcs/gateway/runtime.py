@@ -76,16 +76,18 @@ class Gateway:
     def open(self) -> None:
         """Open and migrate the store, load keys and tokens, build the pipeline."""
         settings = self.settings
+        # the data folder holds the secret key, the first admin token and where it listens
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secret = settings.security.secret_key
+        self.box = SecretBox.for_gateway(
+            settings.data_dir, secret.get_secret_value() if secret else None
+        )
         self.engine = open_engine(
             settings.database_url,
             synchronous=settings.sqlite_synchronous,
             cache_mb=settings.sqlite_cache_mb,
         )
         migrate(self.engine)
-        secret = settings.security.secret_key
-        self.box = SecretBox.for_gateway(
-            settings.data_dir, secret.get_secret_value() if secret else None
-        )
         self.tokens = TokenStore(self.engine)
         self.auth = Authenticator(settings.security.tokens, self.tokens)
         self._first_admin_token()
@@ -154,7 +156,8 @@ class Gateway:
                 max_line=limits.max_line_bytes,
                 ack=settings.tcp.ack,
                 idle_timeout_s=settings.tcp.idle_timeout_s,
-                opens=self._opens_tcp if settings.security.ingest_token_required else None,
+                opens=self._opens_tcp,
+                token_required=settings.security.ingest_token_required,
                 check_senders=lambda arrivals, token: mark_tokenless(
                     arrivals, self.directory, token
                 ),
@@ -179,8 +182,11 @@ class Gateway:
         _log.info("gateway started: %s", ", ".join(f"{k} port {v}" for k, v in self.ports.items()))
 
     def _opens_tcp(self, token: str) -> bool:
-        """Whether ``token`` opens a TCP connection: it has the ``ingest`` scope."""
-        return satisfies(self.auth.scope_of(token), "ingest")
+        """Whether ``token`` opens a TCP connection: it has the ``ingest`` scope or is a
+        device's own ingest token (which then sends that device's frames only)."""
+        return satisfies(self.auth.scope_of(token), "ingest") or (
+            self.directory.device_of_token(token) is not None
+        )
 
     def _start_serial(self) -> None:
         serial_settings = self.settings.serial

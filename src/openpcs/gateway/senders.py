@@ -16,7 +16,13 @@ from openpcs.gateway.records import Arrival, Format
 from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
 from openpcs.ncd.errors import ApiFrameError
 
-__all__ = ["claimed_serial", "mark_tokenless", "own_token_refusal", "unauthorized_senders"]
+__all__ = [
+    "claimed_serial",
+    "mark_tokenless",
+    "own_token_refusal",
+    "sender_refusal",
+    "unauthorized_senders",
+]
 
 _HEX = frozenset(b"0123456789ABCDEFabcdef")
 
@@ -51,10 +57,11 @@ def mark_tokenless(
     """Check the arrivals no adapter checked against per-device ingest tokens, as sent with
     ``token`` (``None``: the path carries none, as MQTT, mesh and serial do).
 
-    The frames of a device whose own token this is not become errors that say why: they are
-    archived, never decoded. Every arrival is marked ``sender_checked``.
+    The frames the token may not send (:func:`sender_refusal`) become errors that say why:
+    they are archived, never decoded. Every arrival is marked ``sender_checked``.
     """
     holders = any(s.ingest_token_hash for s in directory.devices.values())
+    only = directory.device_of_token(token) if holders and token else None
     for arrival in arrivals:
         if arrival.sender_checked:
             continue
@@ -62,10 +69,25 @@ def mark_tokenless(
         if not holders:
             continue
         serial = claimed_serial(arrival, directory)
-        if serial is not None and not directory.ingest_allowed(serial, token):
+        if reason := sender_refusal(serial, directory, token, only):
             arrival.serial = serial
-            with_what = "that token" if token else "none"
-            arrival.problem = f"{own_token_refusal(serial)}; it came with {with_what}"
+            arrival.problem = reason
+
+
+def sender_refusal(
+    serial: str | None, directory: Directory, token: str | None, only: str | None
+) -> str | None:
+    """Why a frame claiming ``serial`` may not come in with ``token`` (``None``: it may).
+
+    A device with its own ingest token sends with that token only; a device's own token
+    (``only`` is its serial) sends that device's frames only.
+    """
+    if only is not None and serial != only:
+        return f"the token is device {only}'s own: it sends that device's frames only"
+    if serial is not None and not directory.ingest_allowed(serial, token):
+        with_what = "another token" if token else "none"
+        return f"{own_token_refusal(serial)}; it came with {with_what}"
+    return None
 
 
 def _api_payload(data: bytes) -> bytes | None:
@@ -92,12 +114,14 @@ def _header_serial(data: bytes) -> str | None:
 def unauthorized_senders(
     arrivals: list[Arrival], directory: Directory, token: str | None
 ) -> list[str]:
-    """Serials among the arrivals whose device asks for an ingest token ``token`` is not."""
+    """Why frames among the arrivals may not come in with ``token`` (see
+    :func:`sender_refusal`); empty when all may."""
     if not any(s.ingest_token_hash for s in directory.devices.values()):
         return []
-    refused = []
+    only = directory.device_of_token(token) if token else None
+    reasons = []
     for arrival in arrivals:
         serial = claimed_serial(arrival, directory)
-        if serial is not None and not directory.ingest_allowed(serial, token):
-            refused.append(serial)
-    return sorted(set(refused))
+        if reason := sender_refusal(serial, directory, token, only):
+            reasons.append(reason)
+    return sorted(set(reasons))

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcs import __version__
@@ -126,6 +127,11 @@ def create_app(gateway: Gateway) -> FastAPI:
         if request.url.path.endswith(".php"):
             return PlainTextResponse(f"error: {exc.detail}\n", exc.status_code, exc.headers)
         return JSONResponse({"error": exc.detail}, exc.status_code, exc.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(_request: Request, _exc: ClientDisconnect) -> Response:
+        """The client left before its body arrived: nothing was stored, nobody reads this."""
+        return Response(status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:

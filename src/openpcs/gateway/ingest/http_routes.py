@@ -33,7 +33,7 @@ from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
 from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
-from openpcs.gateway.senders import own_token_refusal, unauthorized_senders
+from openpcs.gateway.senders import unauthorized_senders
 from openpcs.gateway.settings import LimitsSettings
 from openpcs.gateway.storable import counter_problem, device_problem
 from openpcs.gateway.store.schema import FrameStatus
@@ -76,10 +76,16 @@ def ingest_router(gateway: Gateway) -> APIRouter:
     security = gateway.settings.security
 
     def authorize(request: Request, *, webhook: bool = False) -> str | None:
-        """The token presented; 401 when this route needs one with the 'ingest' scope."""
+        """The token presented; 401 when this route needs one and it is neither one with the
+        'ingest' scope nor a device's own ingest token (which sends that device's frames only,
+        see :func:`unauthorized_senders`)."""
         token = presented_token(request, allow_query=True)
         needs_token = security.webhook_token_required if webhook else security.ingest_token_required
-        if needs_token and not satisfies(gateway.auth.scope_of(token), "ingest"):
+        if (
+            needs_token
+            and not satisfies(gateway.auth.scope_of(token), "ingest")
+            and (token is None or gateway.directory.device_of_token(token) is None)
+        ):
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "this ingest route needs a token with the 'ingest' scope",
@@ -93,7 +99,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         token = authorize(request, webhook=webhook)
         refused = unauthorized_senders(arrivals, gateway.directory, token)
         if refused:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, own_token_refusal(refused[0]))
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused[0])
         for arrival in arrivals:
             arrival.sender_checked = True
         if len(arrivals) > limits.max_batch_frames:

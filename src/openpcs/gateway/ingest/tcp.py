@@ -13,10 +13,11 @@ answering overlap: a client may keep sending while earlier frames are being stor
 :data:`MAX_UNANSWERED` frames; beyond that the gateway stops reading until the client reads
 its replies. A client that reads no reply for ``idle_timeout_s`` is disconnected.
 
-When a token is required (``security.ingest_token_required``) a connection's first line is
-``token <value>``: one with the ``ingest`` scope opens it, anything else gets
-``- unauthorized <reason>`` and the connection is closed. Frames of a device with its own
-ingest token are taken only on a connection opened with that token.
+A connection may start with the line ``token <value>``, and must when a token is required
+(``security.ingest_token_required``): a token with the ``ingest`` scope or a device's own
+ingest token opens it, anything else gets ``- unauthorized <reason>`` and the connection is
+closed. Frames of a device with its own ingest token are taken only on a connection opened
+with that token, and such a token sends its device's frames only.
 """
 
 from __future__ import annotations
@@ -72,12 +73,15 @@ class TcpIngest:
         ack: bool = True,
         idle_timeout_s: float = 300.0,
         opens: Callable[[str], bool] | None = None,
+        token_required: bool = False,
         check_senders: Callable[[list[Arrival], str | None], None] | None = None,
     ) -> None:
-        """``opens`` (when tokens are required) says whether a token opens a connection;
+        """``opens`` says whether a token opens a connection (``None``: no token line is
+        read); ``token_required`` makes the token line the connection's first;
         ``check_senders`` checks a connection's arrivals against per-device ingest tokens."""
         self._submit = submit
         self._opens = opens
+        self.token_required = token_required
         self._check_senders = check_senders
         self.max_frame = max_frame
         self.max_line = max_line
@@ -118,8 +122,8 @@ class TcpIngest:
         credit = _Credit(MAX_UNANSWERED)
         replier = asyncio.create_task(self._reply(answers, writer, credit))
         try:
-            token = await self._opening(reader, writer)
-            await self._read(reader, remote, answers, credit, token)
+            token, first = await self._opening(reader, writer)
+            await self._read(reader, remote, answers, credit, token=token, first=first)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
             _log.debug("tcp connection from %s ended: %s", remote, exc)
         finally:
@@ -133,19 +137,32 @@ class TcpIngest:
 
     async def _opening(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> str | None:
-        """The connection's token line, when tokens are required (``None`` otherwise)."""
+    ) -> tuple[str | None, bytes | None]:
+        """The connection's token (from a first line ``token <value>``) and the bytes read
+        after it (``None``: none yet).
+
+        The line is required when ``token_required``, and optional otherwise (a line of hex
+        never starts with ``token``); a token that opens nothing closes the connection.
+        """
         if self._opens is None:
-            return None
-        line = await asyncio.wait_for(reader.readline(), self.idle_timeout_s)
+            return None, None
+        first = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
+        if not self.token_required and first[:6].lower() != b"token ":
+            return None, first
+        while b"\n" not in first and len(first) < _TOKEN_LINE:
+            more = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
+            if not more:
+                break
+            first += more
+        line, _, rest = first.partition(b"\n")
         word, _, token = line[:_TOKEN_LINE].decode("utf-8", errors="replace").partition(" ")
         token = token.strip()
         if word.strip().lower() == "token" and token and self._opens(token):
-            return token
+            return token, rest or None
         writer.write(b"- unauthorized the first line must be 'token <an ingest token>'\n")
         with contextlib.suppress(ConnectionError):
             await asyncio.wait_for(writer.drain(), self.idle_timeout_s)
-        raise ConnectionResetError("the connection presented no ingest token")
+        raise ConnectionResetError("the connection presented no valid ingest token")
 
     async def _read(
         self,
@@ -153,14 +170,19 @@ class TcpIngest:
         remote: str | None,
         answers: asyncio.Queue[_Answer],
         credit: _Credit,
+        *,
         token: str | None,
+        first: bytes | None,
     ) -> None:
         stream: BinaryStream | None = None
         buffer = bytearray()
         skipping = False
         decided = False
         while True:
-            chunk = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
+            if first is not None:
+                chunk, first = first, None
+            else:
+                chunk = await asyncio.wait_for(reader.read(_READ), self.idle_timeout_s)
             if not decided and chunk:
                 decided = True  # the connection's first bytes decide, once
                 if _binary(chunk):
