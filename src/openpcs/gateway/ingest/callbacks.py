@@ -22,14 +22,13 @@ the mapping as a whole); nothing else escapes.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from openpcs.gateway.ingest.webhook_errors import WebhookError, type_name
+from openpcs.gateway.ingest.webhook_errors import WebhookError, finite_number, type_name
 
 __all__ = [
     "SIGFOX_MAX_PAYLOAD",
@@ -255,15 +254,7 @@ def _real(value: Any, name: str) -> float:
         if not _REAL.fullmatch(value.strip()):
             raise WebhookError(name, f"expected a number, got {_show(value)}")
         return float(value)
-    if not _is_number(value):
-        raise WebhookError(name, f"expected a number, got {type_name(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise WebhookError(name, "number out of range") from None
-    if not math.isfinite(number):
-        raise WebhookError(name, f"expected a finite number, got {number}")
-    return number
+    return finite_number(value, name)
 
 
 def _sender(fields: Mapping[str, Any]) -> str | None:

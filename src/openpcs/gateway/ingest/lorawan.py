@@ -44,7 +44,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Final, Literal, TypeVar, get_args
 
-from openpcs.gateway.ingest.webhook_errors import WebhookError, type_name
+from openpcs.gateway.ingest.webhook_errors import WebhookError, finite_number, type_name
 
 __all__ = [
     "DIALECTS",
@@ -245,7 +245,7 @@ def _chirpstack_v4_reception(rx: _Obj) -> _Reception:
     return _Reception(
         gateway_id=rx.read("gatewayId", _hex_eui),
         rssi=rx.read("rssi", _rssi),
-        snr=rx.read("snr", _as_number),
+        snr=rx.read("snr", finite_number),
     )
 
 
@@ -276,7 +276,7 @@ def _chirpstack_v3_reception(rx: _Obj) -> _Reception:
     return _Reception(
         gateway_id=rx.read("gatewayID", _any_eui),
         rssi=rx.read("rssi", _rssi),
-        snr=_first(rx.read("loRaSNR", _as_number), rx.read("snr", _as_number)),
+        snr=_first(rx.read("loRaSNR", finite_number), rx.read("snr", finite_number)),
         time=rx.read("time", _as_time),
     )
 
@@ -313,7 +313,7 @@ def _tts_reception(rx: _Obj) -> _Reception:
     return _Reception(
         gateway_id=_first(gateway.read("gateway_id", _as_text), gateway.read("eui", _hex_eui)),
         rssi=_first(rx.read("rssi", _rssi), rx.read("channel_rssi", _rssi)),
-        snr=rx.read("snr", _as_number),
+        snr=rx.read("snr", finite_number),
     )
 
 
@@ -525,18 +525,6 @@ def _as_int(value: Any, path: str, low: int, high: int, *, text: bool = False) -
     return number
 
 
-def _as_number(value: Any, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise WebhookError(path, f"expected a number, got {type_name(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise WebhookError(path, "number out of range") from None
-    if not math.isfinite(number):
-        raise WebhookError(path, f"expected a finite number, got {number}")
-    return number
-
-
 def _f_port(value: Any, path: str) -> int:
     return _as_int(value, path, 0, _MAX_F_PORT)
 
@@ -570,7 +558,7 @@ def _frequency_or_text(value: Any, path: str) -> int:
 
 
 def _rssi(value: Any, path: str) -> int:
-    return round(_as_number(value, path))
+    return round(finite_number(value, path))
 
 
 def _payload(value: Any, path: str) -> bytes:

@@ -8,7 +8,10 @@ as the field name.
 
 from __future__ import annotations
 
-__all__ = ["WebhookError", "type_name"]
+import math
+from typing import Any
+
+__all__ = ["WebhookError", "finite_number", "type_name"]
 
 
 class WebhookError(ValueError):
@@ -37,3 +40,17 @@ _JSON_NAMES: dict[type, str] = {
 def type_name(value: object) -> str:
     """What ``value`` is, in JSON words, for error messages ("a string", "an array", "null")."""
     return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def finite_number(value: Any, path: str) -> float:
+    """A JSON number (not a boolean) as a finite float; :class:`WebhookError` naming ``path``
+    otherwise (a string, NaN, infinity, an integer beyond the float range)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WebhookError(path, f"expected a number, got {type_name(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise WebhookError(path, "number out of range") from None
+    if not math.isfinite(number):
+        raise WebhookError(path, f"expected a finite number, got {number}")
+    return number
