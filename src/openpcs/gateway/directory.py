@@ -99,6 +99,20 @@ class Directory:
 
     devices: Mapping[str, DeviceSettings] = field(default_factory=dict)
     aliases: Mapping[str, str] = field(default_factory=dict)
+    #: serial by the hash of its device's own ingest token (derived from ``devices``)
+    _token_owners: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._token_owners = {
+            s.ingest_token_hash: serial
+            for serial, s in self.devices.items()
+            if s.ingest_token_hash is not None
+        }
+
+    @property
+    def has_device_tokens(self) -> bool:
+        """Whether any device has its own ingest token."""
+        return bool(self._token_owners)
 
     def resolve(self, device: str) -> str:
         """The serial a network identity names: its alias target, else the id after ``:``."""
@@ -121,12 +135,7 @@ class Directory:
 
     def device_of_token(self, token: str) -> str | None:
         """The serial of the device whose own ingest token ``token`` is, if any."""
-        digest = token_hash(token)
-        for serial, settings in self.devices.items():
-            held = settings.ingest_token_hash
-            if held is not None and hmac.compare_digest(held, digest):
-                return serial
-        return None
+        return self._token_owners.get(token_hash(token))
 
     def ingest_allowed(self, serial: str | None, token: str | None) -> bool:
         """Whether a frame of ``serial`` may come in with ``token`` (devices without one: yes)."""

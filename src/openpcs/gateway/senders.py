@@ -58,9 +58,10 @@ def mark_tokenless(
     ``token`` (``None``: the path carries none, as MQTT, mesh and serial do).
 
     The frames the token may not send (:func:`sender_refusal`) become errors that say why:
-    they are archived, never decoded. Every arrival is marked ``sender_checked``.
+    they are archived, never decoded. Every arrival is marked ``sender_checked``, and those
+    checked get their claimed serial recorded.
     """
-    holders = any(s.ingest_token_hash for s in directory.devices.values())
+    holders = directory.has_device_tokens
     only = directory.device_of_token(token) if holders and token else None
     for arrival in arrivals:
         if arrival.sender_checked:
@@ -68,9 +69,8 @@ def mark_tokenless(
         arrival.sender_checked = True
         if not holders:
             continue
-        serial = claimed_serial(arrival, directory)
+        arrival.serial = serial = claimed_serial(arrival, directory)
         if reason := sender_refusal(serial, directory, token, only):
-            arrival.serial = serial
             arrival.problem = reason
 
 
@@ -115,13 +115,14 @@ def unauthorized_senders(
     arrivals: list[Arrival], directory: Directory, token: str | None
 ) -> list[str]:
     """Why frames among the arrivals may not come in with ``token`` (see
-    :func:`sender_refusal`); empty when all may."""
-    if not any(s.ingest_token_hash for s in directory.devices.values()):
+    :func:`sender_refusal`); empty when all may. Each arrival checked gets its claimed serial
+    recorded."""
+    if not directory.has_device_tokens:
         return []
     only = directory.device_of_token(token) if token else None
     reasons = []
     for arrival in arrivals:
-        serial = claimed_serial(arrival, directory)
+        arrival.serial = serial = claimed_serial(arrival, directory)
         if reason := sender_refusal(serial, directory, token, only):
             reasons.append(reason)
     return sorted(set(reasons))

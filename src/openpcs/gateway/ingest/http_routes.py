@@ -102,11 +102,6 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused[0])
         for arrival in arrivals:
             arrival.sender_checked = True
-        if len(arrivals) > limits.max_batch_frames:
-            raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE,
-                f"{len(arrivals)} frames in one request; the limit is {limits.max_batch_frames}",
-            )
         try:
             return await gateway.pipeline.submit(arrivals)
         except Overloaded as exc:
@@ -194,8 +189,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         if device is not None and (problem := device_problem(device)):
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"device: {problem}")
         body = await request.body()
-        base: dict[str, Any] = {"format": Format(format), "remote": _remote(request)}
-        base["device"] = device
+        base = {"format": Format(format), "remote": _remote(request), "device": device}
         parse = partial(_frames_of, content_type, body, base, limits, utc_now())
         # a large body is parsed off the event loop, which keeps serving meanwhile
         arrivals = parse() if len(body) <= _PARSE_INLINE_BYTES else await run_in_threadpool(parse)
