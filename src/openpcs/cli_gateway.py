@@ -90,7 +90,9 @@ def serve(
     ] = None,
 ) -> None:
     """Run the gateway: HTTP, TCP (and UDP, MQTT, serial) ingest, the query API, forwarders."""
+    from openpcs.gateway.api.app import create_app
     from openpcs.gateway.server import serve as run
+    from openpcs.web.app import create_web_app
 
     settings = _settings(
         config,
@@ -103,7 +105,7 @@ def serve(
         mqtt_ingest={"url": mqtt_url, "enabled": True if mqtt_url else None},
     )
     try:
-        run(settings)
+        run(settings, create_web_app if settings.web.enabled else create_app)
     except StoreError as exc:
         err.print(f"error: store: {exc}", markup=False)
         raise typer.Exit(2) from None

@@ -12,7 +12,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr
 
-__all__ = ["model_at", "takes_text"]
+__all__ = ["is_secret", "model_at", "takes_text"]
 
 _UNION_TYPES = (Union, types.UnionType)
 
@@ -73,6 +73,23 @@ def model_at(root: type[BaseModel], path: tuple[str | int, ...]) -> list[type[Ba
             return []
         current = following
     return [o for o in _unwrap(current) if isinstance(o, type) and issubclass(o, BaseModel)]
+
+
+def _annotation_at(root: type[BaseModel], path: tuple[str | int, ...]) -> Any | None:
+    current: Any = root
+    for part in path:
+        following = _step(current, part)
+        if following is None:
+            return None
+        current = following
+    return current
+
+
+def is_secret(root: type[BaseModel], path: tuple[str | int, ...]) -> bool:
+    """Whether the field at ``path`` holds a secret (``SecretStr``, maybe optional)."""
+    annotation = _annotation_at(root, path) if path else None
+    alternatives = _unwrap(annotation) if annotation is not None else []
+    return bool(alternatives) and all(alt is SecretStr for alt in alternatives)
 
 
 def takes_text(root: type[BaseModel], path: tuple[str | int, ...]) -> bool:

@@ -12,9 +12,11 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
 from typing import Final
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import Gateway
@@ -70,8 +72,13 @@ class _Server(uvicorn.Server):
         )
 
 
-def serve(settings: GatewaySettings) -> None:
+def serve(
+    settings: GatewaySettings, app_factory: Callable[[Gateway], ASGIApp] = create_app
+) -> None:
     """Open the store and run the gateway until interrupted (SIGINT/SIGTERM stop it cleanly).
+
+    ``app_factory`` builds the HTTP application around the opened gateway (the command
+    passes the web application's, which serves the gateway's routes too).
 
     Raises :class:`openpcs.gateway.store.database.StoreError` and ``OSError`` (a port in
     use) before anything is started.
@@ -86,7 +93,7 @@ def serve(settings: GatewaySettings) -> None:
     sock = _bind(settings.http.host, settings.http.port)
     port = int(sock.getsockname()[1])
     config = uvicorn.Config(
-        create_app(gateway),
+        app_factory(gateway),
         loop=_loop_name(),
         http="httptools",
         lifespan="on",

@@ -60,6 +60,7 @@ __all__ = [
     "TcpSettings",
     "TokenSetting",
     "UdpMeshSettings",
+    "WebSettings",
     "WebhookForwarderSettings",
     "environment_values",
     "merged",
@@ -225,6 +226,22 @@ class ForwardersSettings(_Section):
     poll_interval_s: float = Field(1.0, gt=0)
 
 
+class WebSettings(_Section):
+    """The web application served beside the gateway (``openpcs.web``): the PCS form,
+    registry, templates, batches and data views at ``/``.
+
+    ``api_dir`` is the Waspmote API tree programs compile against (else
+    ``$WASPMOTE_API_DIR``; without one, bundles hold the source only). ``secure_cookies``
+    marks the session cookie HTTPS-only (behind a TLS proxy).
+    """
+
+    enabled: bool = True
+    api_dir: str | None = None
+    session_hours: float = Field(12.0, gt=0, le=24 * 90)
+    build_jobs: int = Field(2, ge=1, le=64)
+    secure_cookies: bool = False
+
+
 class GatewaySettings(_Section):
     """Everything ``openpcs serve`` needs; see the module docstring for where values come from.
 
@@ -248,6 +265,7 @@ class GatewaySettings(_Section):
     pipeline: PipelineSettings = PipelineSettings()
     security: SecuritySettings = SecuritySettings()
     forwarders: ForwardersSettings = ForwardersSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def database_url(self) -> str:

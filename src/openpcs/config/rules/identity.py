@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pydantic import BaseModel, SecretStr
-
 from openpcs.config.issues import Issue
 from openpcs.config.loader import format_path
 from openpcs.config.model import XBee802
 from openpcs.config.rules.base import RuleContext, error, rule, warning
 from openpcs.config.rules.formats import is_hex
+from openpcs.config.secret_paths import secret_paths
 
 _MAX_NAME = 16
 
@@ -52,29 +51,12 @@ def node_name_fits_the_frame(context: RuleContext) -> Iterator[Issue]:
         )
 
 
-def _secret_paths(
-    value: object, path: tuple[str | int, ...] = ()
-) -> Iterator[tuple[str | int, ...]]:
-    """Paths of every secret (``SecretStr``) set in a configuration."""
-    if isinstance(value, SecretStr):
-        yield path
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _secret_paths(getattr(value, name), (*path, name))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _secret_paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _secret_paths(item, (*path, index))
-
-
 @rule("template-secrets", "2.1")
 def templates_hold_no_secrets(context: RuleContext) -> Iterator[Issue]:
     """A template (no serial in the file) gives secrets as ``!secret``/``!env`` references."""
     if not context.template or context.located is None:
         return
-    for path in _secret_paths(context.config):
+    for path in secret_paths(context.config):
         if path not in context.located.references:
             yield error(
                 format_path(path),

@@ -94,7 +94,9 @@ def _cell(text: str | None) -> str:
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
-def _csv(items: list[ReadingView], following: str | None) -> Response:
+def readings_csv(items: list[ReadingView]) -> str:
+    """Readings as CSV text with its header line (cells that a spreadsheet would run as a
+    formula are neutralised)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(_CSV_COLUMNS)
@@ -113,8 +115,12 @@ def _csv(items: list[ReadingView], following: str | None) -> Response:
                 item.position,
             )
         )
+    return buffer.getvalue()
+
+
+def _csv(items: list[ReadingView], following: str | None) -> Response:
     headers = {"X-Next-Cursor": following} if following else {}
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(readings_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def query_router(gateway: Gateway) -> APIRouter:

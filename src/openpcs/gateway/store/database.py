@@ -118,39 +118,48 @@ def _shown(url: str) -> str:
         return "the database setting"
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine, location: str = _MIGRATIONS) -> Config:
     config = Config()
-    config.set_main_option("script_location", _MIGRATIONS)
+    config.set_main_option("script_location", location)
     config.set_main_option(
         "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
     )
     return config
 
 
-def head_revision() -> str:
-    """The newest schema revision this version of openpcs knows."""
+def head_revision(location: str = _MIGRATIONS) -> str:
+    """The newest schema revision this version of openpcs knows (of the migrations at
+    ``location``, the gateway's by default)."""
     head = ScriptDirectory.from_config(
-        _alembic_config(create_engine("sqlite://"))
+        _alembic_config(create_engine("sqlite://"), location)
     ).get_current_head()
     assert head is not None
     return head
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine, version_table: str = "alembic_version") -> str | None:
     """The schema revision the store is at, ``None`` for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": version_table})
+        return context.get_current_revision()
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(
+    engine: Engine,
+    revision: str = "head",
+    *,
+    location: str = _MIGRATIONS,
+    version_table: str = "alembic_version",
+) -> None:
     """Bring the store's schema to ``revision`` (the newest by default).
 
-    Raises :class:`StoreError` when the store is at a revision this openpcs does not know
-    (written by a newer version).
+    ``location`` and ``version_table`` name another set of migrations sharing the database
+    (the web application's tables keep their own history). Raises :class:`StoreError` when
+    the store is at a revision this openpcs does not know (written by a newer version).
     """
-    config = _alembic_config(engine)
+    config = _alembic_config(engine, location)
     known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
-    current = current_revision(engine)
+    current = current_revision(engine, version_table)
     if current is not None and current not in known:
         raise StoreError(
             f"the store is at schema revision {current}, which this openpcs does not know: "

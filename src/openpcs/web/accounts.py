@@ -1,0 +1,248 @@
+"""Local accounts and browser sessions.
+
+Passwords are hashed with scrypt (a random salt each); a session is a random cookie value of
+which only the SHA-256 is stored, valid for ``session_hours``. The CSRF token of a session is
+an HMAC of its cookie value, so it needs no storage and changes with every sign-in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from openpcs.gateway.directory import token_hash
+from openpcs.gateway.records import utc_now
+from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.store.schema import SESSIONS, USERS
+
+__all__ = ["ROLES", "Account", "Accounts", "hash_password", "verify_password"]
+
+Role = Literal["admin", "user"]
+ROLES: Final = ("admin", "user")
+_SCRYPT: Final = {"n": 2**14, "r": 8, "p": 1}
+_MIN_PASSWORD: Final = 8
+_USERNAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+_USERS = USERS
+_SESSIONS = SESSIONS
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt$hash`` for ``password``."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches ``stored`` (constant time; a malformed hash never does)."""
+    try:
+        kind, n, r, p, salt, digest = stored.split("$")
+        if kind != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        found = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(found, expected)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A signed-in or listed account (never its password hash)."""
+
+    id: int
+    username: str
+    role: str
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins also manage accounts, API tokens and the licence."""
+        return self.role == "admin"
+
+
+def _account(row: object) -> Account:
+    return Account(row.id, row.username, row.role, row.created_at)  # type: ignore[attr-defined]
+
+
+def check_username(username: str) -> str:
+    """The username in lower case; :class:`Refused` unless 1-64 of ``a-z 0-9 . _ -``."""
+    name = username.strip().lower()
+    if not 1 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
+        raise Refused("1 to 64 letters, digits, '.', '_' or '-'", "username")
+    return name
+
+
+def check_password(password: str) -> str:
+    """The password; :class:`Refused` when shorter than 8 characters or over 256."""
+    if not _MIN_PASSWORD <= len(password) <= 256:
+        raise Refused(f"at least {_MIN_PASSWORD} characters (at most 256)", "password")
+    return password
+
+
+class Accounts:
+    """Accounts and sessions in the store."""
+
+    def __init__(self, engine: Engine, *, session_hours: float = 12.0) -> None:
+        self.engine = engine
+        self.session_length = timedelta(hours=session_hours)
+
+    # --- accounts -------------------------------------------------------------------------
+
+    def create(self, username: str, password: str, role: str = "user") -> Account:
+        """A new account; :class:`Conflict` when the name is taken."""
+        name = check_username(username)
+        if role not in ROLES:
+            raise Refused(f"a role is one of {', '.join(ROLES)}", "role")
+        hashed = hash_password(check_password(password))
+        with self.engine.begin() as connection:
+            taken = connection.execute(select(_USERS.c.id).where(_USERS.c.username == name))
+            if taken.first() is not None:
+                raise Conflict(f"an account named {name!r} exists already", "username")
+            connection.execute(
+                insert(_USERS).values(
+                    username=name,
+                    password_hash=hashed,
+                    role=role,
+                    created_at=utc_now(),
+                    disabled=False,
+                )
+            )
+        return self.get(name)
+
+    def get(self, username: str) -> Account:
+        """The account named ``username``; :class:`NotFound` if none."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(_USERS).where(_USERS.c.username == username.strip().lower())
+            ).first()
+        if row is None:
+            raise NotFound(f"no account named {username!r}", "username")
+        return _account(row)
+
+    def all(self) -> list[Account]:
+        """Every account, by name."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(_USERS).order_by(_USERS.c.username)).all()
+        return [_account(row) for row in rows]
+
+    def count(self) -> int:
+        """How many accounts there are."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(_USERS)).scalar_one())
+
+    def authenticate(self, username: str, password: str) -> Account | None:
+        """The account when the password is right, else ``None`` (the same work either way)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(_USERS).where(
+                    _USERS.c.username == username.strip().lower(), _USERS.c.disabled.is_(False)
+                )
+            ).first()
+        stored = row.password_hash if row is not None else hash_password("not an account")
+        if verify_password(password, stored) and row is not None:
+            return _account(row)
+        return None
+
+    def set_password(self, username: str, password: str) -> None:
+        """Change a password and end that account's sessions."""
+        account = self.get(username)
+        hashed = hash_password(check_password(password))
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_USERS).where(_USERS.c.id == account.id).values(password_hash=hashed)
+            )
+            connection.execute(delete(_SESSIONS).where(_SESSIONS.c.user_id == account.id))
+
+    def remove(self, username: str) -> None:
+        """Delete an account (and its sessions); the last admin stays."""
+        account = self.get(username)
+        with self.engine.begin() as connection:
+            if account.is_admin:
+                admins = connection.execute(
+                    select(func.count()).select_from(_USERS).where(_USERS.c.role == "admin")
+                ).scalar_one()
+                if admins <= 1:
+                    raise Conflict("the last admin account cannot be removed", "username")
+            connection.execute(delete(_SESSIONS).where(_SESSIONS.c.user_id == account.id))
+            connection.execute(delete(_USERS).where(_USERS.c.id == account.id))
+
+    # --- sessions -------------------------------------------------------------------------
+
+    def start_session(self, account: Account) -> str:
+        """A new session's cookie value (shown once; only its hash is kept)."""
+        token = secrets.token_urlsafe(32)
+        now = utc_now()
+        with self.engine.begin() as connection:
+            connection.execute(delete(_SESSIONS).where(_SESSIONS.c.expires_at < now))
+            connection.execute(
+                insert(_SESSIONS).values(
+                    token_hash=token_hash(token),
+                    user_id=account.id,
+                    created_at=now,
+                    expires_at=now + self.session_length,
+                )
+            )
+        return token
+
+    def session_account(self, token: str | None) -> Account | None:
+        """Whose live session ``token`` is, or ``None``."""
+        if not token:
+            return None
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(_USERS)
+                .join(_SESSIONS, _SESSIONS.c.user_id == _USERS.c.id)
+                .where(
+                    _SESSIONS.c.token_hash == token_hash(token),
+                    _SESSIONS.c.expires_at > utc_now(),
+                    _USERS.c.disabled.is_(False),
+                )
+            ).first()
+        return _account(row) if row is not None else None
+
+    def end_session(self, token: str | None) -> None:
+        """Sign out."""
+        if token:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(_SESSIONS).where(_SESSIONS.c.token_hash == token_hash(token))
+                )
+
+
+def csrf_token(session_token: str) -> str:
+    """The CSRF token belonging to a session."""
+    return hmac.new(session_token.encode(), b"openpcs-csrf", hashlib.sha256).hexdigest()
+
+
+def csrf_matches(session_token: str, presented: str | None) -> bool:
+    """Whether ``presented`` is the session's CSRF token (constant time)."""
+    return bool(presented) and hmac.compare_digest(csrf_token(session_token), presented or "")
+
+
+def first_admin(accounts: Accounts, username: str = "admin") -> str | None:
+    """With no account yet, make ``admin`` with a random password and return the password."""
+    if accounts.count():
+        return None
+    password = secrets.token_urlsafe(12)
+    accounts.create(username, password, "admin")
+    return password

@@ -1,0 +1,306 @@
+"""The REST API of everything the form and pages do, under ``/api/v1/pcs`` (in the OpenAPI
+document). Callers sign in (a session with its CSRF token) or send an API token."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
+
+from openpcs.web.auth import Caller, require_admin
+from openpcs.web.catalog_view import form_catalog
+from openpcs.web.errors import Refused
+from openpcs.web.programming import (
+    CheckFailed,
+    check_document,
+    check_report,
+    compile_document,
+    prepared,
+    saved_form,
+)
+from openpcs.web.services import WebServices
+
+__all__ = ["pcs_router", "zip_response"]
+
+Document = Annotated[dict[str, Any], Body(description="a node configuration, as in a YAML file")]
+
+
+class NewDevice(BaseModel):
+    """A device to register."""
+
+    serial: str
+    name: str = ""
+    model: str
+    tags: list[str] = Field(default_factory=list)
+
+
+class DeviceChange(BaseModel):
+    """A new name or new tags."""
+
+    name: str | None = None
+    tags: list[str] | None = None
+
+
+class LicenceChoice(BaseModel):
+    """The registry's licence tier."""
+
+    licence: str
+
+
+class Rename(BaseModel):
+    """A template's new name."""
+
+    name: str
+
+
+class NewBatch(BaseModel):
+    """A batch: a template and registered devices, or a CSV of nodes."""
+
+    template: str
+    version: int | None = None
+    serials: list[str] | None = None
+    csv: str | None = None
+
+
+class NewUser(BaseModel):
+    """An account to create."""
+
+    username: str
+    password: str
+    role: str = "user"
+
+
+class NewPassword(BaseModel):
+    """A password change for the caller."""
+
+    password: str
+
+
+def zip_response(name: str, data: bytes) -> Response:
+    """A zip download."""
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def pcs_router(services: WebServices) -> APIRouter:
+    """The ``/api/v1/pcs`` routes."""
+    caller_of = services.auth.api_caller
+    router = APIRouter(prefix="/api/v1/pcs", tags=["pcs"], dependencies=[Depends(caller_of)])
+    registry, templates, batches = services.registry, services.templates, services.batches
+    Signed = Annotated[Caller, Depends(caller_of)]  # noqa: N806
+
+    @router.get("/catalog")
+    def catalog() -> dict[str, Any]:
+        """Models, probes per socket, calibrations, radios, destinations, licences."""
+        return form_catalog()
+
+    @router.post("/check")
+    def check(document: Document) -> dict[str, Any]:
+        """ "Check configuration": ``{data, warnings, errors}`` as ``openpcs check --json``
+        gives, with the summary text under ``text``."""
+        return check_report(check_document(prepared(document, registry)))
+
+    @router.post(
+        "/program",
+        responses={200: {"content": {"application/zip": {}}}, 422: {"description": "errors"}},
+    )
+    async def program(document: Document, caller: Signed) -> Response:
+        """ "Compile and Download Binary": the bundle of a registered node (422 with the
+        check's findings when the configuration has errors)."""
+        try:
+            made = await run_in_threadpool(
+                compile_document, document, registry, services.builder(), caller.name
+            )
+        except CheckFailed as exc:
+            return JSONResponse({"error": str(exc)} | check_report(exc.result), 422)
+        return zip_response(made.bundle_name, made.bundle)
+
+    # --- registry ---------------------------------------------------------------------------
+
+    @router.get("/licence")
+    def get_licence() -> dict[str, Any]:
+        """The licence tier and how many devices it allows."""
+        return {"licence": registry.licence(), "devices": registry.count()}
+
+    @router.put("/licence")
+    def put_licence(choice: LicenceChoice, caller: Signed) -> dict[str, Any]:
+        """Change the tier (admins; refused when the registry holds more devices)."""
+        require_admin(caller)
+        registry.set_licence(choice.licence)
+        return get_licence()
+
+    @router.get("/devices")
+    def list_devices(q: Annotated[str, Query(max_length=64)] = "") -> Any:
+        """Registered devices whose serial, name or a tag contains ``q``."""
+        return _plain(registry.search(q))
+
+    @router.post("/devices", status_code=status.HTTP_201_CREATED)
+    def add_device(device: NewDevice) -> Any:
+        """Register a device (the licence's node count is enforced)."""
+        return _plain(registry.add(device.serial, device.name, device.model, device.tags))
+
+    @router.post("/devices/import")
+    async def import_devices(request: Request) -> dict[str, Any]:
+        """Register every line of a ``serial,name,model,tags`` CSV (``text/csv`` body)."""
+        text = (await request.body()).decode("utf-8", errors="replace")
+        return dataclasses.asdict(registry.import_csv(text))
+
+    @router.get("/devices/{serial}")
+    def get_device(serial: str) -> Any:
+        """One device, with whether it changed since its last build."""
+        return _plain(registry.get(serial))
+
+    @router.patch("/devices/{serial}")
+    def change_device(serial: str, change: DeviceChange) -> Any:
+        """Rename or re-tag a device."""
+        registry.update(serial, name=change.name, tags=change.tags)
+        return _plain(registry.get(serial))
+
+    @router.delete("/devices/{serial}", status_code=status.HTTP_204_NO_CONTENT)
+    def remove_device(serial: str) -> None:
+        """Unregister a device (its firmware archive stays)."""
+        registry.remove(serial)
+
+    @router.get("/devices/{serial}/config")
+    def get_config(serial: str) -> dict[str, Any]:
+        """The saved configuration, without its secrets (``_kept_secrets`` lists them)."""
+        registry.get(serial)
+        return saved_form(registry, serial)
+
+    @router.put("/devices/{serial}/config")
+    def put_config(serial: str, document: Document) -> dict[str, Any]:
+        """Save a configuration for a device without building it."""
+        entry = registry.get(serial)
+        document = prepared(document | {"serial": entry.serial}, registry)
+        return {"config_hash": registry.save_config(entry.serial, document)}
+
+    @router.get("/devices/{serial}/programs")
+    def programs(serial: str) -> Any:
+        """The device's firmware archive, newest first."""
+        return _plain(registry.programs(serial))
+
+    @router.get(
+        "/programs/{program_id}/bundle", responses={200: {"content": {"application/zip": {}}}}
+    )
+    def bundle(program_id: int) -> Response:
+        """A bundle from the firmware archive."""
+        return zip_response(*registry.program_bundle(program_id))
+
+    # --- templates --------------------------------------------------------------------------
+
+    @router.get("/templates")
+    def list_templates() -> Any:
+        """Every template with its newest version."""
+        return _plain(templates.all())
+
+    @router.get("/templates/{name}")
+    def load_template(name: str, version: int | None = None) -> Any:
+        """A version of a template (the newest by default)."""
+        return _plain(templates.load(name, version))
+
+    @router.put("/templates/{name}")
+    def save_template(name: str, document: Document, caller: Signed) -> dict[str, Any]:
+        """Save a new version (serial and secrets are left out)."""
+        return {"name": name, "version": templates.save(name, document, caller.name)}
+
+    @router.get("/templates/{name}/versions")
+    def template_versions(name: str) -> Any:
+        """Every version, newest first."""
+        return _plain(templates.versions(name))
+
+    @router.post("/templates/{name}/rename")
+    def rename_template(name: str, rename: Rename) -> dict[str, str]:
+        """Rename a template."""
+        templates.rename(name, rename.name)
+        return {"name": rename.name.strip()}
+
+    @router.delete("/templates/{name}", status_code=status.HTTP_204_NO_CONTENT)
+    def delete_template(name: str) -> None:
+        """Delete a template and all its versions."""
+        templates.remove(name)
+
+    @router.get("/templates/{name}/yaml", response_class=PlainTextResponse)
+    def export_template(name: str, version: int | None = None) -> str:
+        """A version as YAML."""
+        return templates.export_yaml(name, version)
+
+    @router.put("/templates/{name}/yaml")
+    async def import_template(name: str, request: Request, caller: Signed) -> dict[str, Any]:
+        """Save YAML (the request body) as a new version; secrets in it are dropped."""
+        text = (await request.body()).decode("utf-8", errors="replace")
+        return {"name": name, "version": templates.import_yaml(name, text, caller.name)}
+
+    # --- batches ----------------------------------------------------------------------------
+
+    @router.post("/batches", status_code=status.HTTP_202_ACCEPTED)
+    def start_batch(batch: NewBatch, caller: Signed) -> Any:
+        """Start a batch in the background (Elite licence); follow it at ``/batches/{id}``."""
+        if (batch.serials is None) == (batch.csv is None):
+            raise Refused("give either serials or csv", "serials")
+        batch_id = batches.start(
+            batch.template,
+            serials=batch.serials,
+            csv_text=batch.csv,
+            made_by=caller.name,
+            version=batch.version,
+        )
+        return _plain(batches.get(batch_id))
+
+    @router.get("/batches")
+    def list_batches() -> Any:
+        """The newest batches."""
+        return _plain(batches.recent())
+
+    @router.get("/batches/{batch_id}")
+    def get_batch(batch_id: int) -> Any:
+        """A batch's progress and each node's state."""
+        return _plain(batches.get(batch_id))
+
+    @router.get("/batches/{batch_id}/zip", responses={200: {"content": {"application/zip": {}}}})
+    def batch_zip(batch_id: int) -> Response:
+        """Every bundle of a finished batch and its report, in one zip."""
+        return zip_response(*batches.archive(batch_id))
+
+    # --- accounts ---------------------------------------------------------------------------
+
+    @router.get("/users")
+    def list_users(caller: Signed) -> Any:
+        """Every account (admins)."""
+        require_admin(caller)
+        return _plain(services.accounts.all())
+
+    @router.post("/users", status_code=status.HTTP_201_CREATED)
+    def add_user(user: NewUser, caller: Signed) -> Any:
+        """Create an account (admins)."""
+        require_admin(caller)
+        return _plain(services.accounts.create(user.username, user.password, user.role))
+
+    @router.delete("/users/{username}", status_code=status.HTTP_204_NO_CONTENT)
+    def remove_user(username: str, caller: Signed) -> None:
+        """Delete an account (admins; the last admin stays)."""
+        require_admin(caller)
+        services.accounts.remove(username)
+
+    @router.put("/account/password", status_code=status.HTTP_204_NO_CONTENT)
+    def change_password(change: NewPassword, caller: Signed) -> None:
+        """Change the caller's own password (it ends the caller's sessions)."""
+        if caller.account.id == 0:
+            raise Refused("a token has no password", "password")
+        services.accounts.set_password(caller.name, change.password)
+
+    return router

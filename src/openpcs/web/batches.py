@@ -1,0 +1,466 @@
+"""Batch programming from the web: a template and registered devices, run in the background.
+
+A batch is a row in ``batches`` with one ``batch_nodes`` row per node, so its progress
+outlives the browser tab that started it. The work is :func:`openpcs.program.batch.run_batch`
+on the template (written as YAML, secrets never in it) and a CSV of the nodes: values the
+template leaves out for each node (its keys, its DevEUI or MAC) come from the device's saved
+configuration, or from the uploaded CSV's columns. At the end every bundle goes into the
+firmware archive and one zip holds them all with the batch report.
+
+Batches run one at a time in a worker thread; a batch the server was running when it stopped
+is marked ``interrupted`` when it starts again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+from sqlalchemy import Engine, func, insert, select, update
+
+from openpcs.config.licence import check_batch
+from openpcs.config.model import NodeConfig
+from openpcs.config.schema_walk import model_at
+from openpcs.gateway.records import utc_now
+from openpcs.program.batch import RowOutcome, run_batch
+from openpcs.program.errors import BatchError, ProgramError
+from openpcs.program.nodes_csv import NodeRow, node_document, read_nodes_csv
+from openpcs.program.pipeline import BuilderChoice
+from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.registry import Registry, config_hash
+from openpcs.web.store.schema import BATCH_NODES, BATCHES
+from openpcs.web.templates_store import TemplateStore
+
+__all__ = ["BatchNodeView", "BatchRunner", "BatchView"]
+
+_log = logging.getLogger("openpcs.web.batch")
+_BATCHES = BATCHES
+_NODES = BATCH_NODES
+_MAX_CSV: Final = 1024 * 1024
+QUEUED: Final = "queued"
+RUNNING: Final = "running"
+DONE: Final = "done"
+FAILED: Final = "failed"
+INTERRUPTED: Final = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class BatchNodeView:
+    """One node of a batch."""
+
+    position: int
+    serial: str
+    name: str
+    state: str
+    message: str
+    bundle_name: str
+    has_hex: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchView:
+    """A batch, its counts and (when asked) its nodes."""
+
+    id: int
+    created_at: datetime
+    finished_at: datetime | None
+    made_by: str
+    template_name: str
+    template_version: int
+    state: str
+    total: int
+    done: int
+    failed: int
+    message: str
+    has_archive: bool
+    nodes: list[BatchNodeView]
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Dotted path → scalar for every leaf of a document reached through mappings only."""
+    found: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_leaves(item, (*path, str(key))))
+    elif value is not None and not isinstance(value, list) and path:
+        found[".".join(path)] = value
+    return found
+
+
+def _fills(template: dict[str, Any], saved: dict[str, Any] | None) -> dict[str, str]:
+    """What a device's saved configuration adds to the template: the values the template
+    leaves out, in sections of the same kind (the same radio type)."""
+    if not saved:
+        return {}
+    have = _leaves(template)
+    cells: dict[str, str] = {}
+    for path, value in _leaves(saved).items():
+        parts = path.split(".")
+        if path in have or parts[0] in ("serial", "node_name", "licence"):
+            continue
+        section = template.get(parts[0])
+        if isinstance(section, dict) and isinstance(saved.get(parts[0]), dict):
+            kind = section.get("type", section.get("protocol"))
+            saved_kind = saved[parts[0]].get("type", saved[parts[0]].get("protocol"))
+            if kind != saved_kind:
+                continue
+        elif section is not None or not model_at(NodeConfig, tuple(parts[:1])):
+            continue
+        cells[path] = "true" if value is True else "false" if value is False else str(value)
+    return cells
+
+
+def _csv_text(rows: list[dict[str, str]]) -> str:
+    columns: list[str] = ["serial", "name"]
+    for row in rows:
+        columns.extend(column for column in row if column not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+class BatchRunner:
+    """Starts batches, runs them one at a time in the background, reports their progress."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        templates: TemplateStore,
+        builder: Callable[[], BuilderChoice],
+        *,
+        jobs: int = 2,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.templates = templates
+        self.builder = builder
+        self.jobs = jobs
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openpcs-batch")
+        self._lock = threading.Lock()
+
+    def recover(self) -> int:
+        """Mark the batches a stopped server left unfinished; how many."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                update(_BATCHES)
+                .where(_BATCHES.c.state.in_((QUEUED, RUNNING)))
+                .values(
+                    state=INTERRUPTED,
+                    finished_at=utc_now(),
+                    message="the server stopped before this batch finished; start it again",
+                )
+            )
+            return int(result.rowcount or 0)
+
+    def close(self) -> None:
+        """Let a running batch finish, start no queued one."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # --- starting -------------------------------------------------------------------------
+
+    def start(
+        self,
+        template_name: str,
+        *,
+        serials: list[str] | None = None,
+        csv_text: str | None = None,
+        made_by: str,
+        version: int | None = None,
+    ) -> int:
+        """Queue a batch of registered devices (``serials``) or of an uploaded CSV; its id.
+
+        Refused before anything runs: a licence without batch programming, more nodes than
+        it allows, a device not in the registry, a CSV that cannot be read.
+        """
+        entry = self.templates.load(template_name, version)
+        template = dict(entry.document)
+        template["licence"] = self.registry.licence()
+        if csv_text is not None:
+            rows = self._rows_from_csv(csv_text)
+        elif serials:
+            rows = self._rows_from_registry(serials, template)
+        else:
+            raise Refused("pick at least one device, or upload a CSV", "devices")
+        refused = check_batch(template["licence"], len(rows))
+        if refused is not None:
+            raise Conflict(refused.message, "licence")
+        for row in rows:
+            self.registry.get(row["serial"])
+        now = utc_now()
+        with self.engine.begin() as connection:
+            batch_id = int(
+                connection.execute(
+                    insert(_BATCHES)
+                    .values(
+                        created_at=now,
+                        made_by=made_by,
+                        template_name=template_name,
+                        template_version=entry.version,
+                        state=QUEUED,
+                        total=len(rows),
+                        message="",
+                    )
+                    .returning(_BATCHES.c.id)
+                ).scalar_one()
+            )
+            connection.execute(
+                insert(_NODES),
+                [
+                    {
+                        "batch_id": batch_id,
+                        "position": index,
+                        "serial": row["serial"],
+                        "name": row.get("name", ""),
+                        "state": QUEUED,
+                        "message": "",
+                        "bundle_name": "",
+                        "has_hex": False,
+                    }
+                    for index, row in enumerate(rows)
+                ],
+            )
+        self._pool.submit(self._run, batch_id, template, _csv_text(rows), made_by)
+        return batch_id
+
+    def _rows_from_registry(
+        self, serials: list[str], template: dict[str, Any]
+    ) -> list[dict[str, str]]:
+        rows: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for serial in serials:
+            device = self.registry.get(serial)
+            if device.serial in seen:
+                continue
+            seen.add(device.serial)
+            saved = self.registry.saved_config(device.serial)
+            rows.append({"serial": device.serial, "name": device.name} | _fills(template, saved))
+        return rows
+
+    @staticmethod
+    def _rows_from_csv(text: str) -> list[dict[str, str]]:
+        if len(text) > _MAX_CSV:
+            raise Refused("a batch CSV is at most 1 MiB", "csv")
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "serial" not in [c.strip() for c in reader.fieldnames]:
+            raise Refused("the CSV's first line names its columns, serial first", "csv")
+        rows = []
+        for number, row in enumerate(reader, start=2):
+            cleaned = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            if not cleaned.get("serial"):
+                raise Refused(f"line {number}: no serial", "csv")
+            cleaned["serial"] = cleaned["serial"].upper()
+            rows.append(cleaned)
+        if not rows:
+            raise Refused("the CSV has no nodes", "csv")
+        return rows
+
+    # --- running --------------------------------------------------------------------------
+
+    def _set_node(self, batch_id: int, outcome: RowOutcome) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_NODES)
+                .where(_NODES.c.batch_id == batch_id, _NODES.c.position == outcome.line - 2)
+                .values(
+                    state=DONE if outcome.ok else FAILED,
+                    message=outcome.message,
+                    bundle_name=outcome.bundle,
+                    has_hex=outcome.has_hex,
+                )
+            )
+
+    def _finish(self, batch_id: int, state: str, message: str, archive: bytes | None) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_BATCHES)
+                .where(_BATCHES.c.id == batch_id)
+                .values(state=state, message=message, archive=archive, finished_at=utc_now())
+            )
+
+    def _run(self, batch_id: int, template: dict[str, Any], nodes_csv: str, made_by: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_BATCHES).where(_BATCHES.c.id == batch_id).values(state=RUNNING)
+            )
+            connection.execute(
+                update(_NODES).where(_NODES.c.batch_id == batch_id).values(state=RUNNING)
+            )
+        try:
+            with tempfile.TemporaryDirectory(prefix="openpcs-batch-") as scratch:
+                folder = Path(scratch)
+                template_path = folder / "template.yaml"
+                template_path.write_text(yaml.safe_dump(template, sort_keys=False), "utf-8")
+                nodes_path = folder / "nodes.csv"
+                nodes_path.write_text(nodes_csv, "utf-8")
+                out = folder / "bundles"
+                report = run_batch(
+                    template_path,
+                    nodes_path,
+                    out,
+                    self.builder(),
+                    jobs=self.jobs,
+                    on_done=lambda outcome: self._set_node(batch_id, outcome),
+                )
+                rows = {
+                    row.line: row for row in read_nodes_csv(nodes_path, limit=len(report.rows) + 1)
+                }
+                archive = self._archive(
+                    batch_id=batch_id,
+                    template=template,
+                    rows=rows,
+                    outcomes=report.rows,
+                    out=out,
+                    made_by=made_by,
+                )
+            failed = len(report.failed)
+            message = f"{len(report.rows) - failed} bundled, {failed} failed"
+            self._finish(batch_id, DONE, message, archive)
+        except (BatchError, ProgramError, Refused, NotFound) as exc:
+            self._fail_nodes(batch_id)
+            self._finish(batch_id, FAILED, str(exc), None)
+        except Exception as exc:  # a batch must end in a state, whatever went wrong
+            _log.exception("batch %d failed", batch_id)
+            self._fail_nodes(batch_id)
+            self._finish(batch_id, FAILED, f"internal error: {exc.__class__.__name__}", None)
+
+    def _fail_nodes(self, batch_id: int) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_NODES)
+                .where(_NODES.c.batch_id == batch_id, _NODES.c.state.in_((QUEUED, RUNNING)))
+                .values(state=FAILED, message="the batch did not run")
+            )
+
+    def _archive(
+        self,
+        *,
+        batch_id: int,
+        template: dict[str, Any],
+        rows: dict[int, NodeRow],
+        outcomes: list[RowOutcome],
+        out: Path,
+        made_by: str,
+    ) -> bytes:
+        """Put each bundle in the firmware archive; one zip of every bundle and the report."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+            for outcome in outcomes:
+                if not outcome.ok:
+                    continue
+                data = (out / outcome.bundle).read_bytes()
+                archive.writestr(outcome.bundle, data)
+                document = node_document(template, rows[outcome.line])
+                self.registry.record_program(
+                    outcome.serial,
+                    made_by=made_by,
+                    digest=config_hash(document),
+                    bundle_name=outcome.bundle,
+                    bundle=data,
+                    has_hex=outcome.has_hex,
+                    flash_bytes=outcome.flash_bytes,
+                    ram_bytes=outcome.ram_bytes,
+                    batch_id=batch_id,
+                )
+            for report in sorted(out.glob("batch-report.*")):
+                archive.writestr(report.name, report.read_bytes())
+        return buffer.getvalue()
+
+    # --- reading --------------------------------------------------------------------------
+
+    def get(self, batch_id: int, *, with_nodes: bool = True) -> BatchView:
+        """A batch and its progress; :class:`NotFound` if there is none."""
+        views = self._views([batch_id], with_nodes=with_nodes)
+        if not views:
+            raise NotFound(f"no batch {batch_id}")
+        return views[0]
+
+    def recent(self, limit: int = 50) -> list[BatchView]:
+        """The newest batches, without their nodes."""
+        with self.engine.connect() as connection:
+            ids = connection.execute(
+                select(_BATCHES.c.id).order_by(_BATCHES.c.id.desc()).limit(limit)
+            ).scalars()
+            wanted = [int(i) for i in ids]
+        return self._views(wanted, with_nodes=False)
+
+    def _views(self, ids: list[int], *, with_nodes: bool) -> list[BatchView]:
+        if not ids:
+            return []
+        b, n = _BATCHES.c, _NODES.c
+        columns = [c for c in _BATCHES.c if c.name != "archive"]
+        with self.engine.connect() as connection:
+            batches = connection.execute(
+                select(*columns, b.archive.is_not(None).label("has_archive"))
+                .where(b.id.in_(ids))
+                .order_by(b.id.desc())
+            ).all()
+            counts = connection.execute(
+                select(n.batch_id, n.state, func.count())
+                .where(n.batch_id.in_(ids))
+                .group_by(n.batch_id, n.state)
+            ).all()
+            nodes = (
+                connection.execute(
+                    select(_NODES).where(n.batch_id.in_(ids)).order_by(n.batch_id, n.position)
+                ).all()
+                if with_nodes
+                else []
+            )
+        tally: dict[tuple[int, str], int] = {(row[0], row[1]): int(row[2]) for row in counts}
+        views = []
+        for row in batches:
+            mine = [
+                BatchNodeView(
+                    node.position,
+                    node.serial,
+                    node.name,
+                    node.state,
+                    node.message,
+                    node.bundle_name,
+                    node.has_hex,
+                )
+                for node in nodes
+                if node.batch_id == row.id
+            ]
+            views.append(
+                BatchView(
+                    row.id,
+                    row.created_at,
+                    row.finished_at,
+                    row.made_by,
+                    row.template_name,
+                    row.template_version,
+                    row.state,
+                    row.total,
+                    tally.get((row.id, DONE), 0),
+                    tally.get((row.id, FAILED), 0),
+                    row.message,
+                    bool(row.has_archive),
+                    mine,
+                )
+            )
+        return views
+
+    def archive(self, batch_id: int) -> tuple[str, bytes]:
+        """The batch's zip; :class:`NotFound` until it is finished."""
+        with self.engine.connect() as connection:
+            data = connection.execute(
+                select(_BATCHES.c.archive).where(_BATCHES.c.id == batch_id)
+            ).scalar()
+        if data is None:
+            raise NotFound(f"batch {batch_id} has no zip (not finished, or it failed)")
+        return f"batch-{batch_id}.zip", bytes(data)

@@ -1,0 +1,154 @@
+"""Checking and programming one node from the form's document.
+
+The form sends a configuration document (the shape of a YAML file, as JSON). Before the rules
+run, the registry's licence tier is written into it, and secrets the form left empty are taken
+from the device's saved configuration (a password field is never filled back into a page).
+The check is :func:`openpcs.config.check.check_text`, the same as ``openpcs check`` runs on a
+file, so the form's messages are the command's.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpcs.config.check import CheckResult, check_text
+from openpcs.config.model import NodeConfig
+from openpcs.config.schema_walk import is_secret
+from openpcs.program.errors import BuildError, GenerationError, ProgramError
+from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
+from openpcs.web.errors import NotFound, Refused, WebError
+from openpcs.web.registry import Registry
+
+__all__ = ["CheckFailed", "Programmed", "check_document", "compile_document", "with_saved_secrets"]
+
+
+class CheckFailed(WebError):
+    """The configuration has errors: nothing was built (422, with the check's findings)."""
+
+    status = 422
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(f"the configuration has {len(result.errors)} error(s)")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class Programmed:
+    """A bundle made for a node and where the archive keeps it."""
+
+    program_id: int
+    bundle_name: str
+    bundle: bytes
+    has_hex: bool
+
+
+def with_saved_secrets(
+    document: dict[str, Any], saved: dict[str, Any] | None, path: tuple[str | int, ...] = ()
+) -> dict[str, Any]:
+    """``document`` with each secret it leaves out taken from ``saved``, where both describe
+    the same kind of section (the same radio type, say)."""
+    merged = dict(document)
+    if not saved or saved.get("type", merged.get("type")) != merged.get("type"):
+        return merged
+    for key, value in saved.items():
+        here = (*path, key)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = with_saved_secrets(merged[key], value, here)
+        elif key not in merged and value is not None and is_secret(NodeConfig, here):
+            merged[key] = value
+    return merged
+
+
+def prepared(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """The document as it will be checked: the licence set, saved secrets filled in."""
+    if not isinstance(document, dict):
+        raise Refused("a configuration is a JSON object")
+    ready = dict(document)
+    ready["licence"] = registry.licence()
+    serial = ready.get("serial")
+    if isinstance(serial, str) and serial.strip():
+        ready = with_saved_secrets(ready, registry.saved_config(serial.strip()))
+    return ready
+
+
+def check_document(document: dict[str, Any]) -> CheckResult:
+    """Run "Check configuration" on a prepared document, as ``openpcs check`` does."""
+    return check_text(json.dumps(document), source="form")
+
+
+def check_report(result: CheckResult) -> dict[str, Any]:
+    """The check's ``{data, warnings, errors}`` and the text the command prints."""
+    report = result.to_dict()
+    report["text"] = summary_text(result) if result.config is not None else ""
+    return report
+
+
+def compile_document(
+    document: dict[str, Any], registry: Registry, choice: BuilderChoice, made_by: str
+) -> Programmed:
+    """Check, generate, build where possible and bundle a registered node; archive the bundle
+    and keep the configuration as the device's saved one.
+
+    Raises :class:`CheckFailed` for a configuration with errors, :class:`NotFound` for a
+    serial not in the registry, :class:`Refused` with the compiler's first message when the
+    program does not build.
+    """
+    document = prepared(document, registry)
+    serial = document.get("serial")
+    if not isinstance(serial, str) or not serial.strip():
+        raise Refused("a node needs its serial ID to be programmed", "serial")
+    entry = registry.get(serial)
+    result = check_document(document)
+    if not result.valid:
+        raise CheckFailed(result)
+    digest = registry.save_config(entry.serial, document)
+    with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
+        try:
+            made = program_node(result, Path(scratch), choice)
+        except BuildError as exc:
+            raise Refused(f"the program does not build: {str(exc).splitlines()[0]}") from None
+        except (GenerationError, ProgramError) as exc:
+            raise Refused(str(exc)) from None
+        data = made.bundle.path.read_bytes()
+    build = made.build
+    program_id = registry.record_program(
+        entry.serial,
+        made_by=made_by,
+        digest=digest,
+        bundle_name=made.bundle.path.name,
+        bundle=data,
+        has_hex=made.bundle.has_hex,
+        flash_bytes=build.flash_bytes if build else None,
+        ram_bytes=build.ram_bytes if build else None,
+    )
+    return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex)
+
+
+def saved_form(registry: Registry, serial: str) -> dict[str, Any]:
+    """A device's saved configuration for the form: secrets left out (only whether each is
+    kept is said, under ``_kept_secrets``); :class:`NotFound` when there is none."""
+    saved = registry.saved_config(serial)
+    if saved is None:
+        raise NotFound(f"{serial} has no saved configuration", "serial")
+    kept: list[str] = []
+
+    def strip(value: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if is_secret(NodeConfig, (*path, key)):
+                    kept.append(".".join(str(p) for p in (*path, key)))
+                    continue
+                out[key] = strip(item, (*path, key))
+            return out
+        if isinstance(value, list):
+            return [strip(item, (*path, i)) for i, item in enumerate(value)]
+        return value
+
+    form: dict[str, Any] = strip(saved, ())
+    form["_kept_secrets"] = kept
+    return form

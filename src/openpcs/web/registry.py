@@ -1,0 +1,357 @@
+"""The device registry: registered nodes, the licence tier that caps their number, each node's
+saved configuration (sealed: it holds keys) and its firmware archive.
+
+A device "changed since its last build" when the hash of its saved configuration differs from
+the one recorded with its newest bundle.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openpcs.catalog.devices import licences
+from openpcs.catalog.hardware import node_models
+from openpcs.config.licence import check_node_count
+from openpcs.config.rules.formats import is_hex
+from openpcs.gateway.records import utc_now
+from openpcs.gateway.secret_box import SecretBox
+from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.store.schema import DEVICES, PROGRAMS, SETTINGS
+
+__all__ = ["DEFAULT_LICENCE", "DeviceEntry", "ImportReport", "ProgramEntry", "Registry"]
+
+DEFAULT_LICENCE: Final = "basic"
+_LICENCE_SETTING: Final = "licence"
+_MAX_TAGS: Final = 16
+_MAX_TAG: Final = 32
+_MAX_NAME: Final = 64
+_DEVICES = DEVICES
+_PROGRAMS = PROGRAMS
+_SETTINGS = SETTINGS
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceEntry:
+    """A registered device as lists and pages show it."""
+
+    serial: str
+    name: str
+    model: str
+    tags: list[str]
+    created_at: datetime
+    has_config: bool
+    config_saved_at: datetime | None
+    last_build: datetime | None
+    changed_since_build: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramEntry:
+    """One bundle of the firmware archive (without its bytes)."""
+
+    id: int
+    serial: str
+    created_at: datetime
+    made_by: str
+    config_hash: str
+    bundle_name: str
+    has_hex: bool
+    flash_bytes: int | None
+    ram_bytes: int | None
+    batch_id: int | None
+
+
+@dataclass
+class ImportReport:
+    """What a CSV import added and which lines it refused, with why."""
+
+    added: list[str]
+    refused: list[str]
+
+
+def config_hash(document: dict[str, Any]) -> str:
+    """The SHA-256 of a configuration document in canonical JSON (secrets included)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def check_serial(serial: str) -> str:
+    """The serial in upper case; :class:`Refused` unless 16 hex digits."""
+    text = serial.strip().upper()
+    if not is_hex(text, 16):
+        raise Refused(f"the serial ID is 16 hex digits (from the node's sticker), not {serial!r}")
+    return text
+
+
+def check_tags(tags: list[str]) -> list[str]:
+    """Tags trimmed, lower case, without repeats; :class:`Refused` for too many or too long."""
+    cleaned: list[str] = []
+    for tag in tags:
+        text = tag.strip().lower()
+        if not text:
+            continue
+        if len(text) > _MAX_TAG or not text.isprintable() or "," in text:
+            raise Refused(f"a tag is at most {_MAX_TAG} printable characters, no comma", "tags")
+        if text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > _MAX_TAGS:
+        raise Refused(f"at most {_MAX_TAGS} tags", "tags")
+    return cleaned
+
+
+def _entry(row: Any, last_build: datetime | None, last_hash: str | None) -> DeviceEntry:
+    changed = row.config_hash is not None and row.config_hash != last_hash
+    return DeviceEntry(
+        row.serial,
+        row.name,
+        row.model,
+        list(row.tags or []),
+        row.created_at,
+        row.config_sealed is not None,
+        row.config_saved_at,
+        last_build,
+        changed,
+    )
+
+
+class Registry:
+    """Registered devices, the licence, saved configurations and the firmware archive."""
+
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
+        self.engine = engine
+        self.box = box
+
+    # --- licence --------------------------------------------------------------------------
+
+    def licence(self) -> str:
+        """The registry's licence tier (``basic`` until one is set)."""
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                select(_SETTINGS.c.value).where(_SETTINGS.c.name == _LICENCE_SETTING)
+            ).scalar()
+        return str(value) if value in licences() else DEFAULT_LICENCE
+
+    def set_licence(self, tier: str) -> None:
+        """Change the tier; refused when the registry holds more devices than it allows."""
+        if tier not in licences():
+            raise Refused(f"a licence is one of {', '.join(licences())}", "licence")
+        over = check_node_count(tier, self.count())
+        if over is not None:
+            raise Conflict(over.message, "licence")
+        with self.engine.begin() as connection:
+            connection.execute(delete(_SETTINGS).where(_SETTINGS.c.name == _LICENCE_SETTING))
+            connection.execute(insert(_SETTINGS).values(name=_LICENCE_SETTING, value=tier))
+
+    # --- devices --------------------------------------------------------------------------
+
+    def count(self) -> int:
+        """How many devices are registered."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(select(func.count()).select_from(_DEVICES)).scalar_one())
+
+    def add(self, serial: str, name: str, model: str, tags: list[str] | None = None) -> DeviceEntry:
+        """Register a device; :class:`Conflict` when it exists or the licence is full."""
+        serial = check_serial(serial)
+        name = name.strip()
+        if len(name) > _MAX_NAME or not name.isprintable():
+            raise Refused(f"at most {_MAX_NAME} printable characters", "name")
+        if model not in node_models():
+            raise Refused(f"unknown model {model!r}", "model")
+        cleaned = check_tags(tags or [])
+        over = check_node_count(self.licence(), self.count() + 1)
+        if over is not None:
+            raise Conflict(over.message, "serial")
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    insert(_DEVICES).values(
+                        serial=serial, name=name, model=model, tags=cleaned, created_at=utc_now()
+                    )
+                )
+        except IntegrityError:
+            raise Conflict(f"{serial} is registered already", "serial") from None
+        return self.get(serial)
+
+    def import_csv(self, text: str) -> ImportReport:
+        """Register every row of a ``serial,name,model,tags`` CSV (tags separated by ``;``).
+
+        Each line stands alone: a bad or duplicate line is reported, the others are added.
+        """
+        report = ImportReport([], [])
+        reader = csv.DictReader(io.StringIO(text))
+        header = [column.strip().lower() for column in reader.fieldnames or []]
+        if "serial" not in header or "model" not in header:
+            raise Refused("the CSV's first line names its columns: serial, name, model, tags")
+        reader.fieldnames = header
+        for number, row in enumerate(reader, start=2):
+            try:
+                tags = (row.get("tags") or "").split(";")
+                entry = self.add(
+                    row.get("serial") or "", row.get("name") or "", row.get("model") or "", tags
+                )
+            except (Refused, Conflict) as exc:
+                report.refused.append(f"line {number}: {exc}")
+            else:
+                report.added.append(entry.serial)
+        return report
+
+    def get(self, serial: str) -> DeviceEntry:
+        """One device; :class:`NotFound` if it is not registered."""
+        found = self.search(serial=serial.strip().upper())
+        if not found:
+            raise NotFound(f"{serial} is not in the device registry", "serial")
+        return found[0]
+
+    def search(self, text: str = "", *, serial: str | None = None) -> list[DeviceEntry]:
+        """Devices whose serial, name or a tag contains ``text`` (any case), by serial.
+
+        A licence caps the registry at 100 devices, so the filter runs over all of them.
+        """
+        d = _DEVICES.c
+        query = select(_DEVICES).order_by(d.serial)
+        if serial is not None:
+            query = query.where(d.serial == serial)
+        needle = text.strip().lower()
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+            builds = self._last_builds(connection, [row.serial for row in rows])
+        if needle:
+            rows = [
+                row
+                for row in rows
+                if needle in row.serial.lower()
+                or needle in row.name.lower()
+                or any(needle in tag for tag in row.tags or [])
+            ]
+        return [_entry(row, *builds.get(row.serial, (None, None))) for row in rows]
+
+    @staticmethod
+    def _last_builds(
+        connection: Any, serials: list[str]
+    ) -> dict[str, tuple[datetime | None, str | None]]:
+        if not serials:
+            return {}
+        p = _PROGRAMS.c
+        newest = (
+            select(p.serial, func.max(p.id).label("id"))
+            .where(p.serial.in_(serials))
+            .group_by(p.serial)
+            .subquery()
+        )
+        rows = connection.execute(
+            select(p.serial, p.created_at, p.config_hash).join(newest, newest.c.id == p.id)
+        ).all()
+        return {row.serial: (row.created_at, row.config_hash) for row in rows}
+
+    def update(
+        self, serial: str, *, name: str | None = None, tags: list[str] | None = None
+    ) -> None:
+        """Rename or re-tag a device."""
+        entry = self.get(serial)
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name.strip()[:_MAX_NAME]
+        if tags is not None:
+            values["tags"] = check_tags(tags)
+        if values:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    update(_DEVICES).where(_DEVICES.c.serial == entry.serial).values(**values)
+                )
+
+    def remove(self, serial: str) -> None:
+        """Unregister a device; its firmware archive stays."""
+        entry = self.get(serial)
+        with self.engine.begin() as connection:
+            connection.execute(delete(_DEVICES).where(_DEVICES.c.serial == entry.serial))
+
+    # --- saved configurations -------------------------------------------------------------
+
+    def save_config(self, serial: str, document: dict[str, Any]) -> str:
+        """Keep a device's configuration document (with its secrets, sealed); its hash."""
+        entry = self.get(serial)
+        digest = config_hash(document)
+        sealed = self.box.seal(json.dumps(document, sort_keys=True))
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(_DEVICES)
+                .where(_DEVICES.c.serial == entry.serial)
+                .values(config_sealed=sealed, config_hash=digest, config_saved_at=utc_now())
+            )
+        return digest
+
+    def saved_config(self, serial: str) -> dict[str, Any] | None:
+        """The saved document, secrets included (``None`` when none was saved)."""
+        with self.engine.connect() as connection:
+            sealed = connection.execute(
+                select(_DEVICES.c.config_sealed).where(_DEVICES.c.serial == serial.upper())
+            ).scalar()
+        if sealed is None:
+            return None
+        document: dict[str, Any] = json.loads(self.box.open(sealed))
+        return document
+
+    # --- firmware archive -----------------------------------------------------------------
+
+    def record_program(
+        self,
+        serial: str,
+        *,
+        made_by: str,
+        digest: str,
+        bundle_name: str,
+        bundle: bytes,
+        has_hex: bool,
+        flash_bytes: int | None = None,
+        ram_bytes: int | None = None,
+        batch_id: int | None = None,
+    ) -> int:
+        """Keep a bundle in the archive; its id."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                insert(_PROGRAMS)
+                .values(
+                    serial=serial,
+                    created_at=utc_now(),
+                    made_by=made_by,
+                    config_hash=digest,
+                    bundle_name=bundle_name,
+                    bundle=bundle,
+                    has_hex=has_hex,
+                    flash_bytes=flash_bytes,
+                    ram_bytes=ram_bytes,
+                    batch_id=batch_id,
+                )
+                .returning(_PROGRAMS.c.id)
+            )
+            return int(result.scalar_one())
+
+    def programs(self, serial: str) -> list[ProgramEntry]:
+        """A device's bundles, newest first."""
+        p = _PROGRAMS.c
+        columns = [c for c in _PROGRAMS.c if c.name != "bundle"]
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(*columns).where(p.serial == serial.upper()).order_by(p.id.desc())
+            ).all()
+        return [ProgramEntry(**row._asdict()) for row in rows]
+
+    def program_bundle(self, program_id: int) -> tuple[str, bytes]:
+        """A bundle's file name and bytes; :class:`NotFound` if there is none."""
+        p = _PROGRAMS.c
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(p.bundle_name, p.bundle).where(p.id == program_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no bundle {program_id} in the firmware archive")
+        return row.bundle_name, bytes(row.bundle)

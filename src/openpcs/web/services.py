@@ -1,0 +1,88 @@
+"""The web application's services, opened once on the gateway's store."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from openpcs.gateway.runtime import Gateway
+from openpcs.program.errors import ProgramError
+from openpcs.program.pipeline import BuilderChoice, choose_builder
+from openpcs.web.accounts import Accounts, first_admin
+from openpcs.web.auth import WebAuth
+from openpcs.web.batches import BatchRunner
+from openpcs.web.registry import Registry
+from openpcs.web.store.database import migrate_web
+from openpcs.web.templates_store import TemplateStore
+
+__all__ = ["ADMIN_PASSWORD_FILE", "WebServices", "open_services"]
+
+#: Where the first admin account's password is written (readable by its owner only).
+ADMIN_PASSWORD_FILE: Final = "admin-password"
+_log = logging.getLogger("openpcs.web")
+
+
+@dataclass
+class WebServices:
+    """Everything the routes call."""
+
+    gateway: Gateway
+    accounts: Accounts
+    registry: Registry
+    templates: TemplateStore
+    batches: BatchRunner
+    auth: WebAuth
+    api_dir: str | None
+    build_jobs: int
+    secure_cookies: bool
+
+    def builder(self) -> BuilderChoice:
+        """A builder for the configured Waspmote API, or source-only with the reason."""
+        try:
+            return choose_builder(self.api_dir, jobs=self.build_jobs)
+        except ProgramError as exc:
+            return BuilderChoice(None, str(exc))
+
+
+def _write_private(path: Path, text: str) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
+
+
+def open_services(gateway: Gateway) -> WebServices:
+    """Migrate the web tables and build the services on an opened gateway.
+
+    A store without accounts gets ``admin`` with a random password, written to
+    ``<data_dir>/admin-password``; batches a stopped server left running are marked.
+    """
+    settings = gateway.settings
+    migrate_web(gateway.engine)
+    accounts = Accounts(gateway.engine, session_hours=settings.web.session_hours)
+    password = first_admin(accounts)
+    if password is not None:
+        path = settings.data_dir / ADMIN_PASSWORD_FILE
+        _write_private(path, password + "\n")
+        _log.warning("created the account 'admin'; its password is in %s", path)
+    registry = Registry(gateway.engine, gateway.box)
+    templates = TemplateStore(gateway.engine)
+    services = WebServices(
+        gateway,
+        accounts,
+        registry,
+        templates,
+        BatchRunner(gateway.engine, registry, templates, lambda: BuilderChoice(None)),
+        WebAuth(accounts, gateway.auth),
+        settings.web.api_dir,
+        settings.web.build_jobs,
+        settings.web.secure_cookies,
+    )
+    services.batches.builder = services.builder
+    services.batches.jobs = settings.web.build_jobs
+    interrupted = services.batches.recover()
+    if interrupted:
+        _log.warning("%d batch(es) were interrupted by the last stop", interrupted)
+    return services

@@ -1,0 +1,1 @@
+"""The web application's tables: accounts, the device registry, templates, programs, batches."""

@@ -1,0 +1,204 @@
+"""Named node templates with every saved version; YAML export and import.
+
+A template is a configuration document without a serial ID. Secrets (keys, passwords) are
+removed before a version is stored, whatever the form sent: a template is shared, a key is
+per node. Each save adds a version; loading takes the newest unless one is named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openpcs.config.loader import ConfigLoadError, parse_config_text
+from openpcs.config.model import NodeConfig
+from openpcs.config.secret_paths import without_secrets
+from openpcs.gateway.records import utc_now
+from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.store.schema import TEMPLATES, VERSIONS
+
+__all__ = ["TemplateEntry", "TemplateStore", "VersionEntry", "template_document"]
+
+_TEMPLATES = TEMPLATES
+_VERSIONS = VERSIONS
+_MAX_NAME: Final = 64
+_MAX_YAML: Final = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateEntry:
+    """A template, its newest version number and when it changed."""
+
+    name: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VersionEntry:
+    """One saved version."""
+
+    version: int
+    created_at: datetime
+    saved_by: str
+    document: dict[str, Any]
+
+
+def check_name(name: str) -> str:
+    """A template name: 1-64 printable characters."""
+    text = name.strip()
+    if not 1 <= len(text) <= _MAX_NAME or not text.isprintable():
+        raise Refused(f"a template name is 1 to {_MAX_NAME} printable characters", "name")
+    return text
+
+
+def template_document(document: dict[str, Any]) -> dict[str, Any]:
+    """What a template keeps of a configuration document: no serial, no secrets.
+
+    Raises :class:`Refused` naming the field when the document is not a configuration at all
+    (its values are checked by the rules when it is used, not here).
+    """
+    kept = without_secrets({k: v for k, v in document.items() if k != "serial"}, NodeConfig)
+    try:
+        NodeConfig.model_validate(kept)
+    except ValidationError as exc:
+        # a value each node brings (a DevEUI, a MAC) may be missing; anything else may not
+        wrong = [error for error in exc.errors() if error["type"] != "missing"]
+        if wrong:
+            path = ".".join(str(part) for part in wrong[0]["loc"])
+            raise Refused(f"not a node configuration: {wrong[0]['msg']}", path) from None
+    return kept
+
+
+class TemplateStore:
+    """Templates and their versions in the store."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def all(self) -> list[TemplateEntry]:
+        """Every template, by name."""
+        t, v = _TEMPLATES.c, _VERSIONS.c
+        newest = (
+            select(v.template_id, func.max(v.version).label("version"))
+            .group_by(v.template_id)
+            .subquery()
+        )
+        query = (
+            select(t.name, newest.c.version, t.created_at, t.updated_at)
+            .join(newest, newest.c.template_id == t.id)
+            .order_by(t.name)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [TemplateEntry(*row) for row in rows]
+
+    def _id(self, connection: Any, name: str) -> int:
+        found = connection.execute(select(_TEMPLATES.c.id).where(_TEMPLATES.c.name == name))
+        template_id = found.scalar()
+        if template_id is None:
+            raise NotFound(f"no template named {name!r}", "name")
+        return int(template_id)
+
+    def save(self, name: str, document: dict[str, Any], saved_by: str) -> int:
+        """Add a version (a new template the first time); the version number."""
+        name = check_name(name)
+        kept = template_document(document)
+        now = utc_now()
+        with self.engine.begin() as connection:
+            template_id = connection.execute(
+                select(_TEMPLATES.c.id).where(_TEMPLATES.c.name == name)
+            ).scalar()
+            if template_id is None:
+                template_id = connection.execute(
+                    insert(_TEMPLATES)
+                    .values(name=name, created_at=now, updated_at=now)
+                    .returning(_TEMPLATES.c.id)
+                ).scalar_one()
+            else:
+                connection.execute(
+                    update(_TEMPLATES).where(_TEMPLATES.c.id == template_id).values(updated_at=now)
+                )
+            version = (
+                connection.execute(
+                    select(func.max(_VERSIONS.c.version)).where(
+                        _VERSIONS.c.template_id == template_id
+                    )
+                ).scalar()
+                or 0
+            ) + 1
+            connection.execute(
+                insert(_VERSIONS).values(
+                    template_id=template_id,
+                    version=version,
+                    document=kept,
+                    created_at=now,
+                    saved_by=saved_by,
+                )
+            )
+        return int(version)
+
+    def versions(self, name: str) -> list[VersionEntry]:
+        """Every version of a template, newest first."""
+        v = _VERSIONS.c
+        with self.engine.connect() as connection:
+            template_id = self._id(connection, name)
+            rows = connection.execute(
+                select(v.version, v.created_at, v.saved_by, v.document)
+                .where(v.template_id == template_id)
+                .order_by(v.version.desc())
+            ).all()
+        return [VersionEntry(*row) for row in rows]
+
+    def load(self, name: str, version: int | None = None) -> VersionEntry:
+        """A version of a template (the newest by default)."""
+        for entry in self.versions(name):
+            if version is None or entry.version == version:
+                return entry
+        raise NotFound(f"template {name!r} has no version {version}", "version")
+
+    def rename(self, name: str, new_name: str) -> None:
+        """Rename a template; :class:`Conflict` when the new name is taken."""
+        new_name = check_name(new_name)
+        try:
+            with self.engine.begin() as connection:
+                template_id = self._id(connection, name)
+                connection.execute(
+                    update(_TEMPLATES)
+                    .where(_TEMPLATES.c.id == template_id)
+                    .values(name=new_name, updated_at=utc_now())
+                )
+        except IntegrityError:
+            raise Conflict(f"a template named {new_name!r} exists already", "name") from None
+
+    def remove(self, name: str) -> None:
+        """Delete a template and its versions."""
+        with self.engine.begin() as connection:
+            template_id = self._id(connection, name)
+            connection.execute(delete(_VERSIONS).where(_VERSIONS.c.template_id == template_id))
+            connection.execute(delete(_TEMPLATES).where(_TEMPLATES.c.id == template_id))
+
+    def export_yaml(self, name: str, version: int | None = None) -> str:
+        """A version as YAML, as ``openpcs check`` and ``openpcs batch`` read it."""
+        entry = self.load(name, version)
+        header = f"# openpcs template {name!r}, version {entry.version} (no secrets)\n"
+        return header + yaml.safe_dump(entry.document, sort_keys=False, allow_unicode=True)
+
+    def import_yaml(self, name: str, text: str, saved_by: str) -> int:
+        """Save YAML text as a new version; secrets in it are dropped, never stored."""
+        if len(text) > _MAX_YAML:
+            raise Refused(f"a template file is at most {_MAX_YAML // 1024} KiB", "file")
+        try:
+            loaded = parse_config_text(text, source="file")
+        except ConfigLoadError as exc:
+            raise Refused(str(exc), "file") from None
+        if not isinstance(loaded.raw, dict):
+            raise Refused("a template is a mapping of configuration keys", "file")
+        return self.save(name, loaded.raw, saved_by)
