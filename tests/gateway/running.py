@@ -33,7 +33,9 @@ def wait_for(condition: Callable[[], Any], timeout: float = 15.0, step: float = 
 class RunningGateway:
     """Starts a :class:`Gateway` behind uvicorn in a thread; ``stop`` shuts it down cleanly."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(
+        self, settings: GatewaySettings, app_factory: Callable[[Gateway], Any] = create_app
+    ) -> None:
         self.settings = settings
         self.gateway = Gateway(settings)
         self.gateway.open()
@@ -42,7 +44,7 @@ class RunningGateway:
         sock.bind(("127.0.0.1", 0))
         self.port = int(sock.getsockname()[1])
         config = uvicorn.Config(
-            create_app(self.gateway),
+            app_factory(self.gateway),
             loop="asyncio",
             lifespan="on",
             access_log=False,

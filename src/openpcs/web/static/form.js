@@ -346,7 +346,7 @@
     figures.replaceChildren();
     const data = report.data || {};
     const rows = [];
-    if (data.plan) rows.push(["Frame", `${data.plan.frame_bytes ?? ""} B of ${data.plan.radio_max ?? "?"} B`]);
+    if (data.plan) rows.push(["Frame", `${data.plan.sent_bytes} B sent of ${data.plan.radio_max_bytes ?? "?"} B the radio carries`]);
     for (const [key, value] of Object.entries(data.estimates || {})) {
       if (typeof value !== "object") rows.push([key.replaceAll("_", " "), String(value)]);
     }
@@ -442,5 +442,6 @@
   if (!start.sleep) start.sleep = { minutes: 10 };
   fill(start);
   refresh();
+  window.openpcsForm = { collect, check, fill };
   form.dataset.ready = "true";
 })();

@@ -1,0 +1,65 @@
+"""Web test fixtures: a gateway with the web application on loopback, and signed-in clients."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from openpcs.web.app import create_web_app
+from openpcs.web.services import ADMIN_PASSWORD_FILE
+from tests.gateway.conftest import make_settings
+from tests.gateway.running import RunningGateway
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+
+
+class WebServer(RunningGateway):
+    """A running gateway serving the web application, with its first admin's password."""
+
+    @property
+    def admin_password(self) -> str:
+        """The first admin account's password, as written to the data folder."""
+        return (self.settings.data_dir / ADMIN_PASSWORD_FILE).read_text().strip()
+
+    def session(self, username: str = "admin", password: str | None = None) -> httpx.Client:
+        """A client signed in through the login form, sending its CSRF token on changes."""
+        client = httpx.Client(base_url=self.url, timeout=60, follow_redirects=False)
+        page = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        answer = client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": password or self.admin_password,
+                "csrf_token": token.group(1),
+                "next": "/devices",
+            },
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/devices", answer.text
+        devices = client.get("/devices")
+        csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', devices.text)
+        assert csrf is not None
+        client.headers["X-CSRF-Token"] = csrf.group(1)
+        return client
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[WebServer]:
+    """The web application on SQLite, on loopback, no TCP listener needed."""
+    settings = make_settings(tmp_path, tcp={"enabled": False})
+    server = WebServer(settings, create_web_app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def admin(web: WebServer) -> Iterator[httpx.Client]:
+    """A client signed in as the first admin."""
+    client = web.session()
+    yield client
+    client.close()
