@@ -9,10 +9,23 @@ from pathlib import Path
 import httpx
 import pytest
 
+from openpcs.config.model import NodeConfig
+from openpcs.config.schema_walk import model_at
 from openpcs.web.app import create_web_app
 from openpcs.web.services import ADMIN_PASSWORD_FILE
 from tests.gateway.conftest import make_settings
 from tests.gateway.running import RunningGateway
+
+
+def names_a_config_field(name: str) -> bool:
+    """Whether a form input's name is the path of a :class:`NodeConfig` field (an item of a
+    list field, ``battery_warning.thresholds.0``, counts as its list)."""
+    parts: tuple[str | int, ...] = tuple(int(p) if p.isdigit() else p for p in name.split("."))
+    while parts and isinstance(parts[-1], int):
+        parts = parts[:-1]
+    owners = model_at(NodeConfig, parts[:-1])
+    return any(parts[-1] in owner.model_fields for owner in owners)
+
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 
@@ -40,7 +53,8 @@ class WebServer(RunningGateway):
                 "next": "/devices",
             },
         )
-        assert answer.status_code == 303 and answer.headers["location"] == "/devices", answer.text
+        assert answer.status_code == 303, answer.text
+        assert answer.headers["location"] == "/devices", "wrong username or password"
         devices = client.get("/devices")
         csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', devices.text)
         assert csrf is not None

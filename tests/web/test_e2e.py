@@ -25,7 +25,7 @@ from openpcs.config.check import check_file
 from openpcs.frames.binary import encode_binary
 from openpcs.frames.values import make_field
 from tests.gateway.conftest import REQUIRE_SERVICES
-from tests.web.conftest import ARTIFACTS, WebServer
+from tests.web.conftest import ARTIFACTS, WebServer, names_a_config_field
 
 CHROMIUM = os.environ.get("OPENPCS_TEST_CHROMIUM", "/usr/bin/chromium")
 SERIAL = "1A2B3C4D5E6F7081"
@@ -102,6 +102,12 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
     radio.locator('[name="radio.dev_eui"]').fill("0004A30B001C0530")
     radio.locator('[name="radio.app_eui"]').fill("70B3D57ED0000001")
     assert radio.locator('[name="radio.dev_addr"]').is_hidden()  # an ABP field stays hidden
+    # every input the script made as well as the page's own names a configuration field
+    names = page.evaluate(
+        "() => [...document.querySelectorAll('#node-form [name]')].map((e) => e.name)"
+    )
+    for name in set(names):
+        assert names_a_config_field(name), name
     radio.locator('[name="radio.app_key"]').fill("12345")
     page.click("#check")
     message = page.locator('.field[data-path="radio.app_key"] .msg.error')
@@ -122,7 +128,9 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
     page.wait_for_selector("#check-verdict.ok")
     assert page.locator('.field[data-path="radio.app_key"] .msg.error').count() == 0
     text = page.text_content("#check-text")
-    assert "Frame plan" in text and "DR5" in text and "battery about" in text
+    assert "Frame plan" in text
+    assert "DR5" in text
+    assert "battery about" in text
     shot(page, "flow1", "04-checked")
 
     with page.expect_download() as download_info:
@@ -135,8 +143,10 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
         names = bundle.namelist()
         manifest = json.loads(bundle.read("manifest.json"))
         summary = bundle.read("summary.txt").decode()
-    assert "summary.txt" in names and any(n.endswith(".pde") for n in names)
-    assert manifest["serial"] == SERIAL and GOOD_KEY not in summary
+    assert "summary.txt" in names
+    assert any(n.endswith(".pde") for n in names)
+    assert manifest["serial"] == SERIAL
+    assert GOOD_KEY not in summary
     shot(page, "flow1", "05-downloaded")
 
     page.goto(f"{web.url}/devices/{SERIAL}")
@@ -212,11 +222,14 @@ def test_flow_3_data_shows_in_the_plot(web: WebServer, page: Any, admin: httpx.C
     sign_in(page, web, "flow3")
     page.goto(f"{web.url}/devices/{serial}")
     latest = page.locator("#latest tbody").text_content()
-    assert "TC" in latest and "22.25" in latest
+    assert "TC" in latest
+    assert "22.25" in latest
     plot = page.locator('img[data-sensor="TC"]')
     plot.wait_for()
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", plot.element_handle())
     assert page.locator("#frames tbody tr").count() == 3
     shot(page, "flow3", "02-device")
     svg = page.request.get(f"{web.url}/devices/{serial}/plots/TC.svg")
-    assert svg.status == 200 and "<polyline" in svg.text() and "22.25" in svg.text()
+    assert svg.status == 200
+    assert "<polyline" in svg.text()
+    assert "22.25" in svg.text()
