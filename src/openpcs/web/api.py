@@ -1,7 +1,6 @@
 """The REST API of everything the form and pages do, under ``/api/v1/pcs`` (in the OpenAPI
 document). Callers sign in (a session with its CSRF token) or send an API token."""
 
-
 import dataclasses
 from typing import Annotated, Any
 

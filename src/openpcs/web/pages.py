@@ -1,7 +1,6 @@
 """The HTML pages. Each change is a form POST that redirects back with a message (or an API
 call from the page's script); every page needs a session, except the login page."""
 
-
 import json
 import secrets
 from typing import Annotated, Any, Final
