@@ -13,7 +13,7 @@ from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import model_at
 from openpcs.web.app import create_web_app
 from openpcs.web.services import ADMIN_PASSWORD_FILE
-from tests.gateway.conftest import make_settings
+from tests.gateway.conftest import make_settings, store_url  # noqa: F401  (the store fixture)
 from tests.gateway.running import RunningGateway
 
 
