@@ -13,6 +13,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Engine
@@ -47,6 +48,15 @@ __all__ = ["ADMIN_TOKEN_FILE", "Gateway"]
 _log = logging.getLogger("openpcs.gateway")
 ADMIN_TOKEN_FILE: Final = "admin-token"
 _DIRECTORY_REFRESH_S: Final = 30.0
+
+
+def write_owner_only(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (its folder made if needed), readable by its owner only: a
+    first token or password, never logged."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(text)
 
 
 class Gateway:
@@ -123,10 +133,7 @@ class Gateway:
             return
         token = self.tokens.create("first-admin", "admin")
         path = self.settings.data_dir / ADMIN_TOKEN_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(token + "\n")
+        write_owner_only(path, token + "\n")
         _log.warning("created the first admin token; it is in %s", path)
 
     @property

@@ -198,8 +198,9 @@ class BatchRunner:
         refused = check_batch(template["licence"], len(rows))
         if refused is not None:
             raise Conflict(refused.message, "licence")
-        for row in rows:
-            self.registry.get(row["serial"])
+        if csv_text is not None:  # rows from the registry were found there already
+            for row in rows:
+                self.registry.get(row["serial"])
         now = utc_now()
         with self.engine.begin() as connection:
             batch_id = int(

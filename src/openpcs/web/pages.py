@@ -10,6 +10,15 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from openpcs.config.model import (
+    BatteryWarning,
+    EncryptionConfig,
+    GpsConfig,
+    RadiationConfig,
+    RelayConfig,
+    SleepConfig,
+    WatchdogConfig,
+)
 from openpcs.gateway.api.query_routes import readings_csv
 from openpcs.gateway.store.queries import frames, readings
 from openpcs.web.api import zip_response
@@ -19,6 +28,7 @@ from openpcs.web.data_views import latest_readings, sensor_series
 from openpcs.web.errors import WebError
 from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
 from openpcs.web.plots import svg_plot
+from openpcs.web.programming import saved_form
 from openpcs.web.services import ADMIN_PASSWORD_FILE, WebServices
 
 __all__ = ["pages_router"]
@@ -146,26 +156,12 @@ def pages_router(services: WebServices) -> APIRouter:
     def configure(
         request: Request, caller: Signed, serial: str = "", template: str = ""
     ) -> Response:
-        from openpcs.config.model import (
-            BatteryWarning,
-            EncryptionConfig,
-            GpsConfig,
-            RadiationConfig,
-            RelayConfig,
-            SleepConfig,
-            WatchdogConfig,
-        )
-
         initial: dict[str, Any] = {}
         if serial:
             entry = registry.get(serial)
             initial = {"serial": entry.serial, "node_name": entry.name, "model": entry.model}
-            try:
-                from openpcs.web.programming import saved_form
-
+            if entry.has_config:
                 initial = saved_form(registry, entry.serial) | {"serial": entry.serial}
-            except WebError:
-                pass
         elif template:
             initial = dict(templates.load(template).document)
         return page(
@@ -250,7 +246,7 @@ def pages_router(services: WebServices) -> APIRouter:
             request,
             caller,
             device=entry,
-            latest=list(latest),
+            latest=latest,
             plotted=[item for item in latest if item.value is not None],
             frames=raw,
             programs=registry.programs(entry.serial),

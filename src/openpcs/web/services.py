@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
-from openpcs.gateway.runtime import Gateway
+from openpcs.gateway.runtime import Gateway, write_owner_only
 from openpcs.program.errors import ProgramError
 from openpcs.program.pipeline import BuilderChoice, choose_builder
 from openpcs.web.accounts import Accounts, first_admin
@@ -35,22 +34,23 @@ class WebServices:
     templates: TemplateStore
     batches: BatchRunner
     auth: WebAuth
-    api_dir: str | None
-    build_jobs: int
     secure_cookies: bool
 
     def builder(self) -> BuilderChoice:
         """A builder for the configured Waspmote API, or source-only with the reason."""
+        return self.batches.builder()
+
+
+def _builder_for(api_dir: str | None, jobs: int) -> Callable[[], BuilderChoice]:
+    """What chooses a builder each time one is needed (the toolchain may be installed later)."""
+
+    def choose() -> BuilderChoice:
         try:
-            return choose_builder(self.api_dir, jobs=self.build_jobs)
+            return choose_builder(api_dir, jobs=jobs)
         except ProgramError as exc:
             return BuilderChoice(None, str(exc))
 
-
-def _write_private(path: Path, text: str) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(text)
+    return choose
 
 
 def open_services(gateway: Gateway) -> WebServices:
@@ -65,23 +65,27 @@ def open_services(gateway: Gateway) -> WebServices:
     password = first_admin(accounts)
     if password is not None:
         path = settings.data_dir / ADMIN_PASSWORD_FILE
-        _write_private(path, password + "\n")
+        write_owner_only(path, password + "\n")
         _log.warning("created the account 'admin'; its password is in %s", path)
     registry = Registry(gateway.engine, gateway.box)
     templates = TemplateStore(gateway.engine)
+    web = settings.web
+    batches = BatchRunner(
+        gateway.engine,
+        registry,
+        templates,
+        _builder_for(web.api_dir, web.build_jobs),
+        jobs=web.build_jobs,
+    )
     services = WebServices(
         gateway,
         accounts,
         registry,
         templates,
-        BatchRunner(gateway.engine, registry, templates, lambda: BuilderChoice(None)),
+        batches,
         WebAuth(accounts, gateway.auth),
-        settings.web.api_dir,
-        settings.web.build_jobs,
-        settings.web.secure_cookies,
+        web.secure_cookies,
     )
-    services.batches.builder = services.builder
-    services.batches.jobs = settings.web.build_jobs
     interrupted = services.batches.recover()
     if interrupted:
         _log.warning("%d batch(es) were interrupted by the last stop", interrupted)

@@ -305,7 +305,7 @@
   function show(issues, severity) {
     for (const issue of issues) {
       const place = placeFor(issue.path || "");
-      const text = (issue.path ? "" : "") + issue.message;
+      const text = issue.message;
       if (place && place.querySelector(".msg")) {
         const msg = place.querySelector(".msg");
         msg.textContent = msg.textContent ? `${msg.textContent} · ${text}` : text;
