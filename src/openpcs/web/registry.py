@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from openpcs.catalog.devices import licences
 from openpcs.catalog.hardware import node_models
 from openpcs.config.licence import check_node_count
-from openpcs.config.rules.formats import is_hex
+from openpcs.config.rules.identity import serial_problem
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
 from openpcs.web.errors import Conflict, NotFound, Refused
@@ -86,10 +86,10 @@ def config_hash(document: dict[str, Any]) -> str:
 
 def check_serial(serial: str) -> str:
     """The serial in upper case; :class:`Refused` unless 16 hex digits."""
-    text = serial.strip().upper()
-    if not is_hex(text, 16):
-        raise Refused(f"the serial ID is 16 hex digits (from the node's sticker), not {serial!r}")
-    return text
+    problem = serial_problem(serial)
+    if problem is not None:
+        raise Refused(problem)
+    return serial.strip().upper()
 
 
 def check_tags(tags: list[str]) -> list[str]:

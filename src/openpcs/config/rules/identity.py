@@ -14,6 +14,13 @@ from openpcs.config.secret_paths import secret_paths
 _MAX_NAME = 16
 
 
+def serial_problem(serial: str) -> str | None:
+    """What is wrong with a serial ID (around spaces aside), or ``None``: 16 hex digits."""
+    if is_hex(serial.strip(), 16):
+        return None
+    return f"the serial ID is 16 hex digits (from the node's sticker), not {serial!r}"
+
+
 @rule("serial", "2.2")
 def serial_is_sixteen_hex_digits(context: RuleContext) -> Iterator[Issue]:
     """The serial ID is 16 hex digits; a file without one is a template."""
@@ -23,10 +30,9 @@ def serial_is_sixteen_hex_digits(context: RuleContext) -> Iterator[Issue]:
             "serial", "no serial ID: this is a template; give --serial to check it for one node"
         )
         return
-    if not is_hex(serial, 16):
-        yield error(
-            "serial", f"the serial ID is 16 hex digits (from the node's sticker), not {serial!r}"
-        )
+    problem = serial_problem(serial)
+    if problem is not None:
+        yield error("serial", problem)
 
 
 @rule("node-name", "2.3")

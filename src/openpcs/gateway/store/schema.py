@@ -60,6 +60,7 @@ __all__ = [
     "StatusName",
     "UtcDateTime",
     "belongs_on",
+    "table_of",
 ]
 
 #: Constraint names the same on every database, so migrations can refer to them.
@@ -291,15 +292,16 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
-def _table(model: type[Base]) -> Table:
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """A declarative model's table, typed as such for Core statements."""
     return cast(Table, model.__table__)
 
 
 #: The tables, typed as such for Core statements.
-FRAMES: Final = _table(Frame)
-READINGS: Final = _table(Reading)
-READING_SETS: Final = _table(ReadingSet)
-DEVICES: Final = _table(Device)
-DEVICE_ALIASES: Final = _table(DeviceAlias)
-OUTBOX: Final = _table(OutboxItem)
-API_TOKENS: Final = _table(ApiToken)
+FRAMES: Final = table_of(Frame)
+READINGS: Final = table_of(Reading)
+READING_SETS: Final = table_of(ReadingSet)
+DEVICES: Final = table_of(Device)
+DEVICE_ALIASES: Final = table_of(DeviceAlias)
+OUTBOX: Final = table_of(OutboxItem)
+API_TOKENS: Final = table_of(ApiToken)

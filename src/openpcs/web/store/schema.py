@@ -20,12 +20,12 @@ Times are UTC (the gateway's :class:`UtcDateTime`).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from openpcs.gateway.store.schema import NAMING, Id, UtcDateTime
+from openpcs.gateway.store.schema import NAMING, Id, UtcDateTime, table_of
 
 __all__ = [
     "BATCHES",
@@ -186,17 +186,13 @@ class BatchNode(WebBase):
     has_hex: Mapped[bool] = mapped_column(default=False)
 
 
-def _table(model: type[WebBase]) -> Table:
-    return cast(Table, model.__table__)
-
-
 #: The tables, typed as such for Core statements.
-USERS: Final = _table(User)
-SESSIONS: Final = _table(Session)
-SETTINGS: Final = _table(Setting)
-DEVICES: Final = _table(RegistryDevice)
-PROGRAMS: Final = _table(Program)
-TEMPLATES: Final = _table(NodeTemplate)
-VERSIONS: Final = _table(TemplateVersion)
-BATCHES: Final = _table(Batch)
-BATCH_NODES: Final = _table(BatchNode)
+USERS: Final = table_of(User)
+SESSIONS: Final = table_of(Session)
+SETTINGS: Final = table_of(Setting)
+DEVICES: Final = table_of(RegistryDevice)
+PROGRAMS: Final = table_of(Program)
+TEMPLATES: Final = table_of(NodeTemplate)
+VERSIONS: Final = table_of(TemplateVersion)
+BATCHES: Final = table_of(Batch)
+BATCH_NODES: Final = table_of(BatchNode)
