@@ -21,20 +21,17 @@ from sqlalchemy import Engine, create_engine
 from openpcs.gateway.settings import GatewaySettings, resolve_settings
 from openpcs.gateway.store.database import migrate, open_engine
 from tests.gateway.running import RunningGateway
+from tests.requirements import missing_program
 
 POSTGRES_URL = os.environ.get(
     "OPENPCS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 MQTT_ADDRESS = os.environ.get("OPENPCS_TEST_MQTT", "127.0.0.1:1883")
-REQUIRE_SERVICES = os.environ.get("OPENPCS_REQUIRE_SERVICES") == "1"
 
 
 def unavailable(what: str, reason: str) -> None:
     """Skip (or, on CI, fail) a test whose service cannot be reached."""
-    message = f"{what} is unreachable ({reason})"
-    if REQUIRE_SERVICES:
-        pytest.fail(message + " and OPENPCS_REQUIRE_SERVICES=1 demands it")
-    pytest.skip(message)
+    missing_program(f"{what} is unreachable ({reason})")
 
 
 def mqtt_address() -> tuple[str, int]:

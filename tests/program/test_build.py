@@ -15,9 +15,7 @@ from openpcs.program.source import ProgramSource
 from openpcs.program.toolchain import find_toolchain
 from tests.program.fake_tree import write_fake_tree
 
-needs_avr = pytest.mark.skipif(
-    shutil.which("avr-gcc") is None, reason="avr-gcc is not installed (apt-get install gcc-avr)"
-)
+needs_avr = pytest.mark.usefixtures("avr_toolchain")
 SKETCH = """#include <Alpha.h>
 #include <HeaderOnly.h>
 #include "node_values.h"

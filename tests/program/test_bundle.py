@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -87,7 +86,7 @@ def test_the_summary_text_is_the_check_output() -> None:
     assert "********" in text  # the AES key is masked
 
 
-@pytest.mark.skipif(shutil.which("avr-gcc") is None, reason="avr-gcc is not installed")
+@pytest.mark.usefixtures("avr_toolchain")
 def test_a_built_bundle_holds_the_hex_and_its_figures(tmp_path: Path) -> None:
     tree = write_fake_tree(tmp_path / "api")
     builder = Builder(find_api_tree(tree), find_toolchain(), cache_root=tmp_path / "cache")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def test_build_refuses_a_template_without_serial_and_bad_files(
     assert list(tmp_path.glob("*.zip")) == []
 
 
-@pytest.mark.skipif(shutil.which("avr-gcc") is None, reason="avr-gcc is not installed")
+@pytest.mark.usefixtures("avr_toolchain")
 def test_build_against_a_tree_without_the_api_shows_the_compiler_error(tmp_path: Path) -> None:
     result = runner.invoke(
         app,

@@ -10,11 +10,9 @@ import pytest
 
 from openpcs.program.source import ProgramSource
 from tests.program.helpers import EXAMPLES, coverage_programs, example_program
-from tests.program.stubs import compiler, syntax_check
+from tests.program.stubs import syntax_check
 
-pytestmark = pytest.mark.skipif(
-    compiler() is None, reason="avr-g++ is not installed (apt-get install gcc-avr avr-libc)"
-)
+pytestmark = pytest.mark.usefixtures("avr_toolchain")
 
 
 def _assert_compiles(program: ProgramSource, directory: Path) -> None:
