@@ -54,7 +54,7 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_both_layouts_are_found_and_bad_paths_named(tmp_path: Path, tree: Path) -> None:
-    assert find_api_tree(tree).api_version == "99"
+    assert find_api_tree(tree).version.define == "99"
     ide = tmp_path / "ide"
     (ide / "hardware/waspmote/avr/cores").mkdir(parents=True)
     shutil.copytree(tree / "waspmote-api", ide / "hardware/waspmote/avr/cores/waspmote-api")

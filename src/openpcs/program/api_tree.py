@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Final
 
+from openpcs.program.api_version import ApiVersion, read_api_version
 from openpcs.program.errors import ApiTreeError
 
 __all__ = ["API_DIR_ENV", "ApiTree", "Library", "find_api_tree", "includes_of"]
@@ -29,7 +30,6 @@ SOURCE_SUFFIXES: Final = (".c", ".cpp", ".S")
 _HASHED_SUFFIXES: Final = (".c", ".cpp", ".S", ".h", ".hpp")
 _INCLUDE: Final = re.compile(rb'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.MULTILINE)
 _CORE_LAYOUTS: Final = ("waspmote-api", "hardware/waspmote/avr/cores/waspmote-api")
-_API_VERSION: Final = re.compile(rb"#define\s+WASPMOTE_API_VERSION\s+(\d+)")
 
 
 def _files(base: Path, suffixes: tuple[str, ...]) -> list[Path]:
@@ -109,17 +109,20 @@ class ApiTree:
         return digest.hexdigest()
 
     @cached_property
+    def version(self) -> ApiVersion:
+        """The API release this tree is (from its markers) and the core's raw define."""
+        return read_api_version(self.root, self.core)
+
+    @property
     def api_version(self) -> str:
-        """``WASPMOTE_API_VERSION`` from the core's constants, or ``unknown``."""
-        constants = self.core / "WaspConstants.h"
-        match = _API_VERSION.search(constants.read_bytes()) if constants.is_file() else None
-        return match.group(1).decode() if match else "unknown"
+        """The release (``v048``) or ``unknown``."""
+        return self.version.release
 
     def identity(self) -> dict[str, str]:
         """What the manifest records about the tree."""
         return {
             "path": str(self.root),
-            "waspmote_api_version": self.api_version,
+            **self.version.to_dict(),
             "content_sha256": self.content_hash,
         }
 
