@@ -78,9 +78,10 @@ def print_check(console: Console, result: CheckResult) -> None:
         )
         for rate in estimates.lorawan_rates:
             mark = " <" if estimates.lorawan_rate is rate else ""
+            spacing = f", {rate.spacing_s:.0f} s apart" if rate.spacing_s else ""
             console.print(
                 f"  DR{rate.data_rate} SF{rate.spreading_factor}/{rate.bandwidth_khz} kHz: "
-                f"{rate.tiny_frames} frame(s), {rate.airtime_s * 1000:.0f} ms a cycle, "
+                f"{rate.tiny_frames} frame(s){spacing}, {rate.airtime_s * 1000:.0f} ms a cycle, "
                 f"{rate.airtime_s * estimates.cycles_per_day:.1f} s a day{mark}",
                 highlight=False,
             )

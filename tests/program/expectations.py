@@ -105,9 +105,9 @@ def destination_calls(config: NodeConfig) -> list[str]:
         calls.append(
             "_4G.manageSSL(Wasp4G::CONNECTION_1, Wasp4G::SSL_ACTION_STORE"
             if over_4g
-            else "WIFI_PRO.setCA(certificate);"
+            else 'printString("AT+iCA=", SOCKET0);'
         )
-        calls.append("BEGIN CERTIFICATE")
+        calls += ["BEGIN CERTIFICATE", "if (!installCertificate())"]
     elif isinstance(destination, Tcp):
         calls.append(
             f"_4G.openSocketClient(Wasp4G::CONNECTION_1, Wasp4G::TCP, destinationHost, "

@@ -4,7 +4,7 @@
 
 #include "Waspmote.h"
 
-class Wasp4G
+class Wasp4G : public WaspUART
 {
 public:
     enum ProfileSocketEnum

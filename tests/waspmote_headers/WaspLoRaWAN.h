@@ -29,6 +29,9 @@ class WaspLoRaWAN
 {
 public:
     uint8_t _maxPayload;  /* set by getMaxPayload() */
+    uint8_t _dataRate;    /* set by getDataRate() */
+    uint32_t _upCounter;  /* set by getUpCounter(), written into the module by joinABP() */
+    uint32_t _downCounter;
 
     uint8_t ON(uint8_t socket);
     uint8_t OFF(uint8_t socket);
@@ -46,6 +49,12 @@ public:
 
     uint8_t setADR(char *state);  /* "on" or "off" */
     uint8_t setDataRate(uint8_t datarate);
+    uint8_t getDataRate();
+    uint8_t setChannelStatus(uint8_t channel, char *state);  /* "on" or "off" */
+    uint8_t setUpCounter(uint32_t counter);
+    uint8_t getUpCounter();
+    uint8_t setDownCounter(uint32_t counter);
+    uint8_t getDownCounter();
     uint8_t setBand(uint8_t band);
     uint8_t getMaxPayload();
     uint8_t saveConfig();

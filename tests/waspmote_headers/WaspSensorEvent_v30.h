@@ -48,6 +48,7 @@ class pirSensorClass : public WaspSensorEvent_v30
 public:
     pirSensorClass(uint8_t socket);
     uint8_t read();
+    uint8_t readPirSensor();
     bool getInt();
 };
 

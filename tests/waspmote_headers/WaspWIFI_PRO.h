@@ -14,7 +14,7 @@ enum authentication_modes
     WPA2 = 4
 };
 
-class WaspWIFI_PRO
+class WaspWIFI_PRO : public WaspUART
 {
 public:
     uint8_t ON(uint8_t socket);
@@ -46,6 +46,7 @@ public:
 
     /* TLS */
     uint8_t setCA(char *certificate);
+    uint8_t changeBaudRate(uint32_t rate);
     uint8_t sslHandshake(uint8_t handle);
 };
 extern WaspWIFI_PRO WIFI_PRO;

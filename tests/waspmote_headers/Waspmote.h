@@ -87,6 +87,10 @@ extern "C" {
 #endif
 unsigned long millis(void);
 void delay(unsigned long ms);
+/* one UART of the MCU: 0 (USB, socket 0) or 1 (socket 1) */
+void printByte(unsigned char c, uint8_t uart);
+void printString(const char *text, uint8_t uart);
+void serialFlush(uint8_t uart);
 void setup(void);
 void loop(void);
 #ifdef __cplusplus
@@ -177,6 +181,19 @@ public:
                     uint16_t *encryptedLength);
 };
 extern WaspEEPROM eeprom;
+
+/* ---- what the AT-command radio classes share (WaspUART) ---- */
+class WaspUART
+{
+public:
+    /* 0 on timeout, else which answer (1, 2 …) came */
+    uint8_t sendCommand(char *command, char *ans1, uint32_t timeout);
+    uint8_t sendCommand(char *command, char *ans1, char *ans2, uint32_t timeout);
+    uint8_t sendCommand(char *command, char *ans1, char *ans2, char *ans3, uint32_t timeout);
+    uint8_t waitFor(char *ans1, uint32_t timeout);
+    uint8_t waitFor(char *ans1, char *ans2, uint32_t timeout);
+    uint8_t waitFor(char *ans1, char *ans2, char *ans3, uint32_t timeout);
+};
 
 /* ---- what every XBee radio class shares ---- */
 class WaspXBeeCore

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -140,6 +140,11 @@ class LoRaRegionSpec(_Data):
     dwell_time_ms: int | None = None
     #: band choices of a module that serves several countries, and the API constant of each
     bands: dict[str, str] = {}
+    #: sub-bands of 8 + 1 channels a hopping module is told to use, and the usual one
+    sub_bands: int | None = None
+    default_sub_band: int | None = None
+    #: how a program keeps its session: resume a saved one, or (OTAA) join every cycle
+    session: Literal["resume", "rejoin"] = "resume"
 
 
 class LoRaWANSpec(_Data):
@@ -148,6 +153,7 @@ class LoRaWANSpec(_Data):
     regions: dict[str, LoRaRegionSpec]
     ttn_fair_use_s_per_day: float
     phy_overhead: int
+    join_answer_wait_s: float
     preamble_symbols: int
     coding_rate: int
 
@@ -164,6 +170,11 @@ def lorawan() -> LoRaWANSpec:
             raise CatalogError(f"{name}: {region_id}: max_payload and modulation list other rates")
         if region.default_data_rate not in region.max_payload:
             raise CatalogError(f"{name}: {region_id}: default_data_rate is not a listed rate")
+        if (region.sub_bands is None) != (region.default_sub_band is None) or (
+            region.sub_bands is not None
+            and not 1 <= (region.default_sub_band or 0) <= region.sub_bands
+        ):
+            raise CatalogError(f"{name}: {region_id}: default_sub_band is not one of sub_bands")
     return spec
 
 

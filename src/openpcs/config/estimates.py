@@ -11,6 +11,7 @@ from openpcs.catalog.devices import energy, lorawan, memory
 from openpcs.catalog.hardware import node_models, probes
 from openpcs.config.airtime import lorawan_time_on_air
 from openpcs.config.energy import BatteryEstimate, Load, estimate_battery
+from openpcs.config.lorawan_operation import LoRaWANOperation, lorawan_operation
 from openpcs.config.model import (
     CanBusConfig,
     Cellular4G,
@@ -48,6 +49,8 @@ class LoRaRate:
     tiny_frames: int
     dropped: int
     airtime_s: float
+    #: seconds between two uplinks of a cycle (the region's duty cycle; 0 without one)
+    spacing_s: float = 0.0
 
     def to_dict(self, cycles_per_day: float) -> dict[str, object]:
         """JSON view with the daily air time."""
@@ -60,6 +63,7 @@ class LoRaRate:
             "fields_left_out": self.dropped,
             "airtime_per_cycle_ms": round(self.airtime_s * 1000, 1),
             "airtime_per_day_s": round(self.airtime_s * cycles_per_day, 1),
+            "uplink_spacing_s": round(self.spacing_s, 1),
         }
 
 
@@ -139,6 +143,7 @@ class Estimates:
 def _lorawan_rates(plan: FramePlan, radio: LoRaWAN) -> tuple[LoRaRate, ...]:
     spec = lorawan()
     region = spec.regions[radio.region]
+    spacing = lorawan_operation(radio, plan.tiny.max_length if plan.tiny else None).spacing_ms
     sizes = [f.size for f in plan.fields]
     rates = []
     for rate, payload in sorted(region.max_payload.items()):
@@ -150,7 +155,16 @@ def _lorawan_rates(plan: FramePlan, radio: LoRaWAN) -> tuple[LoRaRate, ...]:
             for n in frame_bytes
         )
         rates.append(
-            LoRaRate(rate, spreading, bandwidth, payload, len(bins), len(dropped), airtime)
+            LoRaRate(
+                rate,
+                spreading,
+                bandwidth,
+                payload,
+                len(bins),
+                len(dropped),
+                airtime,
+                spacing.get(rate, 0) / 1000 if len(bins) > 1 else 0.0,
+            )
         )
     return tuple(rates)
 
@@ -167,15 +181,31 @@ def _awake_seconds(config: NodeConfig) -> float:
     return seconds
 
 
-def _radio_loads(config: NodeConfig, frames: int, airtime_s: float) -> list[Load]:
+def _lorawan_extras(
+    operation: LoRaWANOperation, rate: LoRaRate | None, frames: int
+) -> tuple[float, float, float]:
+    """(join air time, join answer wait, duty-cycle waits) of one cycle, in seconds."""
+    waits = rate.spacing_s * (frames - 1) if rate is not None and frames > 1 else 0.0
+    if operation.join != "every_cycle":
+        return 0.0, 0.0, waits
+    return operation.join_airtime_s, lorawan().join_answer_wait_s, waits
+
+
+def _radio_loads(
+    config: NodeConfig, frames: int, airtime_s: float, lorawan_extra: tuple[float, float, float]
+) -> list[Load]:
     radio = energy().radios.get(config.radio.type)
     if radio is None:
         return []
     if isinstance(config.radio, LoRaWAN):
-        return [
-            Load("radio transmit", radio.tx_ma, airtime_s),
-            Load("radio receive windows", radio.on_ma, radio.on_s_per_frame * frames),
+        join_airtime, join_wait, waits = lorawan_extra
+        loads = [
+            Load("radio transmit", radio.tx_ma, airtime_s + join_airtime),
+            Load("radio receive windows", radio.on_ma, radio.on_s_per_frame * frames + join_wait),
         ]
+        if waits:
+            loads.append(Load("radio waiting (duty cycle)", radio.on_ma, waits))
+        return loads
     transmit = (radio.tx_s_per_frame or 0.0) * frames
     return [
         Load("radio on", radio.on_ma, radio.on_s),
@@ -247,6 +277,7 @@ def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:
     chosen_rate: LoRaRate | None = None
     duty: float | None = None
     airtime = 0.0
+    lorawan_extra = (0.0, 0.0, 0.0)
     if plan.tiny is not None:
         frames = len(plan.tiny.parts)
     elif plan.fragments:
@@ -266,7 +297,9 @@ def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:
         if chosen_rate is not None:
             airtime = chosen_rate.airtime_s
             frames = chosen_rate.tiny_frames
-    extra = _radio_loads(config, frames, airtime)
+        operation = lorawan_operation(config.radio, plan.tiny.max_length if plan.tiny else None)
+        lorawan_extra = _lorawan_extras(operation, chosen_rate, frames)
+    extra = _radio_loads(config, frames, airtime, lorawan_extra)
     if config.gps is not None and config.gps.enabled:
         extra.append(Load("GPS", figures.gps_on_ma, float(config.gps.timeout_s)))
     # the node stays on while it reads, waits for the GPS and talks to the radio

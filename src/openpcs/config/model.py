@@ -274,6 +274,8 @@ class LoRaWAN(_Strict):
     data_rate: int | None = None
     #: JP/KR only: which country's band the module uses
     band: Literal["as923", "kr920"] | None = None
+    #: US/AU only: the 8-channel sub-band (1-8) the gateway listens on (2 when not given)
+    sub_band: int | None = None
     activation: Literal["abp", "otaa"]
     dev_eui: str
     dev_addr: str | None = None
@@ -310,6 +312,8 @@ class CloudBridge(_Strict):
     path: str = "/hw/ps"
     api_key: SecretStr | None = None
     key: SecretStr | None = None
+    #: over 4G/WiFi: the CA certificate the radio checks the Bridge's server with
+    certificate: str | None = None
 
 
 class Sms(_Strict):

@@ -9,7 +9,8 @@ from pydantic import BaseModel, SecretStr
 
 from openpcs.catalog.devices import industrial, licences, radios
 from openpcs.catalog.hardware import node_models, probes
-from openpcs.config.model import SOCKETS, ModbusConfig, NodeConfig
+from openpcs.config.lorawan_operation import lorawan_operation
+from openpcs.config.model import SOCKETS, LoRaWAN, ModbusConfig, NodeConfig
 from openpcs.config.plan import frame_types
 
 __all__ = ["MASK", "summarize"]
@@ -98,6 +99,8 @@ def summarize(config: NodeConfig) -> dict[str, Any]:
     summary["radio"] = {"name": radio.name if radio else config.radio.type} | _section(config.radio)
     if radio is not None and config.radio.region in radio.regions:
         summary["radio"]["region"] = radio.regions[config.radio.region].name
+    if isinstance(config.radio, LoRaWAN):
+        summary["radio"] |= lorawan_operation(config.radio, None).describe()
     summary["destination"] = _section(config.destination) if config.destination else None
     summary["encryption"] = _section(config.encryption)
     plain = model.frame_type if model else 6

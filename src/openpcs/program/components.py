@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from openpcs.catalog.devices import industrial
+from openpcs.catalog.devices import industrial, lorawan
 from openpcs.catalog.hardware import ModelSpec, ProbeSpec, probes
+from openpcs.config.lorawan_operation import lorawan_operation
 from openpcs.config.model import (
     SOCKETS,
     CanBusConfig,
@@ -157,6 +158,12 @@ def _radio(config: NodeConfig, plan: FramePlan) -> Component:
         raise GenerationError(f"destination: a {config.radio.type} radio needs a destination")
     if isinstance(config.radio, LoRaWAN | Sigfox) and plan.tiny is None:
         raise GenerationError(f"radio: {config.radio.type} sends tiny frames; none were planned")
+    if isinstance(config.radio, LoRaWAN) and plan.tiny is not None:
+        operation = lorawan_operation(config.radio, plan.tiny.max_length)
+        if list(operation.spacing_ms) not in ([], list(range(len(operation.spacing_ms)))):
+            raise GenerationError("radio.region: the data rates of the spacing table are not 0..n")
+        data["lorawan"] = operation
+        data["module"] = lorawan().regions[config.radio.region].module
     return Component(_RADIO_TEMPLATES[config.radio.type], "radio", data)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from openpcs import __version__
 from openpcs.catalog.devices import industrial, lorawan
-from openpcs.catalog.hardware import node_models
+from openpcs.catalog.hardware import node_models, probes
 from openpcs.config.check import CheckResult
 from openpcs.config.model import LoRaWAN, NodeConfig
 from openpcs.config.plan import FramePlan
@@ -39,7 +39,7 @@ SKETCH_NAME: Final = "openpcs_node"
 MAX_SINGLE_SLEEP_S: Final = 6 * 86_400
 _ADDED: Final = re.compile(r"frame\.addSensor\((\w+)")
 _PROTOTYPE: Final = re.compile(
-    r"^(?:void|bool|float|double|int|uint8_t|uint16_t|"
+    r"^(?:void|bool|float|double|int|uint8_t|uint16_t|uint32_t|"
     r"unsigned long)\s+\w+\([^;{]*\)$",
     re.MULTILINE,
 )
@@ -102,6 +102,7 @@ def _header(config: NodeConfig, plan: FramePlan) -> list[str]:
 def _facts(config: NodeConfig) -> dict[str, Any]:
     """What several templates look at: which probes are fitted, which sockets raise events."""
     model = node_models()[config.model]
+    known = probes()
     chosen = config.sockets
     spec = industrial()
     bands = (
@@ -114,6 +115,9 @@ def _facts(config: NodeConfig) -> dict[str, Any]:
             s for s, item in chosen.items() if item.event in ("wake_up", "wake_up_relay")
         ],
         "relay_sockets": [s for s, item in chosen.items() if item.event == "wake_up_relay"],
+        "pir_objects": [
+            f"probe{s}" for s, item in chosen.items() if known[item.probe].family == "event_pir"
+        ],
         "can_calls": {name: op.call for name, op in spec.canbus.operations.items()},
         "gps_lengths": {name: f.max_length or 0 for name, f in spec.gps.fields.items()},
     }

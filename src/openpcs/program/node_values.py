@@ -43,6 +43,7 @@ _UPPERCASE: Final = frozenset({"serial", "radio.mac", "radio.dev_eui", "radio.de
 
 #: C names of values worked out from others
 LORAWAN_TAG: Final = "NODE_LORAWAN_TAG"
+LORAWAN_SESSION: Final = "NODE_LORAWAN_SESSION"
 CLOUD_KEY_CHECK: Final = "NODE_CLOUD_KEY_CHECK"
 
 
@@ -108,6 +109,21 @@ class NodeValues:
             )
             tag = hashlib.sha256((settings + secrets).encode()).hexdigest()[:8].upper()
             self.values[LORAWAN_TAG] = NodeValue(LORAWAN_TAG, tag, "radio", secret=False)
+            # which session the frame counters kept in the user EEPROM belong to: the same
+            # ABP address and keys keep counting after a new program (never all 0xFF, the
+            # value of an erased EEPROM)
+            session_keys = ("dev_addr", "nwk_skey", "app_skey", "dev_eui", "app_eui", "app_key")
+            session_text = config.radio.activation + "".join(
+                self.values[f"radio.{name}"].text
+                for name in session_keys
+                if f"radio.{name}" in self.values
+            )
+            session = hashlib.sha256(session_text.encode()).digest()[:4]
+            if session == b"\xff" * 4:
+                session = b"\xff\xff\xff\xfe"
+            self.values[LORAWAN_SESSION] = NodeValue(
+                LORAWAN_SESSION, session.hex(), "radio", secret=False, data=session
+            )
         key = self.values.get("destination.key")
         if key is not None and len(key.text.encode()) == 16:
             # the Cloud Bridge key's AES-128 of a zero block: the program compares it with what

@@ -109,6 +109,12 @@ def destination_fits_the_radio(context: RuleContext) -> Iterator[Issue]:
             )
         if destination.api_key is None:
             yield error("destination.api_key", "the Bridge needs the node's API key")
+        # the radio checks the server before the API key leaves the node
+        yield from _certificate("destination.certificate", destination.certificate)
+    elif isinstance(destination, CloudBridge) and destination.certificate:
+        yield warning(
+            "destination.certificate", "ignored: over XBee the Meshlium talks to the Bridge"
+        )
 
 
 @rule("encryption", "2.12")

@@ -141,6 +141,25 @@ _ABP_KEYS = {"dev_eui": 16, "dev_addr": 8, "nwk_skey": 32, "app_skey": 32}
 _OTAA_KEYS = {"dev_eui": 16, "app_eui": 16, "app_key": 32}
 
 
+def _sub_band(radio: LoRaWAN) -> Iterator[Issue]:
+    """A hopping module (US915, AU915) is told which sub-band its gateway listens on."""
+    region = lorawan().regions[radio.region]
+    if radio.sub_band is None:
+        return
+    if region.sub_bands is None:
+        yield warning(
+            "radio.sub_band",
+            f"ignored: the {radio.region.upper()} module uses its region's channels; sub-bands "
+            "are for US915 and AU915",
+        )
+    elif not 1 <= radio.sub_band <= region.sub_bands:
+        yield error(
+            "radio.sub_band",
+            f"the sub-band is 1..{region.sub_bands} (channels 0-7 are sub-band 1, 8-15 "
+            f"sub-band 2 …); the gateway's sub-band is usually {region.default_sub_band}",
+        )
+
+
 def _lorawan(radio: LoRaWAN) -> Iterator[Issue]:
     low, high = _LORAWAN_PORTS
     if not low <= radio.port <= high:
@@ -149,6 +168,7 @@ def _lorawan(radio: LoRaWAN) -> Iterator[Issue]:
     if radio.data_rate is not None and radio.data_rate not in region.max_payload:
         rates = ", ".join(f"DR{rate}" for rate in region.max_payload)
         yield error("radio.data_rate", f"the {radio.region.upper()} module offers {rates}")
+    yield from _sub_band(radio)
     if region.bands and radio.band is None:
         choices = " or ".join(region.bands)
         yield error("radio.band", f"the {radio.region.upper()} module needs its band: {choices}")
