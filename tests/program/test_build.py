@@ -93,7 +93,7 @@ def test_missing_toolchain_is_named_with_the_install_hint(tmp_path: Path) -> Non
     with pytest.raises(ToolchainMissing) as caught:
         find_toolchain(str(tmp_path))
     message = str(caught.value)
-    assert "avr-gcc, avr-g++, avr-ar, avr-objcopy, avr-size not found" in message
+    assert "avr-gcc, avr-g++, avr-ar, avr-objcopy, avr-objdump, avr-size not found" in message
     assert "apt-get install gcc-avr avr-libc binutils-avr" in message
 
 

@@ -4,8 +4,10 @@ Steps (reference §7, §9): the core and each library the program includes are c
 archives in the cache; the program's translation units are compiled (or taken from the cache by
 content); everything is linked with ``--gc-sections``, the archives grouped and ``-lm`` last;
 ``avr-objcopy -O ihex -R .eeprom`` makes the ``.hex``; ``avr-size -A`` gives flash and RAM,
-which must fit 122,880 and 8,192 bytes. A compiler error is reported with the generated line
-and the configuration item that produced it.
+which must fit 122,880 and 8,192 bytes; the stack check (:mod:`openpcs.program.stack_check`)
+adds the worst stack to ``.data + .bss`` and refuses a program whose worst case does not fit
+8,192 bytes, naming the chain. A compiler error is reported with the generated line and the
+configuration item that produced it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from openpcs.program.api_tree import ApiTree
 from openpcs.program.cache import BuildCache, default_cache_dir
 from openpcs.program.errors import BuildError, CompilerMessage, SizeLimitError
 from openpcs.program.source import ProgramSource
+from openpcs.program.stack_check import chain_config_path, check_stack, stack_warnings
+from openpcs.program.stack_usage import UNIT_MARK, StackReport
 from openpcs.program.toolchain import (
     C_FLAGS,
     CXX_FLAGS,
@@ -33,7 +37,7 @@ from openpcs.program.toolchain import (
     Toolchain,
 )
 
-__all__ = ["STACK_RESERVE", "BuildResult", "Builder", "parse_diagnostics", "program_size"]
+__all__ = ["BuildResult", "Builder", "parse_diagnostics", "program_size"]
 
 _TIMEOUT_S: Final = 600
 _DIAGNOSTIC: Final = re.compile(
@@ -41,8 +45,6 @@ _DIAGNOSTIC: Final = re.compile(
     r"warning|note):\s*(?P<text>.*)$",
     re.MULTILINE,
 )
-#: RAM a program should leave free for the stack (nested calls, local buffers)
-STACK_RESERVE: Final = 1024
 _OVERFLOW: Final = re.compile(r"(?:not within region|region) `(text|data)'")
 _FLASH_SECTIONS: Final = (".text", ".data", ".bootloader")
 _RAM_SECTIONS: Final = (".data", ".bss", ".noinit")
@@ -58,17 +60,13 @@ class BuildResult:
     ram_bytes: int
     libraries: tuple[str, ...]
     compiled: tuple[str, ...] = field(default=())
+    stack: StackReport | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """What is worth knowing although the program fits (little RAM left for the stack)."""
-        free = RAM_LIMIT - self.ram_bytes
-        if free < STACK_RESERVE:
-            return (
-                f"only {free:,} bytes of RAM are left for the stack (under {STACK_RESERVE:,}); "
-                "the node may reset while it sends",
-            )
-        return ()
+        """What is worth knowing although the program fits (little RAM to spare at its worst
+        moment, a stack the check could not bound)."""
+        return stack_warnings(self.stack) if self.stack is not None else ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready figures."""
@@ -78,6 +76,7 @@ class BuildResult:
             "flash_limit": FLASH_LIMIT,
             "ram_bytes": self.ram_bytes,
             "ram_limit": RAM_LIMIT,
+            "stack": self.stack.to_dict() if self.stack is not None else None,
             "libraries": list(self.libraries),
             "warnings": list(self.warnings),
         }
@@ -109,6 +108,29 @@ def parse_diagnostics(output: str, program: ProgramSource | None = None) -> list
             )
         )
     return messages
+
+
+def stack_usage_path(target: Path) -> Path:
+    """Where the ``.su`` lines of a cached archive or object live (beside it)."""
+    return target.with_name(target.name + ".su")
+
+
+def _stack_usage_of(units: Sequence[tuple[Path, Path]]) -> str:
+    """The ``.su`` lines GCC wrote beside the objects of these (source, object) units, each
+    unit's under a mark naming its source as it was compiled (assembler units have none)."""
+    texts = []
+    for source, built in units:
+        usage = built.with_suffix(".su")
+        if usage.is_file():
+            texts.append(f"{UNIT_MARK}{source}\n")
+            texts.append(usage.read_text(encoding="utf-8", errors="replace"))
+    return "".join(texts)
+
+
+def _read_cached(path: Path) -> str:
+    if not BuildCache.valid(path):
+        raise BuildError(f"{path}: the build cache lost this file; build again")
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def program_size(sections: str) -> tuple[int, int]:
@@ -206,6 +228,12 @@ class Builder:
                         )
                     )
                 built = Path(scratch) / target.name
+                # the .su of every unit, published first: a valid archive has its stack usage
+                usage = Path(scratch) / "stack.su"
+                usage.write_text(
+                    _stack_usage_of(list(zip(sources, objects, strict=True))), encoding="utf-8"
+                )
+                BuildCache.publish(usage, stack_usage_path(target))
                 if objects:
                     self._run(
                         [self.toolchain.ar, "rcs", built, *objects], f"archiving {what}", None
@@ -273,11 +301,14 @@ class Builder:
         objects = []
         for name, text in units.items():
             cached = self.cache.object_for(text, CXX_FLAGS, include_key)
-            if not BuildCache.valid(cached):
+            if not BuildCache.valid(cached) or not BuildCache.valid(stack_usage_path(cached)):
                 unit = work_dir / name
                 unit.write_text(text, encoding="utf-8")
                 built = work_dir / f"{unit.stem}.o"
                 self._compile(unit, built, include_dirs, program)
+                usage = work_dir / f"{unit.stem}.stack"
+                usage.write_text(_stack_usage_of([(unit, built)]), encoding="utf-8")
+                BuildCache.publish(usage, stack_usage_path(cached))
                 BuildCache.publish(built, cached)
                 compiled.append(name)
             objects.append(cached)
@@ -312,4 +343,16 @@ class Builder:
                 f"{ram:,} bytes of RAM (limit {RAM_LIMIT:,}); remove options (GPS, industrial "
                 "protocol, HTTPS) or probes (guide §2.16.2)"
             )
-        return BuildResult(hex_path, elf, flash, ram, libraries, tuple(compiled))
+        texts = [_read_cached(stack_usage_path(a)) for a in (self.cache.core_archive, *archives)]
+        texts += [_read_cached(stack_usage_path(o)) for o in objects]
+        stack = check_stack(lambda c, w: self._run(c, w, None), self.toolchain, elf, texts, ram)
+        if stack.margin < 0:
+            hex_path.unlink()
+            where = chain_config_path(stack.main, program)
+            raise SizeLimitError(
+                f"{where + ': ' if where else ''}the program needs {stack.worst_bytes:,} bytes of "
+                f"RAM at its worst moment ({ram:,} B of data and {stack.stack_bytes:,} B of "
+                f"stack; limit {RAM_LIMIT:,}); the deepest chain: {stack.main.describe()}; "
+                "remove options (GPS, industrial protocol, HTTPS) or probes (guide §2.16.2)"
+            )
+        return BuildResult(hex_path, elf, flash, ram, libraries, tuple(compiled), stack)

@@ -25,6 +25,8 @@ from typing import Final
 __all__ = ["CACHE_DIR_ENV", "BuildCache", "default_cache_dir"]
 
 CACHE_DIR_ENV: Final = "OPENPCS_CACHE_DIR"
+#: what the entries of a cache directory hold; a change makes a new directory
+_LAYOUT: Final = "archives and objects with their stack usage (.su by unit), 1"
 
 
 def default_cache_dir() -> Path:
@@ -40,7 +42,9 @@ class BuildCache:
     """One cache directory for one API tree and toolchain (see the module docstring)."""
 
     def __init__(self, root: Path, tree_hash: str, toolchain_fingerprint: str) -> None:
-        key = hashlib.sha256(f"{tree_hash}\n{toolchain_fingerprint}".encode()).hexdigest()[:20]
+        key = hashlib.sha256(
+            f"{tree_hash}\n{toolchain_fingerprint}\n{_LAYOUT}".encode()
+        ).hexdigest()[:20]
         self.key = key
         self.directory = root / "avr" / key
         (self.directory / "objects").mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,10 @@
 
 The flags are those the Waspmote IDE uses for the ATmega1281 at 14.7456 MHz (reference §7, §9):
 ``-Os`` with function and data sections, C++ as gnu++11 without exceptions, and a link with
-``--gc-sections`` then ``-lm``. ``OPENPCS_AVR_BIN`` points at a directory holding the programs
-when they are not on ``PATH``.
+``--gc-sections`` then ``-lm``. Two more serve the stack check and change no code: every unit
+is compiled with ``-fstack-usage`` (a ``.su`` file beside each object) and the link keeps its
+relocations (``--emit-relocs``), which say which functions the program takes the address of.
+``OPENPCS_AVR_BIN`` points at a directory holding the programs when they are not on ``PATH``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,15 @@ _DEFINES: Final = (
     "-DARDUINO_AVR_WASP",
     "-DARDUINO_ARCH_AVR",
 )
-_COMPILE: Final = ("-c", "-g", "-Os", "-w", "-ffunction-sections", "-fdata-sections")
+_COMPILE: Final = (
+    "-c",
+    "-g",
+    "-Os",
+    "-w",
+    "-ffunction-sections",
+    "-fdata-sections",
+    "-fstack-usage",
+)
 C_FLAGS: Final = (*_DEFINES, *_COMPILE, "-std=gnu11")
 CXX_FLAGS: Final = (
     *_DEFINES,
@@ -51,10 +61,10 @@ CXX_FLAGS: Final = (
     "-fno-exceptions",
     "-fno-threadsafe-statics",
 )
-LINK_FLAGS: Final = ("-w", "-Os", "-Wl,--gc-sections", f"-mmcu={MCU}")
+LINK_FLAGS: Final = ("-w", "-Os", "-Wl,--gc-sections", "-Wl,--emit-relocs", f"-mmcu={MCU}")
 #: What the on-every-machine compile check uses against declaration-only headers.
 SYNTAX_FLAGS: Final = (f"-mmcu={MCU}", "-std=gnu++11", "-fsyntax-only", "-DF_CPU=14745600L")
-_PROGRAMS: Final = ("avr-gcc", "avr-g++", "avr-ar", "avr-objcopy", "avr-size")
+_PROGRAMS: Final = ("avr-gcc", "avr-g++", "avr-ar", "avr-objcopy", "avr-objdump", "avr-size")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +75,7 @@ class Toolchain:
     gxx: Path
     ar: Path
     objcopy: Path
+    objdump: Path
     size: Path
     version: str
 
@@ -135,6 +146,7 @@ def find_toolchain(directory: str | None = None) -> Toolchain:
         gxx=found["avr-g++"],
         ar=found["avr-ar"],
         objcopy=found["avr-objcopy"],
+        objdump=found["avr-objdump"],
         size=found["avr-size"],
         version=_version(found["avr-gcc"]),
     )

@@ -1,0 +1,88 @@
+"""The stack check of a real build: the worst RAM of the linked program, and where it is spent.
+
+:func:`check_stack` reads the linked ELF with ``avr-objdump`` (its code with relocations, and
+its stabs), joins the ``.su`` files of every unit it was built from, and returns a
+:class:`StackReport` (see :mod:`openpcs.program.stack_usage` for the rules). A program whose
+worst case does not fit the node's RAM is refused by the builder; under
+:data:`STACK_MARGIN` bytes to spare it builds with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Final
+
+from openpcs.program.source import ProgramSource
+from openpcs.program.stack_graph import parse_disassembly
+from openpcs.program.stack_usage import Chain, StackReport, analyse_stack
+from openpcs.program.toolchain import RAM_LIMIT, Toolchain
+
+__all__ = ["STACK_MARGIN", "chain_config_path", "check_stack", "stack_warnings"]
+
+#: RAM a program should have to spare at its worst moment
+STACK_MARGIN: Final = 512
+_CALLED_NAME: Final = re.compile(r"(?:^|::|\s)(~?\w+)\(")
+
+Run = Callable[[Sequence[str | Path], str], str]
+
+
+def check_stack(
+    run: Run, toolchain: Toolchain, elf: Path, su_texts: list[str], static_bytes: int
+) -> StackReport:
+    """The stack report of ``elf``; ``run(command, what)`` runs a tool and returns its output."""
+    disassembly = run([toolchain.objdump, "-dr", elf], "reading the program's code")
+    stabs = run([toolchain.objdump, "-G", elf], "reading the program's symbols")
+    return analyse_stack(
+        parse_disassembly(disassembly), stabs, su_texts, static_bytes=static_bytes, limit=RAM_LIMIT
+    )
+
+
+def _short_name(function: str) -> str | None:
+    """``getPM`` of ``int8_t WaspPM::getPM(uint32_t, uint32_t)``."""
+    match = _CALLED_NAME.search(function.split("(", 1)[0] + "(")
+    return match.group(1) if match else None
+
+
+def chain_config_path(chain: Chain, program: ProgramSource) -> str:
+    """The configuration item whose code makes the deepest call of ``chain`` from the sketch
+    (``sockets.D.probe`` when a probe's read goes deepest); "" when the sketch is not on it.
+
+    The generated sketch defines its functions at column 0 and calls them indented, so the
+    last chain function the sketch defines, and the call it makes next, can be found by name.
+    """
+    lines = program.files.get(program.sketch, "").splitlines()
+    defined = {
+        match.group(1)
+        for line in lines
+        if line[:1].isalpha() and (match := _CALLED_NAME.search(line)) is not None
+    }
+    names = [_short_name(function) for function in chain.functions]
+    last = max((i for i, name in enumerate(names) if name in defined), default=None)
+    if last is None:
+        return ""
+    wanted = names[last + 1] if last + 1 < len(names) else names[last]
+    if wanted is None:
+        return ""
+    call = re.compile(rf"(?<![\w]){re.escape(wanted)}\(")
+    for number, line in enumerate(lines, start=1):
+        if line[:1].isspace() and call.search(line):
+            return program.config_path_at(program.sketch, number)
+    return ""
+
+
+def stack_warnings(report: StackReport) -> tuple[str, ...]:
+    """What is worth knowing although the program fits."""
+    warnings = []
+    if report.unbounded:
+        warnings.append(
+            f"the stack check found no bound ({report.unbounded}); at least "
+            f"{report.worst_bytes:,} B of RAM at worst"
+        )
+    if 0 <= report.margin < STACK_MARGIN:
+        warnings.append(
+            f"only {report.margin:,} B of RAM to spare at the worst moment (under "
+            f"{STACK_MARGIN:,}): {report.main.describe()}"
+        )
+    return tuple(warnings)

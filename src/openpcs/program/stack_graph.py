@@ -1,0 +1,219 @@
+"""The call graph of a linked AVR program, read from ``avr-objdump -dr`` of its ELF.
+
+Every symbol that labels code is a node. Its edges are what its instructions reach:
+
+- ``call``/``rcall`` to another node: a call (the callee runs on top of the caller's frame);
+- ``jmp``/``rjmp`` or a branch out of the node, and running off its end into the next label:
+  a transfer that needs no new return address, counted like a call (a bound, never an
+  underestimate);
+- ``icall``/``eicall``: an indirect call, which can reach any function whose address the
+  program takes (a ``gs()``/``pm()`` relocation, kept in the ELF by ``--emit-relocs``, whose
+  target is the start of a function);
+- ``ijmp``/``eijmp``: a jump through a table inside the calling function (``__tablejump2__``
+  for ``switch``, ``__prologue_saves__`` back into its caller): no edge.
+
+For a node the compiler gave no stack usage (assembler and C from avr-libc and libgcc) the
+frame is worked out from its own instructions: pushes, ``rcall .+0`` slots, the frame it
+reserves by moving the stack pointer (``in r28, 0x3d`` … ``out 0x3d, r28``) or hands to
+``__prologue_saves__``, and its return address.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+__all__ = ["RETURN_ADDRESS", "CallGraph", "Node", "parse_disassembly"]
+
+#: bytes a call pushes on the ATmega1281 (16-bit program counter)
+RETURN_ADDRESS: Final = 2
+_LABEL: Final = re.compile(r"^([0-9a-f]+) <(.+)>:$")
+_INSTRUCTION: Final = re.compile(r"^\s+([0-9a-f]+):\t(?:[0-9a-f]{2} )+\s*\t(\S+)\s*(.*)$")
+_RELOCATION: Final = re.compile(r"^\s+([0-9a-f]+): (R_AVR_\w+)\t(\S+)$")
+_TARGET: Final = re.compile(r";\s*0x([0-9a-f]+)")
+_ADDEND: Final = re.compile(r"^(.*?)\+0x([0-9a-f]+)$")
+_FUNCTION_POINTER_RELOCATIONS: Final = frozenset(
+    {"R_AVR_16_PM", "R_AVR_LO8_LDI_GS", "R_AVR_HI8_LDI_GS", "R_AVR_LO8_LDI_PM", "R_AVR_HI8_LDI_PM"}
+)
+_ENDS: Final = frozenset({"ret", "reti", "jmp", "rjmp", "ijmp", "eijmp"})
+#: instructions that go to an address: calls, jumps and conditional branches
+_TRANSFER: Final = re.compile(r"^(?:r?call|r?jmp|br\w+)$")
+_PROLOGUE_SAVES: Final = "__prologue_saves__"
+_PROLOGUE_HELPERS: Final = ("__prologue_saves__", "__epilogue_restores__")
+#: registers __prologue_saves__ pushes when entered at its start (r2-r17, r28, r29)
+_PROLOGUE_SAVES_REGISTERS: Final = 18
+_STACK_POINTER_LOW: Final = "0x3d"
+
+
+@dataclass
+class Node:
+    """One labelled piece of code: where it starts, what it reaches, its own frame estimate."""
+
+    name: str
+    address: int
+    calls: set[int] = field(default_factory=set)
+    jumps: set[int] = field(default_factory=set)
+    indirect: bool = False
+    falls_through: bool = False
+    #: bytes its instructions put on the stack (pushes, reserved frame, return address)
+    frame_estimate: int = RETURN_ADDRESS
+
+
+@dataclass
+class CallGraph:
+    """The nodes by name, their start addresses in order, and the functions whose address the
+    program takes."""
+
+    nodes: dict[str, Node]
+    starts: list[int]
+    by_address: dict[int, str]
+    address_taken: set[str]
+    #: other labels of a node's code (a constructor's C1 and C2 names), to the node's name
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def containing(self, address: int) -> str | None:
+        """The node whose code holds ``address``."""
+        index = bisect.bisect_right(self.starts, address) - 1
+        return self.by_address[self.starts[index]] if index >= 0 else None
+
+    def end_of(self, node: Node) -> int:
+        """The address after ``node``'s code (the next node's start)."""
+        index = bisect.bisect_right(self.starts, node.address)
+        return self.starts[index] if index < len(self.starts) else 1 << 32
+
+    def callees(self, name: str) -> dict[str, bool]:
+        """The nodes ``name`` reaches, each with whether it is called (True) or jumped or run
+        on into (False): its calls (itself too, when it recurses), jumps out of its code, and
+        the next node when it runs on into it. Never the prologue helpers, whose pushes are
+        counted in the frame of the node that uses them."""
+        node = self.nodes[name]
+        end = self.end_of(node)
+        called = {a for a in node.calls if a == node.address or not node.address <= a < end}
+        jumped = {a for a in node.jumps if not node.address <= a < end}
+        if node.falls_through and end in self.by_address:
+            jumped.add(end)
+        reached: dict[str, bool] = {}
+        for addresses, is_call in ((jumped, False), (called, True)):
+            for address in addresses:
+                target = self.containing(address)
+                if target is not None and not target.startswith(_PROLOGUE_HELPERS):
+                    reached[target] = is_call or reached.get(target, False)
+        return reached
+
+
+class _Frame:
+    """Tracks the stack a node's instructions reserve, in the order they appear."""
+
+    def __init__(self) -> None:
+        self.depth = RETURN_ADDRESS
+        self.deepest = RETURN_ADDRESS
+        self.reserving = 0
+        self.registers: dict[str, int] = {}
+
+    def step(self, mnemonic: str, operands: str, target: str | None) -> None:
+        register, immediate = _operands(operands)
+        if mnemonic == "push":
+            self._grow(1)
+        elif mnemonic == "pop":
+            self.depth = max(RETURN_ADDRESS, self.depth - 1)
+        elif mnemonic == "rcall" and operands.startswith(".+0"):
+            self._grow(RETURN_ADDRESS)  # a two-byte slot reserved by a call to the next word
+        elif mnemonic == "ldi" and immediate is not None:
+            self.registers[register] = immediate
+        elif mnemonic == "sbiw" and register == "r28" and immediate is not None:
+            self.reserving += immediate
+        elif mnemonic in ("subi", "sbci") and register in ("r28", "r29") and immediate is not None:
+            self.reserving += (immediate & 0xFF) << (8 if mnemonic == "sbci" else 0)
+        elif mnemonic == "out" and register == _STACK_POINTER_LOW and self.reserving:
+            self._grow(self.reserving)
+            self.reserving = 0
+        elif mnemonic in ("jmp", "rjmp") and target and target.startswith(_PROLOGUE_SAVES):
+            # r26:r27 is the frame; entering at +2n skips the first n of the saved registers
+            frame = self.registers.get("r26", 0) | self.registers.get("r27", 0) << 8
+            offset = _ADDEND.match(target)
+            skipped = int(offset.group(2), 16) // 2 if offset else 0
+            self._grow(frame + max(0, _PROLOGUE_SAVES_REGISTERS - skipped))
+
+    def _grow(self, count: int) -> None:
+        self.depth += count
+        self.deepest = max(self.deepest, self.depth)
+
+
+def _operands(operands: str) -> tuple[str, int | None]:
+    """The first operand and the number of the second (``r28, 0x0b`` → ``("r28", 11)``)."""
+    first, _, rest = operands.partition(",")
+    number = re.match(r"\s*(0x[0-9a-f]+|\d+)", rest)
+    return first.strip(), int(number.group(1), 0) if number else None
+
+
+def _relocation_target(text: str, labels: dict[str, int]) -> int | None:
+    """The address a relocation points at (``name``, ``name+0x..`` or ``.text+0x..``)."""
+    match = _ADDEND.match(text)
+    base, offset = (match.group(1), int(match.group(2), 16)) if match else (text, 0)
+    if base == ".text":
+        return offset
+    return labels[base] + offset if base in labels else None
+
+
+def parse_disassembly(text: str) -> CallGraph:
+    """The call graph of ``avr-objdump -dr`` output of a linked program."""
+    nodes: dict[str, Node] = {}
+    aliases: dict[str, str] = {}
+    pointers: list[str] = []
+    current: Node | None = None
+    frame = _Frame()
+    last = ""
+
+    def close() -> None:
+        if current is not None:
+            current.frame_estimate = frame.deepest
+            current.falls_through = last not in _ENDS
+
+    for line in text.splitlines():
+        label = _LABEL.match(line)
+        if label is not None:
+            address, name = int(label.group(1), 16), label.group(2)
+            if current is not None and current.address == address and not last:
+                aliases[name] = current.name  # another name of the same code
+                continue
+            close()
+            current = nodes.setdefault(name, Node(name, address))
+            frame, last = _Frame(), ""
+            continue
+        relocation = _RELOCATION.match(line)
+        if relocation is not None:
+            if relocation.group(2) in _FUNCTION_POINTER_RELOCATIONS:
+                pointers.append(relocation.group(3))
+            continue
+        instruction = _INSTRUCTION.match(line)
+        if instruction is None or current is None:
+            continue
+        mnemonic, operands = instruction.group(2), instruction.group(3)
+        last = mnemonic
+        named = re.search(r"<([^>]+)>", operands)
+        frame.step(mnemonic, operands, named.group(1) if named else None)
+        if mnemonic in ("icall", "eicall"):
+            current.indirect = True
+        elif _TRANSFER.match(mnemonic) and not operands.startswith(".+0"):
+            target = _TARGET.search(operands)
+            if target is not None:
+                kind = current.calls if mnemonic.endswith("call") else current.jumps
+                kind.add(int(target.group(1), 16))
+    close()
+    by_address = {node.address: name for name, node in nodes.items()}
+    labels = {name: node.address for name, node in nodes.items()}
+    labels |= {alias: labels[name] for alias, name in aliases.items()}
+    taken = set()
+    for pointer in pointers:
+        pointed = _relocation_target(pointer, labels)
+        if pointed is not None and pointed in by_address:
+            taken.add(by_address[pointed])
+    graph = CallGraph(nodes, sorted(by_address), by_address, taken, aliases)
+    for node in nodes.values():
+        # a call into its own code (assembler subroutines) pushes a return address more
+        end = graph.end_of(node)
+        if any(node.address < a < end for a in node.calls):
+            node.frame_estimate += RETURN_ADDRESS
+    return graph
