@@ -21,6 +21,7 @@ PACKAGES = {
     "avr-g++": "gcc-avr",
     "avr-objdump": "binutils-avr",
     "avr-size": "binutils-avr",
+    "g++": "g++",
 }
 
 
