@@ -113,7 +113,12 @@ public:
   uint8_t setChannelStatus(uint8_t, char*) { return 0; }
   uint8_t getMaxPayload() { return LORAWAN_ANSWER_ERROR; }
   uint8_t getDataRate() { _dataRate = 5; return LORAWAN_ANSWER_OK; }
-  uint8_t getUpCounter() { _upCounter = radio.up; if (radio.abz) _downCounter = radio.down; return 0; }
+  uint8_t getUpCounter()
+  {
+    _upCounter = radio.up;
+    if (radio.abz) _downCounter = radio.down;  // at+frmcnt? answers both
+    return 0;
+  }
   uint8_t getDownCounter() { _downCounter = radio.down; return 0; }
   uint8_t saveConfig()
   {
