@@ -3,10 +3,14 @@ Sigfox and memory estimates."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from openpcs.config.airtime import lorawan_time_on_air, time_on_air
 from openpcs.config.energy import Load, estimate_battery
+from openpcs.config.rules import RuleContext
+from openpcs.config.rules.frame import program_fits_memory
 from tests.config.helpers import LORAWAN_ABP, check, config
 
 
@@ -134,9 +138,42 @@ def test_memory_estimate_counts_the_parts() -> None:
     assert {"gps", "industrial.modbus_rs485", "destination.4g.https", "radio.4g"} <= parts
     assert {"board.SensorGas_PRO", "probe.gas_pro", "kind.gas_pro", "probe.bme280"} <= parts
     assert heavy.memory.flash > light.memory.flash
-    # fitted to real builds: this program measured 75,858 B flash and 6,447 B RAM
-    assert heavy.memory.flash == pytest.approx(75_858, rel=0.05)
-    assert heavy.memory.ram == pytest.approx(6_447, rel=0.05)
+    # fitted to real builds: this program measured 76,386 B flash and 6,050 B RAM, and needs
+    # 394 B of stack at its worst moment (Waspmote API v048, avr-gcc 5.4.0)
+    assert heavy.memory.flash == pytest.approx(76_386, rel=0.05)
+    assert heavy.memory.ram == pytest.approx(6_050, rel=0.05)
+    assert heavy.memory.worst_ram == pytest.approx(6_050 + 394, rel=0.05)
+    assert heavy.memory.stack >= light.memory.stack
+
+
+def test_a_program_that_cannot_fit_its_ram_is_an_error_at_its_deepest_part() -> None:
+    data = config(
+        radio={"type": "4g", "region": "eu_br", "apn": "x"},
+        destination={"type": "tcp", "host": "example.org", "port": 9100},
+        encryption={"mode": "device_to_cloud", "key": "k" * 32},
+    )
+    result = check(data)
+    assert result.config is not None
+    context = RuleContext(result.config)
+    estimates = context.estimates
+    assert estimates is not None
+    found = estimates.memory
+    # the frame's encryption is the deepest stack of this program
+    assert found.deepest_part == "payload_encryption"
+    assert found.worst_ram < found.ram_limit
+    assert list(program_fits_memory(context)) == []
+    # the same program with 100 B too much static data does not fit: an error at the item
+    # whose code needs the stack, before any build
+    over = dataclasses.replace(found, ram=found.ram_limit - found.stack + 100)
+    context.estimates = dataclasses.replace(estimates, memory=over)
+    issues = list(program_fits_memory(context))
+    assert [(i.path, i.severity.value) for i in issues] == [("encryption", "error")]
+    assert "at its worst moment" in issues[0].message
+    # with less than the margin to spare: a warning at the same place
+    close = dataclasses.replace(found, ram=found.ram_limit - found.stack - 100)
+    context.estimates = dataclasses.replace(estimates, memory=close)
+    issues = list(program_fits_memory(context))
+    assert [(i.path, i.severity.value) for i in issues] == [("encryption", "warning")]
 
 
 def test_a_kind_of_probe_is_priced_once_and_each_probe_on_its_own() -> None:

@@ -285,17 +285,21 @@ def energy() -> EnergySpec:
 
 
 class MemoryCost(_Data):
-    """Flash and RAM bytes of a program part."""
+    """Flash and RAM bytes of a program part, and the worst stack a program with it needs."""
 
     flash: int
     ram: int
+    stack: int = 0
 
 
 class MemorySpec(_Data):
-    """Flash/RAM limits and the estimated cost of each program part."""
+    """Flash/RAM limits, the estimated cost of each program part, the RAM to spare."""
 
     limits: MemoryCost
     warn_fraction: float
+    stack_margin: int
+    #: parts with buffers sized for the largest frame sent, and how many
+    frame_sized: dict[str, int] = {}
     base: MemoryCost
     components: dict[str, MemoryCost]
 

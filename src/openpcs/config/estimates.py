@@ -69,13 +69,21 @@ class LoRaRate:
 
 @dataclass(frozen=True, slots=True)
 class MemoryEstimate:
-    """Estimated flash and RAM of the program, with the parts that make it up."""
+    """Estimated flash, RAM and worst stack of the program, with the parts that make it up
+    and the part whose code needs the deepest stack."""
 
     flash: int
     ram: int
     flash_limit: int
     ram_limit: int
     parts: tuple[str, ...]
+    stack: int = 0
+    deepest_part: str = "base"
+
+    @property
+    def worst_ram(self) -> int:
+        """RAM at the worst moment: static data and the deepest stack."""
+        return self.ram + self.stack
 
     @property
     def flash_fraction(self) -> float:
@@ -121,6 +129,8 @@ class Estimates:
                 "flash_bytes": self.memory.flash,
                 "flash_limit": self.memory.flash_limit,
                 "ram_bytes": self.memory.ram,
+                "stack_bytes": self.memory.stack,
+                "worst_ram_bytes": self.memory.worst_ram,
                 "ram_limit": self.memory.ram_limit,
                 "parts": list(self.memory.parts),
             },
@@ -260,13 +270,18 @@ def _memory(config: NodeConfig, plan: FramePlan) -> MemoryEstimate:
     spec = memory()
     parts = memory_parts(config, plan)
     flash = ram = 0
+    stack, deepest = spec.base.stack, "base"
     for part in parts:
         cost = spec.base if part == "base" else spec.components.get(part)
         if cost is not None:
             flash += cost.flash
             ram += cost.ram
+            if cost.stack > stack:
+                stack, deepest = cost.stack, part
+        # buffers sized for the frame sent, where the fit saw 255-byte frames
+        ram -= spec.frame_sized.get(part, 0) * 2 * max(0, 255 - plan.sent_size)
     distinct = tuple(dict.fromkeys(parts))
-    return MemoryEstimate(flash, ram, spec.limits.flash, spec.limits.ram, distinct)
+    return MemoryEstimate(flash, ram, spec.limits.flash, spec.limits.ram, distinct, stack, deepest)
 
 
 def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:

@@ -262,6 +262,37 @@ class Builder:
                 built.append(name)
         return built
 
+    def _compile_unit(
+        self,
+        name: str,
+        text: str,
+        cached: Path,
+        *,
+        work_dir: Path,
+        include_dirs: Sequence[Path],
+        program: ProgramSource,
+    ) -> bool:
+        """Compile one program unit into the cache unless it is there; True if compiled. Under
+        the entry's lock, so builds at once publish one object and its ``.su`` together."""
+
+        def present() -> bool:
+            return BuildCache.valid(cached) and BuildCache.valid(stack_usage_path(cached))
+
+        if present():
+            return False
+        with BuildCache.locked(cached):
+            if present():
+                return False
+            unit = work_dir / name
+            unit.write_text(text, encoding="utf-8")
+            built = work_dir / f"{unit.stem}.o"
+            self._compile(unit, built, include_dirs, program)
+            usage = work_dir / f"{unit.stem}.stack"
+            usage.write_text(_stack_usage_of([(unit, built)]), encoding="utf-8")
+            BuildCache.publish(usage, stack_usage_path(cached))
+            BuildCache.publish(built, cached)
+        return True
+
     def _link(self, command: Sequence[str | Path], program: ProgramSource) -> None:
         """Link; a program the linker cannot place in flash or RAM is a size error."""
         try:
@@ -301,15 +332,9 @@ class Builder:
         objects = []
         for name, text in units.items():
             cached = self.cache.object_for(text, CXX_FLAGS, include_key)
-            if not BuildCache.valid(cached) or not BuildCache.valid(stack_usage_path(cached)):
-                unit = work_dir / name
-                unit.write_text(text, encoding="utf-8")
-                built = work_dir / f"{unit.stem}.o"
-                self._compile(unit, built, include_dirs, program)
-                usage = work_dir / f"{unit.stem}.stack"
-                usage.write_text(_stack_usage_of([(unit, built)]), encoding="utf-8")
-                BuildCache.publish(usage, stack_usage_path(cached))
-                BuildCache.publish(built, cached)
+            if self._compile_unit(
+                name, text, cached, work_dir=work_dir, include_dirs=include_dirs, program=program
+            ):
                 compiled.append(name)
             objects.append(cached)
         elf = work_dir / f"{program.sketch_name}.elf"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from openpcs.catalog.devices import memory
+from openpcs.catalog.hardware import probes
 from openpcs.config.estimates import SIGFOX_DAILY_LIMIT
 from openpcs.config.issues import Issue
 from openpcs.config.model import LoRaWAN, Sigfox
@@ -113,17 +114,59 @@ def airtime_and_messages(context: RuleContext) -> Iterator[Issue]:
         )
 
 
+def _part_path(context: RuleContext, part: str) -> str:
+    """The configuration item a program part of the memory estimate comes from."""
+    kind, _, name = part.partition(".")
+    if kind in ("probe", "kind"):
+        for socket, chosen in sorted(context.config.sockets.items()):
+            probe = probes().get(chosen.probe)
+            if chosen.probe == name or (probe is not None and probe.family == name):
+                return f"sockets.{socket}.probe"
+        return "model"
+    paths = {
+        "radio": "radio",
+        "destination": "destination",
+        "industrial": "industrial",
+        "gps": "gps",
+        "payload_encryption": "encryption",
+        "cloud_bridge_key": "destination.key",
+        "battery_warning": "battery_warning",
+        "fragments": "radio.fragments",
+    }
+    return paths.get(kind, "model")
+
+
 @rule("memory", "2.16.2")
 def program_fits_memory(context: RuleContext) -> Iterator[Issue]:
-    """Warn when the estimated program comes close to the node's flash or RAM (guide §2.16.2)."""
+    """The estimated program must fit the node: flash, and RAM at its worst moment (static
+    data and the deepest stack); close to either limit is a warning (guide §2.16.2)."""
     if context.estimates is None:
         return
     found = context.estimates.memory
-    threshold = memory().warn_fraction
-    if found.flash_fraction > threshold or found.ram_fraction > threshold:
-        parts = ", ".join(
-            p for p in found.parts if p.startswith(("radio.", "destination.", "industrial.", "gps"))
+    spec = memory()
+    parts = ", ".join(
+        p for p in found.parts if p.startswith(("radio.", "destination.", "industrial.", "gps"))
+    )
+    worst = (
+        f"{found.worst_ram:,} B of RAM at its worst moment ({found.ram:,} B of data and "
+        f"{found.stack:,} B of stack, the deepest for {found.deepest_part})"
+    )
+    if found.worst_ram > found.ram_limit or found.flash > found.flash_limit:
+        yield error(
+            _part_path(context, found.deepest_part)
+            if found.worst_ram > found.ram_limit
+            else "radio",
+            f"the program is estimated at {found.flash:,} B of {found.flash_limit:,} B flash "
+            f"and {worst} of {found.ram_limit:,} B: it does not fit; drop a feature such as "
+            "GPS, the industrial protocol, encryption or a probe",
         )
+    elif found.ram_limit - found.worst_ram < spec.stack_margin:
+        yield warning(
+            _part_path(context, found.deepest_part),
+            f"the program is estimated at {worst} of {found.ram_limit:,} B: under "
+            f"{spec.stack_margin:,} B to spare, it may reset while it runs ({parts})",
+        )
+    elif found.flash_fraction > spec.warn_fraction or found.ram_fraction > spec.warn_fraction:
         yield warning(
             "radio",
             f"the program is estimated at {found.flash:,} B of {found.flash_limit:,} B flash and "
