@@ -101,9 +101,16 @@ def build(
     else:
         out.print(f"bundle: {bundle.path}", markup=False)
         if made.build is not None:
+            stack = made.build.stack
+            worst = (
+                f" ({stack.worst_bytes:,} B at the worst moment with the stack, "
+                f"{stack.margin:,} B to spare)"
+                if stack is not None
+                else ""
+            )
             out.print(
                 f"binary: {bundle.manifest['binary']['hex']} — {made.build.flash_bytes:,} B "
-                f"flash, {made.build.ram_bytes:,} B RAM",
+                f"flash, {made.build.ram_bytes:,} B RAM{worst}",
                 markup=False,
             )
             for warning in made.build.warnings:
