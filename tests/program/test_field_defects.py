@@ -261,13 +261,27 @@ def test_the_relay_field_is_the_state_the_program_set() -> None:
     assert "setRelay(true);" in body(sketch, "void relayTrigger()")
 
 
-def test_pirs_settle_before_every_attach_int() -> None:
+def test_pirs_settle_before_the_interrupt_is_armed() -> None:
     sketch = example_program("smart-security_4g_cloud-bridge").files[SKETCH]
-    attaches = [m.start() for m in re.finditer(r"Events\.attachInt\(\);", sketch)]
-    assert len(attaches) == 2  # at start-up and after each event
-    for at in attaches:
-        before = sketch[:at].rstrip().splitlines()[-1].strip()
-        assert before == "waitForPirs();"
+    # the program arms the interrupt in one place, the last thing before it sleeps
+    assert sketch.count("Events.attachInt();") == 1
+    arm = body(sketch, "void armEvents()")
+    assert arm.index("waitForPirs();") < arm.index("intFlag &= ~(SENS_INT);")
+    assert arm.index("intFlag &= ~(SENS_INT);") < arm.index("Events.attachInt();")
+    loop = body(sketch, "void loop()")
+    # before the time to sleep is worked out: a PIR may take up to a minute to settle
+    assert loop.index("armEvents();") < loop.index("\n  now = RTC.getEpochTime();")
+    assert loop.index("armEvents();") < loop.index("sleepFor(wait);")
+    # after the relay's own reads, which detach the interrupt (readInput())
+    until_clear = _sketch(
+        model="smart_security",
+        sockets={"A": {"probe": "pir", "event": "wake_up_relay"}, "F": "relay"},
+        relay={"mode": "until_clear"},
+        radio=LORAWAN_ABP,
+        destination=None,
+    )
+    loop = body(until_clear, "void loop()")
+    assert loop.index("relayCauseActive()") < loop.index("armEvents();")
     wait = body(sketch, "void waitForPirs()")
     assert "second < PIR_SETTLE_S" in wait  # bounded
     assert "probeA.readPirSensor() == 0" in wait
@@ -278,6 +292,25 @@ def test_pirs_settle_before_every_attach_int() -> None:
         destination=None,
     )
     assert "waitForPirs" not in no_pir
+    assert "armEvents();" in no_pir
+
+
+def test_probe_reads_never_arm_the_interrupt_behind_the_program() -> None:
+    # readInput() re-attaches the interrupt 50 ms after a read when the probe object's own
+    # _intEnabled is true, as it is from construction (WaspSensorEvent_v30.cpp)
+    sketch = example_program("smart-security_4g_cloud-bridge").files[SKETCH]
+    setup = body(sketch, "void setup()")
+    for obj in ("probeA", "probeC", "probeF"):
+        assert f"{obj}._intEnabled = false;" in setup
+    # also where no event wakes the node: the board is switched off between cycles
+    quiet = _sketch(
+        model="smart_security",
+        sockets={"A": "pir", "C": "hall"},
+        radio=LORAWAN_ABP,
+        destination=None,
+    )
+    assert "probeA._intEnabled = false;" in body(quiet, "void setup()")
+    assert "Events.attachInt();" not in quiet
 
 
 # --- 7: Gas PRO ----------------------------------------------------------------------------------
@@ -288,8 +321,10 @@ def test_a_failed_gas_reading_adds_no_field() -> None:
     assert "probeAStarted = probeA.ON() == 1;" in sketch
     start = sketch.index("float concentration = probeAStarted")
     read = sketch[start : sketch.index("no gas reading", start)]
-    # getConc() answers -1000 on an error (WaspSensorGas_Pro.cpp): the field is added only above
-    assert read.index("if (concentration > -1000.0)") < read.index("frame.addSensor(")
+    # getConc() answers -1 for a probe that did not start and never a negative reading
+    # otherwise (WaspSensorGas_Pro.cpp clamps them to 0): the field is added only from 0 up
+    assert "probeAStarted ? probeA.getConc() : -1.0;" in read
+    assert read.index("if (concentration >= 0.0)") < read.index("frame.addSensor(")
 
 
 # --- 8: tiny frames and the duty cycle -----------------------------------------------------------

@@ -20,6 +20,9 @@
 class WaspSensorEvent_v30
 {
 public:
+    /* readInput() attaches the interrupt again after a read when this is true */
+    bool _intEnabled;
+
     void ON(void);
     void OFF(void);
     void attachInt();

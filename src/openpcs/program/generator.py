@@ -118,6 +118,13 @@ def _facts(config: NodeConfig) -> dict[str, Any]:
         "pir_objects": [
             f"probe{s}" for s, item in chosen.items() if known[item.probe].family == "event_pir"
         ],
+        # the Events board's probe objects (each reads through readInput(), see
+        # boards/SensorEvent_v30.j2)
+        "event_objects": [
+            f"probe{s}"
+            for s, item in chosen.items()
+            if known[item.probe].events or known[item.probe].family == "relay"
+        ],
         "can_calls": {name: op.call for name, op in spec.canbus.operations.items()},
         "gps_lengths": {name: f.max_length or 0 for name, f in spec.gps.fields.items()},
     }

@@ -12,6 +12,8 @@ Each component template defines macros named after the sections it contributes t
 - ``power_off()``: probes switched off after reading;
 - ``send()``: encrypting and sending the frame;
 - ``after_cycle()`` and ``sleep_limit()``: what happens between cycles (the relay);
+- ``before_sleep()``: after the cycle's work, before the time to sleep is worked out (arming
+  the event interrupt, which may wait for a PIR);
 - ``functions()``: helper functions at file scope.
 
 A template may also ``{% set %}`` ``helpers`` (helper functions from ``helpers/`` the code
@@ -59,6 +61,7 @@ SECTIONS: Final = (
     "send",
     "after_cycle",
     "sleep_limit",
+    "before_sleep",
     "functions",
 )
 _INDENT: Final = "  "
