@@ -26,7 +26,12 @@ from openpcs.program.api_tree import ApiTree
 from openpcs.program.cache import BuildCache, default_cache_dir
 from openpcs.program.errors import BuildError, CompilerMessage, SizeLimitError
 from openpcs.program.source import ProgramSource
-from openpcs.program.stack_check import chain_config_path, check_stack, stack_warnings
+from openpcs.program.stack_check import (
+    StackReports,
+    chain_config_path,
+    check_stack,
+    stack_warnings,
+)
 from openpcs.program.stack_usage import UNIT_MARK, StackReport
 from openpcs.program.toolchain import (
     C_FLAGS,
@@ -162,6 +167,7 @@ class Builder:
             cache_root or default_cache_dir(), tree.content_hash, toolchain.fingerprint()
         )
         self.jobs = max(1, jobs or os.cpu_count() or 1)
+        self._stack_reports = StackReports()
 
     # --- compiling --------------------------------------------------------------------------
 
@@ -368,9 +374,17 @@ class Builder:
                 f"{ram:,} bytes of RAM (limit {RAM_LIMIT:,}); remove options (GPS, industrial "
                 "protocol, HTTPS) or probes (guide §2.16.2)"
             )
-        texts = [_read_cached(stack_usage_path(a)) for a in (self.cache.core_archive, *archives)]
-        texts += [_read_cached(stack_usage_path(o)) for o in objects]
-        stack = check_stack(lambda c, w: self._run(c, w, None), self.toolchain, elf, texts, ram)
+        linked = [self.cache.core_archive, *archives]
+        texts = [_read_cached(stack_usage_path(path)) for path in (*linked, *objects)]
+        # objects with .su lines hold code (node_values.o holds data only)
+        code = [o.name for o, t in zip(objects, texts[len(linked) :], strict=True) if "\t" in t]
+        stack = self._stack_reports.report(
+            StackReports.key(texts, [*code, *map(BuildCache.seal_of, linked)]),
+            ram,
+            lambda: check_stack(
+                lambda c, w: self._run(c, w, None), self.toolchain, elf, texts, ram
+            ),
+        )
         if stack.margin < 0:
             hex_path.unlink()
             where = chain_config_path(stack.main, program)

@@ -83,6 +83,15 @@ class BuildCache:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     @staticmethod
+    def seal_of(target: Path) -> str:
+        """The SHA-256 recorded for a cache entry ("" when it has none)."""
+        seal = target.with_name(target.name + ".sha256")
+        try:
+            return seal.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    @staticmethod
     def valid(target: Path) -> bool:
         """Whether a cache entry exists and its bytes match its recorded SHA-256."""
         seal = target.with_name(target.name + ".sha256")

@@ -9,17 +9,26 @@ worst case does not fit the node's RAM is refused by the builder; under
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import re
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final
 
 from openpcs.program.source import ProgramSource
 from openpcs.program.stack_graph import parse_disassembly
-from openpcs.program.stack_usage import Chain, StackReport, analyse_stack
+from openpcs.program.stack_usage import UNIT_MARK, Chain, StackReport, analyse_stack
 from openpcs.program.toolchain import RAM_LIMIT, Toolchain
 
-__all__ = ["STACK_MARGIN", "chain_config_path", "check_stack", "stack_warnings"]
+__all__ = [
+    "STACK_MARGIN",
+    "StackReports",
+    "chain_config_path",
+    "check_stack",
+    "stack_warnings",
+]
 
 #: RAM a program should have to spare at its worst moment
 STACK_MARGIN: Final = 512
@@ -37,6 +46,42 @@ def check_stack(
     return analyse_stack(
         parse_disassembly(disassembly), stabs, su_texts, static_bytes=static_bytes, limit=RAM_LIMIT
     )
+
+
+class StackReports:
+    """The stack checks of one builder, by what decides them: the code's ``.su`` lines and the
+    units that hold code. Nodes of one template differ only in ``node_values.cpp``, which holds
+    data and no function, so a batch checks its program's stack once (the static RAM, which
+    the node's values change, is each build's own)."""
+
+    def __init__(self) -> None:
+        self._reports: dict[str, StackReport] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(su_texts: list[str], code_units: list[str]) -> str:
+        """What a report depends on: every ``.su`` line (not the unit marks, which name build
+        folders) and the identity of every unit that holds code (its cache entry's name)."""
+        digest = hashlib.sha256()
+        for text in su_texts:
+            for line in text.splitlines():
+                if not line.startswith(UNIT_MARK):
+                    digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        for unit in sorted(code_units):
+            digest.update(b"\0" + unit.encode())
+        return digest.hexdigest()
+
+    def report(
+        self, key: str, static_bytes: int, compute: Callable[[], StackReport]
+    ) -> StackReport:
+        """The report for ``key`` with this build's static bytes, computed once."""
+        with self._lock:
+            known = self._reports.get(key)
+        if known is None:
+            known = compute()
+            with self._lock:
+                self._reports[key] = known
+        return dataclasses.replace(known, static_bytes=static_bytes)
 
 
 def _short_name(function: str) -> str | None:

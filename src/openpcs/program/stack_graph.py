@@ -29,17 +29,17 @@ __all__ = ["RETURN_ADDRESS", "CallGraph", "Node", "parse_disassembly"]
 
 #: bytes a call pushes on the ATmega1281 (16-bit program counter)
 RETURN_ADDRESS: Final = 2
-_LABEL: Final = re.compile(r"^([0-9a-f]+) <(.+)>:$")
-_INSTRUCTION: Final = re.compile(r"^\s+([0-9a-f]+):\t(?:[0-9a-f]{2} )+\s*\t(\S+)\s*(.*)$")
-_RELOCATION: Final = re.compile(r"^\s+([0-9a-f]+): (R_AVR_\w+)\t(\S+)$")
-_TARGET: Final = re.compile(r";\s*0x([0-9a-f]+)")
 _ADDEND: Final = re.compile(r"^(.*?)\+0x([0-9a-f]+)$")
 _FUNCTION_POINTER_RELOCATIONS: Final = frozenset(
     {"R_AVR_16_PM", "R_AVR_LO8_LDI_GS", "R_AVR_HI8_LDI_GS", "R_AVR_LO8_LDI_PM", "R_AVR_HI8_LDI_PM"}
 )
 _ENDS: Final = frozenset({"ret", "reti", "jmp", "rjmp", "ijmp", "eijmp"})
-#: instructions that go to an address: calls, jumps and conditional branches
-_TRANSFER: Final = re.compile(r"^(?:r?call|r?jmp|br\w+)$")
+#: instructions that go to an address (and conditional branches, br…)
+_TRANSFERS: Final = frozenset({"call", "rcall", "jmp", "rjmp"})
+#: instructions that change the stack or what the frame estimate reads
+_FRAME_MNEMONICS: Final = frozenset(
+    {"push", "pop", "rcall", "ldi", "sbiw", "subi", "sbci", "out", "jmp", "rjmp"}
+)
 _PROLOGUE_SAVES: Final = "__prologue_saves__"
 _PROLOGUE_HELPERS: Final = ("__prologue_saves__", "__epilogue_restores__")
 #: registers __prologue_saves__ pushes when entered at its start (r2-r17, r28, r29)
@@ -141,6 +141,13 @@ class _Frame:
         self.deepest = max(self.deepest, self.depth)
 
 
+def _named_target(operands: str) -> str | None:
+    """The symbol an instruction's comment names (``; 0x13b22 <__prologue_saves__+0x20>``)."""
+    start = operands.find("<")
+    end = operands.find(">", start + 1)
+    return operands[start + 1 : end] if 0 <= start < end else None
+
+
 def _operands(operands: str) -> tuple[str, int | None]:
     """The first operand and the number of the second (``r28, 0x0b`` → ``("r28", 11)``)."""
     first, _, rest = operands.partition(",")
@@ -172,9 +179,12 @@ def parse_disassembly(text: str) -> CallGraph:
             current.falls_through = last not in _ENDS
 
     for line in text.splitlines():
-        label = _LABEL.match(line)
-        if label is not None:
-            address, name = int(label.group(1), 16), label.group(2)
+        if not line or line[0] not in " \t":
+            # a label, "0001459a <vfprintf>:" (or a header line, which has no " <")
+            address_text, marker, rest = line.partition(" <")
+            if not marker or not line.endswith(">:"):
+                continue
+            address, name = int(address_text, 16), rest[:-2]
             if current is not None and current.address == address and not last:
                 aliases[name] = current.name  # another name of the same code
                 continue
@@ -182,25 +192,29 @@ def parse_disassembly(text: str) -> CallGraph:
             current = nodes.setdefault(name, Node(name, address))
             frame, last = _Frame(), ""
             continue
-        relocation = _RELOCATION.match(line)
-        if relocation is not None:
-            if relocation.group(2) in _FUNCTION_POINTER_RELOCATIONS:
-                pointers.append(relocation.group(3))
+        if line.startswith("\t\t\t"):
+            # a relocation, "\t\t\t12f46: R_AVR_CALL\t__addsf3x"
+            kind, _, target_text = line[3:].partition(" ")[2].partition("\t")
+            if kind in _FUNCTION_POINTER_RELOCATIONS:
+                pointers.append(target_text.strip())
             continue
-        instruction = _INSTRUCTION.match(line)
-        if instruction is None or current is None:
+        # an instruction, "   12f46:\t0e 94 b8 97 \tcall\t0x12f70\t; 0x12f70 <__addsf3x>"
+        parts = line.split("\t")
+        if current is None or len(parts) < 3 or not parts[0].rstrip().endswith(":"):
             continue
-        mnemonic, operands = instruction.group(2), instruction.group(3)
+        mnemonic, operands = parts[2].strip(), "\t".join(parts[3:])
         last = mnemonic
-        named = re.search(r"<([^>]+)>", operands)
-        frame.step(mnemonic, operands, named.group(1) if named else None)
+        if mnemonic in _FRAME_MNEMONICS:
+            frame.step(mnemonic, operands, _named_target(operands))
         if mnemonic in ("icall", "eicall"):
             current.indirect = True
-        elif _TRANSFER.match(mnemonic) and not operands.startswith(".+0"):
-            target = _TARGET.search(operands)
-            if target is not None:
-                kind = current.calls if mnemonic.endswith("call") else current.jumps
-                kind.add(int(target.group(1), 16))
+        elif mnemonic in _TRANSFERS or mnemonic.startswith("br"):
+            if operands.startswith(".+0"):
+                continue
+            _, marker, after = operands.partition("; 0x")
+            if marker:
+                kind_set = current.calls if mnemonic.endswith("call") else current.jumps
+                kind_set.add(int(after.split(" ", 1)[0], 16))
     close()
     by_address = {node.address: name for name, node in nodes.items()}
     labels = {name: node.address for name, node in nodes.items()}

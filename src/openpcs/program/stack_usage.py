@@ -220,7 +220,8 @@ def _su_by_symbol(stabs: str, texts: list[str]) -> dict[str, _SuLine]:
     found: dict[str, _SuLine] = {}
     for unit, functions in _stab_units(stabs).items():
         lines = su_units.get(unit) or next(
-            (v for k, v in su_units.items() if k and Path(k).name == Path(unit).name), []
+            (v for k, v in su_units.items() if k and Path(k).name == Path(unit).name),
+            su_units.get("", []),  # lines with no unit mark: joined by file and line alone
         )
         by_place: dict[tuple[str, int], list[_SuLine]] = {}
         for entry in lines:
