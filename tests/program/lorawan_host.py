@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpcs.program.source import ProgramSource
 
-__all__ = ["heard_counters"]
+__all__ = ["HostRun", "heard_counters"]
 
 MODEL = r"""
 #include <stdint.h>
@@ -48,7 +49,16 @@ static uint32_t eeprom_read_dword(const uint32_t* a)
   memcpy(&v, eepromBytes + (size_t)a, 4);
   return v;
 }
-static void eeprom_update_dword(uint32_t* a, uint32_t v) { memcpy(eepromBytes + (size_t)a, &v, 4); }
+// EEPROM cells written (an update that changes them), which wear the EEPROM out
+static unsigned eepromWrites = 0;
+static void eeprom_update_dword(uint32_t* a, uint32_t v)
+{
+  if (memcmp(eepromBytes + (size_t)a, &v, 4) != 0)
+  {
+    eepromWrites++;
+  }
+  memcpy(eepromBytes + (size_t)a, &v, 4);
+}
 static void eeprom_update_block(const void* s, void* d, size_t n)
 {
   memcpy(eepromBytes + (size_t)d, s, n);
@@ -85,6 +95,7 @@ public:
   uint32_t _downCounter = 0;
   uint8_t _maxPayload = 0;
   uint8_t _dataRate = 0;
+  uint8_t _OTAAError = 1;  // above 1 after a failed joinOTAA(): joinABP() refuses
 
   uint8_t ON(uint8_t)
   {
@@ -141,6 +152,7 @@ public:
   uint8_t setDownCounter(uint32_t c) { radio.down = c; _downCounter = c; saveConfig(); return 0; }
   uint8_t joinABP()
   {
+    if (_OTAAError > 1) return LORAWAN_NOT_JOINED;
     if (radio.abz) return LORAWAN_ANSWER_OK;  // at+mode=0
     if (!radio.keys) return LORAWAN_INIT_ERROR;
     setUpCounter(_upCounter);
@@ -149,8 +161,9 @@ public:
   }
   uint8_t joinOTAA()
   {
-    if (!radio.keys) return LORAWAN_ANSWER_ERROR;
+    if (!radio.keys) { _OTAAError = 2; return LORAWAN_ANSWER_ERROR; }
     radio.up = radio.down = 0;
+    _OTAAError = 0;
     return saveConfig();
   }
   uint8_t send(uint8_t, uint8_t*, uint16_t)
@@ -189,14 +202,22 @@ int main(int argc, char** argv)
   {
     if (strcmp(argv[i], "boot") == 0)
     {
-      LoRaWAN = WaspLoRaWAN();  // a reset: the library's RAM copy is gone
+      LoRaWAN = WaspLoRaWAN();  // a reset: the library's RAM copy is gone, and the program's
+RESET
       loraWANPrepare();
+    }
+    else if (strncmp(argv[i], "module:", 7) == 0)
+    {
+      // a module that an earlier program left with a session at this counter
+      radio.savedUp = radio.up = (uint32_t)atol(argv[i] + 7);
+      radio.savedKeys = radio.keys = true;
     }
     else
     {
       cycle();
     }
   }
+  printf("writes %u\n", eepromWrites);
   for (int i = 0; i < radio.count; i++)
   {
     printf("%u\n", (unsigned)radio.heard[i]);
@@ -206,6 +227,7 @@ int main(int argc, char** argv)
 """
 
 _SIGNATURE = re.compile(r"^((?:void|bool|uint8_t|uint32_t) \w+\([^)]*\))$", re.MULTILINE)
+_VARIABLE = re.compile(r"^(?:bool|uint8_t|uint32_t|unsigned long) (\w+) = ([^;]+);$", re.MULTILINE)
 
 
 def _chunk(sketch: str, start: str, end: str, *, last: bool = False) -> str:
@@ -214,15 +236,26 @@ def _chunk(sketch: str, start: str, end: str, *, last: bool = False) -> str:
     return sketch[begin : stop if stop >= 0 else len(sketch)]
 
 
-def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz: bool) -> list[int]:
+@dataclass(frozen=True)
+class HostRun:
+    """What a run showed: the counter of each uplink heard, and the EEPROM cells written."""
+
+    heard: list[int]
+    eeprom_writes: int
+
+
+def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz: bool) -> HostRun:
     """The counters of the uplinks the network hears when the program's LoRaWAN code runs
-    ``steps`` ("boot": a reset and setup(); "cycle": one cycle sending two tiny frames)."""
+    ``steps`` ("boot": a reset and setup(); "cycle": one cycle sending two tiny frames;
+    "module:N": before the first boot, the module holds a session at counter N)."""
     sketch = program.files[program.sketch]
     globals_ = _chunk(sketch, "// [config: radio]\n// the user EEPROM", "\n\n")
     # setup() starts the same way; the send is the last chunk of measureAndSend()
     send = _chunk(sketch, "  // [config: radio]\n  loraWANPrepare();", "\n}\n", last=True)
     functions = _chunk(sketch, "// [config: radio]\n// Set the module up", "\n// [config: ")
     prototypes = "\n".join(f"{s};" for s in _SIGNATURE.findall(functions))
+    # a reset sets the program's variables to their first values again
+    reset = "\n".join(f"      {name} = {value};" for name, value in _VARIABLE.findall(globals_))
     source = "\n".join(
         [
             MODEL,
@@ -230,7 +263,9 @@ def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz:
             globals_,
             prototypes,
             functions,
-            MAIN.replace("SEND", send).replace("ABZ", "true" if abz else "false"),
+            MAIN.replace("SEND", send)
+            .replace("RESET", reset)
+            .replace("ABZ", "true" if abz else "false"),
         ]
     )
     work.mkdir(parents=True, exist_ok=True)
@@ -248,4 +283,6 @@ def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz:
     result = subprocess.run(
         [str(binary), *steps], check=True, capture_output=True, text=True, timeout=30
     )
-    return [int(line) for line in result.stdout.split()]
+    lines = result.stdout.splitlines()
+    writes = int(lines[0].split()[1])
+    return HostRun([int(line) for line in lines[1:]], writes)

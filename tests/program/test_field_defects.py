@@ -23,7 +23,7 @@ from openpcs.config.model import LoRaWAN
 from openpcs.program.generator import generate_checked
 from tests.config.helpers import LORAWAN_ABP, check, config, findings
 from tests.program.helpers import SKETCH, example_program
-from tests.program.lorawan_host import heard_counters
+from tests.program.lorawan_host import HostRun, heard_counters
 from tests.requirements import require_programs
 
 LORAWAN_OTAA = {
@@ -91,37 +91,60 @@ def test_every_uplink_refreshes_the_counters_and_the_eeprom_copy() -> None:
 
 
 RESETS = ["boot", "cycle", "cycle", "boot", "cycle", "boot", "boot", "cycle", "cycle"]
+RADIOS = [
+    ({"activation": "abp"}, False),
+    ({"activation": "otaa"}, False),
+    ({"activation": "abp", "region": "jp_kr", "band": "as923"}, True),
+]
+RADIO_IDS = ["eu-abp", "us-otaa", "jp-kr-abp"]
 
 
-@pytest.mark.parametrize(
-    ("radio", "abz"),
-    [
-        ({"activation": "abp"}, False),
-        ({"activation": "otaa"}, False),
-        ({"activation": "abp", "region": "jp_kr", "band": "as923"}, True),
-    ],
-    ids=["eu-abp", "us-otaa", "jp-kr-abp"],
-)
+def _host_run(radio: dict[str, Any], abz: bool, steps: list[str], work: Path) -> HostRun:
+    require_programs("g++")
+    base = LORAWAN_OTAA if radio["activation"] == "otaa" else LORAWAN_ABP
+    result = check(config(radio={**base, **radio}, destination=None))
+    return heard_counters(generate_checked(result), steps, work, abz=abz)
+
+
+@pytest.mark.parametrize(("radio", "abz"), RADIOS, ids=RADIO_IDS)
 def test_no_uplink_counter_is_used_twice_across_resets(
     radio: dict[str, Any], abz: bool, tmp_path: Path
 ) -> None:
     """The program's LoRaWAN code, run on the host against a model of the module and library
     (tests/program/lorawan_host.py): every uplink a network server hears has a counter above
     the last, through cycles and resets of the node."""
-    require_programs("g++")
-    base = LORAWAN_OTAA if radio["activation"] == "otaa" else LORAWAN_ABP
-    result = check(config(radio={**base, **radio}, destination=None))
-    heard = heard_counters(generate_checked(result), RESETS, tmp_path, abz=abz)
+    heard = _host_run(radio, abz, RESETS, tmp_path).heard
     assert len(heard) == 2 * RESETS.count("cycle")
     assert all(later > earlier for earlier, later in itertools.pairwise(heard)), heard
+
+
+@pytest.mark.parametrize(("radio", "abz"), RADIOS, ids=RADIO_IDS)
+def test_counters_count_on_by_one_and_wear_the_eeprom_once_a_step(
+    radio: dict[str, Any], abz: bool, tmp_path: Path
+) -> None:
+    """Without resets the counters go up by one per uplink (no jump to the EEPROM's copy), and
+    the EEPROM copy is written once per 32 uplinks, not every cycle."""
+    run = _host_run(radio, abz, ["boot", *["cycle"] * 30], tmp_path)
+    assert len(run.heard) == 60
+    assert all(b == a + 1 for a, b in itertools.pairwise(run.heard)), run.heard
+    # the session's first record, then one write of the uplink counter per 32 uplinks
+    assert run.eeprom_writes <= 2 + 60 // 32 + 1
+
+
+def test_an_abp_node_programmed_again_carries_on_from_its_module(tmp_path: Path) -> None:
+    """A node whose module an earlier program left at counter 500 (new settings: the module is
+    set up again, with a factory reset) goes on above 500."""
+    run = _host_run({"activation": "abp"}, False, ["module:500", *RESETS], tmp_path)
+    assert run.heard[0] >= 500
+    assert all(later > earlier for earlier, later in itertools.pairwise(run.heard)), run.heard
 
 
 def test_a_new_session_starts_its_counters_at_zero() -> None:
     otaa = _lorawan(activation="otaa")
     join_otaa = body(otaa, "uint8_t loraWANJoinOTAA()")
-    assert join_otaa.index("LoRaWAN.joinOTAA()") < join_otaa.index("loraWANStartSession();")
-    start = body(otaa, "void loraWANStartSession()")
-    assert "eeprom_update_dword((uint32_t*)LORAWAN_UP_ADDRESS, 0UL);" in start
+    assert join_otaa.index("LoRaWAN.joinOTAA()") < join_otaa.index("loraWANStartSession(0UL, 0UL);")
+    start = body(otaa, "void loraWANStartSession(uint32_t up, uint32_t down)")
+    assert "eeprom_update_dword((uint32_t*)LORAWAN_UP_ADDRESS, up);" in start
     # a module set up again (new settings) has lost its session: join before resuming
     prepare = body(otaa, "void loraWANPrepare()")
     assert prepare.index("loraWANEndSession();") < prepare.index("loraWANJoinOTAA()")
@@ -227,7 +250,6 @@ def test_the_abz_module_joins_otaa_every_cycle() -> None:
     # joinABP() on this module only sends at+mode=0 and saveConfig() saves nothing
     assert "LoRaWAN.joinABP()" not in join
     assert "return LoRaWAN.joinOTAA();" in join
-    assert join.index("LoRaWAN.setAppKey(NODE_APP_KEY);") < join.index("joinOTAA")
     result = check(config(radio={**LORAWAN_OTAA, "region": "jp_kr", "band": "kr920"}))
     assert "every cycle" in result.to_dict()["data"]["summary"]["radio"]["join"]
 

@@ -32,6 +32,7 @@ public:
     uint8_t _dataRate;    /* set by getDataRate() */
     uint32_t _upCounter;  /* set by getUpCounter(), written into the module by joinABP() */
     uint32_t _downCounter;
+    uint8_t _OTAAError;   /* above 1 after a failed joinOTAA(): joinABP() refuses */
 
     uint8_t ON(uint8_t socket);
     uint8_t OFF(uint8_t socket);

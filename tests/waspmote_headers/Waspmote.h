@@ -196,6 +196,7 @@ public:
 };
 
 /* ---- what every XBee radio class shares ---- */
+#define MAX_FINISH_PACKETS 5
 class WaspXBeeCore
 {
 public:
@@ -215,6 +216,7 @@ public:
     uint8_t send(uint8_t *mac, uint8_t *data, uint16_t length);
 
     int8_t error_AT;
+    uint8_t pos;  /* received packets kept (at most MAX_FINISH_PACKETS) */
     int8_t error_TX;
 };
 

@@ -32,7 +32,8 @@ from openpcs.program.stack_check import (
     check_stack,
     stack_warnings,
 )
-from openpcs.program.stack_usage import UNIT_MARK, StackReport
+from openpcs.program.stack_symbols import UNIT_MARK
+from openpcs.program.stack_usage import StackReport
 from openpcs.program.toolchain import (
     C_FLAGS,
     CXX_FLAGS,

@@ -103,7 +103,10 @@ class NodeValues:
         if isinstance(config.radio, LoRaWAN):
             # what the LoRaWAN module was set up with: when the program starts again with the
             # same settings it keeps the module's session and frame counters
-            settings = config.radio.model_dump_json(exclude={"port", "confirmed"})
+            # (a field added later, left unset, does not change it: nodes programmed before
+            # keep their module's session when programmed again)
+            unset = {name for name in ("sub_band",) if getattr(config.radio, name) is None}
+            settings = config.radio.model_dump_json(exclude={"port", "confirmed", *unset})
             secrets = "".join(
                 value.text for path, value in self.values.items() if path.startswith("radio.")
             )

@@ -42,10 +42,11 @@ class ProgramSource:
                 units[name] = text
         return units
 
-    def config_path_at(self, name: str, line: int) -> str:
-        """The configuration item whose code holds ``line`` of file ``name`` (1-based), if any."""
+    def config_path_at(self, name: str, line: int, *, since: int = 1) -> str:
+        """The configuration item whose code holds ``line`` of file ``name`` (1-based), if any;
+        a mark is looked for back to line ``since`` only (a function's first line)."""
         lines = self.files.get(name, "").splitlines()
-        for index in range(min(line, len(lines)) - 1, -1, -1):
+        for index in range(min(line, len(lines)) - 1, max(since, 1) - 2, -1):
             match = _MARK.search(lines[index])
             if match:
                 return match.group(1).strip()

@@ -19,7 +19,8 @@ from typing import Final
 
 from openpcs.program.source import ProgramSource
 from openpcs.program.stack_graph import parse_disassembly
-from openpcs.program.stack_usage import UNIT_MARK, Chain, StackReport, analyse_stack
+from openpcs.program.stack_symbols import UNIT_MARK
+from openpcs.program.stack_usage import Chain, StackReport, analyse_stack
 from openpcs.program.toolchain import RAM_LIMIT, Toolchain
 
 __all__ = [
@@ -42,9 +43,14 @@ def check_stack(
 ) -> StackReport:
     """The stack report of ``elf``; ``run(command, what)`` runs a tool and returns its output."""
     disassembly = run([toolchain.objdump, "-dr", elf], "reading the program's code")
+    tables = run([toolchain.objdump, "-r", "-j", ".data", elf], "reading the program's data")
     stabs = run([toolchain.objdump, "-G", elf], "reading the program's symbols")
     return analyse_stack(
-        parse_disassembly(disassembly), stabs, su_texts, static_bytes=static_bytes, limit=RAM_LIMIT
+        parse_disassembly(disassembly, tables),
+        stabs,
+        su_texts,
+        static_bytes=static_bytes,
+        limit=RAM_LIMIT,
     )
 
 
@@ -90,30 +96,41 @@ def _short_name(function: str) -> str | None:
     return match.group(1) if match else None
 
 
-def chain_config_path(chain: Chain, program: ProgramSource) -> str:
-    """The configuration item whose code makes the deepest call of ``chain`` from the sketch
-    (``sockets.D.probe`` when a probe's read goes deepest); "" when the sketch is not on it.
+def _bodies(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Each function the sketch defines: the 0-based lines of its body (between its braces).
+    The generated sketch defines functions at column 0 and indents what is inside them."""
+    bodies: dict[str, tuple[int, int]] = {}
+    for number, line in enumerate(lines[:-1]):
+        match = _CALLED_NAME.search(line) if line[:1].isalpha() else None
+        if match is None or lines[number + 1] != "{":
+            continue
+        end = next((i for i in range(number + 2, len(lines)) if lines[i] == "}"), len(lines))
+        bodies[match.group(1)] = (number + 2, end)
+    return bodies
 
-    The generated sketch defines its functions at column 0 and calls them indented, so the
-    last chain function the sketch defines, and the call it makes next, can be found by name.
-    """
+
+def chain_config_path(chain: Chain, program: ProgramSource) -> str:
+    """The configuration item whose code starts the deepest part of ``chain``: the call the
+    deepest sketch function on it makes to the next function (``sockets.D.probe`` when a
+    probe's read goes deepest); when that call is not written in the sketch (a helper the
+    compiler calls), the call to that sketch function one level up; "" when the sketch is
+    not on the chain."""
     lines = program.files.get(program.sketch, "").splitlines()
-    defined = {
-        match.group(1)
-        for line in lines
-        if line[:1].isalpha() and (match := _CALLED_NAME.search(line)) is not None
-    }
+    bodies = _bodies(lines)
     names = [_short_name(function) for function in chain.functions]
-    last = max((i for i, name in enumerate(names) if name in defined), default=None)
-    if last is None:
-        return ""
-    wanted = names[last + 1] if last + 1 < len(names) else names[last]
-    if wanted is None:
-        return ""
-    call = re.compile(rf"(?<![\w]){re.escape(wanted)}\(")
-    for number, line in enumerate(lines, start=1):
-        if line[:1].isspace() and call.search(line):
-            return program.config_path_at(program.sketch, number)
+    on_chain = [i for i, name in enumerate(names) if name in bodies]
+    for index in reversed(on_chain):
+        wanted = names[index + 1] if index + 1 < len(names) else None
+        if wanted is None:
+            continue
+        first, end = bodies[names[index] or ""]
+        call = re.compile(rf"(?<![\w]){re.escape(wanted)}\(")
+        for number in range(first, end):
+            if call.search(lines[number]):
+                # the item whose code, inside this function, holds the call
+                path = program.config_path_at(program.sketch, number + 1, since=first + 1)
+                if path:
+                    return path
     return ""
 
 

@@ -6,11 +6,14 @@ Every symbol that labels code is a node. Its edges are what its instructions rea
 - ``jmp``/``rjmp`` or a branch out of the node, and running off its end into the next label:
   a transfer that needs no new return address, counted like a call (a bound, never an
   underestimate);
-- ``icall``/``eicall``: an indirect call, which can reach any function whose address the
-  program takes (a ``gs()``/``pm()`` relocation, kept in the ELF by ``--emit-relocs``, whose
-  target is the start of a function);
-- ``ijmp``/``eijmp``: a jump through a table inside the calling function (``__tablejump2__``
-  for ``switch``, ``__prologue_saves__`` back into its caller): no edge.
+- ``icall``/``eicall``, and ``ijmp``/``eijmp`` (a call through a pointer or a C++ virtual
+  function, or such a call made last, as a jump): an indirect call, which can reach any
+  function whose address the program takes (a ``gs()``/``pm()`` relocation in its code, or in
+  its data where the virtual-function tables are, kept in the ELF by ``--emit-relocs``, whose
+  target is the start of a function); an interrupt vector's call reaches only those the code
+  takes (``attachInterrupt()`` is given its handler so); except the jumps of
+  ``__tablejump2__`` (a ``switch``, back into the function that uses it) and
+  ``__prologue_saves__`` / ``__epilogue_restores__`` (back into their caller): no edge.
 
 For a node the compiler gave no stack usage (assembler and C from avr-libc and libgcc) the
 frame is worked out from its own instructions: pushes, ``rcall .+0`` slots, the frame it
@@ -38,10 +41,12 @@ _ENDS: Final = frozenset({"ret", "reti", "jmp", "rjmp", "ijmp", "eijmp"})
 _TRANSFERS: Final = frozenset({"call", "rcall", "jmp", "rjmp"})
 #: instructions that change the stack or what the frame estimate reads
 _FRAME_MNEMONICS: Final = frozenset(
-    {"push", "pop", "rcall", "ldi", "sbiw", "subi", "sbci", "out", "jmp", "rjmp"}
+    {"push", "pop", "rcall", "in", "ldi", "sbiw", "adiw", "subi", "sbci", "out", "jmp", "rjmp"}
 )
 _PROLOGUE_SAVES: Final = "__prologue_saves__"
 _PROLOGUE_HELPERS: Final = ("__prologue_saves__", "__epilogue_restores__")
+#: whose indirect jumps go back into the code that jumped to them
+_TABLE_HELPERS: Final = ("__tablejump", "__prologue_saves__", "__epilogue_restores__")
 #: registers __prologue_saves__ pushes when entered at its start (r2-r17, r28, r29)
 _PROLOGUE_SAVES_REGISTERS: Final = 18
 _STACK_POINTER_LOW: Final = "0x3d"
@@ -56,6 +61,8 @@ class Node:
     calls: set[int] = field(default_factory=set)
     jumps: set[int] = field(default_factory=set)
     indirect: bool = False
+    #: it re-enables interrupts (``sei``): inside an interrupt handler, another can nest
+    enables_interrupts: bool = False
     falls_through: bool = False
     #: bytes its instructions put on the stack (pushes, reserved frame, return address)
     frame_estimate: int = RETURN_ADDRESS
@@ -72,6 +79,8 @@ class CallGraph:
     address_taken: set[str]
     #: other labels of a node's code (a constructor's C1 and C2 names), to the node's name
     aliases: dict[str, str] = field(default_factory=dict)
+    #: the functions whose address the code itself takes (not a virtual-function table)
+    code_pointers: set[str] = field(default_factory=set)
 
     def containing(self, address: int) -> str | None:
         """The node whose code holds ``address``."""
@@ -104,12 +113,16 @@ class CallGraph:
 
 
 class _Frame:
-    """Tracks the stack a node's instructions reserve, in the order they appear."""
+    """Tracks the stack a node's instructions reserve, in the order they appear: pushes, two
+    bytes per ``rcall .+0``, and a frame reserved through the stack pointer (``in r28, 0x3d``
+    and ``in r29, 0x3e``, a constant taken off ``r28:r29`` by ``sbiw`` or ``subi``/``sbci``,
+    then ``out 0x3d, r28``) or handed to ``__prologue_saves__``. A constant added back (the
+    epilogue's ``subi r28, 0x88``/``sbci r29, 0xFF``, or ``adiw``) frees, never reserves."""
 
     def __init__(self) -> None:
         self.depth = RETURN_ADDRESS
         self.deepest = RETURN_ADDRESS
-        self.reserving = 0
+        self.pointer: int | None = None  # r28:r29 moved from the stack pointer by this much
         self.registers: dict[str, int] = {}
 
     def step(self, mnemonic: str, operands: str, target: str | None) -> None:
@@ -120,21 +133,36 @@ class _Frame:
             self.depth = max(RETURN_ADDRESS, self.depth - 1)
         elif mnemonic == "rcall" and operands.startswith(".+0"):
             self._grow(RETURN_ADDRESS)  # a two-byte slot reserved by a call to the next word
+        elif mnemonic == "in" and register in ("r28", "r29") and "0x3d" in operands.lower():
+            self.pointer = 0  # r28:r29 now hold the stack pointer
         elif mnemonic == "ldi" and immediate is not None:
             self.registers[register] = immediate
-        elif mnemonic == "sbiw" and register == "r28" and immediate is not None:
-            self.reserving += immediate
-        elif mnemonic in ("subi", "sbci") and register in ("r28", "r29") and immediate is not None:
-            self.reserving += (immediate & 0xFF) << (8 if mnemonic == "sbci" else 0)
-        elif mnemonic == "out" and register == _STACK_POINTER_LOW and self.reserving:
-            self._grow(self.reserving)
-            self.reserving = 0
+        elif self.pointer is not None and immediate is not None:
+            self._move(mnemonic, register, immediate)
+        elif mnemonic == "out" and register.lower() == _STACK_POINTER_LOW:
+            if self.pointer is not None and self.pointer > 0:
+                self._grow(self.pointer)
+            self.pointer = None
         elif mnemonic in ("jmp", "rjmp") and target and target.startswith(_PROLOGUE_SAVES):
             # r26:r27 is the frame; entering at +2n skips the first n of the saved registers
             frame = self.registers.get("r26", 0) | self.registers.get("r27", 0) << 8
             offset = _ADDEND.match(target)
             skipped = int(offset.group(2), 16) // 2 if offset else 0
             self._grow(frame + max(0, _PROLOGUE_SAVES_REGISTERS - skipped))
+
+    def _move(self, mnemonic: str, register: str, immediate: int) -> None:
+        """``r28:r29`` taken down (a frame) or back up (freed) by a constant."""
+        assert self.pointer is not None
+        if mnemonic == "sbiw" and register == "r28":
+            self.pointer += immediate
+        elif mnemonic == "adiw" and register == "r28":
+            self.pointer -= immediate
+        elif mnemonic == "subi" and register == "r28":
+            self.pointer += immediate & 0xFF
+        elif mnemonic == "sbci" and register == "r29":
+            # subi/sbci take a 16-bit constant off r28:r29; 0xFF.. above is a negative one
+            high = immediate & 0xFF
+            self.pointer += (high << 8) - (0x10000 if high & 0x80 else 0)
 
     def _grow(self, count: int) -> None:
         self.depth += count
@@ -151,7 +179,7 @@ def _named_target(operands: str) -> str | None:
 def _operands(operands: str) -> tuple[str, int | None]:
     """The first operand and the number of the second (``r28, 0x0b`` → ``("r28", 11)``)."""
     first, _, rest = operands.partition(",")
-    number = re.match(r"\s*(0x[0-9a-f]+|\d+)", rest)
+    number = re.match(r"\s*(0x[0-9a-fA-F]+|\d+)", rest)
     return first.strip(), int(number.group(1), 0) if number else None
 
 
@@ -164,8 +192,9 @@ def _relocation_target(text: str, labels: dict[str, int]) -> int | None:
     return labels[base] + offset if base in labels else None
 
 
-def parse_disassembly(text: str) -> CallGraph:
-    """The call graph of ``avr-objdump -dr`` output of a linked program."""
+def parse_disassembly(text: str, data_relocations: str = "") -> CallGraph:
+    """The call graph of ``avr-objdump -dr`` output of a linked program; ``data_relocations``
+    is ``avr-objdump -r -j .data`` of it (the virtual-function tables' entries)."""
     nodes: dict[str, Node] = {}
     aliases: dict[str, str] = {}
     pointers: list[str] = []
@@ -189,6 +218,8 @@ def parse_disassembly(text: str) -> CallGraph:
                 aliases[name] = current.name  # another name of the same code
                 continue
             close()
+            if name in nodes and nodes[name].address != address:
+                name = f"{name}@{address:x}"  # a static function of the same name in another unit
             current = nodes.setdefault(name, Node(name, address))
             frame, last = _Frame(), ""
             continue
@@ -206,8 +237,12 @@ def parse_disassembly(text: str) -> CallGraph:
         last = mnemonic
         if mnemonic in _FRAME_MNEMONICS:
             frame.step(mnemonic, operands, _named_target(operands))
-        if mnemonic in ("icall", "eicall"):
+        if mnemonic in ("icall", "eicall") or (
+            mnemonic in ("ijmp", "eijmp") and not current.name.startswith(_TABLE_HELPERS)
+        ):
             current.indirect = True
+        elif mnemonic == "sei":
+            current.enables_interrupts = True
         elif mnemonic in _TRANSFERS or mnemonic.startswith("br"):
             if operands.startswith(".+0"):
                 continue
@@ -216,15 +251,23 @@ def parse_disassembly(text: str) -> CallGraph:
                 kind_set = current.calls if mnemonic.endswith("call") else current.jumps
                 kind_set.add(int(after.split(" ", 1)[0], 16))
     close()
+    in_code = len(pointers)
+    for line in data_relocations.splitlines():
+        # "00000012 R_AVR_16_PM       .text+0x00005fa6"
+        fields = line.split()
+        if len(fields) == 3 and fields[1] in _FUNCTION_POINTER_RELOCATIONS:
+            pointers.append(fields[2])
     by_address = {node.address: name for name, node in nodes.items()}
     labels = {name: node.address for name, node in nodes.items()}
     labels |= {alias: labels[name] for alias, name in aliases.items()}
-    taken = set()
-    for pointer in pointers:
+    taken, from_code = set(), set()
+    for index, pointer in enumerate(pointers):
         pointed = _relocation_target(pointer, labels)
         if pointed is not None and pointed in by_address:
             taken.add(by_address[pointed])
-    graph = CallGraph(nodes, sorted(by_address), by_address, taken, aliases)
+            if index < in_code:
+                from_code.add(by_address[pointed])
+    graph = CallGraph(nodes, sorted(by_address), by_address, taken, aliases, from_code)
     for node in nodes.values():
         # a call into its own code (assembler subroutines) pushes a return address more
         end = graph.end_of(node)

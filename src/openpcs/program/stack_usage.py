@@ -8,8 +8,10 @@ symbol with its file and line, the key that joins the two) and the call graph of
 
 The worst chain is searched from ``main`` (the core's ``main`` runs ``setup()`` and ``loop()``)
 and from every interrupt handler; an interrupt can come at the deepest point of ``main``'s
-chain, so the program needs ``.data + .bss + main's worst + the worst handler``. The rules
-for what the compiler cannot bound:
+chain, so the program needs ``.data + .bss + heap + main's worst + the worst handler``, and
+the worst other handler on top when a handler re-enables interrupts (``sei``, as the core's
+pin-interrupt handlers do), so one more can nest. The rules for what the compiler cannot
+bound:
 
 - a ``dynamic`` frame (a variable-length array) takes the bound ``stack_bounds.yaml`` gives
   from the API's source; without one the chain is *unbounded*;
@@ -19,7 +21,10 @@ for what the compiler cannot bound:
   library code the program did not compile (avr-libc's and libgcc's assembler, whose float
   routines jump into each other's code) is shared code, not recursion, unless the data file
   lists one of its functions as recursive (``qsort``);
-- code without a ``.su`` line (avr-libc, libgcc, assembler) is measured from its instructions.
+- code without a ``.su`` line (avr-libc, libgcc, assembler) is measured from its instructions;
+- the heap: each function ``main`` can reach that calls ``malloc``/``calloc``/``realloc``
+  takes the bound ``stack_bounds.yaml`` gives (``heap``), all counted as live at once; one
+  without a bound makes the figure *unbounded*.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Final
 
 import yaml
@@ -36,13 +40,13 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from openpcs.catalog.sensors import CatalogError
 from openpcs.program.stack_graph import CallGraph
+from openpcs.program.stack_symbols import SuLine, su_by_symbol
 
-__all__ = ["UNIT_MARK", "Chain", "StackBounds", "StackReport", "analyse_stack", "stack_bounds"]
+__all__ = ["Chain", "StackBounds", "StackReport", "analyse_stack", "stack_bounds"]
 
-_SU_LINE: Final = re.compile(r"^(.+?):(\d+):(\d+):(.+)\t(\d+)\t(\S+)\s*$")
-_STAB: Final = re.compile(r"^\d+\s+(SO|SOL|FUN)\s+\d+\s+(\d+)\s+[0-9a-f]+\s+\d+\s*(.*)$")
 _ROOT: Final = "main"
 _INTERRUPT: Final = re.compile(r"^__vector_\d+$")
+_NO_CUT: Final = 1 << 30
 #: labels of the start-up code's constructor table, whose entries run before main
 _CONSTRUCTORS: Final = ("_GLOBAL__sub_I", "_GLOBAL__sub_D", "__ctors_", "__dtors_")
 
@@ -62,6 +66,7 @@ class StackBounds(BaseModel):
 
     dynamic: dict[str, _Bound] = {}
     recursion: dict[str, _Bound] = {}
+    heap: dict[str, _Bound] = {}
     #: library functions without a .su line that do recurse (a cycle through them is one)
     recursive_library: frozenset[str] = frozenset()
 
@@ -77,17 +82,6 @@ def stack_bounds() -> StackBounds:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise CatalogError(f"{name}: {where}: {first['msg']}") from None
-
-
-@dataclass(frozen=True)
-class _SuLine:
-    """One line of a ``.su`` file."""
-
-    file: str
-    line: int
-    name: str
-    bytes: int
-    qualifiers: str
 
 
 @dataclass(frozen=True)
@@ -128,16 +122,20 @@ class StackReport:
     main: Chain
     interrupt: Chain | None
     notes: tuple[str, ...] = field(default=())
+    #: a second handler on top of the first, when a handler re-enables interrupts
+    nested: Chain | None = None
+    heap_bytes: int = 0
+    heap_unbounded: str = ""
 
     @property
     def stack_bytes(self) -> int:
         """Bytes of stack at worst."""
-        return self.main.bytes + (self.interrupt.bytes if self.interrupt else 0)
+        return sum(c.bytes for c in (self.main, self.interrupt, self.nested) if c is not None)
 
     @property
     def worst_bytes(self) -> int:
-        """``.data + .bss`` plus the worst stack."""
-        return self.static_bytes + self.stack_bytes
+        """``.data + .bss``, the heap and the worst stack."""
+        return self.static_bytes + self.heap_bytes + self.stack_bytes
 
     @property
     def margin(self) -> int:
@@ -147,7 +145,8 @@ class StackReport:
     @property
     def unbounded(self) -> str:
         """Why the worst case has no bound ("" when it has one)."""
-        return self.main.unbounded or (self.interrupt.unbounded if self.interrupt else "")
+        chains = (self.main, self.interrupt, self.nested)
+        return next((c.unbounded for c in chains if c and c.unbounded), self.heap_unbounded)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready figures for the manifest."""
@@ -157,86 +156,15 @@ class StackReport:
             "worst_bytes": self.worst_bytes,
             "limit": self.limit,
             "margin_bytes": self.margin,
+            "heap_bytes": self.heap_bytes,
             "worst_chain": self.main.describe(),
             "interrupt_chain": self.interrupt.describe() if self.interrupt else None,
+            "nested_interrupt_chain": self.nested.describe() if self.nested else None,
             "notes": list(self.notes),
         }
         if self.unbounded:
             result["unbounded"] = self.unbounded
         return result
-
-
-#: marks where one compilation unit's ``.su`` lines start, with the source path compiled
-UNIT_MARK: Final = "#unit "
-
-
-def _su_units(texts: list[str]) -> dict[str, list[_SuLine]]:
-    """Source path → its ``.su`` lines in order (texts hold ``#unit <path>`` marks)."""
-    units: dict[str, list[_SuLine]] = {}
-    current: list[_SuLine] = units.setdefault("", [])
-    for text in texts:
-        for line in text.splitlines():
-            if line.startswith(UNIT_MARK):
-                current = units.setdefault(line[len(UNIT_MARK) :].strip(), [])
-                continue
-            match = _SU_LINE.match(line)
-            if match is not None:
-                current.append(
-                    _SuLine(
-                        Path(match.group(1)).name,
-                        int(match.group(2)),
-                        match.group(4).strip(),
-                        int(match.group(5)),
-                        match.group(6),
-                    )
-                )
-    return units
-
-
-def _stab_units(stabs: str) -> dict[str, list[tuple[str, str, int]]]:
-    """Source path → (symbol, file name, line) of each function it defines, in order."""
-    units: dict[str, list[tuple[str, str, int]]] = {}
-    functions: list[tuple[str, str, int]] = units.setdefault("", [])
-    current = ""
-    for line in stabs.splitlines():
-        match = _STAB.match(line.strip())
-        if match is None:
-            continue
-        kind, desc, text = match.groups()
-        if kind == "SO" and text and not text.endswith("/"):
-            functions = units.setdefault(text, [])
-        if kind in ("SO", "SOL") and text and not text.endswith("/"):
-            current = Path(text).name
-        elif kind == "FUN" and text:  # a named FUN starts a function; an empty one ends it
-            functions.append((text.split(":", 1)[0], current, int(desc)))
-    return units
-
-
-def _su_by_symbol(stabs: str, texts: list[str]) -> dict[str, _SuLine]:
-    """Each function symbol's ``.su`` line. Within one unit, the functions of one source line
-    (a function and the parts GCC split off it, ``.part.N``) come in the same order in the
-    stabs and the ``.su`` file; where the counts differ the largest frame stands for all."""
-    su_units = _su_units(texts)
-    found: dict[str, _SuLine] = {}
-    for unit, functions in _stab_units(stabs).items():
-        lines = su_units.get(unit) or next(
-            (v for k, v in su_units.items() if k and Path(k).name == Path(unit).name),
-            su_units.get("", []),  # lines with no unit mark: joined by file and line alone
-        )
-        by_place: dict[tuple[str, int], list[_SuLine]] = {}
-        for entry in lines:
-            by_place.setdefault((entry.file, entry.line), []).append(entry)
-        seen: dict[tuple[str, int], int] = {}
-        for symbol, file, line in functions:
-            group = by_place.get((file, line), [])
-            if not group:
-                continue
-            index = seen.get((file, line), 0)
-            seen[(file, line)] = index + 1
-            same_count = len(group) == sum(1 for _, f, n in functions if (f, n) == (file, line))
-            entry = group[index] if same_count else max(group, key=lambda e: e.bytes)
-            found.setdefault(symbol, entry)
-    return found
 
 
 class _Search:
@@ -248,7 +176,15 @@ class _Search:
         self.frames = frames
         self.best: dict[str, Chain] = {}
         self.active: list[tuple[str, bool]] = []
+        #: the shallowest place on the active path a cycle went back to (len: none)
+        self.cut = _NO_CUT
         self.pointers = sorted(n for n in graph.address_taken if not n.startswith(_CONSTRUCTORS))
+        self.code_pointers = [n for n in self.pointers if n in graph.code_pointers]
+
+    def targets_of(self, name: str) -> list[str]:
+        """What an indirect call in ``name`` can reach (a vector: the handlers the code gives
+        ``attachInterrupt()``; anything else: every address-taken function)."""
+        return self.code_pointers if _INTERRUPT.match(name) else self.pointers
 
     def _cycle(self, name: str, called: bool) -> Chain:
         names = [n for n, _ in self.active]
@@ -270,16 +206,23 @@ class _Search:
         return Chain((frame.name,), (frame.bytes,), f"recursion: {path}")
 
     def chain(self, name: str, called: bool = True) -> Chain:
-        if any(n == name for n, _ in self.active):
-            return self._cycle(name, called)
+        """The deepest chain from ``name``. A chain found while a cycle was cut short at a
+        function above it on the path is not kept: another path into it must see the rest."""
+        for index, (active, _) in enumerate(self.active):
+            if active == name:
+                self.cut = min(self.cut, index)
+                return self._cycle(name, called)
         if name in self.best:
             return self.best[name]
         frame = self.frames[name]
+        depth, outer_cut = len(self.active), self.cut
+        self.cut = _NO_CUT
         self.active.append((name, called))
         callees = self.graph.callees(name)
         if self.graph.nodes[name].indirect:
-            callees |= dict.fromkeys(self.pointers, True)
-        if not frame.compiled and callees.pop(name, False):
+            callees |= dict.fromkeys(self.targets_of(name), True)
+        recursive = frame.name in stack_bounds().recursive_library
+        if not frame.compiled and not recursive and callees.pop(name, False):
             # assembler that calls its own entry from code other entries share: one level
             frame = _Frame(frame.bytes * 2, frame.name, frame.unbounded, compiled=False)
         deepest: Chain | None = None
@@ -295,7 +238,9 @@ class _Search:
                 own.frames + deepest.frames,
                 own.unbounded or deepest.unbounded,
             )
-        self.best[name] = own
+        if self.cut >= depth:
+            self.best[name] = own
+        self.cut = min(outer_cut, self.cut if self.cut < depth else _NO_CUT)
         return own
 
 
@@ -305,7 +250,9 @@ def _worse(a: Chain, b: Chain) -> bool:
     return a.bytes > b.bytes
 
 
-def _frames(graph: CallGraph, su: dict[str, _SuLine]) -> tuple[dict[str, _Frame], dict[str, str]]:
+def _frames(
+    graph: CallGraph, su: dict[str | int, SuLine]
+) -> tuple[dict[str, _Frame], dict[str, str]]:
     bounds = stack_bounds().dynamic
     names_of: dict[str, list[str]] = {name: [name] for name in graph.nodes}
     for alias, name in graph.aliases.items():
@@ -313,7 +260,8 @@ def _frames(graph: CallGraph, su: dict[str, _SuLine]) -> tuple[dict[str, _Frame]
     frames: dict[str, _Frame] = {}
     notes: dict[str, str] = {}
     for name, node in graph.nodes.items():
-        entry = next((su[n] for n in names_of[name] if n in su), None)
+        # by name; by address for a symbol the disassembly does not show (a constructor's twin)
+        entry = su.get(node.address) or next((su[n] for n in names_of[name] if n in su), None)
         if entry is None:
             frames[name] = _Frame(node.frame_estimate, name, compiled=False)
             continue
@@ -333,21 +281,76 @@ def analyse_stack(
     graph: CallGraph, stabs: str, su_texts: list[str], *, static_bytes: int, limit: int
 ) -> StackReport:
     """The worst RAM of a linked program (see the module docstring for the rules)."""
-    frames, notes = _frames(graph, _su_by_symbol(stabs, su_texts))
+    frames, notes = _frames(graph, su_by_symbol(stabs, su_texts))
     search = _Search(graph, frames)
     root = graph.aliases.get(_ROOT, _ROOT)
     if root not in graph.nodes:
         raise ValueError("the program has no main()")
     main = search.chain(root)
-    handlers = [search.chain(n) for n in sorted(graph.nodes) if _INTERRUPT.match(n)]
-    interrupt = None
-    for handler in handlers:
-        if interrupt is None or _worse(handler, interrupt):
-            interrupt = handler
-    on_chains = {*main.functions, *(interrupt.functions if interrupt else ())}
+    vectors = sorted(n for n in graph.nodes if _INTERRUPT.match(n))
+    handlers = sorted(
+        ((search.chain(n), n) for n in vectors),
+        key=lambda pair: (bool(pair[0].unbounded), pair[0].bytes),
+        reverse=True,
+    )
+    interrupt = handlers[0][0] if handlers else None
+    nested = None
+    if len(handlers) > 1 and any(
+        graph.nodes[n].enables_interrupts for h in vectors for n in _reachable(graph, search, h)
+    ):
+        nested = handlers[1][0]
+    heap, heap_unbounded, heap_notes = _heap(graph, search, frames, root)
+    on_chains = {
+        *main.functions,
+        *(interrupt.functions if interrupt else ()),
+        *(nested.functions if nested else ()),
+    }
     shown = [note for name, note in notes.items() if name in on_chains]
     if search.pointers:
-        names = ", ".join(frames[n].name for n in search.pointers[:6])
+        targets = ", ".join(frames[n].name for n in search.pointers[:6])
         more = f" and {len(search.pointers) - 6} more" if len(search.pointers) > 6 else ""
-        shown.append(f"an indirect call may reach any of {names}{more}")
-    return StackReport(static_bytes, limit, main, interrupt, tuple(shown))
+        shown.append(f"an indirect call may reach any of {targets}{more}")
+    shown += heap_notes
+    return StackReport(
+        static_bytes, limit, main, interrupt, tuple(shown), nested, heap, heap_unbounded
+    )
+
+
+_ALLOCATORS: Final = ("malloc", "calloc", "realloc")
+
+
+def _reachable(graph: CallGraph, search: _Search, root: str) -> set[str]:
+    """Every node ``root`` can reach (indirect calls reach the address-taken functions)."""
+    seen = {root}
+    pending = [root]
+    while pending:
+        name = pending.pop()
+        following = set(graph.callees(name))
+        if graph.nodes[name].indirect:
+            following |= set(search.targets_of(name))
+        for callee in following - seen:
+            seen.add(callee)
+            pending.append(callee)
+    return seen
+
+
+def _heap(
+    graph: CallGraph, search: _Search, frames: dict[str, _Frame], root: str
+) -> tuple[int, str, list[str]]:
+    """The heap ``root`` can take: the bounds of the allocating functions it reaches."""
+    reached = _reachable(graph, search, root)
+    allocators = {a for a in _ALLOCATORS if a in graph.nodes}
+    callers = sorted(
+        n for n in reached if n not in allocators and allocators & set(graph.callees(n))
+    )
+    bounds = stack_bounds().heap
+    total, unbounded, notes = 0, "", []
+    for caller in callers:
+        name = frames[caller].name
+        bound = bounds.get(name)
+        if bound is None:
+            unbounded = unbounded or f"{name} takes heap memory with no known bound"
+            continue
+        total += bound.bytes
+        notes.append(f"{name}: {bound.bytes} B of heap ({bound.why})")
+    return total, unbounded, notes

@@ -88,6 +88,27 @@ def watchdog_after_sleep(context: RuleContext) -> Iterator[Issue]:
             f"{minutes} min would reset the node while it sleeps; it must exceed the sleep "
             f"time plus 10 minutes (at least {floor} min)",
         )
+    else:
+        yield from _watchdog_after_waits(context, minutes)
+
+
+def _watchdog_after_waits(context: RuleContext, minutes: int) -> Iterator[Issue]:
+    """The watchdog is re-armed when the node wakes: a cycle kept awake by the duty cycle's
+    waits between uplinks (each tried twice at worst) must end before it fires."""
+    estimates = context.estimates
+    rate = estimates.lorawan_rate if estimates is not None else None
+    if estimates is None or rate is None or not rate.spacing_s:
+        return
+    awake = estimates.awake_s + rate.tiny_frames * rate.spacing_s  # every retry waits once more
+    cycle = awake + context.config.sleep.total_seconds()
+    if minutes * 60 <= cycle:
+        yield error(
+            "watchdog.minutes",
+            f"the duty cycle keeps the node awake up to {awake:.0f} s between its "
+            f"{rate.tiny_frames} uplinks at DR{rate.data_rate}; {minutes} min would reset it "
+            f"before the next cycle: give at least {int(cycle // 60) + 1} min, or a faster "
+            "data rate",
+        )
 
 
 @rule("battery-warning", "2.10")
