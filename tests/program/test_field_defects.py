@@ -10,6 +10,7 @@ duty cycle · 9 Cloud Bridge over 4G/WiFi checks its server, key slot written on
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from pathlib import Path
@@ -408,3 +409,54 @@ def test_the_cloud_bridge_key_slot_is_written_only_when_it_differs() -> None:
     assert "memcmp(answer, NODE_CLOUD_KEY_CHECK, 16) == 0" in check_slot
     # the Bridge's API key goes only to a server the radio checked with the CA
     assert "if (!installCertificate())" in sketch
+
+
+def test_the_watchdog_must_outlast_a_cycle_kept_awake_by_the_duty_cycle() -> None:
+    many = {"A": "gas_co", "B": "gas_no2", "C": "gas_o3", "E": "bme280", "F": "gas_so2"}
+    gps = {"timeout_s": 60, "fields": ["location", "speed", "course", "altitude"]}
+    radio = {**LORAWAN_ABP, "data_rate": 0}
+    base = config(sockets=many, gps=gps, radio=radio, destination=None, sleep={"minutes": 10})
+    # 21 min passes the sleep rule (sleep + 10 min) but not the waits between the uplinks
+    short = findings({**base, "watchdog": {"minutes": 21}}, "watchdog")
+    assert [(i.path, i.severity.value) for i in short] == [("watchdog.minutes", "error")]
+    assert "duty cycle" in short[0].message
+    assert findings({**base, "watchdog": {"minutes": 40}}, "watchdog") == []
+
+
+def test_the_4g_module_is_told_to_check_the_server_before_each_tls_socket() -> None:
+    for example in ("smart-cities-pro_4g_https", "smart-security_4g_cloud-bridge"):
+        sketch = example_program(example).files[SKETCH]
+        send = body(sketch, "void measureAndSend()")
+        check_server = send.index("Wasp4G::SSL_ACTION_STORE, Wasp4G::SSL_TYPE_CA_CERT);")
+        assert check_server < send.index("_4G.openSocketSSL(")
+
+
+def test_xbee_programs_keep_no_received_packet_on_the_heap() -> None:
+    # WaspXBeeCore::readXBee() callocs a packet while pos <= MAX_FINISH_PACKETS; init() (in
+    # ON()) sets pos to 0 and the XBEE_OUT policy
+    sketch = example_program("smart-water_xbee-868lp_meshlium").files[SKETCH]
+    send = body(sketch, "void measureAndSend()")
+    on = send.index("xbee868LP.ON();")
+    assert send.index("xbee868LP.pos = MAX_FINISH_PACKETS;", on) < send.index(".send(", on)
+
+
+def test_a_field_added_later_leaves_the_set_up_tag_alone() -> None:
+    """Nodes programmed before `radio.sub_band` existed keep their module's session when they
+    are programmed again without it: the tag is the one the old settings gave."""
+    result = check(config(radio=LORAWAN_ABP, destination=None))
+    assert result.config is not None
+    radio = result.config.radio
+    assert isinstance(radio, LoRaWAN)
+    values = generate_checked(result).files["node_values.cpp"]
+    settings = radio.model_dump_json(exclude={"port", "confirmed", "sub_band"})
+    secrets = "".join(
+        text
+        for text in (
+            "0011223344556677",
+            "26011B22",
+            LORAWAN_ABP["nwk_skey"],
+            LORAWAN_ABP["app_skey"],
+        )
+    )
+    expected = hashlib.sha256((settings + secrets).encode()).hexdigest()[:8].upper()
+    assert f'char NODE_LORAWAN_TAG[] = "{expected}";' in values

@@ -10,8 +10,8 @@ Every symbol that labels code is a node. Its edges are what its instructions rea
   function, or such a call made last, as a jump): an indirect call, which can reach any
   function whose address the program takes (a ``gs()``/``pm()`` relocation in its code, or in
   its data where the virtual-function tables are, kept in the ELF by ``--emit-relocs``, whose
-  target is the start of a function); an interrupt vector's call reaches only those the code
-  takes (``attachInterrupt()`` is given its handler so); except the jumps of
+  target is the start of a function; which of them a call can reach is decided in
+  :mod:`openpcs.program.stack_usage`); except the jumps of
   ``__tablejump2__`` (a ``switch``, back into the function that uses it) and
   ``__prologue_saves__`` / ``__epilogue_restores__`` (back into their caller): no edge.
 

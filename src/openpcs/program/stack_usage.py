@@ -16,7 +16,9 @@ bound:
 - a ``dynamic`` frame (a variable-length array) takes the bound ``stack_bounds.yaml`` gives
   from the API's source; without one the chain is *unbounded*;
 - ``dynamic,bounded`` frames (arguments pushed for a call) are the bound GCC reports;
-- an indirect call can reach every function whose address the program takes;
+- an indirect call can reach every function whose address the program takes (its code or,
+  for virtual calls, its tables in the data); one from an interrupt vector or from library
+  code (avr-libc's streams) only those whose address the code takes;
 - recursion is *unbounded* unless ``stack_bounds.yaml`` bounds its depth; a cycle through
   library code the program did not compile (avr-libc's and libgcc's assembler, whose float
   routines jump into each other's code) is shared code, not recursion, unless the data file
@@ -182,9 +184,14 @@ class _Search:
         self.code_pointers = [n for n in self.pointers if n in graph.code_pointers]
 
     def targets_of(self, name: str) -> list[str]:
-        """What an indirect call in ``name`` can reach (a vector: the handlers the code gives
-        ``attachInterrupt()``; anything else: every address-taken function)."""
-        return self.code_pointers if _INTERRUPT.match(name) else self.pointers
+        """What an indirect call in ``name`` can reach: from compiled code (C++, where virtual
+        calls go through the tables in the data) every address-taken function; from a vector
+        (the handlers the code gives ``attachInterrupt()``) and from library code (C and
+        assembler of avr-libc, whose streams call the functions the code gives them), only
+        those the code takes."""
+        if _INTERRUPT.match(name) or not self.frames[name].compiled:
+            return self.code_pointers
+        return self.pointers
 
     def _cycle(self, name: str, called: bool) -> Chain:
         names = [n for n, _ in self.active]
