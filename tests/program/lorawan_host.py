@@ -70,7 +70,15 @@ struct Console
   template <typename T> void println(T) {}
 };
 static Console USB;
-static void delay(unsigned long) {}
+// the node's clock: it goes on while the program waits (and a cycle later, while it sleeps)
+static unsigned long clockMs = 0;
+static void delay(unsigned long ms) { clockMs += ms; }
+static struct
+{
+  unsigned long getEpochTime() { return clockMs / 1000UL; }
+} RTC;
+// the time of each uplink heard, in ms
+static unsigned long heardAt[64];
 
 enum { LORAWAN_ANSWER_OK = 0, LORAWAN_ANSWER_ERROR = 1, LORAWAN_NO_ANSWER = 2,
        LORAWAN_INIT_ERROR = 3, LORAWAN_NOT_JOINED = 6 };
@@ -168,7 +176,9 @@ public:
   }
   uint8_t send(uint8_t, uint8_t*, uint16_t)
   {
+    heardAt[radio.count] = clockMs;
     radio.heard[radio.count++] = radio.up++;
+    clockMs += 100;  // the time on air
     saveConfig();
     return LORAWAN_ANSWER_OK;
   }
@@ -220,7 +230,7 @@ RESET
   printf("writes %u\n", eepromWrites);
   for (int i = 0; i < radio.count; i++)
   {
-    printf("%u\n", (unsigned)radio.heard[i]);
+    printf("%u %lu\n", (unsigned)radio.heard[i], heardAt[i]);
   }
   return 0;
 }
@@ -242,6 +252,8 @@ class HostRun:
 
     heard: list[int]
     eeprom_writes: int
+    #: when each uplink went, in ms of the node's clock
+    times: list[int]
 
 
 def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz: bool) -> HostRun:
@@ -285,4 +297,5 @@ def heard_counters(program: ProgramSource, steps: list[str], work: Path, *, abz:
     )
     lines = result.stdout.splitlines()
     writes = int(lines[0].split()[1])
-    return HostRun([int(line) for line in lines[1:]], writes)
+    pairs = [line.split() for line in lines[1:]]
+    return HostRun([int(c) for c, _ in pairs], writes, [int(t) for _, t in pairs])

@@ -83,8 +83,11 @@ def test_every_uplink_refreshes_the_counters_and_the_eeprom_copy() -> None:
     loop = sketch[sketch.index("    do\n") : sketch.index("} while (pending > 0);")]
     sends = [m.start() for m in re.finditer(r"LoRaWAN\.sendUnconfirmed\(", loop)]
     assert sends
-    assert loop.index("loraWANKeepCounters();") > sends[-1]
-    keep = body(sketch, "void loraWANKeepCounters()")
+    assert loop.index("loraWANKeepCounters(sentWith);") > sends[-1]
+    assert loop.index("uint32_t sentWith = LoRaWAN._upCounter;") < sends[0]
+    keep = body(sketch, "void loraWANKeepCounters(uint32_t sentWith)")
+    # a counter used is never used again, even when the module does not tell its own
+    assert "LoRaWAN._upCounter = sentWith + 1;" in keep
     assert keep.index("LoRaWAN.getUpCounter();") < keep.index("eeprom_update_dword")
     # the uplink counter is kept a step ahead (a reset never reuses one), written once a step
     assert "LoRaWAN._upCounter + LORAWAN_COUNTER_STEP" in keep
@@ -373,13 +376,31 @@ def test_tiny_frames_are_spaced_by_the_duty_cycle() -> None:
     assert 270_000 < spacing[0] < 285_000
     loop = sketch[sketch.index("    do\n") : sketch.index("} while (pending > 0);")]
     send = loop.index("uint8_t sent = LoRaWAN.sendUnconfirmed(")
-    assert loop.index("loraWANWait(spacingMs);") < send  # before every frame but the first
+    assert loop.index("loraWANQuiet();") < send  # before every frame, this cycle's first too
     retry = loop[loop.index("if (sent != LORAWAN_ANSWER_OK)") :]
     assert retry.index("loraWANWait(spacingMs);") < retry.index("sent = LoRaWAN.sendUnconfirmed(")
+    assert retry.index("sent = LoRaWAN.sendUnconfirmed(") < retry.index("loraWANSpaced(spacingMs);")
     estimates = result.estimates
     assert estimates is not None
     assert estimates.lorawan_rate is not None
     assert estimates.lorawan_rate.spacing_s == pytest.approx(spacing[0] / 1000)
+
+
+def test_the_duty_cycle_holds_across_cycles(tmp_path: Path) -> None:
+    """An event can start a cycle at once, and the module forgets what it sent while it is
+    off: the program keeps the quiet time on the RTC. Run on the host, cycles back to back:
+    no two uplinks closer than the spacing of the data rate."""
+    result = check(config(radio=LORAWAN_ABP, destination=None))
+    assert result.plan is not None
+    assert result.plan.tiny is not None
+    radio = result.config.radio if result.config else None
+    assert isinstance(radio, LoRaWAN)
+    spacing = lorawan_operation(radio, result.plan.tiny.max_length).spacing_ms[5]
+    require_programs("g++")
+    run = heard_counters(generate_checked(result), ["boot", *["cycle"] * 4], tmp_path, abz=False)
+    assert len(run.times) == 8
+    gaps = [later - earlier for earlier, later in itertools.pairwise(run.times)]
+    assert min(gaps) >= spacing, gaps
 
 
 def test_regions_without_a_duty_cycle_send_back_to_back() -> None:
@@ -427,8 +448,9 @@ def test_the_4g_module_is_told_to_check_the_server_before_each_tls_socket() -> N
     for example in ("smart-cities-pro_4g_https", "smart-security_4g_cloud-bridge"):
         sketch = example_program(example).files[SKETCH]
         send = body(sketch, "void measureAndSend()")
-        check_server = send.index("Wasp4G::SSL_ACTION_STORE, Wasp4G::SSL_TYPE_CA_CERT);")
-        assert check_server < send.index("_4G.openSocketSSL(")
+        # and sends nothing when the module refuses server authentication
+        check_server = send.index("Wasp4G::SSL_TYPE_CA_CERT) != 6\n")
+        assert check_server < send.index("&& _4G.openSocketSSL(")
 
 
 def test_xbee_programs_keep_no_received_packet_on_the_heap() -> None:
@@ -460,3 +482,23 @@ def test_a_field_added_later_leaves_the_set_up_tag_alone() -> None:
     )
     expected = hashlib.sha256((settings + secrets).encode()).hexdigest()[:8].upper()
     assert f'char NODE_LORAWAN_TAG[] = "{expected}";' in values
+
+
+def test_the_jp_kr_module_keeps_its_own_dev_eui_and_is_given_its_keys_each_cycle() -> None:
+    radio = {**LORAWAN_OTAA, "region": "jp_kr", "band": "as923"}
+    issues = findings(config(radio=radio, destination=None), "radio")
+    assert [(i.path, i.severity.value) for i in issues] == [("radio.dev_eui", "warning")]
+    assert "hardware DevEUI" in issues[0].message
+    join = body(_lorawan(activation="otaa", region="jp_kr", band="as923"), "uint8_t loraWANJoin()")
+    assert join.index("LoRaWAN.setAppKey(NODE_APP_KEY);") < join.index("LoRaWAN.joinOTAA()")
+
+
+def test_flow_probes_never_arm_the_interrupt_behind_the_program() -> None:
+    # flowClass::flowReading() attaches the interrupt again when its own _intEnabled is true
+    sketch = _sketch(
+        model="smart_security",
+        sockets={"A": "pir", "B": "flow_yfs401"},
+        radio=LORAWAN_ABP,
+        destination=None,
+    )
+    assert "probeB._intEnabled = false;" in body(sketch, "void setup()")

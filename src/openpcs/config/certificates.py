@@ -7,8 +7,8 @@ from typing import Final
 
 __all__ = ["CERTIFICATE_MAX_BYTES", "first_certificate"]
 
-#: The largest CA certificate the WiFi PRO module stores (setCA); the program also copies it
-#: onto the node's stack to install it, which a longer text would not leave room for.
+#: The largest CA certificate the WiFi PRO module stores (WaspWIFI_PRO.cpp setCA()); the
+#: program writes it to the radio from flash, so its size costs no RAM.
 CERTIFICATE_MAX_BYTES: Final = 1500
 _BLOCK: Final = re.compile(
     r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----"

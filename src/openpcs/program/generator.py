@@ -123,7 +123,7 @@ def _facts(config: NodeConfig) -> dict[str, Any]:
         "event_objects": [
             f"probe{s}"
             for s, item in chosen.items()
-            if known[item.probe].events or known[item.probe].family == "relay"
+            if known[item.probe].events or known[item.probe].family in ("relay", "water_flow")
         ],
         "can_calls": {name: op.call for name, op in spec.canbus.operations.items()},
         "gps_lengths": {name: f.max_length or 0 for name, f in spec.gps.fields.items()},

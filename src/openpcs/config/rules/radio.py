@@ -169,6 +169,17 @@ def _lorawan(radio: LoRaWAN) -> Iterator[Issue]:
         rates = ", ".join(f"DR{rate}" for rate in region.max_payload)
         yield error("radio.data_rate", f"the {radio.region.upper()} module offers {rates}")
     yield from _sub_band(radio)
+    if region.session == "rejoin":
+        yield warning(
+            "radio.dev_eui",
+            "the JP/KR module joins with its own hardware DevEUI (it ignores this one; "
+            "WaspLoRaWAN setDeviceEUI()): register the EUI it prints on USB at start-up; it "
+            "also joins OTAA every cycle, a join request and answer each time (count them "
+            "against the network's fair-use limits)"
+            if radio.activation == "otaa"
+            else "the JP/KR module keeps its own hardware DevEUI (it ignores this one; "
+            "WaspLoRaWAN setDeviceEUI())",
+        )
     if region.bands and radio.band is None:
         choices = " or ".join(region.bands)
         yield error("radio.band", f"the {radio.region.upper()} module needs its band: {choices}")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from openpcs.catalog.devices import industrial
 from openpcs.config.issues import Issue
-from openpcs.config.model import Cellular4G
+from openpcs.config.model import Cellular4G, LoRaWAN
 from openpcs.config.rules.base import RuleContext, error, rule, warning
 
 #: Deep sleep is set by the RTC alarm, at most a month ahead ("1 s - 31 days").
@@ -96,8 +96,14 @@ def _watchdog_after_waits(context: RuleContext, minutes: int) -> Iterator[Issue]
     """The watchdog is re-armed when the node wakes: a cycle kept awake by the duty cycle's
     waits between uplinks (each tried twice at worst) must end before it fires."""
     estimates = context.estimates
-    rate = estimates.lorawan_rate if estimates is not None else None
-    if estimates is None or rate is None or not rate.spacing_s:
+    if estimates is None or estimates.lorawan_rate is None:
+        return
+    radio = context.config.radio
+    # with ADR the network may lower the data rate: the slowest one's waits count
+    adr = isinstance(radio, LoRaWAN) and radio.adr
+    rates = estimates.lorawan_rates if adr else (estimates.lorawan_rate,)
+    rate = max(rates, key=lambda r: r.tiny_frames * r.spacing_s)
+    if not rate.spacing_s:
         return
     awake = estimates.awake_s + rate.tiny_frames * rate.spacing_s  # every retry waits once more
     cycle = awake + context.config.sleep.total_seconds()
