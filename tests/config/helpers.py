@@ -25,6 +25,14 @@ LORAWAN_ABP = {
     "nwk_skey": "00112233445566778899AABBCCDDEEFF",
     "app_skey": "FFEEDDCCBBAA99887766554433221100",
 }
+LORAWAN_OTAA = {
+    "type": "lorawan",
+    "region": "us",
+    "activation": "otaa",
+    "dev_eui": "0011223344556677",
+    "app_eui": "70B3D57ED0000000",
+    "app_key": "00112233445566778899AABBCCDDEEFF",
+}
 
 BASE: dict[str, Any] = {
     "serial": "3F5A1C0B7E2D4A91",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from openpcs.config.rules import registered_rules
-from tests.config.helpers import LORAWAN_ABP, XBEE_802, config, paths
+from tests.config.helpers import LORAWAN_ABP, LORAWAN_OTAA, XBEE_802, config, paths
 
 E, W = "error", "warning"
 CERT_MISSING = {"type": "https", "host": "example.org", "port": 443, "path": "/in"}
@@ -26,14 +26,6 @@ PH_CAL = {"point_10": 2.0, "point_7": 2.5, "point_4": 3.0, "temperature": 22.0}
 ION_POINTS = [{"ppm": 10, "volts": 2.1}, {"ppm": 100, "volts": 2.3}, {"ppm": 1000, "volts": 2.5}]
 WIFI = {"type": "wifi", "essid": "plant-ap", "security": "wpa2", "password": "correct horse"}
 G4 = {"type": "4g", "region": "eu_br", "apn": "internet"}
-LORA_OTAA = {
-    "type": "lorawan",
-    "region": "us",
-    "activation": "otaa",
-    "dev_eui": "0011223344556677",
-    "app_eui": "70B3D57ED0000000",
-    "app_key": "00112233445566778899AABBCCDDEEFF",
-}
 
 
 def radio(**changes: Any) -> dict[str, Any]:
@@ -579,16 +571,21 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         E,
         "radio.dev_addr",
     ),
-    ("radio", config(radio=LORA_OTAA, destination=None), E, None),
+    ("radio", config(radio=LORAWAN_OTAA, destination=None), E, None),
     (
         "radio",
         config(
-            radio={**LORA_OTAA, "app_key": "G0112233445566778899AABBCCDDEEFF"}, destination=None
+            radio={**LORAWAN_OTAA, "app_key": "G0112233445566778899AABBCCDDEEFF"}, destination=None
         ),
         E,
         "radio.app_key",
     ),
-    ("radio", config(radio={**LORA_OTAA, "data_rate": 7}, destination=None), E, "radio.data_rate"),
+    (
+        "radio",
+        config(radio={**LORAWAN_OTAA, "data_rate": 7}, destination=None),
+        E,
+        "radio.data_rate",
+    ),
     # 10. destinations
     (
         "destination",
@@ -778,7 +775,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         config(
             sockets={"A": "gas_co"},
             gps={"timeout_s": 60, "fields": ["altitude"]},
-            radio={**LORA_OTAA, "data_rate": 0},
+            radio={**LORAWAN_OTAA, "data_rate": 0},
             destination=None,
         ),
         E,
@@ -789,7 +786,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         config(
             sockets={"A": "gas_co"},
             gps={"timeout_s": 60, "fields": ["altitude"]},
-            radio={**LORA_OTAA, "data_rate": 1},
+            radio={**LORAWAN_OTAA, "data_rate": 1},
             destination=None,
         ),
         E,
