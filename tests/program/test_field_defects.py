@@ -22,25 +22,23 @@ from openpcs.catalog.devices import lorawan
 from openpcs.config.lorawan_operation import lorawan_operation
 from openpcs.config.model import LoRaWAN
 from openpcs.program.generator import generate_checked
-from tests.config.helpers import LORAWAN_ABP, check, config, findings
+from tests.config.helpers import LORAWAN_ABP, LORAWAN_OTAA, check, config, findings
 from tests.program.helpers import SKETCH, example_program
 from tests.program.lorawan_host import HostRun, heard_counters
 from tests.requirements import require_programs
-
-LORAWAN_OTAA = {
-    "type": "lorawan",
-    "region": "us",
-    "activation": "otaa",
-    "dev_eui": "0011223344556677",
-    "app_eui": "70B3D57ED0000000",
-    "app_key": "00112233445566778899AABBCCDDEEFF",
-}
 
 
 def _sketch(**changes: Any) -> str:
     result = check(config(**changes))
     assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
     return generate_checked(result).files[SKETCH]
+
+
+def _security_sketch(sockets: dict[str, Any], **changes: Any) -> str:
+    """The sketch of a Smart Security node with these sockets, sending over LoRaWAN ABP."""
+    return _sketch(
+        model="smart_security", sockets=sockets, radio=LORAWAN_ABP, destination=None, **changes
+    )
 
 
 def _lorawan(**radio: Any) -> str:
@@ -299,24 +297,16 @@ def test_pirs_settle_before_the_interrupt_is_armed() -> None:
     assert loop.index("armEvents();") < loop.index("\n  now = RTC.getEpochTime();")
     assert loop.index("armEvents();") < loop.index("sleepFor(wait);")
     # after the relay's own reads, which detach the interrupt (readInput())
-    until_clear = _sketch(
-        model="smart_security",
-        sockets={"A": {"probe": "pir", "event": "wake_up_relay"}, "F": "relay"},
+    until_clear = _security_sketch(
+        {"A": {"probe": "pir", "event": "wake_up_relay"}, "F": "relay"},
         relay={"mode": "until_clear"},
-        radio=LORAWAN_ABP,
-        destination=None,
     )
     loop = body(until_clear, "void loop()")
     assert loop.index("relayCauseActive()") < loop.index("armEvents();")
     wait = body(sketch, "void waitForPirs()")
     assert "second < PIR_SETTLE_S" in wait  # bounded
     assert "probeA.readPirSensor() == 0" in wait
-    no_pir = _sketch(
-        model="smart_security",
-        sockets={"C": {"probe": "hall", "event": "wake_up"}},
-        radio=LORAWAN_ABP,
-        destination=None,
-    )
+    no_pir = _security_sketch({"C": {"probe": "hall", "event": "wake_up"}})
     assert "waitForPirs" not in no_pir
     assert "armEvents();" in no_pir
 
@@ -329,12 +319,7 @@ def test_probe_reads_never_arm_the_interrupt_behind_the_program() -> None:
     for obj in ("probeA", "probeC", "probeF"):
         assert f"{obj}._intEnabled = false;" in setup
     # also where no event wakes the node: the board is switched off between cycles
-    quiet = _sketch(
-        model="smart_security",
-        sockets={"A": "pir", "C": "hall"},
-        radio=LORAWAN_ABP,
-        destination=None,
-    )
+    quiet = _security_sketch({"A": "pir", "C": "hall"})
     assert "probeA._intEnabled = false;" in body(quiet, "void setup()")
     assert "Events.attachInt();" not in quiet
 
@@ -495,10 +480,5 @@ def test_the_jp_kr_module_keeps_its_own_dev_eui_and_is_given_its_keys_each_cycle
 
 def test_flow_probes_never_arm_the_interrupt_behind_the_program() -> None:
     # flowClass::flowReading() attaches the interrupt again when its own _intEnabled is true
-    sketch = _sketch(
-        model="smart_security",
-        sockets={"A": "pir", "B": "flow_yfs401"},
-        radio=LORAWAN_ABP,
-        destination=None,
-    )
+    sketch = _security_sketch({"A": "pir", "B": "flow_yfs401"})
     assert "probeB._intEnabled = false;" in body(sketch, "void setup()")
