@@ -150,10 +150,13 @@ class Estimates:
         return result
 
 
-def _lorawan_rates(plan: FramePlan, radio: LoRaWAN) -> tuple[LoRaRate, ...]:
+def _lorawan_rates(
+    plan: FramePlan, radio: LoRaWAN, spacing: dict[int, int]
+) -> tuple[LoRaRate, ...]:
+    """Each data rate's frames and air time; ``spacing`` is the wait between two uplinks by
+    rate, in milliseconds (:attr:`LoRaWANOperation.spacing_ms`)."""
     spec = lorawan()
     region = spec.regions[radio.region]
-    spacing = lorawan_operation(radio, plan.tiny.max_length if plan.tiny else None).spacing_ms
     sizes = [f.size for f in plan.fields]
     rates = []
     for rate, payload in sorted(region.max_payload.items()):
@@ -302,7 +305,8 @@ def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:
     if isinstance(config.radio, LoRaWAN):
         region = lorawan().regions[config.radio.region]
         duty = region.duty_cycle
-        rates = _lorawan_rates(plan, config.radio)
+        operation = lorawan_operation(config.radio, plan.tiny.max_length if plan.tiny else None)
+        rates = _lorawan_rates(plan, config.radio, operation.spacing_ms)
         wanted = (
             config.radio.data_rate
             if config.radio.data_rate is not None
@@ -312,7 +316,6 @@ def estimate(config: NodeConfig, plan: FramePlan) -> Estimates:
         if chosen_rate is not None:
             airtime = chosen_rate.airtime_s
             frames = chosen_rate.tiny_frames
-        operation = lorawan_operation(config.radio, plan.tiny.max_length if plan.tiny else None)
         lorawan_extra = _lorawan_extras(operation, chosen_rate, frames)
     extra = _radio_loads(config, frames, airtime, lorawan_extra)
     if config.gps is not None and config.gps.enabled:
