@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
 
+from openpcs.program import build as build_module
 from openpcs.program.api_tree import find_api_tree
 from openpcs.program.build import Builder
 from openpcs.program.errors import SizeLimitError
@@ -1854,3 +1855,36 @@ def test_a_virtual_call_reaches_the_override(tmp_path: Path, builder: Builder) -
     # the override is reached only through the vtable, whose entries are relocations in .data
     with pytest.raises(SizeLimitError, match=r"BigProbe::read\(uint16_t\) \(82"):
         builder.build(_source(VIRTUAL_SKETCH), tmp_path / "work", hex_name="node.hex")
+
+
+@needs_avr
+def test_a_builder_checks_a_program_once_and_again_when_its_code_changes(
+    tmp_path: Path, builder: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[Path] = []
+    real_check = build_module.check_stack
+
+    def counted_check(*args: Any) -> StackReport:
+        checks.append(args[2])
+        return real_check(*args)
+
+    monkeypatch.setattr(build_module, "check_stack", counted_check)
+
+    def node(buffer_bytes: int, value: int) -> ProgramSource:
+        sketch = FILL_SKETCH.replace("BUFFER_BYTES", str(buffer_bytes))
+        values = f"extern const int nodeValue = {value};\n"  # data only, as node_values.cpp is
+        files = {"openpcs_node.pde": sketch, "node_values.cpp": values}
+        return ProgramSource("openpcs_node.pde", files, "0" * 64)
+
+    first = builder.build(node(7800, 1), tmp_path / "one", hex_name="node.hex")
+    second = builder.build(node(7800, 2), tmp_path / "two", hex_name="node.hex")
+    # the second node differs only in its data: its stack is the first one's, not checked again
+    assert len(checks) == 1
+    assert first.stack is not None
+    assert second.stack is not None
+    assert second.stack.main == first.stack.main
+    assert second.stack.static_bytes == second.ram_bytes
+    # a change to the code is checked again, and the deeper frame refused
+    with pytest.raises(SizeLimitError, match=r"void fill\(uint16_t\) \(82"):
+        builder.build(node(8200, 1), tmp_path / "three", hex_name="node.hex")
+    assert len(checks) == 2

@@ -376,14 +376,18 @@ class Builder:
                 "protocol, HTTPS) or probes (guide §2.16.2)"
             )
         linked = [self.cache.core_archive, *archives]
-        texts = [_read_cached(stack_usage_path(path)) for path in (*linked, *objects)]
+        object_texts = [_read_cached(stack_usage_path(path)) for path in objects]
         # objects with .su lines hold code (node_values.o holds data only)
-        code = [o.name for o, t in zip(objects, texts[len(linked) :], strict=True) if "\t" in t]
+        code = [o.name for o, t in zip(objects, object_texts, strict=True) if "\t" in t]
         stack = self._stack_reports.report(
-            StackReports.key(texts, [*code, *map(BuildCache.seal_of, linked)]),
+            StackReports.key([*code, *map(BuildCache.seal_of, linked)]),
             ram,
             lambda: check_stack(
-                lambda c, w: self._run(c, w, None), self.toolchain, elf, texts, ram
+                lambda c, w: self._run(c, w, None),
+                self.toolchain,
+                elf,
+                [*(_read_cached(stack_usage_path(path)) for path in linked), *object_texts],
+                ram,
             ),
         )
         if stack.margin < 0:

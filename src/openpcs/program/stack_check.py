@@ -19,7 +19,6 @@ from typing import Final
 
 from openpcs.program.source import ProgramSource
 from openpcs.program.stack_graph import parse_disassembly
-from openpcs.program.stack_symbols import UNIT_MARK
 from openpcs.program.stack_usage import Chain, StackReport, analyse_stack
 from openpcs.program.toolchain import RAM_LIMIT, Toolchain
 
@@ -55,24 +54,21 @@ def check_stack(
 
 
 class StackReports:
-    """The stack checks of one builder, by what decides them: the code's ``.su`` lines and the
-    units that hold code. Nodes of one template differ only in ``node_values.cpp``, which holds
-    data and no function, so a batch checks its program's stack once (the static RAM, which
-    the node's values change, is each build's own)."""
+    """The stack checks of one builder, by what decides them: the linked units that hold
+    code. Nodes of one template differ only in ``node_values.cpp``, which holds data and no
+    function, so a batch checks its program's stack once (the static RAM, which the node's
+    values change, is each build's own)."""
 
     def __init__(self) -> None:
         self._reports: dict[str, StackReport] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(su_texts: list[str], code_units: list[str]) -> str:
-        """What a report depends on: every ``.su`` line (not the unit marks, which name build
-        folders) and the identity of every unit that holds code (its cache entry's name)."""
+    def key(code_units: list[str]) -> str:
+        """What a report depends on: the identity of every linked unit that holds code (an
+        object's cache name, which its content decides, or an archive's seal). A unit's
+        ``.su`` lines come from the compile that made it, so they add nothing to the key."""
         digest = hashlib.sha256()
-        for text in su_texts:
-            for line in text.splitlines():
-                if not line.startswith(UNIT_MARK):
-                    digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
         for unit in sorted(code_units):
             digest.update(b"\0" + unit.encode())
         return digest.hexdigest()
