@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-__all__ = ["REQUIRE_SERVICES", "missing_program", "require_programs"]
+__all__ = ["REQUIRE_SERVICES", "require_programs", "skip_or_fail"]
 
 REQUIRE_SERVICES = os.environ.get("OPENPCS_REQUIRE_SERVICES") == "1"
 #: the Debian package that brings each program the tests run
@@ -25,7 +25,7 @@ PACKAGES = {
 }
 
 
-def missing_program(message: str) -> None:
+def skip_or_fail(message: str) -> None:
     """Skip (or, on CI, fail) a test that cannot run here, saying why."""
     if REQUIRE_SERVICES:
         pytest.fail(message + " and OPENPCS_REQUIRE_SERVICES=1 demands it")
@@ -37,7 +37,7 @@ def require_programs(*programs: str) -> None:
     missing = [name for name in programs if shutil.which(name) is None]
     if missing:
         packages = sorted({PACKAGES.get(name, name) for name in missing})
-        missing_program(
+        skip_or_fail(
             f"{', '.join(missing)} not installed (make deps, or apt-get install "
             f"{' '.join(packages)})"
         )

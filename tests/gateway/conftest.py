@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine
 from openpcs.gateway.settings import GatewaySettings, resolve_settings
 from openpcs.gateway.store.database import migrate, open_engine
 from tests.gateway.running import RunningGateway
-from tests.requirements import missing_program
+from tests.requirements import skip_or_fail
 
 POSTGRES_URL = os.environ.get(
     "OPENPCS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -31,7 +31,7 @@ MQTT_ADDRESS = os.environ.get("OPENPCS_TEST_MQTT", "127.0.0.1:1883")
 
 def unavailable(what: str, reason: str) -> None:
     """Skip (or, on CI, fail) a test whose service cannot be reached."""
-    missing_program(f"{what} is unreachable ({reason})")
+    skip_or_fail(f"{what} is unreachable ({reason})")
 
 
 def mqtt_address() -> tuple[str, int]:

@@ -24,7 +24,7 @@ import pytest
 from openpcs.config.check import check_file
 from openpcs.frames.binary import encode_binary
 from openpcs.frames.values import make_field
-from tests.requirements import missing_program
+from tests.requirements import skip_or_fail
 from tests.web.conftest import ARTIFACTS, WebServer, names_a_config_field
 
 CHROMIUM = os.environ.get("OPENPCS_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -38,7 +38,7 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 def page(web: WebServer) -> Iterator[Any]:
     """A browser page on the web application."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        missing_program(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
