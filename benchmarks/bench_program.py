@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from openpcs.config.check import check_file
+from openpcs.program import build as build_module
 from openpcs.program.api_tree import find_api_tree
 from openpcs.program.batch import run_batch
-from openpcs.program.build import Builder, stack_usage_path
+from openpcs.program.build import Builder
 from openpcs.program.errors import ApiTreeError, ToolchainMissing
 from openpcs.program.generator import generate_checked
 from openpcs.program.pipeline import BuilderChoice
 from openpcs.program.source import ProgramSource
-from openpcs.program.stack_check import check_stack
-from openpcs.program.toolchain import CXX_FLAGS, find_toolchain
+from openpcs.program.stack_usage import StackReport
+from openpcs.program.toolchain import find_toolchain
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "examples" / "batch" / "air-quality-template.yaml"
@@ -100,34 +100,32 @@ def real_builds() -> None:
 
 
 def _stack_check_share(builder: Builder, program: ProgramSource, scratch: Path) -> None:
-    """The stack check's time beside a whole warm build of the same program (its anchor): a
+    """The stack check's time inside whole warm builds of the same program (its anchor): a
     new builder each round, so the check is not served from the builder's own reports."""
     rounds = 5
-    start = time.perf_counter()
-    for index in range(rounds):
-        fresh = Builder(
-            builder.tree, builder.toolchain, cache_root=builder.cache.directory.parents[1]
-        )
-        result = fresh.build(program, scratch / f"warm{index}", hex_name="x.hex")
-    build = (time.perf_counter() - start) / rounds
-    libraries = [builder.cache.library_archive(name) for name in result.libraries]
-    include_key = "\n".join(("core", *result.libraries))
-    objects = [
-        builder.cache.object_for(text, CXX_FLAGS, include_key)
-        for text in program.translation_units().values()
-    ]
-    paths = (builder.cache.core_archive, *libraries, *objects)
-    texts = [stack_usage_path(path).read_text() for path in paths]
+    spent: list[float] = []
+    real_check = build_module.check_stack
 
-    def run(command: Sequence[str | Path], what: str) -> str:
-        return subprocess.run(
-            [str(part) for part in command], capture_output=True, text=True, check=True
-        ).stdout
+    def timed_check(*args: Any) -> StackReport:
+        started = time.perf_counter()
+        try:
+            return real_check(*args)
+        finally:
+            spent.append(time.perf_counter() - started)
 
-    start = time.perf_counter()
-    for _ in range(rounds):
-        check_stack(run, builder.toolchain, result.elf_path, texts, result.ram_bytes)
-    stack = (time.perf_counter() - start) / rounds
+    build_module.check_stack = timed_check
+    try:
+        start = time.perf_counter()
+        for index in range(rounds):
+            fresh = Builder(
+                builder.tree, builder.toolchain, cache_root=builder.cache.directory.parents[1]
+            )
+            fresh.build(program, scratch / f"warm{index}", hex_name="x.hex")
+        build = (time.perf_counter() - start) / rounds
+    finally:
+        build_module.check_stack = real_check
+    assert len(spent) == rounds, "every fresh builder checks the stack once"
+    stack = sum(spent) / rounds
     print(
         f"warm build of a program not yet checked: {build * 1000:.0f} ms, of which the stack "
         f"check {stack * 1000:.0f} ms ({stack / build:.0%}); the other nodes of a batch reuse "

@@ -116,7 +116,7 @@ def parse_diagnostics(output: str, program: ProgramSource | None = None) -> list
     return messages
 
 
-def stack_usage_path(target: Path) -> Path:
+def _stack_usage_path(target: Path) -> Path:
     """Where the ``.su`` lines of a cached archive or object live (beside it)."""
     return target.with_name(target.name + ".su")
 
@@ -240,7 +240,7 @@ class Builder:
                 usage.write_text(
                     _stack_usage_of(list(zip(sources, objects, strict=True))), encoding="utf-8"
                 )
-                BuildCache.publish(usage, stack_usage_path(target))
+                BuildCache.publish(usage, _stack_usage_path(target))
                 if objects:
                     self._run(
                         [self.toolchain.ar, "rcs", built, *objects], f"archiving {what}", None
@@ -283,7 +283,7 @@ class Builder:
         the entry's lock, so builds at once publish one object and its ``.su`` together."""
 
         def present() -> bool:
-            return BuildCache.valid(cached) and BuildCache.valid(stack_usage_path(cached))
+            return BuildCache.valid(cached) and BuildCache.valid(_stack_usage_path(cached))
 
         if present():
             return False
@@ -296,7 +296,7 @@ class Builder:
             self._compile(unit, built, include_dirs, program)
             usage = work_dir / f"{unit.stem}.stack"
             usage.write_text(_stack_usage_of([(unit, built)]), encoding="utf-8")
-            BuildCache.publish(usage, stack_usage_path(cached))
+            BuildCache.publish(usage, _stack_usage_path(cached))
             BuildCache.publish(built, cached)
         return True
 
@@ -376,7 +376,7 @@ class Builder:
                 "protocol, HTTPS) or probes (guide §2.16.2)"
             )
         linked = [self.cache.core_archive, *archives]
-        object_texts = [_read_cached(stack_usage_path(path)) for path in objects]
+        object_texts = [_read_cached(_stack_usage_path(path)) for path in objects]
         # objects with .su lines hold code (node_values.o holds data only)
         code = [o.name for o, t in zip(objects, object_texts, strict=True) if "\t" in t]
         stack = self._stack_reports.report(
@@ -386,7 +386,7 @@ class Builder:
                 lambda c, w: self._run(c, w, None),
                 self.toolchain,
                 elf,
-                [*(_read_cached(stack_usage_path(path)) for path in linked), *object_texts],
+                [*(_read_cached(_stack_usage_path(path)) for path in linked), *object_texts],
                 ram,
             ),
         )
