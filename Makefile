@@ -8,8 +8,9 @@ SOURCES := src tests benchmarks
 .PHONY: run test deps lint bench clean
 
 # Debian packages the tests use: the AVR toolchain (builds), simavr (the node twin), avrdude and
-# the Arduino AVR core's serial bootloader (uploads), Chromium (the web app's browser flows).
-DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude arduino-core-avr chromium
+# the Arduino AVR core's serial bootloader (uploads), Chromium (the web app's browser flows),
+# g++ (generated LoRaWAN code run on the host) and git (an API tree's release from its history).
+DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude arduino-core-avr chromium g++ git
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -22,6 +22,7 @@ PACKAGES = {
     "avr-objdump": "binutils-avr",
     "avr-size": "binutils-avr",
     "g++": "g++",
+    "git": "git",
 }
 
 

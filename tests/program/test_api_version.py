@@ -7,10 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from openpcs.program.api_tree import find_api_tree
 from tests.program.fake_tree import write_fake_tree
+from tests.requirements import require_programs
 
 # the shape of an IDE's revisions.txt: newest entry first, each under an "IDE vNN.NN" heading
 REVISIONS = """-- WASPMOTE PRO IDE v07.02 --
@@ -48,8 +47,8 @@ def test_an_ide_install_names_the_api_of_its_newest_entry(tmp_path: Path) -> Non
     assert identity["waspmote_api_define"] == "99"
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_a_git_checkout_names_the_newest_release_commit(tmp_path: Path) -> None:
+    require_programs("git")
     tree = write_fake_tree(tmp_path / "api")
 
     def git(*args: str) -> None:
