@@ -1,0 +1,72 @@
+"""What every HTML page route shares: the Jinja2 environment, the page renderer, redirects
+back with a message, and bounded uploads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+from urllib.parse import quote
+
+from fastapi import Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from openpcs.web.auth import Caller
+from openpcs.web.errors import WebError
+from openpcs.web.services import WebServices
+
+__all__ = ["back", "render_page", "safe_next", "script_json", "upload_text"]
+
+_MAX_UPLOAD: Final = 1024 * 1024
+
+_jinja = Environment(
+    loader=PackageLoader("openpcs.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_page(
+    services: WebServices, name: str, request: Request, caller: Caller | None, **context: Any
+) -> HTMLResponse:
+    """The template ``name`` with the caller, its CSRF token, the ``ok``/``error`` message of
+    the redirect that led here and the registry's licence."""
+    html = _jinja.get_template(name).render(
+        caller=caller,
+        csrf=caller.csrf if caller else "",
+        ok=request.query_params.get("ok", ""),
+        error=request.query_params.get("error", ""),
+        licence=services.registry.licence(),
+        **context,
+    )
+    return HTMLResponse(html)
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element (no ``</script>`` can close it early)."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def back(path: str, message: str, *, error: bool = False) -> RedirectResponse:
+    """A 303 to ``path`` (a path of this site) carrying ``message`` as ``ok`` or ``error``."""
+    kind = "error" if error else "ok"
+    joiner = "&" if "?" in path else "?"
+    return RedirectResponse(f"{path}{joiner}{kind}={quote(message)}", status_code=303)
+
+
+def safe_next(target: str) -> str:
+    """Only a path of this site: never another host (``//host`` or a scheme)."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+async def upload_text(upload: UploadFile | None) -> str:
+    """An uploaded file's text (UTF-8, a BOM dropped); :class:`WebError` over 1 MiB."""
+    if upload is None:
+        return ""
+    data = await upload.read(_MAX_UPLOAD + 1)
+    if len(data) > _MAX_UPLOAD:
+        raise WebError("the file is over 1 MiB", "file")
+    return data.decode("utf-8-sig", errors="replace")
