@@ -22,7 +22,7 @@ from openpcs.web.programming import (
 )
 from openpcs.web.services import WebServices
 
-__all__ = ["pcs_router", "zip_response"]
+__all__ = ["pcs_router", "plain", "zip_response"]
 
 Document = Annotated[dict[str, Any], Body(description="a node configuration, as in a YAML file")]
 
@@ -64,20 +64,6 @@ class NewBatch(BaseModel):
     csv: str | None = None
 
 
-class NewUser(BaseModel):
-    """An account to create."""
-
-    username: str
-    password: str
-    role: str = "user"
-
-
-class NewPassword(BaseModel):
-    """A password change for the caller."""
-
-    password: str
-
-
 def zip_response(name: str, data: bytes) -> Response:
     """A zip download."""
     return Response(
@@ -87,11 +73,12 @@ def zip_response(name: str, data: bytes) -> Response:
     )
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A dataclass (or a list of them) as JSON-ready values; anything else as it is."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain(item) for item in value]
     return value
 
 
@@ -145,12 +132,12 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get("/devices")
     def list_devices(q: Annotated[str, Query(max_length=64)] = "") -> Any:
         """Registered devices whose serial, name or a tag contains ``q``."""
-        return _plain(registry.search(q))
+        return plain(registry.search(q))
 
     @router.post("/devices", status_code=status.HTTP_201_CREATED)
     def add_device(device: NewDevice) -> Any:
         """Register a device (the licence's node count is enforced)."""
-        return _plain(registry.add(device.serial, device.name, device.model, device.tags))
+        return plain(registry.add(device.serial, device.name, device.model, device.tags))
 
     @router.post("/devices/import")
     async def import_devices(request: Request) -> dict[str, Any]:
@@ -161,13 +148,13 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get("/devices/{serial}")
     def get_device(serial: str) -> Any:
         """One device, with whether it changed since its last build."""
-        return _plain(registry.get(serial))
+        return plain(registry.get(serial))
 
     @router.patch("/devices/{serial}")
     def change_device(serial: str, change: DeviceChange) -> Any:
         """Rename or re-tag a device."""
         registry.update(serial, name=change.name, tags=change.tags)
-        return _plain(registry.get(serial))
+        return plain(registry.get(serial))
 
     @router.delete("/devices/{serial}", status_code=status.HTTP_204_NO_CONTENT)
     def remove_device(serial: str) -> None:
@@ -190,7 +177,7 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get("/devices/{serial}/programs")
     def programs(serial: str) -> Any:
         """The device's firmware archive, newest first."""
-        return _plain(registry.programs(serial))
+        return plain(registry.programs(serial))
 
     @router.get(
         "/programs/{program_id}/bundle", responses={200: {"content": {"application/zip": {}}}}
@@ -204,12 +191,12 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get("/templates")
     def list_templates() -> Any:
         """Every template with its newest version."""
-        return _plain(templates.all())
+        return plain(templates.all())
 
     @router.get("/templates/{name}")
     def load_template(name: str, version: int | None = None) -> Any:
         """A version of a template (the newest by default)."""
-        return _plain(templates.load(name, version))
+        return plain(templates.load(name, version))
 
     @router.put("/templates/{name}")
     def save_template(name: str, document: Document, caller: Signed) -> dict[str, Any]:
@@ -219,7 +206,7 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get("/templates/{name}/versions")
     def template_versions(name: str) -> Any:
         """Every version, newest first."""
-        return _plain(templates.versions(name))
+        return plain(templates.versions(name))
 
     @router.post("/templates/{name}/rename")
     def rename_template(name: str, rename: Rename) -> dict[str, str]:
@@ -257,48 +244,21 @@ def pcs_router(services: WebServices) -> APIRouter:
             made_by=caller.name,
             version=batch.version,
         )
-        return _plain(batches.get(batch_id))
+        return plain(batches.get(batch_id))
 
     @router.get("/batches")
     def list_batches() -> Any:
         """The newest batches."""
-        return _plain(batches.recent())
+        return plain(batches.recent())
 
     @router.get("/batches/{batch_id}")
     def get_batch(batch_id: int) -> Any:
         """A batch's progress and each node's state."""
-        return _plain(batches.get(batch_id))
+        return plain(batches.get(batch_id))
 
     @router.get("/batches/{batch_id}/zip", responses={200: {"content": {"application/zip": {}}}})
     def batch_zip(batch_id: int) -> Response:
         """Every bundle of a finished batch and its report, in one zip."""
         return zip_response(*batches.archive(batch_id))
-
-    # --- accounts ---------------------------------------------------------------------------
-
-    @router.get("/users")
-    def list_users(caller: Signed) -> Any:
-        """Every account (admins)."""
-        require_admin(caller)
-        return _plain(services.accounts.all())
-
-    @router.post("/users", status_code=status.HTTP_201_CREATED)
-    def add_user(user: NewUser, caller: Signed) -> Any:
-        """Create an account (admins)."""
-        require_admin(caller)
-        return _plain(services.accounts.create(user.username, user.password, user.role))
-
-    @router.delete("/users/{username}", status_code=status.HTTP_204_NO_CONTENT)
-    def remove_user(username: str, caller: Signed) -> None:
-        """Delete an account (admins; the last admin stays)."""
-        require_admin(caller)
-        services.accounts.remove(username)
-
-    @router.put("/account/password", status_code=status.HTTP_204_NO_CONTENT)
-    def change_password(change: NewPassword, caller: Signed) -> None:
-        """Change the caller's own password (it ends the caller's sessions)."""
-        if caller.account.id == 0:
-            raise Refused("a token has no password", "password")
-        services.accounts.set_password(caller.name, change.password)
 
     return router

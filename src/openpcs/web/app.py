@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import Gateway
+from openpcs.web.account_api import account_api_router
 from openpcs.web.account_pages import account_router
 from openpcs.web.api import pcs_router
 from openpcs.web.auth import LoginRequired
@@ -56,6 +57,7 @@ def create_web_app(gateway: Gateway) -> FastAPI:
     static = resources.files("openpcs.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(pcs_router(services))
+    app.include_router(account_api_router(services))
     app.include_router(account_router(services))
     app.include_router(pages_router(services))
     app.state.web = services
