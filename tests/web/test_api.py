@@ -307,14 +307,20 @@ def test_a_template_import_refuses_what_is_not_a_configuration(admin: httpx.Clie
     unknown = admin.put("/api/v1/pcs/templates/x/yaml", content="model: smart_water\nsleeep: {}\n")
     assert unknown.status_code == 400
     assert unknown.json()["path"] == "sleeep"
-    secret = admin.put(
-        "/api/v1/pcs/templates/x/yaml",
-        content=(EXAMPLES.parent / "templates" / "weather-station-lorawan.yaml").read_text(),
-    )
+    text = (EXAMPLES.parent / "templates" / "weather-station-lorawan.yaml").read_text()
+    environment = admin.put("/api/v1/pcs/templates/x/yaml", content=text)
+    assert environment.status_code == 400  # !env is for files on the user's own disk
+    assert environment.json()["path"] == "radio.dev_eui"
+    text = text.replace("!env NODE_DEV_EUI", "!secret node_dev_eui")
+    secret = admin.put("/api/v1/pcs/templates/x/yaml", content=text)
     assert secret.status_code == 200
-    document = admin.get("/api/v1/pcs/templates/x").json()["document"]
-    assert "app_key" not in document["radio"]
-    assert "dev_eui" not in document["radio"]
+    stored = admin.get("/api/v1/pcs/templates/x").json()
+    assert "app_key" not in stored["document"]["radio"]
+    assert "dev_eui" not in stored["document"]["radio"]
+    assert stored["placeholders"] == {
+        "radio.dev_eui": "node_dev_eui",
+        "radio.app_key": "lorawan_app_key",
+    }
 
 
 # --- batches -----------------------------------------------------------------------------------

@@ -12,13 +12,20 @@ from typing import Any
 
 from openpcs.config.estimates import Estimates
 from openpcs.config.issues import Issue, Severity
-from openpcs.config.loader import LoadedConfig, load_config, parse_config_text
+from openpcs.config.loader import LoadedConfig, load_config, parse_config_data, parse_config_text
 from openpcs.config.model import NodeConfig
 from openpcs.config.plan import FramePlan
 from openpcs.config.rules import RuleContext, run_rules
 from openpcs.config.summary import summarize
 
-__all__ = ["CheckResult", "check_config", "check_file", "check_loaded", "check_text"]
+__all__ = [
+    "CheckResult",
+    "check_config",
+    "check_data",
+    "check_file",
+    "check_loaded",
+    "check_text",
+]
 
 
 @dataclass
@@ -95,8 +102,14 @@ def check_file(
 
 
 def check_text(text: str, *, source: str = "<config>", base_dir: Path | None = None) -> CheckResult:
-    """Check configuration text (the web form and the REST API send text or JSON)."""
+    """Check configuration text (a file's or standard input's)."""
     return check_loaded(parse_config_text(text, source=source, base_dir=base_dir))
+
+
+def check_data(data: Any, *, source: str = "<config>") -> CheckResult:
+    """Check an already parsed configuration (the web form's and the REST API's JSON), as
+    data: it is never re-read as text, so no tag reaches the server's environment or files."""
+    return check_loaded(parse_config_data(data, source=source))
 
 
 def check_config(config: NodeConfig, *, source: str = "<config>") -> CheckResult:

@@ -21,7 +21,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from openpcs.config.issues import Issue, Severity
 from openpcs.config.model import NodeConfig
-from openpcs.config.schema_walk import model_at
+from openpcs.config.schema_walk import model_at, takes_text
 from openpcs.config.yaml_source import (
     ConfigLoadError,
     Located,
@@ -44,10 +44,13 @@ __all__ = [
     "Loaded",
     "LoadedConfig",
     "Located",
+    "data_values",
     "format_path",
     "load_config",
     "load_document",
+    "parse_config_data",
     "parse_config_text",
+    "parse_data",
     "parse_document",
 ]
 
@@ -62,6 +65,8 @@ class Loaded(Generic[M]):
     issues: list[Issue]
     located: Located
     raw: Any = None
+    #: The issues of reading the text itself (tags, limits), before the model's validation.
+    read_issues: list[Issue] = field(default_factory=list)
 
 
 LoadedConfig = Loaded[NodeConfig]
@@ -152,8 +157,8 @@ def _validated(
         # a value the loader could not produce (a missing secret) is reported once, by the loader
         already = {issue.path for issue in issues}
         found = [i for i in _validation_issues(model, exc, located) if i.path not in already]
-        return Loaded(None, issues + found, located, raw)
-    return Loaded(None if issues else value, issues, located, raw)
+        return Loaded(None, issues + found, located, raw, list(issues))
+    return Loaded(None if issues else value, issues, located, raw, list(issues))
 
 
 def parse_document(
@@ -163,20 +168,97 @@ def parse_document(
     source: str = "<document>",
     base_dir: Path | None = None,
     what: str = "a document",
+    from_network: bool = False,
 ) -> Loaded[M]:
     """Parse YAML or JSON text into ``model`` and validate its structure.
 
     Raises :class:`ConfigLoadError` only when the text cannot be parsed at all; every other
     problem is an :class:`Issue` in the result, with its path and line. ``base_dir`` is where
     ``secrets.yaml`` and ``!file`` targets are looked up (``None``: neither is available).
-    ``what`` names the document in the one message about its overall shape.
+    ``what`` names the document in the one message about its overall shape. Text that
+    arrived over the network is read with ``from_network``: it never reads the server's
+    environment, secrets or files (``!secret`` names stay placeholders, see ``Located``).
     """
+    if from_network and base_dir is not None:
+        raise ValueError("text from the network has no directory on the server")
     located = Located(source)
     loader, node = compose(text, source)
     if node is None:
         raise ConfigLoadError(f"{source}: the file is empty")
-    raw, issues = to_values(loader, node, located, base_dir, model)
+    raw, issues = to_values(loader, node, located, base_dir, model, from_network=from_network)
     return _validated(model, raw, located, issues, what)
+
+
+def parse_data(data: Any, model: type[M], *, source: str, what: str = "a document") -> Loaded[M]:
+    """Validate values that arrived already parsed (a JSON request body) as ``model``.
+
+    No text is re-read, so no tag can reach the server's environment or files, and what the
+    client sent (any Unicode, any key) is what is validated; paths have no lines.
+    """
+    values, issues = data_values(data, model)
+    return _validated(model, values, Located(source), issues, what)
+
+
+def data_values(data: Any, model: type[BaseModel]) -> tuple[Any, list[Issue]]:
+    """Already parsed values held to the limits text gets from the YAML walk: a nesting depth,
+    64-bit integers, keys of at most 256 characters, text without NUL or lone surrogates (so
+    that storage and JSON answers can hold it), numbers kept as text where ``model`` takes
+    text. A value that breaks a limit is left out, with an error issue at its path."""
+    issues: list[Issue] = []
+    return _plain_values(data, (), model, issues), issues
+
+
+_MAX_DATA_DEPTH = 40
+_MAX_KEY = 256
+_MAX_INT = 2**63
+
+
+def _text_problem(text: str) -> str | None:
+    """Why a text value cannot be kept (a lone surrogate, a NUL), or ``None``."""
+    if "\x00" in text:
+        return "a NUL character is not allowed in text"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid Unicode text (a lone surrogate)"
+    return None
+
+
+def _plain_values(value: Any, path: PathKey, model: type[BaseModel], issues: list[Issue]) -> Any:
+    """:func:`data_values` below ``path``."""
+
+    def refuse(message: str) -> None:
+        issues.append(Issue(Severity.ERROR, format_path(path) or "(document)", message))
+
+    if len(path) > _MAX_DATA_DEPTH:
+        refuse("nested too deeply")
+        return None
+    if isinstance(value, dict):
+        kept: dict[str, Any] = {}
+        for key, item in value.items():
+            problem = _text_problem(str(key)) or (
+                f"a key is at most {_MAX_KEY} characters" if len(str(key)) > _MAX_KEY else None
+            )
+            if problem is not None:
+                refuse(problem)
+                continue
+            kept[str(key)] = _plain_values(item, (*path, str(key)), model, issues)
+        return kept
+    if isinstance(value, list):
+        return [_plain_values(item, (*path, i), model, issues) for i, item in enumerate(value)]
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem is not None:
+            refuse(problem)
+            return None
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        if abs(value) >= _MAX_INT:
+            refuse("this number is too large")
+            return None
+        if takes_text(model, path):
+            return str(value)  # as YAML keeps "0012": a PAN ID typed as a number is its text
+    return value
 
 
 def _parse_json(
@@ -220,10 +302,22 @@ _CONFIGURATION = "a configuration"
 
 
 def parse_config_text(
-    text: str, *, source: str = "<config>", base_dir: Path | None = None
+    text: str, *, source: str = "<config>", base_dir: Path | None = None, from_network: bool = False
 ) -> LoadedConfig:
     """Parse node configuration text (YAML or JSON); see :func:`parse_document`."""
-    return parse_document(text, NodeConfig, source=source, base_dir=base_dir, what=_CONFIGURATION)
+    return parse_document(
+        text,
+        NodeConfig,
+        source=source,
+        base_dir=base_dir,
+        what=_CONFIGURATION,
+        from_network=from_network,
+    )
+
+
+def parse_config_data(data: Any, *, source: str = "<config>") -> LoadedConfig:
+    """Validate an already parsed node configuration; see :func:`parse_data`."""
+    return parse_data(data, NodeConfig, source=source, what=_CONFIGURATION)
 
 
 def load_config(path: str | Path) -> LoadedConfig:

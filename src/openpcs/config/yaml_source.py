@@ -6,11 +6,17 @@ here with limits a hostile or broken file cannot get past: a value count and a n
 limited to ``!secret``, ``!env`` and ``!file``, and ``!file`` confined to small regular files
 beside the configuration. Problems with single values become issues at their path; problems
 with the whole text raise :class:`ConfigLoadError`.
+
+Text that arrived over the network (``from_network``: template import, the web form, the REST
+API) never reads the server's environment, secrets or files: ``!env`` and ``!file`` are refused
+there, and ``!secret NAME`` stays an unresolved placeholder recorded in
+:attr:`Located.placeholders` (its value is left unset).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -42,6 +48,7 @@ _MAP_TAG: Final = "tag:yaml.org,2002:map"
 _SEQ_TAG: Final = "tag:yaml.org,2002:seq"
 _NUMBER_TAGS: Final = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _OWN_TAGS: Final = ("!secret", "!env", "!file")
+_SECRET_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class ConfigLoadError(Exception):
@@ -61,11 +68,13 @@ def format_path(path: PathKey) -> str:
 
 @dataclass
 class Located:
-    """Where values came from: their lines, and which were given as secret references."""
+    """Where values came from: their lines, which were given as secret references, and (for
+    text from the network) the ``!secret`` placeholders left unresolved, by path."""
 
     source: str
     lines: dict[PathKey, int] = field(default_factory=dict)
     references: set[PathKey] = field(default_factory=set)
+    placeholders: dict[PathKey, str] = field(default_factory=dict)
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of ``path``, or of its nearest ancestor other than the whole document."""
@@ -130,11 +139,13 @@ class _Builder:
         located: Located,
         base_dir: Path | None,
         model: type[BaseModel],
+        from_network: bool,
     ) -> None:
         self.loader = loader
         self.model = model
         self.located = located
         self.base_dir = base_dir
+        self.from_network = from_network
         self.issues: list[Issue] = []
         self._secrets: dict[str, str] | None = None
         self._count = 0
@@ -193,6 +204,8 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: PathKey) -> Any:
         text = str(node.value)
+        if node.tag in _OWN_TAGS and self.from_network:
+            return self._network_tag(node.tag, text, node, path)
         if node.tag == "!secret":
             self.located.references.add(path)
             return self._secret(text, node, path)
@@ -219,6 +232,21 @@ class _Builder:
             self._issue(path, node, "this number is too large")
             return None
         return value
+
+    def _network_tag(self, tag: str, text: str, node: Node, path: PathKey) -> None:
+        """A tag in text sent to the server: never resolved here (always ``None``)."""
+        if tag != "!secret":
+            self._issue(
+                path,
+                node,
+                f"{tag} is not read from text sent to the server: write the value itself, or "
+                "use !secret NAME for a value each node brings",
+            )
+        elif _SECRET_NAME.fullmatch(text) is None:
+            self._issue(path, node, "a !secret name is a word of letters, digits and _")
+        else:
+            self.located.references.add(path)
+            self.located.placeholders[path] = text
 
     def _secret(self, name: str, node: Node, path: PathKey) -> str | None:
         env_name = _SECRET_ENV_PREFIX + name.upper()
@@ -264,12 +292,15 @@ def to_values(
     located: Located,
     base_dir: Path | None,
     model: type[BaseModel],
+    *,
+    from_network: bool = False,
 ) -> tuple[Any, list[Issue]]:
     """Walk a composed document into values for ``model``; return them and per-value issues.
 
-    ``model`` decides which scalars stay the text typed (fields that take only text).
+    ``model`` decides which scalars stay the text typed (fields that take only text);
+    ``from_network`` marks text sent to the server (see the module's contract).
     """
-    builder = _Builder(loader, located, base_dir, model)
+    builder = _Builder(loader, located, base_dir, model, from_network)
     try:
         return builder.build(node, ()), builder.issues
     except RecursionError:

@@ -1,5 +1,6 @@
-"""What every HTML page route shares: the Jinja2 environment, the page renderer, redirects
-back with a message, and bounded uploads."""
+"""What every HTML page route shares: the Jinja2 environment (with ``path_url``, the one way a
+template builds a link from names), the page renderer, redirects back with a message, and
+bounded uploads."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from openpcs.web.auth import Caller
 from openpcs.web.errors import WebError
+from openpcs.web.names import path_url
 from openpcs.web.services import WebServices
 
 __all__ = ["back", "render_page", "safe_next", "script_json", "upload_text"]
@@ -25,6 +27,7 @@ _jinja = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_jinja.globals["path_url"] = path_url
 
 
 def render_page(

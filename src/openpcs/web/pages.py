@@ -182,7 +182,7 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.post("/templates/import")
     async def import_template(
-        caller: Signed, name: Annotated[str, Form(max_length=64)], file: UploadFile
+        caller: Signed, name: Annotated[str, Form(max_length=256)], file: UploadFile
     ) -> Response:
         try:
             version = templates.import_yaml(name, await upload_text(file), caller.name)
@@ -192,7 +192,7 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.post("/templates/{name}/rename")
     def rename_template(
-        _caller: Signed, name: str, new_name: Annotated[str, Form(max_length=64)]
+        _caller: Signed, name: str, new_name: Annotated[str, Form(max_length=256)]
     ) -> Response:
         try:
             templates.rename(name, new_name)

@@ -3,19 +3,20 @@
 The form sends a configuration document (the shape of a YAML file, as JSON). Before the rules
 run, the registry's licence tier is written into it, and secrets the form left empty are taken
 from the device's saved configuration (a password field is never filled back into a page).
-The check is :func:`openpcs.config.check.check_text`, the same as ``openpcs check`` runs on a
-file, so the form's messages are the command's.
+The check is :func:`openpcs.config.check.check_data`, the rules ``openpcs check`` runs on a
+file, so the form's messages are the command's; the document is checked as the data it is, never
+re-read as text.
 """
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpcs.config.check import CheckResult, check_text
+from openpcs.config.check import CheckResult, check_data
+from openpcs.config.loader import data_values
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import is_secret
 from openpcs.program.errors import BuildError, GenerationError, ProgramError
@@ -67,6 +68,9 @@ def prepared(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
     """The document as it will be checked: the licence set, saved secrets filled in."""
     if not isinstance(document, dict):
         raise Refused("a configuration is a JSON object")
+    _, problems = data_values(document, NodeConfig)
+    if problems:
+        raise Refused(problems[0].message, problems[0].path)
     ready = dict(document)
     ready["licence"] = registry.licence()
     serial = ready.get("serial")
@@ -77,7 +81,7 @@ def prepared(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
 
 def check_document(document: dict[str, Any]) -> CheckResult:
     """Run "Check configuration" on a prepared document, as ``openpcs check`` does."""
-    return check_text(json.dumps(document), source="form")
+    return check_data(document, source="form")
 
 
 def check_report(result: CheckResult) -> dict[str, Any]:

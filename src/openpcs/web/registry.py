@@ -25,6 +25,7 @@ from openpcs.config.rules.identity import serial_problem
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
 from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.names import check_name
 from openpcs.web.store.schema import DEVICES, PROGRAMS, SETTINGS
 
 __all__ = ["DEFAULT_LICENCE", "DeviceEntry", "ImportReport", "ProgramEntry", "Registry"]
@@ -32,7 +33,6 @@ __all__ = ["DEFAULT_LICENCE", "DeviceEntry", "ImportReport", "ProgramEntry", "Re
 DEFAULT_LICENCE: Final = "basic"
 _LICENCE_SETTING: Final = "licence"
 _MAX_TAGS: Final = 16
-_MAX_TAG: Final = 32
 _MAX_NAME: Final = 64
 _DEVICES = DEVICES
 _PROGRAMS = PROGRAMS
@@ -93,14 +93,14 @@ def check_serial(serial: str) -> str:
 
 
 def check_tags(tags: list[str]) -> list[str]:
-    """Tags trimmed, lower case, without repeats; :class:`Refused` for too many or too long."""
+    """Tags trimmed, lower case, without repeats; :class:`Refused` for too many, or for one
+    that is not a name (:data:`openpcs.web.names.NAME_RULE`)."""
     cleaned: list[str] = []
     for tag in tags:
         text = tag.strip().lower()
         if not text:
             continue
-        if len(text) > _MAX_TAG or not text.isprintable() or "," in text:
-            raise Refused(f"a tag is at most {_MAX_TAG} printable characters, no comma", "tags")
+        text = check_name(text, "tag", "tags")
         if text not in cleaned:
             cleaned.append(text)
     if len(cleaned) > _MAX_TAGS:

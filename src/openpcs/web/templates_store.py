@@ -3,10 +3,15 @@
 A template is a configuration document without a serial ID. Secrets (keys, passwords) are
 removed before a version is stored, whatever the form sent: a template is shared, a key is
 per node. Each save adds a version; loading takes the newest unless one is named.
+
+Imported YAML is text from the network: ``!env`` and ``!file`` are refused, and each
+``!secret NAME`` is kept as a placeholder (its path and name, never a value), which the YAML
+export writes back as ``!secret NAME``.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -16,18 +21,19 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openpcs.config.loader import ConfigLoadError, parse_config_text
+from openpcs.config.loader import ConfigLoadError, data_values, parse_config_text
 from openpcs.config.model import NodeConfig
 from openpcs.config.secret_paths import without_secrets
+from openpcs.config.yaml_source import PathKey, format_path
 from openpcs.gateway.records import utc_now
 from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.names import check_name
 from openpcs.web.store.schema import TEMPLATES, VERSIONS
 
 __all__ = ["TemplateEntry", "TemplateStore", "VersionEntry", "template_document"]
 
 _TEMPLATES = TEMPLATES
 _VERSIONS = VERSIONS
-_MAX_NAME: Final = 64
 _MAX_YAML: Final = 256 * 1024
 
 
@@ -43,20 +49,44 @@ class TemplateEntry:
 
 @dataclass(frozen=True, slots=True)
 class VersionEntry:
-    """One saved version."""
+    """One saved version; ``placeholders`` maps a path (``radio.apn``) to the name of the
+    secret each node brings there."""
 
     version: int
     created_at: datetime
     saved_by: str
     document: dict[str, Any]
+    placeholders: dict[str, str]
 
 
-def check_name(name: str) -> str:
-    """A template name: 1-64 printable characters."""
-    text = name.strip()
-    if not 1 <= len(text) <= _MAX_NAME or not text.isprintable():
-        raise Refused(f"a template name is 1 to {_MAX_NAME} printable characters", "name")
-    return text
+class _SecretReference(str):
+    """A placeholder's name, written as ``!secret NAME`` by the export."""
+
+
+class _ExportDumper(yaml.SafeDumper):
+    """YAML as ``openpcs check`` reads it, placeholders as ``!secret`` references."""
+
+
+_ExportDumper.add_representer(
+    _SecretReference, lambda dumper, name: dumper.represent_scalar("!secret", str(name))
+)
+
+
+def _stored_placeholders(placeholders: dict[PathKey, str]) -> list[dict[str, Any]]:
+    return [{"path": list(path), "name": name} for path, name in placeholders.items()]
+
+
+def _with_references(document: Any, placeholders: list[dict[str, Any]]) -> Any:
+    """A copy of ``document`` with each placeholder set as a :class:`_SecretReference`."""
+    result: Any = copy.deepcopy(document)
+    for item in placeholders:
+        path, name = item["path"], item["name"]
+        target = result
+        for part in path[:-1]:
+            target = target.setdefault(part, {}) if isinstance(target, dict) else target[part]
+        if isinstance(target, dict):
+            target[path[-1]] = _SecretReference(name)
+    return result
 
 
 def template_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -65,6 +95,9 @@ def template_document(document: dict[str, Any]) -> dict[str, Any]:
     Raises :class:`Refused` naming the field when the document is not a configuration at all
     (its values are checked by the rules when it is used, not here).
     """
+    _, problems = data_values(document, NodeConfig)
+    if problems:
+        raise Refused(problems[0].message, problems[0].path)
     kept = without_secrets({k: v for k, v in document.items() if k != "serial"}, NodeConfig)
     try:
         NodeConfig.model_validate(kept)
@@ -107,9 +140,17 @@ class TemplateStore:
             raise NotFound(f"no template named {name!r}", "name")
         return int(template_id)
 
-    def save(self, name: str, document: dict[str, Any], saved_by: str) -> int:
-        """Add a version (a new template the first time); the version number."""
-        name = check_name(name)
+    def save(
+        self,
+        name: str,
+        document: dict[str, Any],
+        saved_by: str,
+        placeholders: dict[PathKey, str] | None = None,
+    ) -> int:
+        """Add a version (a new template the first time); the version number.
+
+        ``placeholders`` are the ``!secret`` names of an imported file, by path."""
+        name = check_name(name, "template")
         kept = template_document(document)
         now = utc_now()
         with self.engine.begin() as connection:
@@ -139,6 +180,7 @@ class TemplateStore:
                     template_id=template_id,
                     version=version,
                     document=kept,
+                    placeholders=_stored_placeholders(placeholders or {}),
                     created_at=now,
                     saved_by=saved_by,
                 )
@@ -151,11 +193,20 @@ class TemplateStore:
         with self.engine.connect() as connection:
             template_id = self._id(connection, name)
             rows = connection.execute(
-                select(v.version, v.created_at, v.saved_by, v.document)
+                select(v.version, v.created_at, v.saved_by, v.document, v.placeholders)
                 .where(v.template_id == template_id)
                 .order_by(v.version.desc())
             ).all()
-        return [VersionEntry(*row) for row in rows]
+        return [
+            VersionEntry(
+                row.version,
+                row.created_at,
+                row.saved_by,
+                row.document,
+                {format_path(tuple(p["path"])): p["name"] for p in row.placeholders or []},
+            )
+            for row in rows
+        ]
 
     def load(self, name: str, version: int | None = None) -> VersionEntry:
         """A version of a template (the newest by default)."""
@@ -166,7 +217,7 @@ class TemplateStore:
 
     def rename(self, name: str, new_name: str) -> None:
         """Rename a template; :class:`Conflict` when the new name is taken."""
-        new_name = check_name(new_name)
+        new_name = check_name(new_name, "template")
         try:
             with self.engine.begin() as connection:
                 template_id = self._id(connection, name)
@@ -188,17 +239,33 @@ class TemplateStore:
     def export_yaml(self, name: str, version: int | None = None) -> str:
         """A version as YAML, as ``openpcs check`` and ``openpcs batch`` read it."""
         entry = self.load(name, version)
+        with self.engine.connect() as connection:
+            stored = connection.execute(
+                select(_VERSIONS.c.placeholders).where(
+                    _VERSIONS.c.template_id == self._id(connection, name),
+                    _VERSIONS.c.version == entry.version,
+                )
+            ).scalar()
+        document = _with_references(entry.document, stored or [])
         header = f"# openpcs template {name!r}, version {entry.version} (no secrets)\n"
-        return header + yaml.safe_dump(entry.document, sort_keys=False, allow_unicode=True)
+        return header + yaml.dump(
+            document, Dumper=_ExportDumper, sort_keys=False, allow_unicode=True
+        )
 
     def import_yaml(self, name: str, text: str, saved_by: str) -> int:
-        """Save YAML text as a new version; secrets in it are dropped, never stored."""
+        """Save YAML text as a new version; secrets in it are dropped, never stored.
+
+        The text came over the network: :class:`Refused` at the value's path for ``!env``
+        and ``!file``; ``!secret NAME`` is kept as a placeholder."""
         if len(text) > _MAX_YAML:
             raise Refused(f"a template file is at most {_MAX_YAML // 1024} KiB", "file")
         try:
-            loaded = parse_config_text(text, source="file")
+            loaded = parse_config_text(text, source="file", from_network=True)
         except ConfigLoadError as exc:
             raise Refused(str(exc), "file") from None
+        if loaded.read_issues:
+            first = loaded.read_issues[0]
+            raise Refused(first.message, first.path)
         if not isinstance(loaded.raw, dict):
             raise Refused("a template is a mapping of configuration keys", "file")
-        return self.save(name, loaded.raw, saved_by)
+        return self.save(name, loaded.raw, saved_by, loaded.located.placeholders)

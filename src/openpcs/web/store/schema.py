@@ -11,7 +11,8 @@ web's revisions are recorded in ``openpcs_web_version``.
 - ``programs``: the firmware archive, every bundle made for a device with its configuration's
   hash, so that a device can say whether it changed since its last build.
 - ``node_templates`` / ``template_versions``: named templates and every saved version (never
-  a secret: they are removed before a version is stored).
+  a secret: they are removed before a version is stored; ``!secret`` placeholders are kept
+  as names).
 - ``batches`` / ``batch_nodes``: batch programming jobs, their per-node outcome and the zip.
 
 Times are UTC (the gateway's :class:`UtcDateTime`).
@@ -149,6 +150,7 @@ class TemplateVersion(WebBase):
     template_id: Mapped[int] = mapped_column(ForeignKey("node_templates.id", ondelete="CASCADE"))
     version: Mapped[int]
     document: Mapped[dict[str, Any]]
+    placeholders: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     saved_by: Mapped[str] = mapped_column(String(64))
 
