@@ -54,6 +54,19 @@ class SecretBox:
         """``text`` encrypted and authenticated, as ASCII."""
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
 
+    def seal_bytes(self, data: bytes) -> bytes:
+        """``data`` encrypted and authenticated (a Fernet token, ASCII bytes)."""
+        return self._fernet.encrypt(data)
+
+    def open_bytes(self, sealed: bytes) -> bytes:
+        """The bytes :meth:`seal_bytes` sealed; raises :class:`SecretBoxError` if not ours."""
+        try:
+            return self._fernet.decrypt(sealed)
+        except InvalidToken:
+            raise SecretBoxError(
+                "a stored file cannot be opened: the gateway's secret key has changed"
+            ) from None
+
     def open(self, sealed: str) -> str:
         """The text :meth:`seal` sealed; raises :class:`SecretBoxError` if it is not ours."""
         try:

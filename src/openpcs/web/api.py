@@ -2,15 +2,16 @@
 document). Callers sign in (a session with its CSRF token) or send an API token."""
 
 import dataclasses
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from openpcs.web.auth import Caller, require_admin
 from openpcs.web.catalog_view import form_catalog
+from openpcs.web.downloads import Download, zip_download
 from openpcs.web.errors import Refused
 from openpcs.web.programming import (
     CheckFailed,
@@ -22,7 +23,11 @@ from openpcs.web.programming import (
 )
 from openpcs.web.services import WebServices
 
-__all__ = ["pcs_router", "plain", "zip_response"]
+__all__ = ["MAX_ROW_ID", "RowId", "pcs_router", "plain"]
+
+#: The largest id a stored row can have (a signed 64-bit integer).
+MAX_ROW_ID: Final = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="a stored row's id")]
 
 Document = Annotated[dict[str, Any], Body(description="a node configuration, as in a YAML file")]
 
@@ -62,15 +67,6 @@ class NewBatch(BaseModel):
     version: int | None = None
     serials: list[str] | None = None
     csv: str | None = None
-
-
-def zip_response(name: str, data: bytes) -> Response:
-    """A zip download."""
-    return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
 
 
 def plain(value: Any) -> Any:
@@ -113,7 +109,9 @@ def pcs_router(services: WebServices) -> APIRouter:
             )
         except CheckFailed as exc:
             return JSONResponse({"error": str(exc)} | check_report(exc.result), 422)
-        return zip_response(made.bundle_name, made.bundle)
+        serial = str(document.get("serial", "")).strip().upper()
+        made_here = Download(made.bundle_name, made.bundle, caller.name, f"device {serial}")
+        return zip_download(caller, made_here)
 
     # --- registry ---------------------------------------------------------------------------
 
@@ -182,9 +180,10 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.get(
         "/programs/{program_id}/bundle", responses={200: {"content": {"application/zip": {}}}}
     )
-    def bundle(program_id: int) -> Response:
-        """A bundle from the firmware archive."""
-        return zip_response(*registry.program_bundle(program_id))
+    def bundle(program_id: RowId, caller: Signed) -> Response:
+        """A bundle from the firmware archive (admins and the account that made it: it
+        holds the node's keys)."""
+        return zip_download(caller, registry.program_bundle(program_id))
 
     # --- templates --------------------------------------------------------------------------
 
@@ -252,13 +251,14 @@ def pcs_router(services: WebServices) -> APIRouter:
         return plain(batches.recent())
 
     @router.get("/batches/{batch_id}")
-    def get_batch(batch_id: int) -> Any:
+    def get_batch(batch_id: RowId) -> Any:
         """A batch's progress and each node's state."""
         return plain(batches.get(batch_id))
 
     @router.get("/batches/{batch_id}/zip", responses={200: {"content": {"application/zip": {}}}})
-    def batch_zip(batch_id: int) -> Response:
-        """Every bundle of a finished batch and its report, in one zip."""
-        return zip_response(*batches.archive(batch_id))
+    def batch_zip(batch_id: RowId, caller: Signed) -> Response:
+        """Every bundle of a finished batch and its report, in one zip (admins and the
+        account that started it: the bundles hold the nodes' keys)."""
+        return zip_download(caller, batches.archive(batch_id))
 
     return router

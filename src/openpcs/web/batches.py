@@ -21,13 +21,11 @@ import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, insert, update
 
 from openpcs.config.licence import check_batch
 from openpcs.config.model import NodeConfig
@@ -37,8 +35,11 @@ from openpcs.program.batch import RowOutcome, run_batch
 from openpcs.program.errors import BatchError, ProgramError
 from openpcs.program.nodes_csv import NodeRow, node_document, read_nodes_csv
 from openpcs.program.pipeline import BuilderChoice
+from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
 from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.names import check_name
 from openpcs.web.registry import Registry, config_hash
+from openpcs.web.sealed_files import seal_file
 from openpcs.web.store.schema import BATCH_NODES, BATCHES
 from openpcs.web.templates_store import TemplateStore
 
@@ -50,41 +51,7 @@ _NODES = BATCH_NODES
 _MAX_CSV: Final = 1024 * 1024
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
-DONE: Final = "done"
-FAILED: Final = "failed"
 INTERRUPTED: Final = "interrupted"
-
-
-@dataclass(frozen=True, slots=True)
-class BatchNodeView:
-    """One node of a batch."""
-
-    position: int
-    serial: str
-    name: str
-    state: str
-    message: str
-    bundle_name: str
-    has_hex: bool
-
-
-@dataclass(frozen=True, slots=True)
-class BatchView:
-    """A batch, its counts and (when asked) its nodes."""
-
-    id: int
-    created_at: datetime
-    finished_at: datetime | None
-    made_by: str
-    template_name: str
-    template_version: int
-    state: str
-    total: int
-    done: int
-    failed: int
-    message: str
-    has_archive: bool
-    nodes: list[BatchNodeView]
 
 
 def _leaves(value: Any, path: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -132,7 +99,7 @@ def _csv_text(rows: list[dict[str, str]]) -> str:
     return buffer.getvalue()
 
 
-class BatchRunner:
+class BatchRunner(BatchViews):
     """Starts batches, runs them one at a time in the background, reports their progress."""
 
     def __init__(
@@ -144,7 +111,7 @@ class BatchRunner:
         *,
         jobs: int = 2,
     ) -> None:
-        self.engine = engine
+        super().__init__(engine, registry.box)
         self.registry = registry
         self.templates = templates
         self.builder = builder
@@ -186,6 +153,7 @@ class BatchRunner:
         Refused before anything runs: a licence without batch programming, more nodes than
         it allows, a device not in the registry, a CSV that cannot be read.
         """
+        template_name = check_name(template_name, "template", "template")
         entry = self.templates.load(template_name, version)
         template = dict(entry.document)
         template["licence"] = self.registry.licence()
@@ -289,7 +257,12 @@ class BatchRunner:
             connection.execute(
                 update(_BATCHES)
                 .where(_BATCHES.c.id == batch_id)
-                .values(state=state, message=message, archive=archive, finished_at=utc_now())
+                .values(
+                    state=state,
+                    message=message,
+                    archive=None if archive is None else seal_file(self.box, archive),
+                    finished_at=utc_now(),
+                )
             )
 
     def _run(self, batch_id: int, template: dict[str, Any], nodes_csv: str, made_by: str) -> None:
@@ -379,89 +352,3 @@ class BatchRunner:
             for report in sorted(out.glob("batch-report.*")):
                 archive.writestr(report.name, report.read_bytes())
         return buffer.getvalue()
-
-    # --- reading --------------------------------------------------------------------------
-
-    def get(self, batch_id: int, *, with_nodes: bool = True) -> BatchView:
-        """A batch and its progress; :class:`NotFound` if there is none."""
-        views = self._views([batch_id], with_nodes=with_nodes)
-        if not views:
-            raise NotFound(f"no batch {batch_id}")
-        return views[0]
-
-    def recent(self, limit: int = 50) -> list[BatchView]:
-        """The newest batches, without their nodes."""
-        with self.engine.connect() as connection:
-            ids = connection.execute(
-                select(_BATCHES.c.id).order_by(_BATCHES.c.id.desc()).limit(limit)
-            ).scalars()
-            wanted = [int(i) for i in ids]
-        return self._views(wanted, with_nodes=False)
-
-    def _views(self, ids: list[int], *, with_nodes: bool) -> list[BatchView]:
-        if not ids:
-            return []
-        b, n = _BATCHES.c, _NODES.c
-        columns = [c for c in _BATCHES.c if c.name != "archive"]
-        with self.engine.connect() as connection:
-            batches = connection.execute(
-                select(*columns, b.archive.is_not(None).label("has_archive"))
-                .where(b.id.in_(ids))
-                .order_by(b.id.desc())
-            ).all()
-            counts = connection.execute(
-                select(n.batch_id, n.state, func.count())
-                .where(n.batch_id.in_(ids))
-                .group_by(n.batch_id, n.state)
-            ).all()
-            nodes = (
-                connection.execute(
-                    select(_NODES).where(n.batch_id.in_(ids)).order_by(n.batch_id, n.position)
-                ).all()
-                if with_nodes
-                else []
-            )
-        tally: dict[tuple[int, str], int] = {(row[0], row[1]): int(row[2]) for row in counts}
-        views = []
-        for row in batches:
-            mine = [
-                BatchNodeView(
-                    node.position,
-                    node.serial,
-                    node.name,
-                    node.state,
-                    node.message,
-                    node.bundle_name,
-                    node.has_hex,
-                )
-                for node in nodes
-                if node.batch_id == row.id
-            ]
-            views.append(
-                BatchView(
-                    row.id,
-                    row.created_at,
-                    row.finished_at,
-                    row.made_by,
-                    row.template_name,
-                    row.template_version,
-                    row.state,
-                    row.total,
-                    tally.get((row.id, DONE), 0),
-                    tally.get((row.id, FAILED), 0),
-                    row.message,
-                    bool(row.has_archive),
-                    mine,
-                )
-            )
-        return views
-
-    def archive(self, batch_id: int) -> tuple[str, bytes]:
-        """The batch's zip; :class:`NotFound` until it is finished."""
-        with self.engine.connect() as connection:
-            data = connection.execute(
-                select(_BATCHES.c.archive).where(_BATCHES.c.id == batch_id)
-            ).scalar()
-        if data is None:
-            raise NotFound(f"batch {batch_id} has no zip (not finished, or it failed)")
-        return f"batch-{batch_id}.zip", bytes(data)

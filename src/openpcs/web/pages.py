@@ -18,10 +18,11 @@ from openpcs.config.model import (
 )
 from openpcs.gateway.api.query_routes import readings_csv
 from openpcs.gateway.store.queries import frames, readings
-from openpcs.web.api import zip_response
+from openpcs.web.api import RowId
 from openpcs.web.auth import Caller, require_admin
 from openpcs.web.catalog_view import form_catalog
 from openpcs.web.data_views import latest_readings, sensor_series
+from openpcs.web.downloads import may_download, zip_download
 from openpcs.web.errors import WebError
 from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
 from openpcs.web.page_render import back, render_page, script_json, upload_text
@@ -145,6 +146,7 @@ def pages_router(services: WebServices) -> APIRouter:
             plotted=[item for item in latest if item.value is not None],
             frames=raw,
             programs=registry.programs(entry.serial),
+            may_download=lambda made_by: may_download(caller, made_by),
         )
 
     @router.get("/devices/{serial}/plots/{sensor}.svg")
@@ -168,8 +170,8 @@ def pages_router(services: WebServices) -> APIRouter:
         )
 
     @router.get("/programs/{program_id}/bundle")
-    def program_bundle(_caller: Signed, program_id: int) -> Response:
-        return zip_response(*registry.program_bundle(program_id))
+    def program_bundle(caller: Signed, program_id: RowId) -> Response:
+        return zip_download(caller, registry.program_bundle(program_id))
 
     # --- templates --------------------------------------------------------------------------
 
@@ -229,6 +231,7 @@ def pages_router(services: WebServices) -> APIRouter:
             items=batches.recent(),
             templates=templates.all(),
             devices=registry.search(),
+            may_download=lambda made_by: may_download(caller, made_by),
         )
 
     @router.post("/batches")
@@ -250,11 +253,13 @@ def pages_router(services: WebServices) -> APIRouter:
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
     @router.get("/batches/{batch_id}")
-    def batch_page(request: Request, caller: Signed, batch_id: int) -> Response:
-        return page("batch.html", request, caller, batch=batches.get(batch_id))
+    def batch_page(request: Request, caller: Signed, batch_id: RowId) -> Response:
+        batch = batches.get(batch_id)
+        allowed = may_download(caller, batch.made_by)
+        return page("batch.html", request, caller, batch=batch, may_download=allowed)
 
     @router.get("/batches/{batch_id}/zip")
-    def batch_zip(_caller: Signed, batch_id: int) -> Response:
-        return zip_response(*batches.archive(batch_id))
+    def batch_zip(caller: Signed, batch_id: RowId) -> Response:
+        return zip_download(caller, batches.archive(batch_id))
 
     return router

@@ -24,8 +24,10 @@ from openpcs.config.licence import check_node_count
 from openpcs.config.rules.identity import serial_problem
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
+from openpcs.web.downloads import Download
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.names import check_name
+from openpcs.web.sealed_files import open_file, seal_file
 from openpcs.web.store.schema import DEVICES, PROGRAMS, SETTINGS
 
 __all__ = ["DEFAULT_LICENCE", "DeviceEntry", "ImportReport", "ProgramEntry", "Registry"]
@@ -315,7 +317,7 @@ class Registry:
         ram_bytes: int | None = None,
         batch_id: int | None = None,
     ) -> int:
-        """Keep a bundle in the archive; its id."""
+        """Keep a bundle in the archive (sealed: it holds the node's keys); its id."""
         with self.engine.begin() as connection:
             result = connection.execute(
                 insert(_PROGRAMS)
@@ -325,7 +327,7 @@ class Registry:
                     made_by=made_by,
                     config_hash=digest,
                     bundle_name=bundle_name,
-                    bundle=bundle,
+                    bundle=seal_file(self.box, bundle),
                     has_hex=has_hex,
                     flash_bytes=flash_bytes,
                     ram_bytes=ram_bytes,
@@ -345,13 +347,14 @@ class Registry:
             ).all()
         return [ProgramEntry(**row._asdict()) for row in rows]
 
-    def program_bundle(self, program_id: int) -> tuple[str, bytes]:
-        """A bundle's file name and bytes; :class:`NotFound` if there is none."""
+    def program_bundle(self, program_id: int) -> Download:
+        """A bundle, opened, with who made it; :class:`NotFound` if there is none."""
         p = _PROGRAMS.c
         with self.engine.connect() as connection:
             row = connection.execute(
-                select(p.bundle_name, p.bundle).where(p.id == program_id)
+                select(p.bundle_name, p.bundle, p.made_by, p.serial).where(p.id == program_id)
             ).first()
         if row is None:
             raise NotFound(f"no bundle {program_id} in the firmware archive")
-        return row.bundle_name, bytes(row.bundle)
+        data = open_file(self.box, bytes(row.bundle))
+        return Download(row.bundle_name, data, row.made_by, f"device {row.serial}")

@@ -14,6 +14,7 @@ from openpcs.web.accounts import Accounts, first_admin
 from openpcs.web.auth import WebAuth
 from openpcs.web.batches import BatchRunner
 from openpcs.web.registry import Registry
+from openpcs.web.sealed_files import seal_stored_files
 from openpcs.web.store.database import migrate_web
 from openpcs.web.templates_store import TemplateStore
 
@@ -57,7 +58,8 @@ def open_services(gateway: Gateway) -> WebServices:
     """Migrate the web tables and build the services on an opened gateway.
 
     A store without accounts gets ``admin`` with a random password, written to
-    ``<data_dir>/admin-password``; batches a stopped server left running are marked.
+    ``<data_dir>/admin-password``; firmware files stored before sealing began are sealed;
+    batches a stopped server left running are marked.
     """
     settings = gateway.settings
     migrate_web(gateway.engine)
@@ -68,6 +70,7 @@ def open_services(gateway: Gateway) -> WebServices:
         write_owner_only(path, password + "\n")
         _log.warning("created the account 'admin'; its password is in %s", path)
     registry = Registry(gateway.engine, gateway.box)
+    seal_stored_files(gateway.engine, gateway.box)
     templates = TemplateStore(gateway.engine)
     web = settings.web
     batches = BatchRunner(

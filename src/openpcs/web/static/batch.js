@@ -14,7 +14,8 @@
     document.getElementById("batch-failed").textContent = batch.failed;
     document.getElementById("batch-message").textContent = batch.message;
     document.getElementById("batch-progress").value = batch.done + batch.failed;
-    document.getElementById("batch-zip").hidden = !batch.has_archive;
+    const zip = document.getElementById("batch-zip");
+    if (zip) zip.hidden = !batch.has_archive;
     for (const node of batch.nodes) {
       const row = root.querySelector(`tr[data-position="${node.position}"]`);
       if (!row) continue;
