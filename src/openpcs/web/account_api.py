@@ -1,14 +1,21 @@
 """The account routes of the REST API under ``/api/v1/pcs``: accounts (admins) and the
-caller's own password."""
+caller's own password.
 
+A password check refused for now answers 429 (throttled) or 503 (too many hashes at once)
+with ``Retry-After`` in seconds and ``{"error": "<what>"}``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
 
 from openpcs.web.api import plain
-from openpcs.web.auth import Caller, require_admin
-from openpcs.web.errors import Refused
+from openpcs.web.auth import Caller, client_address, require_admin
+from openpcs.web.login_throttle import TryLater
+from openpcs.web.password_change import change_own_password, retire_password_file
 from openpcs.web.services import WebServices
 
 __all__ = ["account_api_router"]
@@ -23,9 +30,19 @@ class NewUser(BaseModel):
 
 
 class NewPassword(BaseModel):
-    """A password change for the caller."""
+    """A password change for the caller: the password now and the one to have."""
 
+    current_password: str = Field(max_length=256)
     password: str
+
+
+@contextmanager
+def _retry_later() -> Iterator[None]:
+    """A :class:`TryLater` in the block as its status with ``Retry-After``."""
+    try:
+        yield
+    except TryLater as exc:
+        raise HTTPException(exc.status, str(exc), headers=exc.headers) from None
 
 
 def account_api_router(services: WebServices) -> APIRouter:
@@ -46,19 +63,24 @@ def account_api_router(services: WebServices) -> APIRouter:
     def add_user(user: NewUser, caller: Signed) -> Any:
         """Create an account (admins)."""
         require_admin(caller)
-        return plain(services.accounts.create(user.username, user.password, user.role))
+        with _retry_later():
+            return plain(services.accounts.create(user.username, user.password, user.role))
 
     @router.delete("/users/{username}", status_code=status.HTTP_204_NO_CONTENT)
     def remove_user(username: str, caller: Signed) -> None:
         """Delete an account (admins; the last admin stays)."""
         require_admin(caller)
         services.accounts.remove(username)
+        retire_password_file(services, username)
 
     @router.put("/account/password", status_code=status.HTTP_204_NO_CONTENT)
-    def change_password(change: NewPassword, caller: Signed) -> None:
-        """Change the caller's own password (it ends the caller's sessions)."""
-        if caller.account.id == 0:
-            raise Refused("a token has no password", "password")
-        services.accounts.set_password(caller.name, change.password)
+    def change_password(change: NewPassword, request: Request, caller: Signed) -> None:
+        """Change the caller's own password, given the current one (it ends the caller's
+        sessions). A token has no password (400); a wrong current password is 403 and counts
+        as a failed sign-in: too many answer 429 with ``Retry-After``."""
+        with _retry_later():
+            change_own_password(
+                services, caller, change.current_password, change.password, client_address(request)
+            )
 
     return router

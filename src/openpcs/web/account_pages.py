@@ -1,5 +1,6 @@
 """The signing-in and account pages: login, logout, the caller's password, and (for admins)
-accounts and API tokens. Every change is a form POST that redirects back with a message."""
+accounts and API tokens. Every change is a form POST that redirects back with a message, but
+for a throttled password check: that answers 429 (or 503) with ``Retry-After`` and the page."""
 
 import secrets
 from typing import Annotated, Any, Final
@@ -8,9 +9,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from openpcs.web.auth import SESSION_COOKIE, Caller, require_admin
+from openpcs.web.auth import SESSION_COOKIE, Caller, client_address, require_admin
 from openpcs.web.errors import WebError
+from openpcs.web.login_throttle import TryLater
 from openpcs.web.page_render import back, render_page, safe_next
+from openpcs.web.password_change import change_own_password, retire_password_file
 from openpcs.web.services import ADMIN_PASSWORD_FILE, WebServices
 
 __all__ = ["account_router"]
@@ -28,8 +31,9 @@ def account_router(services: WebServices) -> APIRouter:
 
     # --- signing in -------------------------------------------------------------------------
 
-    @router.get("/login")
-    def login_page(request: Request, next: str = "/") -> Response:
+    def login_form(request: Request, target: str, refused: TryLater | None = None) -> Response:
+        """The login page with a fresh form token; with ``refused``, its message, status and
+        ``Retry-After``. The first admin's password file is named, never its path."""
         token = secrets.token_urlsafe(16)
         first = (
             services.accounts.count() == 1
@@ -39,14 +43,20 @@ def account_router(services: WebServices) -> APIRouter:
             "login.html",
             request,
             None,
-            next=safe_next(next),
+            next=target,
             login_csrf=token,
-            password_file=str(services.gateway.settings.data_dir / ADMIN_PASSWORD_FILE)
-            if first
-            else "",
+            password_file=ADMIN_PASSWORD_FILE if first else "",
+            refusal=str(refused) if refused else "",
         )
+        if refused is not None:
+            response.status_code = refused.status
+            response.headers.update(refused.headers)
         response.set_cookie(_LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
         return response
+
+    @router.get("/login")
+    def login_page(request: Request, next: str = "/") -> Response:
+        return login_form(request, safe_next(next))
 
     @router.post("/login")
     def login(
@@ -56,11 +66,15 @@ def account_router(services: WebServices) -> APIRouter:
         csrf_token: Annotated[str, Form(max_length=64)] = "",
         next: Annotated[str, Form(max_length=2048)] = "/",
     ) -> Response:
+        """Sign in; 429 (or 503) with ``Retry-After`` and the login page while throttled."""
         expected = request.cookies.get(_LOGIN_CSRF, "")
         target = safe_next(next)
         if not expected or not secrets.compare_digest(expected, csrf_token):
             return back(f"/login?next={quote(target)}", "the form was stale; try again", error=True)
-        account = services.accounts.authenticate(username, password)
+        try:
+            account = services.accounts.authenticate(username, password, client_address(request))
+        except TryLater as exc:
+            return login_form(request, target, exc)
         if account is None:
             return back(f"/login?next={quote(target)}", "wrong username or password", error=True)
         response = RedirectResponse(target, status_code=303)
@@ -84,8 +98,8 @@ def account_router(services: WebServices) -> APIRouter:
 
     # --- account, users, tokens -------------------------------------------------------------
 
-    @router.get("/account")
-    def account_page(request: Request, caller: Signed) -> Response:
+    def account_view(request: Request, caller: Caller, refused: TryLater | None = None) -> Response:
+        """The account page; with ``refused``, its message, status and ``Retry-After``."""
         admin = caller.account.is_admin
         new_token = request.cookies.get("openpcs_new_token", "")
         response = page(
@@ -95,14 +109,34 @@ def account_router(services: WebServices) -> APIRouter:
             users=services.accounts.all() if admin else [],
             tokens=services.gateway.tokens.all() if admin else [],
             new_token=new_token if admin else "",
+            refusal=str(refused) if refused else "",
         )
+        if refused is not None:
+            response.status_code = refused.status
+            response.headers.update(refused.headers)
         response.delete_cookie("openpcs_new_token", path="/account")
         return response
 
+    @router.get("/account")
+    def account_page(request: Request, caller: Signed) -> Response:
+        return account_view(request, caller)
+
     @router.post("/account/password")
-    def change_password(caller: Signed, password: Annotated[str, Form(max_length=256)]) -> Response:
+    def change_password(
+        request: Request,
+        caller: Signed,
+        current_password: Annotated[str, Form(max_length=256)],
+        password: Annotated[str, Form(max_length=256)],
+    ) -> Response:
+        """Change one's password given the current one: back to the account page with the
+        error when refused, the account page with 429/503 and ``Retry-After`` while
+        throttled, the login page once changed (the change ends the sessions)."""
         try:
-            services.accounts.set_password(caller.name, password)
+            change_own_password(
+                services, caller, current_password, password, client_address(request)
+            )
+        except TryLater as exc:
+            return account_view(request, caller, exc)
         except WebError as exc:
             return back("/account", str(exc), error=True)
         return back("/login", "password changed; sign in again")
@@ -128,6 +162,7 @@ def account_router(services: WebServices) -> APIRouter:
             services.accounts.remove(username)
         except WebError as exc:
             return back("/account", str(exc), error=True)
+        retire_password_file(services, username)
         return back("/account", f"account {username} deleted")
 
     @router.post("/tokens")

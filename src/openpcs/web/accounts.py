@@ -3,6 +3,9 @@
 Passwords are hashed with scrypt (a random salt each); a session is a random cookie value of
 which only the SHA-256 is stored, valid for ``session_hours``. The CSRF token of a session is
 an HMAC of its cookie value, so it needs no storage and changes with every sign-in.
+
+Every password check goes through the accounts' :class:`LoginThrottle` (asked before anything
+is hashed) and every hash through their :class:`HashGate` (see ``login_throttle``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from openpcs.gateway.directory import token_hash
 from openpcs.gateway.records import utc_now
-from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.errors import Conflict, Forbidden, NotFound, Refused
+from openpcs.web.login_throttle import HashGate, LoginThrottle
 from openpcs.web.store.schema import SESSIONS, USERS
 
 __all__ = ["ROLES", "Account", "Accounts", "hash_password", "verify_password"]
@@ -102,9 +106,24 @@ def check_password(password: str) -> str:
 class Accounts:
     """Accounts and sessions in the store."""
 
-    def __init__(self, engine: Engine, *, session_hours: float = 12.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        session_hours: float = 12.0,
+        throttle: LoginThrottle | None = None,
+        gate: HashGate | None = None,
+    ) -> None:
         self.engine = engine
         self.session_length = timedelta(hours=session_hours)
+        self.throttle = throttle if throttle is not None else LoginThrottle()
+        self.gate = gate if gate is not None else HashGate()
+        # checked in place of a missing account's hash, so an unknown name costs one hash too
+        self._decoy = hash_password(secrets.token_urlsafe(16))
+
+    def _hash(self, password: str) -> str:
+        with self.gate.slot():
+            return hash_password(password)
 
     # --- accounts -------------------------------------------------------------------------
 
@@ -113,7 +132,7 @@ class Accounts:
         name = check_username(username)
         if role not in ROLES:
             raise Refused(f"a role is one of {', '.join(ROLES)}", "role")
-        hashed = hash_password(check_password(password))
+        hashed = self._hash(check_password(password))
         with self.engine.begin() as connection:
             taken = connection.execute(select(_USERS.c.id).where(_USERS.c.username == name))
             if taken.first() is not None:
@@ -150,23 +169,50 @@ class Accounts:
         with self.engine.connect() as connection:
             return int(connection.execute(select(func.count()).select_from(_USERS)).scalar_one())
 
-    def authenticate(self, username: str, password: str) -> Account | None:
-        """The account when the password is right, else ``None`` (the same work either way)."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(_USERS).where(
-                    _USERS.c.username == username.strip().lower(), _USERS.c.disabled.is_(False)
-                )
-            ).first()
-        stored = row.password_hash if row is not None else hash_password("not an account")
-        if verify_password(password, stored) and row is not None:
+    def authenticate(self, username: str, password: str, address: str | None) -> Account | None:
+        """The account when the password is right, else ``None``, for a client at ``address``.
+
+        :class:`Throttled` (429) before anything is hashed while the username or the address
+        must wait; :class:`Busy` (503) when no hash slot frees up in time. A wrong password
+        counts against both, a right one clears the username's count. An unknown or disabled
+        name costs one hash, as a known one does, and answers the same.
+        """
+        self.throttle.check(username, address)
+        with self.gate.slot():
+            self.throttle.check(username, address)  # failures counted while this one waited
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    select(_USERS).where(
+                        _USERS.c.username == username.strip().lower(),
+                        _USERS.c.disabled.is_(False),
+                    )
+                ).first()
+            stored = row.password_hash if row is not None else self._decoy
+            right = verify_password(password, stored) and row is not None
+        if right and row is not None:
+            self.throttle.succeeded(username)
             return _account(row)
+        self.throttle.failed(username, address)
         return None
 
+    def change_password(
+        self, username: str, current: str, password: str, address: str | None
+    ) -> None:
+        """Change ``username``'s password to ``password`` if ``current`` is its password now.
+
+        The new password is checked first (:class:`Refused`, nothing counted); a wrong current
+        password is :class:`Forbidden` and counts as a failed sign-in, with the throttling of
+        :meth:`authenticate`. Ends that account's sessions.
+        """
+        check_password(password)
+        if self.authenticate(username, current, address) is None:
+            raise Forbidden("the current password is wrong", "current_password")
+        self.set_password(username, password)
+
     def set_password(self, username: str, password: str) -> None:
-        """Change a password and end that account's sessions."""
+        """Change a password and end that account's sessions (no check of the old one)."""
         account = self.get(username)
-        hashed = hash_password(check_password(password))
+        hashed = self._hash(check_password(password))
         with self.engine.begin() as connection:
             connection.execute(
                 update(_USERS).where(_USERS.c.id == account.id).values(password_hash=hashed)

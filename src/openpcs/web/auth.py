@@ -18,7 +18,7 @@ from fastapi import HTTPException, Request, status
 from openpcs.gateway.api.auth import Authenticator, presented_token, satisfies
 from openpcs.web.accounts import Account, Accounts, csrf_matches, csrf_token
 
-__all__ = ["SESSION_COOKIE", "Caller", "LoginRequired", "WebAuth"]
+__all__ = ["SESSION_COOKIE", "Caller", "LoginRequired", "WebAuth", "client_address"]
 
 SESSION_COOKIE: Final = "openpcs_session"
 CSRF_HEADER: Final = "x-csrf-token"
@@ -123,6 +123,12 @@ class WebAuth:
                 path += "?" + request.url.query
             raise LoginRequired(path if request.method == "GET" else "/")
         return caller
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (behind a reverse proxy, the one uvicorn
+    took from ``X-Forwarded-For`` when the proxy is in ``FORWARDED_ALLOW_IPS``), or ``None``."""
+    return request.client.host if request.client else None
 
 
 def require_admin(caller: Caller) -> None:
