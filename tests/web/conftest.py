@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from openpcs.web.app import create_web_app
 from openpcs.web.services import ADMIN_PASSWORD_FILE
 from tests.gateway.conftest import make_settings, store_url  # noqa: F401  (the store fixture)
 from tests.gateway.running import RunningGateway
+from tests.requirements import skip_or_fail
 
 
 def names_a_config_field(name: str) -> bool:
@@ -28,6 +32,7 @@ def names_a_config_field(name: str) -> bool:
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+CHROMIUM = os.environ.get("OPENPCS_TEST_CHROMIUM", "/usr/bin/chromium")
 
 
 class WebServer(RunningGateway):
@@ -77,3 +82,24 @@ def admin(web: WebServer) -> Iterator[httpx.Client]:
     client = web.session()
     yield client
     client.close()
+
+
+@pytest.fixture
+def page(web: WebServer) -> Iterator[Any]:
+    """A browser page (Chromium, through Playwright) on the web application."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox"],
+        )
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(20_000)
+        yield context.new_page()
+        context.close()
+        browser.close()

@@ -11,47 +11,19 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from openpcs.config.check import check_file
 from openpcs.frames.binary import encode_binary
 from openpcs.frames.values import make_field
-from tests.requirements import skip_or_fail
 from tests.web.conftest import ARTIFACTS, WebServer, names_a_config_field
 
-CHROMIUM = os.environ.get("OPENPCS_TEST_CHROMIUM", "/usr/bin/chromium")
 SERIAL = "1A2B3C4D5E6F7081"
 GOOD_KEY = "2B7E151628AED2A6ABF7158809CF4F3C"
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def page(web: WebServer) -> Iterator[Any]:
-    """A browser page on the web application."""
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        skip_or_fail(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            headless=True,
-            args=["--no-sandbox"],
-        )
-        context = browser.new_context(
-            accept_downloads=True, viewport={"width": 1280, "height": 900}
-        )
-        context.set_default_timeout(20_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
 
 
 def shot(page: Any, flow: str, step: str) -> None:

@@ -3,7 +3,8 @@
 The web's pages live at ``/`` (login, configure, devices, templates, batches, account), its
 REST API at ``/api/v1/pcs``, its assets at ``/static`` from the package (no CDN: it runs
 offline). Web errors answer JSON ``{"error": "<field>: <what>", "path": "<field>"}`` with
-their status; a page asked for without a session redirects to ``/login``.
+their status; a page asked for without a session redirects to ``/login``. Every answer carries
+the security headers of :mod:`openpcs.web.security_headers`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from openpcs.web.api import pcs_router
 from openpcs.web.auth import LoginRequired
 from openpcs.web.errors import WebError
 from openpcs.web.pages import pages_router
+from openpcs.web.security_headers import SecurityHeaders
 from openpcs.web.services import open_services
 
 __all__ = ["create_web_app"]
@@ -45,6 +47,7 @@ def create_web_app(gateway: Gateway) -> FastAPI:
                 services.batches.close()
 
     app.router.lifespan_context = lifespan
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(WebError)
     async def web_error(_request: Request, exc: WebError) -> Response:
