@@ -142,3 +142,33 @@ def test_a_template_page_link_posts_to_its_own_template(
         "/templates/Field%202.v1/delete",
         "/templates/import",
     }
+
+
+@pytest.mark.parametrize("name", ["..", "../admin", "a/b", "-x", "x" * 65])
+def test_account_and_token_names_are_restricted(admin: httpx.Client, name: str) -> None:
+    made = admin.post("/api/v1/pcs/users", json={"username": name, "password": "a long password 1"})
+    assert made.status_code == 400, made.text
+    token = admin.post("/tokens", data={"name": name, "scope": "read"})
+    assert token.status_code == 303
+    assert "error=" in token.headers["location"]
+    assert "openpcs_new_token" not in token.headers.get("set-cookie", "")
+
+
+def test_account_page_links_are_built_from_segments(web: WebServer, admin: httpx.Client) -> None:
+    made = admin.post(
+        "/api/v1/pcs/users", json={"username": "ann lee", "password": "a long password 1"}
+    )
+    assert made.status_code == 201, made.text
+    token = admin.post("/tokens", data={"name": "night script", "scope": "read"})
+    cookie = token.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie
+    page = admin.get("/account").text
+    assert 'action="/users/ann%20lee/delete"' in page
+    assert 'action="/tokens/night%20script/revoke"' in page
+
+
+def test_a_batch_template_name_with_a_nul_is_refused(admin: httpx.Client) -> None:
+    answer = admin.post("/api/v1/pcs/batches", json={"template": "a\x00b", "serials": ["1"]})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["path"] == "template"

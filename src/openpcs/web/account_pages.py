@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpcs.web.auth import SESSION_COOKIE, Caller, client_address, require_admin
 from openpcs.web.errors import WebError
 from openpcs.web.login_throttle import TryLater
+from openpcs.web.names import check_name
 from openpcs.web.page_render import back, render_page, safe_next
 from openpcs.web.password_change import change_own_password, retire_password_file
 from openpcs.web.services import ADMIN_PASSWORD_FILE, WebServices
@@ -168,15 +169,27 @@ def account_router(services: WebServices) -> APIRouter:
     @router.post("/tokens")
     def create_token(
         caller: Signed,
-        name: Annotated[str, Form(min_length=1, max_length=64)],
+        name: Annotated[str, Form(max_length=256)],
         scope: Annotated[str, Form(max_length=8)],
     ) -> Response:
         require_admin(caller)
         if scope not in ("read", "ingest", "admin"):
             return back("/account", "scope: read, ingest or admin", error=True)
-        token = services.gateway.tokens.create(name.strip(), scope)  # type: ignore[arg-type]
-        response = back("/account", f"token {name.strip()} created: copy it now, it is shown once")
-        response.set_cookie("openpcs_new_token", token, max_age=60, httponly=True, path="/account")
+        try:
+            name = check_name(name, "token")
+        except WebError as exc:
+            return back("/account", str(exc), error=True)
+        token = services.gateway.tokens.create(name, scope)  # type: ignore[arg-type]
+        response = back("/account", f"token {name} created: copy it now, it is shown once")
+        response.set_cookie(
+            "openpcs_new_token",
+            token,
+            max_age=60,
+            httponly=True,
+            samesite="strict",
+            secure=services.secure_cookies,
+            path="/account",
+        )
         return response
 
     @router.post("/tokens/{name}/revoke")

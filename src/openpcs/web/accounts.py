@@ -25,6 +25,7 @@ from openpcs.gateway.directory import token_hash
 from openpcs.gateway.records import utc_now
 from openpcs.web.errors import Conflict, Forbidden, NotFound, Refused
 from openpcs.web.login_throttle import HashGate, LoginThrottle
+from openpcs.web.names import check_name
 from openpcs.web.store.schema import SESSIONS, USERS
 
 __all__ = ["ROLES", "Account", "Accounts", "hash_password", "verify_password"]
@@ -33,7 +34,6 @@ Role = Literal["admin", "user"]
 ROLES: Final = ("admin", "user")
 _SCRYPT: Final = {"n": 2**14, "r": 8, "p": 1}
 _MIN_PASSWORD: Final = 8
-_USERNAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 _USERS = USERS
 _SESSIONS = SESSIONS
 
@@ -89,11 +89,9 @@ def _account(row: object) -> Account:
 
 
 def check_username(username: str) -> str:
-    """The username in lower case; :class:`Refused` unless 1-64 of ``a-z 0-9 . _ -``."""
-    name = username.strip().lower()
-    if not 1 <= len(name) <= 64 or not set(name) <= _USERNAME_CHARS:
-        raise Refused("1 to 64 letters, digits, '.', '_' or '-'", "username")
-    return name
+    """The username in lower case; :class:`Refused` unless it is a name
+    (:data:`openpcs.web.names.NAME_RULE`)."""
+    return check_name(username.strip().lower(), "account", "username")
 
 
 def check_password(password: str) -> str:
