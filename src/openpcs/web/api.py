@@ -23,7 +23,33 @@ from openpcs.web.programming import (
 )
 from openpcs.web.services import WebServices
 
-__all__ = ["MAX_ROW_ID", "RowId", "pcs_router", "plain"]
+__all__ = ["ERROR_RESPONSES", "MAX_ROW_ID", "ErrorAnswer", "RowId", "pcs_router", "plain"]
+
+
+class ErrorAnswer(BaseModel):
+    """What every refused request answers: the message, naming the field it is about."""
+
+    error: str
+    path: str = ""
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorAnswer, "description": description}
+
+
+#: The answers every ``/api/v1/pcs`` route may give besides its own (documented in OpenAPI).
+ERROR_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    400: _error("bad input, named by its field"),
+    401: _error("no session and no token, or a token that is not valid"),
+    403: _error(
+        "the caller may not do this (a read token changing something, a user acting "
+        "as an admin, another account's firmware, a stale CSRF token)"
+    ),
+    404: _error("no such device, template, batch or bundle"),
+    409: _error("it exists already, or the licence does not allow it"),
+    422: _error("the request does not match this route's parameters or body"),
+    503: _error("the store is busy: try again after Retry-After seconds"),
+}
 
 #: The largest id a stored row can have (a signed 64-bit integer).
 MAX_ROW_ID: Final = 2**63 - 1
@@ -81,7 +107,12 @@ def plain(value: Any) -> Any:
 def pcs_router(services: WebServices) -> APIRouter:
     """The ``/api/v1/pcs`` routes."""
     caller_of = services.auth.api_caller
-    router = APIRouter(prefix="/api/v1/pcs", tags=["pcs"], dependencies=[Depends(caller_of)])
+    router = APIRouter(
+        prefix="/api/v1/pcs",
+        tags=["pcs"],
+        dependencies=[Depends(caller_of)],
+        responses=ERROR_RESPONSES,
+    )
     registry, templates, batches = services.registry, services.templates, services.batches
     Signed = Annotated[Caller, Depends(caller_of)]  # noqa: N806
 
