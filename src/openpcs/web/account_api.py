@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from openpcs.web.api import ERROR_RESPONSES, ErrorAnswer, plain
+from openpcs.web.api import ErrorAnswer, pcs_api_router, plain
 from openpcs.web.auth import Caller, client_address, require_admin
 from openpcs.web.login_throttle import TryLater
 from openpcs.web.password_change import change_own_password, retire_password_file
@@ -48,14 +48,9 @@ def _retry_later() -> Iterator[None]:
 def account_api_router(services: WebServices) -> APIRouter:
     """The ``/api/v1/pcs`` account routes."""
     caller_of = services.auth.api_caller
-    router = APIRouter(
-        prefix="/api/v1/pcs",
-        tags=["pcs"],
-        dependencies=[Depends(caller_of)],
-        responses=ERROR_RESPONSES
-        | {
-            429: {"model": ErrorAnswer, "description": "too many wrong passwords: wait Retry-After"}
-        },
+    router = pcs_api_router(
+        services,
+        {429: {"model": ErrorAnswer, "description": "too many wrong passwords: wait Retry-After"}},
     )
     Signed = Annotated[Caller, Depends(caller_of)]  # noqa: N806
 

@@ -23,7 +23,15 @@ from openpcs.web.programming import (
 )
 from openpcs.web.services import WebServices
 
-__all__ = ["ERROR_RESPONSES", "MAX_ROW_ID", "ErrorAnswer", "RowId", "pcs_router", "plain"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "MAX_ROW_ID",
+    "ErrorAnswer",
+    "RowId",
+    "pcs_api_router",
+    "pcs_router",
+    "plain",
+]
 
 
 class ErrorAnswer(BaseModel):
@@ -104,15 +112,23 @@ def plain(value: Any) -> Any:
     return value
 
 
+def pcs_api_router(
+    services: WebServices, more_responses: dict[int | str, dict[str, Any]] | None = None
+) -> APIRouter:
+    """An empty router under ``/api/v1/pcs``: every route needs a caller (a session or a
+    token) and documents :data:`ERROR_RESPONSES` and ``more_responses``."""
+    return APIRouter(
+        prefix="/api/v1/pcs",
+        tags=["pcs"],
+        dependencies=[Depends(services.auth.api_caller)],
+        responses=ERROR_RESPONSES | (more_responses or {}),
+    )
+
+
 def pcs_router(services: WebServices) -> APIRouter:
     """The ``/api/v1/pcs`` routes."""
     caller_of = services.auth.api_caller
-    router = APIRouter(
-        prefix="/api/v1/pcs",
-        tags=["pcs"],
-        dependencies=[Depends(caller_of)],
-        responses=ERROR_RESPONSES,
-    )
+    router = pcs_api_router(services)
     registry, templates, batches = services.registry, services.templates, services.batches
     Signed = Annotated[Caller, Depends(caller_of)]  # noqa: N806
 
