@@ -138,10 +138,10 @@ def pcs_router(services: WebServices) -> APIRouter:
         return form_catalog()
 
     @router.post("/check")
-    def check(document: Document) -> dict[str, Any]:
+    def check(document: Document, caller: Signed) -> dict[str, Any]:
         """ "Check configuration": ``{data, warnings, errors}`` as ``openpcs check --json``
         gives, with the summary text under ``text``."""
-        return check_report(check_document(prepared(document, registry)))
+        return check_report(check_document(prepared(document, registry, caller)))
 
     @router.post(
         "/program",
@@ -152,7 +152,7 @@ def pcs_router(services: WebServices) -> APIRouter:
         check's findings when the configuration has errors)."""
         try:
             made = await run_in_threadpool(
-                compile_document, document, registry, services.builder(), caller.name
+                compile_document, document, registry, services.builder(), caller
             )
         except CheckFailed as exc:
             return JSONResponse({"error": str(exc)} | check_report(exc.result), 422)
@@ -207,17 +207,19 @@ def pcs_router(services: WebServices) -> APIRouter:
         registry.remove(serial)
 
     @router.get("/devices/{serial}/config")
-    def get_config(serial: str) -> dict[str, Any]:
-        """The saved configuration, without its secrets (``_kept_secrets`` lists them)."""
+    def get_config(serial: str, caller: Signed) -> dict[str, Any]:
+        """The saved configuration, without its secrets (``_kept_secrets`` lists those kept
+        for the caller: the saver's and admins' to use)."""
         registry.get(serial)
-        return saved_form(registry, serial)
+        return saved_form(registry, serial, caller)
 
     @router.put("/devices/{serial}/config")
-    def put_config(serial: str, document: Document) -> dict[str, Any]:
-        """Save a configuration for a device without building it."""
+    def put_config(serial: str, document: Document, caller: Signed) -> dict[str, Any]:
+        """Save a configuration for a device without building it (secrets left empty keep
+        the saved ones where the caller may use them)."""
         entry = registry.get(serial)
-        document = prepared(document | {"serial": entry.serial}, registry)
-        return {"config_hash": registry.save_config(entry.serial, document)}
+        document = prepared(document | {"serial": entry.serial}, registry, caller)
+        return {"config_hash": registry.save_config(entry.serial, document, caller.name)}
 
     @router.get("/devices/{serial}/programs")
     def programs(serial: str) -> Any:
@@ -287,7 +289,7 @@ def pcs_router(services: WebServices) -> APIRouter:
             batch.template,
             serials=batch.serials,
             csv_text=batch.csv,
-            made_by=caller.name,
+            caller=caller,
             version=batch.version,
         )
         return plain(batches.get(batch_id))

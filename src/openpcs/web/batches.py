@@ -35,9 +35,11 @@ from openpcs.program.batch import RowOutcome, run_batch
 from openpcs.program.errors import BatchError, ProgramError
 from openpcs.program.nodes_csv import NodeRow, node_document, read_nodes_csv
 from openpcs.program.pipeline import BuilderChoice
+from openpcs.web.auth import Caller
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.names import check_name
+from openpcs.web.programming import saved_for
 from openpcs.web.registry import Registry, config_hash
 from openpcs.web.sealed_files import seal_file
 from openpcs.web.store.schema import BATCH_NODES, BATCHES
@@ -145,14 +147,16 @@ class BatchRunner(BatchViews):
         *,
         serials: list[str] | None = None,
         csv_text: str | None = None,
-        made_by: str,
+        caller: Caller,
         version: int | None = None,
     ) -> int:
         """Queue a batch of registered devices (``serials``) or of an uploaded CSV; its id.
 
         Refused before anything runs: a licence without batch programming, more nodes than
-        it allows, a device not in the registry, a CSV that cannot be read.
+        it allows, a device not in the registry, a CSV that cannot be read. A device's saved
+        keys fill its row only where ``caller`` may use them (the saver and admins).
         """
+        made_by = caller.name
         template_name = check_name(template_name, "template", "template")
         entry = self.templates.load(template_name, version)
         template = dict(entry.document)
@@ -160,7 +164,7 @@ class BatchRunner(BatchViews):
         if csv_text is not None:
             rows = self._rows_from_csv(csv_text)
         elif serials:
-            rows = self._rows_from_registry(serials, template)
+            rows = self._rows_from_registry(serials, template, caller)
         else:
             raise Refused("pick at least one device, or upload a CSV", "devices")
         refused = check_batch(template["licence"], len(rows))
@@ -206,7 +210,7 @@ class BatchRunner(BatchViews):
         return batch_id
 
     def _rows_from_registry(
-        self, serials: list[str], template: dict[str, Any]
+        self, serials: list[str], template: dict[str, Any], caller: Caller
     ) -> list[dict[str, str]]:
         rows: list[dict[str, str]] = []
         seen: set[str] = set()
@@ -215,7 +219,7 @@ class BatchRunner(BatchViews):
             if device.serial in seen:
                 continue
             seen.add(device.serial)
-            saved = self.registry.saved_config(device.serial)
+            saved = saved_for(self.registry, device.serial, caller)
             rows.append({"serial": device.serial, "name": device.name} | _fills(template, saved))
         return rows
 

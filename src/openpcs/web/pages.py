@@ -57,7 +57,7 @@ def pages_router(services: WebServices) -> APIRouter:
             entry = registry.get(serial)
             initial = {"serial": entry.serial, "node_name": entry.name, "model": entry.model}
             if entry.has_config:
-                initial = saved_form(registry, entry.serial) | {"serial": entry.serial}
+                initial = saved_form(registry, entry.serial, caller) | {"serial": entry.serial}
         elif template:
             initial = dict(templates.load(template).document)
         return page(
@@ -246,7 +246,7 @@ def pages_router(services: WebServices) -> APIRouter:
                 template,
                 serials=serials or None,
                 csv_text=csv_text if csv_text.strip() else None,
-                made_by=caller.name,
+                caller=caller,
             )
         except WebError as exc:
             return back("/batches", str(exc), error=True)

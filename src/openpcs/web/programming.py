@@ -19,8 +19,11 @@ from openpcs.config.check import CheckResult, check_data
 from openpcs.config.loader import data_values
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import is_secret
+from openpcs.config.secret_paths import without_secrets
 from openpcs.program.errors import BuildError, GenerationError, ProgramError
 from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
+from openpcs.web.auth import Caller
+from openpcs.web.downloads import may_download
 from openpcs.web.errors import NotFound, Refused, WebError
 from openpcs.web.registry import Registry
 
@@ -64,8 +67,19 @@ def with_saved_secrets(
     return merged
 
 
-def prepared(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    """The document as it will be checked: the licence set, saved secrets filled in."""
+def saved_for(registry: Registry, serial: str, caller: Caller) -> dict[str, Any] | None:
+    """A device's saved configuration as ``caller`` may use it: with its secrets for an admin
+    or the account that saved it, without them for anyone else (``None``: nothing saved)."""
+    saved, saver = registry.saved_config_and_saver(serial)
+    if saved is None or may_download(caller, saver or ""):
+        return saved
+    return without_secrets(saved, NodeConfig)
+
+
+def prepared(document: dict[str, Any], registry: Registry, caller: Caller) -> dict[str, Any]:
+    """The document as it will be checked: the licence set, and the secrets it leaves empty
+    filled from the device's saved configuration where ``caller`` may use them
+    (:func:`saved_for`)."""
     if not isinstance(document, dict):
         raise Refused("a configuration is a JSON object")
     _, problems = data_values(document, NodeConfig)
@@ -75,7 +89,7 @@ def prepared(document: dict[str, Any], registry: Registry) -> dict[str, Any]:
     ready["licence"] = registry.licence()
     serial = ready.get("serial")
     if isinstance(serial, str) and serial.strip():
-        ready = with_saved_secrets(ready, registry.saved_config(serial.strip()))
+        ready = with_saved_secrets(ready, saved_for(registry, serial.strip(), caller))
     return ready
 
 
@@ -92,7 +106,7 @@ def check_report(result: CheckResult) -> dict[str, Any]:
 
 
 def compile_document(
-    document: dict[str, Any], registry: Registry, choice: BuilderChoice, made_by: str
+    document: dict[str, Any], registry: Registry, choice: BuilderChoice, caller: Caller
 ) -> Programmed:
     """Check, generate, build where possible and bundle a registered node; archive the bundle
     and keep the configuration as the device's saved one.
@@ -101,7 +115,7 @@ def compile_document(
     serial not in the registry, :class:`Refused` with the compiler's first message when the
     program does not build.
     """
-    document = prepared(document, registry)
+    document = prepared(document, registry, caller)
     serial = document.get("serial")
     if not isinstance(serial, str) or not serial.strip():
         raise Refused("a node needs its serial ID to be programmed", "serial")
@@ -109,7 +123,7 @@ def compile_document(
     result = check_document(document)
     if not result.valid:
         raise CheckFailed(result)
-    digest = registry.save_config(entry.serial, document)
+    digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
             made = program_node(result, Path(scratch), choice)
@@ -121,7 +135,7 @@ def compile_document(
     build = made.build
     program_id = registry.record_program(
         entry.serial,
-        made_by=made_by,
+        made_by=caller.name,
         digest=digest,
         bundle_name=made.bundle.path.name,
         bundle=data,
@@ -132,10 +146,11 @@ def compile_document(
     return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex)
 
 
-def saved_form(registry: Registry, serial: str) -> dict[str, Any]:
+def saved_form(registry: Registry, serial: str, caller: Caller) -> dict[str, Any]:
     """A device's saved configuration for the form: secrets left out (only whether each is
-    kept is said, under ``_kept_secrets``); :class:`NotFound` when there is none."""
-    saved = registry.saved_config(serial)
+    kept for ``caller`` to use is said, under ``_kept_secrets``); :class:`NotFound` when there
+    is none."""
+    saved = saved_for(registry, serial, caller)
     if saved is None:
         raise NotFound(f"{serial} has no saved configuration", "serial")
     kept: list[str] = []

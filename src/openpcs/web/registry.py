@@ -278,8 +278,9 @@ class Registry:
 
     # --- saved configurations -------------------------------------------------------------
 
-    def save_config(self, serial: str, document: dict[str, Any]) -> str:
-        """Keep a device's configuration document (with its secrets, sealed); its hash."""
+    def save_config(self, serial: str, document: dict[str, Any], saved_by: str = "") -> str:
+        """Keep a device's configuration document (with its secrets, sealed) and the account
+        that saved it; its hash."""
         entry = self.get(serial)
         digest = config_hash(document)
         sealed = self.box.seal(json.dumps(document, sort_keys=True))
@@ -287,20 +288,31 @@ class Registry:
             connection.execute(
                 update(_DEVICES)
                 .where(_DEVICES.c.serial == entry.serial)
-                .values(config_sealed=sealed, config_hash=digest, config_saved_at=utc_now())
+                .values(
+                    config_sealed=sealed,
+                    config_hash=digest,
+                    config_saved_at=utc_now(),
+                    config_saved_by=saved_by or None,
+                )
             )
         return digest
 
     def saved_config(self, serial: str) -> dict[str, Any] | None:
         """The saved document, secrets included (``None`` when none was saved)."""
+        return self.saved_config_and_saver(serial)[0]
+
+    def saved_config_and_saver(self, serial: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The saved document (secrets included) and the account that saved it (``None``
+        when unknown: saved before savers were recorded)."""
+        d = _DEVICES.c
         with self.engine.connect() as connection:
-            sealed = connection.execute(
-                select(_DEVICES.c.config_sealed).where(_DEVICES.c.serial == serial.upper())
-            ).scalar()
-        if sealed is None:
-            return None
-        document: dict[str, Any] = json.loads(self.box.open(sealed))
-        return document
+            row = connection.execute(
+                select(d.config_sealed, d.config_saved_by).where(d.serial == serial.upper())
+            ).first()
+        if row is None or row.config_sealed is None:
+            return None, None
+        document: dict[str, Any] = json.loads(self.box.open(row.config_sealed))
+        return document, row.config_saved_by
 
     # --- firmware archive -----------------------------------------------------------------
 

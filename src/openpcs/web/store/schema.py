@@ -7,7 +7,8 @@ web's revisions are recorded in ``openpcs_web_version``.
 - ``web_sessions``: signed-in browsers, by the SHA-256 of their cookie.
 - ``web_settings``: the registry's licence tier.
 - ``registry_devices``: registered nodes (serial, name, model, tags) and each one's saved
-  configuration, sealed with the gateway's secret key because it holds the node's keys.
+  configuration, sealed with the gateway's secret key because it holds the node's keys, and
+  the account that saved it (whose keys they are to use).
 - ``programs``: the firmware archive, every bundle made for a device with its configuration's
   hash, so that a device can say whether it changed since its last build.
 - ``node_templates`` / ``template_versions``: named templates and every saved version (never
@@ -110,6 +111,7 @@ class RegistryDevice(WebBase):
     config_sealed: Mapped[str | None] = mapped_column(Text)
     config_hash: Mapped[str | None] = mapped_column(String(64))
     config_saved_at: Mapped[datetime | None]
+    config_saved_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Program(WebBase):
