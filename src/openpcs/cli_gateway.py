@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from openpcs.cli_common import err, out
 from openpcs.config.loader import ConfigLoadError, load_document
@@ -25,6 +27,7 @@ from openpcs.gateway.store.database import (
     head_revision,
     migrate,
     open_engine,
+    store_failure,
 )
 from openpcs.gateway.store.tokens import TokenStore
 
@@ -91,6 +94,7 @@ def serve(
 ) -> None:
     """Run the gateway: HTTP, TCP (and UDP, MQTT, serial) ingest, the query API, forwarders."""
     from openpcs.gateway.api.app import create_app
+    from openpcs.gateway.server import ListenError
     from openpcs.gateway.server import serve as run
     from openpcs.web.app import create_web_app
 
@@ -107,14 +111,25 @@ def serve(
     try:
         run(settings, create_web_app if settings.web.enabled else create_app)
     except StoreError as exc:
-        err.print(f"error: store: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        _store_error(exc)
+    except DBAPIError as exc:  # the store failed after it was opened (the web's tables)
+        _store_error(store_failure(make_url(settings.database_url), exc))
     except SecretBoxError as exc:
         err.print(f"error: settings: security.secret_key: {exc}", markup=False)
         raise typer.Exit(2) from None
-    except OSError as exc:
+    except ListenError as exc:
         err.print(f"error: cannot listen: {exc.strerror or exc}", markup=False)
         raise typer.Exit(2) from None
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"error: {where}{exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+
+
+def _store_error(exc: StoreError) -> NoReturn:
+    """Say in one line which store cannot be used and why; exit status 2."""
+    err.print(f"error: store: {exc}", markup=False)
+    raise typer.Exit(2) from None
 
 
 def _tokens(config: Path | None, data_dir: Path | None, database: str | None) -> TokenStore:
@@ -139,7 +154,10 @@ def token_create(
     """Create a token and print it (the only time it is shown)."""
     if scope not in ("read", "ingest", "admin"):
         raise typer.BadParameter("read, ingest or admin", param_hint="--scope")
-    token = _tokens(config, data_dir, database).create(name, scope)  # type: ignore[arg-type]
+    try:
+        token = _tokens(config, data_dir, database).create(name, scope)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="NAME") from None
     out.print(token, markup=False)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from openpcs.cli import app
 from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.store.database import head_revision
-from tests.gateway.conftest import make_settings
+from tests.gateway.conftest import POSTGRES_URL, make_settings
 
 runner = CliRunner()
 
@@ -59,6 +62,11 @@ def test_a_database_without_driver_is_exit_2(tmp_path: Path) -> None:
         ("tcp:\n  prot: 9000\n", "settings.yaml line 2: tcp.prot:"),
         ("forwarders:\n  mqtt:\n    - name: Bad Name\n", "line 3: forwarders.mqtt[0].name"),
         ("http: [1, 2\n", "settings.yaml"),
+        (
+            "forwarders:\n  webhooks:\n    - name: hook\n      url: https://u:p@h.example/\n"
+            "      headers: {Authorization: Bearer abc}\n",
+            "line 5: forwarders.webhooks[0].headers: Authorization is set here and by the",
+        ),
     ],
 )
 def test_a_bad_settings_file_names_the_line_and_field(
@@ -120,3 +128,37 @@ def test_a_second_instance_on_a_set_up_store_makes_its_own_data_folder(
     finally:
         first.engine.dispose()
         second.engine.dispose()
+
+
+def _store_cases(tmp_path: Path) -> list[tuple[list[str], str]]:
+    """``serve`` arguments naming a store that cannot be opened, and what the error names."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    a_folder = tmp_path / "a-folder"
+    a_folder.mkdir()
+    missing = make_url(POSTGRES_URL).set(password="SECRETPW", database="openpcs_no_such_db")
+    refused = missing.set(host="127.0.0.1", port=1)
+    return [
+        (["--data-dir", str(a_file)], f"{a_file}: the data folder is a file, not a folder"),
+        (["--data-dir", str(a_file / "sub")], f"{a_file / 'sub'}: the data folder cannot be"),
+        (["--db", f"sqlite:///{a_folder}"], f"sqlite:///{a_folder}: unable to open database"),
+        (["--db", missing.render_as_string(hide_password=False)], "openpcs_no_such_db: "),
+        (["--db", refused.render_as_string(hide_password=False)], "@127.0.0.1:1/"),
+    ]
+
+
+def test_serve_with_a_store_it_cannot_open_says_so_in_one_line(tmp_path: Path) -> None:
+    for arguments, named in _store_cases(tmp_path):
+        data = ["--data-dir", str(tmp_path / "data")] if "--db" in arguments else []
+        result = subprocess.run(
+            [sys.executable, "-m", "openpcs", "serve", *data, *arguments, "--port", "0"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 2, (arguments, result.stderr)
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith("error: store: "), result.stderr
+        assert named in result.stderr
+        assert "SECRETPW" not in result.stderr

@@ -90,3 +90,32 @@ def test_the_example_settings_file_is_valid_and_matches_the_defaults() -> None:
     loaded = load_document(path, GatewaySettings, what="gateway settings")
     assert loaded.issues == []
     assert resolve_settings(loaded.raw, environ={}) == resolve_settings(environ={})
+
+
+def test_a_webhook_with_credentials_in_its_url_and_an_authorization_header_is_refused() -> None:
+    hooks = [
+        {"name": "in-url", "url": "https://user:pw@example.org/hook"},
+        {"name": "header", "url": "https://example.org/h", "headers": {"Authorization": "t"}},
+        {
+            "name": "both",
+            "url": "https://user:SECRETPW@example.org/hook",
+            "headers": {"authorization": "Bearer SECRETTOKEN"},
+        },
+        {
+            "name": "user-only",
+            "url": "https://user@example.org/",
+            "headers": {"AUTHORIZATION": "t"},
+        },
+    ]
+    with pytest.raises(ValidationError) as caught:
+        resolve_settings({"forwarders": {"webhooks": hooks}}, environ={})
+    problems = [(".".join(map(str, e["loc"])), e["msg"]) for e in caught.value.errors()]
+    message = (
+        "Value error, Authorization is set here and by the credentials in url "
+        "(user:password@host), which would replace it: keep one of them"
+    )
+    assert problems == [
+        ("forwarders.webhooks.2.headers", message),
+        ("forwarders.webhooks.3.headers", message),
+    ]
+    assert "SECRET" not in str(caught.value)

@@ -8,6 +8,7 @@ the query API.
 from __future__ import annotations
 
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -522,3 +523,23 @@ def test_a_client_that_reads_no_replies_is_disconnected(started: Any) -> None:
         client.close()
     assert sent >= 0
     assert running.get("/api/v1/frames", limit=1)["items"]  # what came in was stored
+
+
+def test_stopping_with_connections_open_ends_them_without_an_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = RunningGateway(make_settings(tmp_path))
+    idle = socket.create_connection(("127.0.0.1", running.tcp_port), timeout=_TIMEOUT_S)
+    busy = socket.create_connection(("127.0.0.1", running.tcp_port), timeout=_TIMEOUT_S)
+    try:
+        busy.sendall(f.binary(1).hex().encode() + b"\n")
+        assert busy.makefile("rb").readline().endswith(b" ok\n")
+        wait_for(lambda: running.gateway.tcp is not None and running.gateway.tcp.connections == 2)
+        with caplog.at_level(logging.DEBUG):
+            running.stop()
+        for sock in (idle, busy):
+            assert sock.recv(1) == b""  # closed by the gateway
+    finally:
+        idle.close()
+        busy.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -51,7 +51,8 @@ class Overloaded(Exception):
 
 
 class StoreUnavailable(Exception):
-    """The store could not archive the frames; nothing was acknowledged."""
+    """The store could not archive the frames; nothing was acknowledged. Its message is one
+    line for senders, never the database's own (details go to the log)."""
 
 
 @dataclass(slots=True)
@@ -257,8 +258,8 @@ class Pipeline:
             ids = self.writer.archive(arrivals)
         except Exception as exc:
             self.stats.archive_failures += 1
-            _log.error("archiving %d frames failed: %s", len(arrivals), exc)
-            failure = StoreUnavailable(f"the store could not archive the frames: {exc}")
+            _log.error("archiving %d frames failed: %s", len(arrivals), _summary(exc))
+            failure = StoreUnavailable("the store could not take the frames; send them again")
             for job in jobs:
                 job.deliver(failure)
             return
@@ -297,10 +298,8 @@ class Pipeline:
             )
         except Exception as exc:
             self.stats.save_failures += 1
-            self._save_error = (
-                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            )
-            _log.error("storing the results of %d frames failed: %s", len(results), exc)
+            self._save_error = _summary(exc)
+            _log.error("storing the results of %d frames failed: %s", len(results), _summary(exc))
             for result in results:
                 if result.dedup_key is not None:
                     self.processor.dedup.forget(result.dedup_key)
@@ -447,6 +446,12 @@ class Pipeline:
             except Exception as exc:  # the store itself is down: recovery comes back later
                 _log.error("marking frame %d failed: %s", frame_id, exc)
                 return
+
+
+def _summary(exc: BaseException) -> str:
+    """An error's type and first line (a database error's next lines repeat its SQL)."""
+    lines = str(exc).splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
 
 
 def _settle(future: asyncio.Future[list[Receipt]], outcome: list[Receipt] | BaseException) -> None:

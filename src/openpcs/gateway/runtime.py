@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from openpcs.gateway.api.auth import Authenticator, satisfies
 from openpcs.gateway.dedup import DedupWindow
@@ -32,10 +33,16 @@ from openpcs.gateway.ingest.udp import UdpMeshIngest
 from openpcs.gateway.pipeline import Pipeline
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Receipt
-from openpcs.gateway.secret_box import SecretBox
+from openpcs.gateway.secret_box import SECRET_FILE, SecretBox
 from openpcs.gateway.senders import mark_tokenless
 from openpcs.gateway.settings import GatewaySettings
-from openpcs.gateway.store.database import is_sqlite, migrate, open_engine
+from openpcs.gateway.store.database import (
+    StoreError,
+    is_sqlite,
+    migrate,
+    open_engine,
+    store_failure,
+)
 from openpcs.gateway.store.devices import load_directory
 from openpcs.gateway.store.outbox import OutboxStore
 from openpcs.gateway.store.tokens import TokenStore
@@ -57,6 +64,19 @@ def write_owner_only(path: Path, text: str) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(text)
+
+
+def _data_folder(path: Path) -> None:
+    """Make the data folder (owner-only) if needed; :class:`StoreError` saying why it cannot
+    be used otherwise."""
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: the data folder is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: the data folder cannot be made ({exc.strerror or exc})"
+        ) from None
 
 
 class Gateway:
@@ -84,24 +104,39 @@ class Gateway:
     # --- building -------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Open and migrate the store, load keys and tokens, build the pipeline."""
+        """Open and migrate the store, load keys and tokens, build the pipeline.
+
+        Raises :class:`StoreError` naming the data folder or the store and the reason when
+        it cannot be used (a folder that is a file, a database that cannot be reached or
+        written), and :class:`SecretBoxError` for a secret key that is not one.
+        """
         settings = self.settings
         # the data folder holds the secret key, the first admin token and where it listens
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _data_folder(settings.data_dir)
         secret = settings.security.secret_key
-        self.box = SecretBox.for_gateway(
-            settings.data_dir, secret.get_secret_value() if secret else None
-        )
+        try:
+            self.box = SecretBox.for_gateway(
+                settings.data_dir, secret.get_secret_value() if secret else None
+            )
+        except OSError as exc:
+            raise StoreError(
+                f"{settings.data_dir / SECRET_FILE}: the secret key cannot be read or made "
+                f"({exc.strerror or exc})"
+            ) from None
         self.engine = open_engine(
             settings.database_url,
             synchronous=settings.sqlite_synchronous,
             cache_mb=settings.sqlite_cache_mb,
+            busy_timeout_s=settings.sqlite_busy_timeout_s,
         )
-        migrate(self.engine)
-        self.tokens = TokenStore(self.engine)
-        self.auth = Authenticator(settings.security.tokens, self.tokens)
-        self._first_admin_token()
-        directory = load_directory(self.engine, self.box)
+        try:
+            migrate(self.engine)
+            self.tokens = TokenStore(self.engine)
+            self.auth = Authenticator(settings.security.tokens, self.tokens)
+            self._first_admin_token()
+            directory = load_directory(self.engine, self.box)
+        except DBAPIError as exc:
+            raise store_failure(self.engine.url, exc) from None
         mesh = MeshReceiver(settings.udp_mesh.link) if settings.udp_mesh.enabled else None
         processor = Processor(
             directory,

@@ -22,17 +22,25 @@ from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.settings import GatewaySettings
 
-__all__ = ["STATE_FILE", "serve"]
+__all__ = ["STATE_FILE", "ListenError", "serve"]
 
 STATE_FILE: Final = "gateway.json"
 _LOG_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class ListenError(OSError):
+    """The HTTP address cannot be listened on (a port in use, an address not of this host)."""
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(exc.errno, f"{host}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
 
@@ -80,8 +88,8 @@ def serve(
     ``app_factory`` builds the HTTP application around the opened gateway (the command
     passes the web application's, which serves the gateway's routes too).
 
-    Raises :class:`openpcs.gateway.store.database.StoreError` and ``OSError`` (a port in
-    use) before anything is started.
+    Raises :class:`openpcs.gateway.store.database.StoreError` (the store or the data folder
+    cannot be used) and :class:`ListenError` (a port in use) before anything is started.
     """
     logging.basicConfig(level=settings.log_level.upper(), format=_LOG_FORMAT, stream=sys.stderr)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)

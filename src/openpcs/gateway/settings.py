@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 
 from openpcs.ncd.mesh import LinkSettings
 
@@ -74,7 +82,8 @@ Scope = Literal["read", "ingest", "admin"]
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # settings hold passwords and tokens: an error's text never repeats the value given
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
 
 class HttpSettings(_Section):
@@ -209,12 +218,36 @@ class MqttForwarderSettings(_Section):
 
 
 class WebhookForwarderSettings(_Section):
-    """POST each stored frame as JSON to a URL; any 2xx answer counts as delivered."""
+    """POST each stored frame as JSON to a URL; any 2xx answer counts as delivered.
+
+    Credentials may be given in the URL (``https://user:password@host/…``, sent as HTTP Basic)
+    or as an ``Authorization`` header, not both: the URL's would silently replace the header.
+    """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     url: str
     headers: Mapping[str, SecretStr] = Field(default_factory=dict)
     timeout_s: float = Field(10.0, gt=0)
+
+    @field_validator("headers")
+    @classmethod
+    def _one_authorization(
+        cls, headers: Mapping[str, SecretStr], info: ValidationInfo
+    ) -> Mapping[str, SecretStr]:
+        url = info.data.get("url")
+        if not isinstance(url, str) or not any(h.lower() == "authorization" for h in headers):
+            return headers
+        try:
+            parts = urlsplit(url)
+            credentials = parts.username is not None or parts.password is not None
+        except ValueError:  # a URL that is no URL fails when used, not here
+            return headers
+        if credentials:
+            raise ValueError(
+                "Authorization is set here and by the credentials in url (user:password@host), "
+                "which would replace it: keep one of them"
+            )
+        return headers
 
 
 class ForwardersSettings(_Section):
@@ -248,13 +281,15 @@ class GatewaySettings(_Section):
     ``database`` is a SQLAlchemy URL; ``None`` means SQLite in ``data_dir/gateway.db``.
     ``sqlite_synchronous`` ``full`` makes every acknowledged frame survive a power loss;
     ``normal`` survives a crash of the process only, and writes faster. ``sqlite_cache_mb`` is
-    the page cache of each SQLite connection.
+    the page cache of each SQLite connection; ``sqlite_busy_timeout_s`` how long a write waits
+    for another writer's lock before it is refused (HTTP 503, TCP ``- unavailable``).
     """
 
     data_dir: Path = Path("openpcs-data")
     database: str | None = None
     sqlite_synchronous: Literal["full", "normal"] = "full"
     sqlite_cache_mb: int = Field(64, ge=1, le=65536)
+    sqlite_busy_timeout_s: float = Field(30.0, gt=0, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     http: HttpSettings = HttpSettings()
     tcp: TcpSettings = TcpSettings()

@@ -1,8 +1,10 @@
 """The gateway's HTTP application: ingest, query and admin routes, limits, errors, health.
 
 Errors are JSON ``{"error": "<where>: <what>"}`` (the Meshlium path answers plain text); a
-request body over ``limits.max_body_bytes`` is refused with 413 before it is read whole.
-Query strings are never logged: they may carry frames and ingest tokens.
+request body over ``limits.max_body_bytes`` is refused with 413 before it is read whole. A
+store too busy to take a write (:mod:`openpcs.gateway.store.contention`) is answered 503
+with ``Retry-After``, never 500, for these routes and those added on top of them (the web
+application's). Query strings are never logged: they may carry frames and ingest tokens.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcs import __version__
 from openpcs.gateway.api.admin_routes import admin_router
 from openpcs.gateway.api.query_routes import query_router
+from openpcs.gateway.api.responses import EVERY_ROUTE
 from openpcs.gateway.ingest.http_routes import ingest_router
 from openpcs.gateway.runtime import Gateway
+from openpcs.gateway.store.contention import BUSY_MESSAGE, RETRY_AFTER_S, contention_code
 
 __all__ = ["BodyLimit", "RefuseNul", "create_app"]
 
@@ -133,19 +138,36 @@ def create_app(gateway: Gateway) -> FastAPI:
         """The client left before its body arrived: nothing was stored, nobody reads this."""
         return Response(status_code=400)
 
+    @app.exception_handler(OperationalError)
+    async def store_busy(request: Request, exc: OperationalError) -> Response:
+        """A write the busy store refused: 503 and when to try again (other database errors
+        stay server errors). Logged with the driver's code only: no SQL, no values."""
+        code = contention_code(exc)
+        if code is None:
+            raise exc
+        _log.warning("%s %s: the store was busy (%s)", request.method, request.url.path, code)
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
+        if request.url.path.endswith(".php"):
+            return PlainTextResponse(f"error: {BUSY_MESSAGE}\n", 503, headers)
+        return JSONResponse({"error": BUSY_MESSAGE}, 503, headers)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
         return JSONResponse({"error": "; ".join(problems), "problems": problems}, 422)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        responses={**EVERY_ROUTE, 503: {"description": "the pipeline is stopped"}},
+    )
     async def health() -> Response:
         """``ok`` while the pipeline's worker is alive (no token needed)."""
         if gateway.pipeline.running:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "pipeline stopped"}, 503)
 
-    app.include_router(ingest_router(gateway))
-    app.include_router(query_router(gateway))
-    app.include_router(admin_router(gateway))
+    app.include_router(ingest_router(gateway), responses=EVERY_ROUTE)
+    app.include_router(query_router(gateway), responses=EVERY_ROUTE)
+    app.include_router(admin_router(gateway), responses=EVERY_ROUTE)
     return app

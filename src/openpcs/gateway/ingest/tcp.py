@@ -8,7 +8,10 @@ frame gets one reply line once it is durable, in order::
 
     <id> <status>[ <reason>]       e.g. "812 ok", "813 error unknown sensor id 200 at byte 40"
 
-or ``- unavailable <reason>`` when the store could not take it (send it again). Reading and
+or ``- unavailable <reason>`` when the store could not take it (send it again). A reply is
+always exactly one line: reasons are cut to :data:`MAX_REASON` characters and anything that
+could break a line (CR, LF, other control or separator characters) becomes a space; an
+unavailable store is given a short fixed reason, never the database's message. Reading and
 answering overlap: a client may keep sending while earlier frames are being stored, up to
 :data:`MAX_UNANSWERED` frames; beyond that the gateway stops reading until the client reads
 its replies. A client that reads no reply for ``idle_timeout_s`` is disconnected.
@@ -32,7 +35,7 @@ from openpcs.gateway.ingest.inputs import BinaryStream, arrival_from_hex, split_
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Receipt, utc_now
 
-__all__ = ["MAX_UNANSWERED", "TcpIngest", "receipt_line"]
+__all__ = ["MAX_REASON", "MAX_UNANSWERED", "TcpIngest", "receipt_line", "unavailable_line"]
 
 _log = logging.getLogger(__name__)
 _READ: Final = 256 * 1024
@@ -41,6 +44,9 @@ _IN_FLIGHT: Final = 8
 MAX_UNANSWERED: Final = 8192
 _TOKEN_LINE: Final = 1024
 _ADAPTER: Final = "tcp"
+#: The longest reason a reply line carries, in characters.
+MAX_REASON: Final = 400
+_NOT_STORED: Final = "the frames were not stored; send them again"
 
 _Answer = tuple["asyncio.Future[list[Receipt]]", int] | None
 
@@ -53,12 +59,39 @@ def _binary(first_chunk: bytes) -> bool:
     return b"<=>" in first_chunk or not set(first_chunk) <= _TEXT
 
 
+def _one_line(text: str, limit: int = MAX_REASON) -> str:
+    """``text`` without anything that could end or split a line, at most ``limit`` long."""
+    flat = "".join(c if c.isprintable() else " " for c in text[: limit + 1])
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
 def receipt_line(receipt: Receipt) -> bytes:
-    """One reply line for one frame."""
-    text = f"{receipt.id} {receipt.status}"
+    """One reply line for one frame: ``<id> <status>[ <reason>]`` and a line end."""
+    text = f"{receipt.id} {_one_line(receipt.status, 32)}"
     if receipt.error:
-        text += " " + receipt.error.replace("\n", " ")
-    return text.encode("utf-8") + b"\n"
+        text += " " + _one_line(receipt.error)
+    return text.encode("utf-8", errors="replace") + b"\n"
+
+
+def unavailable_line(error: BaseException) -> bytes:
+    """The reply line for a frame that was not stored: a fixed reason per cause."""
+    if isinstance(error, Overloaded):
+        reason = "too many frames are waiting; send them again"
+    elif isinstance(error, StoreUnavailable):
+        reason = "the store could not take the frames; send them again"
+    else:
+        reason = _NOT_STORED
+    return f"- unavailable {reason}\n".encode()
+
+
+def _reply_lines(outcome: list[Receipt] | BaseException, count: int) -> bytes:
+    """Exactly ``count`` reply lines for a submission of ``count`` frames."""
+    if isinstance(outcome, BaseException):
+        return unavailable_line(outcome) * count
+    if len(outcome) != count:  # a defect: still one line per frame, none mistaken for another
+        _log.error("%d receipts for %d frames", len(outcome), count)
+        return unavailable_line(RuntimeError()) * count
+    return b"".join(receipt_line(r) for r in outcome)
 
 
 class TcpIngest:
@@ -126,6 +159,10 @@ class TcpIngest:
             await self._read(reader, remote, answers, credit, token=token, first=first)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
             _log.debug("tcp connection from %s ended: %s", remote, exc)
+        except asyncio.CancelledError:
+            # stop() cancels the open connections: they end here, quietly (a handler that
+            # ended cancelled would be logged as an error by asyncio's stream callback)
+            _log.debug("tcp connection from %s closed: the gateway is stopping", remote)
         finally:
             await answers.put(None)
             with contextlib.suppress(Exception):
@@ -247,11 +284,15 @@ class TcpIngest:
             if answer is None:
                 return
             pending, count = answer
+            outcome: list[Receipt] | BaseException
             try:
-                receipts = await pending
-                lines = b"".join(receipt_line(r) for r in receipts)
+                outcome = await pending
             except (Overloaded, StoreUnavailable) as exc:
-                lines = f"- unavailable {exc}\n".encode() * count
+                outcome = exc
+            except Exception as exc:  # a defect must not cost the later frames their replies
+                _log.exception("storing %d frames from a TCP connection failed", count)
+                outcome = exc
+            lines = _reply_lines(outcome, count)
             if writing:
                 writer.write(lines)
                 try:

@@ -4,11 +4,32 @@ SQLite runs in WAL mode (readers never block the writer), with foreign keys on, 
 timeout, and ``synchronous`` FULL (every commit survives a power loss) or NORMAL (a commit
 survives a crash of the process; a power loss may undo the last ones). PostgreSQL is reached
 through psycopg 3 (``postgresql+psycopg://…``).
+
+Transactions on SQLite (the contract every caller relies on):
+
+- ``with engine.begin()`` is a write transaction: it starts with ``BEGIN IMMEDIATE``, taking
+  the write lock at once and waiting up to the busy timeout for it. A deferred transaction
+  that reads and then writes would instead fail at its first write, at once, whenever
+  another connection wrote meanwhile: SQLite cannot wait there without risking a deadlock;
+- every other transaction (begun by a statement on ``engine.connect()``, or by
+  ``connection.begin()``) is a read: a plain, deferred ``BEGIN``, so that readers never
+  queue behind writers;
+- the execution option :data:`IMMEDIATE` on a connection overrides both (``True``: write,
+  ``False``: read).
+
+Writers therefore use ``engine.begin()`` (or the option); a write through
+``engine.connect()`` is safe only when its first statement writes. Past the busy timeout a
+write fails with SQLite's "database is locked", which
+:func:`openpcs.gateway.store.contention.is_contention` recognises (the HTTP layer answers it
+503 with ``Retry-After``): waiting longer in the server would only hold its threads.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,9 +37,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 __all__ = [
     "IMMEDIATE",
@@ -28,12 +49,16 @@ __all__ = [
     "is_sqlite",
     "migrate",
     "open_engine",
+    "store_failure",
 ]
 
 _MIGRATIONS = "openpcs.gateway.store:migrations"
-#: Execution option: a SQLite transaction that takes the write lock when it begins.
+#: Execution option: ``True`` makes a SQLite transaction take the write lock when it begins
+#: (``BEGIN IMMEDIATE``), ``False`` keeps it deferred; unset, only ``engine.begin()`` writes.
 IMMEDIATE = "openpcs_immediate"
-_BUSY_TIMEOUT_MS = 30_000
+#: How long a SQLite write waits for the lock by default, in seconds.
+BUSY_TIMEOUT_S = 30.0
+_MAX_REASON = 200
 
 
 class StoreError(Exception):
@@ -46,13 +71,19 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def open_engine(
-    url: str, *, synchronous: Literal["full", "normal"] = "full", cache_mb: int = 64
+    url: str,
+    *,
+    synchronous: Literal["full", "normal"] = "full",
+    cache_mb: int = 64,
+    busy_timeout_s: float = BUSY_TIMEOUT_S,
 ) -> Engine:
     """An engine for ``url``; for SQLite its folder is created and its settings applied
-    (``cache_mb`` of page cache per connection: the write path's indexes stay in memory).
+    (``cache_mb`` of page cache per connection: the write path's indexes stay in memory;
+    ``busy_timeout_s``: how long a write waits for another writer's lock), and its
+    transactions begin as the module description says.
 
-    Raises :class:`StoreError` for a URL SQLAlchemy cannot read or a database it has no
-    driver for.
+    Raises :class:`StoreError` for a URL SQLAlchemy cannot read, a database it has no
+    driver for, or a SQLite file that cannot be created.
     """
     try:
         parsed = make_url(url)
@@ -64,7 +95,7 @@ def open_engine(
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             _private_file(Path(database))
-        options["connect_args"] = {"check_same_thread": False, "timeout": _BUSY_TIMEOUT_MS / 1000}
+        options["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_s}
     else:
         options["pool_pre_ping"] = True
     try:
@@ -72,7 +103,7 @@ def open_engine(
     except (NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"no driver for {parsed.drivername} ({exc})") from None
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, synchronous, cache_mb)
+        _configure_sqlite(engine, synchronous, cache_mb, round(busy_timeout_s * 1000))
     return engine
 
 
@@ -88,26 +119,37 @@ def _private_file(path: Path) -> None:
         raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc})") from None
 
 
-def _configure_sqlite(engine: Engine, synchronous: str, cache_mb: int) -> None:
+def _configure_sqlite(engine: Engine, synchronous: str, cache_mb: int, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(connection: Any, _record: Any) -> None:
-        # pysqlite's own transaction handling is switched off: SQLAlchemy emits BEGIN itself,
-        # so that a write transaction can take the lock at once (BEGIN IMMEDIATE).
+        # pysqlite's own transaction handling is switched off: the "begin" listener below
+        # emits BEGIN itself, so that a write transaction can take the lock at once.
         connection.isolation_level = None
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute(f"PRAGMA cache_size=-{cache_mb * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # A writer asks for the write lock at BEGIN (execution option ``immediate``), so that
-        # what it reads before writing (the next frame id) cannot change under it.
-        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    def _on_begin(connection: Connection) -> None:
+        immediate = bool(connection.get_execution_options().get(IMMEDIATE, False))
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    # this engine's begin() writes: the same as SQLAlchemy's, with the write lock at BEGIN
+    object.__setattr__(engine, "begin", partial(_begin_writing, engine))
+
+
+@contextmanager
+def _begin_writing(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction (``BEGIN IMMEDIATE``), committed at the end of
+    the block, rolled back if it raises."""
+    with engine.connect() as connection:
+        connection.execution_options(**{IMMEDIATE: True})
+        with connection.begin():
+            yield connection
 
 
 def _shown(url: str) -> str:
@@ -116,6 +158,17 @@ def _shown(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "the database setting"
+
+
+def store_failure(url: URL, exc: DBAPIError) -> StoreError:
+    """A :class:`StoreError` naming the store (its password hidden) and the driver's reason
+    in one line, without the password, the SQL or its parameters."""
+    lines = str(exc.orig).strip().splitlines()
+    reason = lines[0] if lines else type(exc.orig).__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    reason = "".join(c if c.isprintable() else " " for c in reason)[:_MAX_REASON]
+    return StoreError(f"{url.render_as_string(hide_password=True)}: {reason}")
 
 
 def _alembic_config(engine: Engine, location: str = _MIGRATIONS) -> Config:
@@ -138,10 +191,16 @@ def head_revision(location: str = _MIGRATIONS) -> str:
 
 
 def current_revision(engine: Engine, version_table: str = "alembic_version") -> str | None:
-    """The schema revision the store is at, ``None`` for an empty database."""
-    with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"version_table": version_table})
-        return context.get_current_revision()
+    """The schema revision the store is at, ``None`` for an empty database.
+
+    Raises :class:`StoreError` naming the store and the reason when it cannot be reached.
+    """
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": version_table})
+            return context.get_current_revision()
+    except DBAPIError as exc:
+        raise store_failure(engine.url, exc) from None
 
 
 def migrate(
@@ -155,7 +214,8 @@ def migrate(
 
     ``location`` and ``version_table`` name another set of migrations sharing the database
     (the web application's tables keep their own history). Raises :class:`StoreError` when
-    the store is at a revision this openpcs does not know (written by a newer version).
+    the store is at a revision this openpcs does not know (written by a newer version), or
+    when it cannot be reached or written (naming the store and the reason).
     """
     config = _alembic_config(engine, location)
     known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
@@ -165,6 +225,9 @@ def migrate(
             f"the store is at schema revision {current}, which this openpcs does not know: "
             "it was written by a newer version"
         )
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except DBAPIError as exc:
+        raise store_failure(engine.url, exc) from None
