@@ -104,6 +104,10 @@ def test_readings_as_json_pages_and_csv(gateway: RunningGateway) -> None:
         ({"serial": "XYZ"}, "serial: 'XYZ' is not a serial"),
         ({"format": "xml"}, "format:"),
         ({"since": "2026-11-21T10:00:00"}, "since: Value error, give the time zone"),
+        ({"until": "0.0"}, "until: Value error, give a time as RFC 3339 text"),
+        ({"since": "1763719200"}, "since: Value error, give a time as RFC 3339 text"),
+        ({"since": "2026-11-21"}, "since: Value error, give a time as RFC 3339 text"),
+        ({"until": "2026-11-21T10:00Z"}, "until: Value error, give a time as RFC 3339 text"),
         ({"since": "0001-01-01T00:00:00+01:00"}, "since: Value error, out of range once in UTC"),
         ({"until": "9999-12-31T23:59:59-05:00"}, "until: Value error, out of range once in UTC"),
         ({"after": _cursor(f"{2**63}~1")}, "after: not a cursor this API handed out"),
@@ -140,6 +144,31 @@ def test_ids_and_text_the_store_cannot_hold_are_refused_not_failed(
     assert "label: Value error, must hold printable characters only" in label.json()["error"]
 
 
+def test_times_with_their_zone_are_taken_in_rfc_3339_forms(gateway: RunningGateway) -> None:
+    _send(gateway, f.binary(1))
+    for since in ("2000-01-01T00:00:00Z", "2000-01-01 01:00:00.5+01:00", "2000-01-01t00:00:00z"):
+        assert len(gateway.get("/api/v1/readings", since=since)["items"]) == 3
+    assert gateway.get("/api/v1/frames", until="2000-01-01T00:00:00Z")["items"] == []
+
+
+def test_booleans_and_numbers_beyond_64_bits_are_refused_not_taken_or_failed(
+    gateway: RunningGateway,
+) -> None:
+    (receipt,) = _send(gateway, f.binary(1))
+    with gateway.client() as client:
+        booleans = client.post("/api/v1/frames/reprocess", json={"frame_ids": [True]})
+        texts = client.post("/api/v1/frames/reprocess", json={"frame_ids": [str(receipt["id"])]})
+        floats = client.post("/api/v1/frames/reprocess", json={"frame_ids": [1.0]})
+        revoked = [client.delete(f"/api/v1/tokens/{n}") for n in (2**64, 10**30, 2**63, "1" * 5000)]
+        digits = client.delete("/api/v1/tokens/\u0661")  # ARABIC-INDIC DIGIT ONE: a name
+    for refused in (booleans, texts, floats):
+        assert refused.status_code == 422
+        assert refused.json()["error"] == "frame_ids.0: Input should be a valid integer"
+    assert [answer.status_code for answer in revoked] == [404, 404, 404, 404]
+    assert revoked[0].json()["error"] == f"no active token '{2**64}'"
+    assert digits.status_code == 404
+
+
 def test_csv_cells_a_spreadsheet_would_run_are_made_inert(gateway: RunningGateway) -> None:
     hostile = [make_field("STR", "=cmd|' /C calc'!A0"), make_field("BAT", 50)]
     _send(gateway, f.binary(1, name="=1+2", values=hostile))
@@ -150,6 +179,17 @@ def test_csv_cells_a_spreadsheet_would_run_are_made_inert(gateway: RunningGatewa
         ("'=1+2", "STR", "'=cmd|' /C calc'!A0", ""),
         ("'=1+2", "BAT", "", "50"),
     ]
+
+
+def test_a_line_break_inside_a_csv_cell_cannot_start_a_row(gateway: RunningGateway) -> None:
+    texts = ["ok\r=1+1", "ok\n=2+2", "ok\r\n@SUM(A1)"]
+    _send(gateway, f.binary(1, values=[make_field("STR", text) for text in texts]))
+    with gateway.client() as client:
+        response = client.get("/api/v1/readings", params={"format": "csv"})
+    # the reader ends a row at any CR or LF outside quotes, as spreadsheets do
+    rows = list(csv.reader(io.StringIO(response.text, newline="")))
+    assert len(rows) == 1 + len(texts)
+    assert [(row[3], row[6]) for row in rows[1:]] == [("STR", text) for text in texts]
 
 
 def test_devices_show_counts_battery_and_never_their_keys(gateway: RunningGateway) -> None:

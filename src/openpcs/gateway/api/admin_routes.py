@@ -10,14 +10,16 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, status
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictInt
 
+from openpcs.gateway.api.responses import errors
 from openpcs.gateway.directory import normalize_serial
 from openpcs.gateway.pipeline import StoreUnavailable
-from openpcs.gateway.storable import MAX_ID, PrintableText
+from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store import queries
 from openpcs.gateway.store.devices import DeviceUpdate, update_device
 from openpcs.gateway.views import DeviceView, ReceiptView
+from openpcs.names import name_problem
 
 if TYPE_CHECKING:
     from openpcs.gateway.runtime import Gateway
@@ -31,10 +33,16 @@ __all__ = ["admin_router"]
 FrameId = Annotated[int, Path(ge=1, le=MAX_ID, description="a frame's id")]
 
 
-class NewToken(BaseModel):
-    """A token to create."""
+def _token_name(name: str) -> str:
+    if problem := name_problem(name, "token"):
+        raise ValueError(problem)
+    return name
 
-    name: PrintableText = Field(min_length=1, max_length=64)
+
+class NewToken(BaseModel):
+    """A token to create; its name keeps :data:`openpcs.names.NAME_RULE`."""
+
+    name: Annotated[str, AfterValidator(_token_name)]
     scope: Literal["read", "ingest", "admin"]
 
 
@@ -47,9 +55,12 @@ class CreatedToken(BaseModel):
 
 
 class Reprocess(BaseModel):
-    """Frames to process again (at most 10,000 per call)."""
+    """Frames to process again (at most 10,000 per call): JSON integers, not ``true`` or
+    ``"5"`` or ``5.0``."""
 
-    frame_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=10_000)
+    frame_ids: list[Annotated[StrictInt, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=10_000
+    )
 
 
 def admin_router(gateway: Gateway) -> APIRouter:
@@ -58,9 +69,10 @@ def admin_router(gateway: Gateway) -> APIRouter:
         prefix="/api/v1",
         tags=["admin"],
         dependencies=[Depends(gateway.auth.requirement("admin"))],
+        responses=errors(401, 403),
     )
 
-    @router.put("/devices/{serial}", response_model=DeviceView)
+    @router.put("/devices/{serial}", response_model=DeviceView, responses=errors(422))
     async def put_device(serial: str, change: Annotated[DeviceUpdate, Body()]) -> DeviceView:
         """Change a device's settings; fields left out stay as they are, ``null`` clears."""
         try:
@@ -80,12 +92,16 @@ def admin_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
         return [ReceiptView(**r._asdict()) for r in receipts]
 
-    @router.post("/frames/reprocess", response_model=list[ReceiptView])
+    @router.post("/frames/reprocess", response_model=list[ReceiptView], responses=errors(422))
     async def reprocess(request: Reprocess) -> list[ReceiptView]:
         """Process archived frames again, e.g. after adding the key they needed."""
         return await again(request.frame_ids)
 
-    @router.post("/frames/{frame_id}/decrypt", response_model=ReceiptView)
+    @router.post(
+        "/frames/{frame_id}/decrypt",
+        response_model=ReceiptView,
+        responses=errors(404, 422, e404="no such frame"),
+    )
     async def decrypt(frame_id: FrameId) -> ReceiptView:
         """Open a device-to-cloud frame (type 100) with the payload key the gateway holds and
         store its readings; the archived frame stays as received."""
@@ -94,13 +110,22 @@ def admin_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no frame {frame_id}")
         return receipt
 
-    @router.post("/tokens", response_model=CreatedToken, status_code=status.HTTP_201_CREATED)
+    @router.post(
+        "/tokens",
+        response_model=CreatedToken,
+        status_code=status.HTTP_201_CREATED,
+        responses=errors(422),
+    )
     async def create_token(request: NewToken) -> CreatedToken:
         """Create an API token; it is shown in this answer only."""
         token = await asyncio.to_thread(gateway.tokens.create, request.name, request.scope)
         return CreatedToken(name=request.name, scope=request.scope, token=token)
 
-    @router.delete("/tokens/{name}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        "/tokens/{name}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=errors(404, 422, e404="no active token with this name or id"),
+    )
     async def revoke_token(name: str) -> None:
         """Revoke the tokens with this name (or id)."""
         count = await asyncio.to_thread(gateway.tokens.revoke, name)

@@ -10,14 +10,16 @@ import asyncio
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
+from openpcs.gateway.api.responses import errors
 from openpcs.gateway.directory import normalize_serial
 from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store import queries
@@ -50,6 +52,25 @@ Limit = Annotated[int, Query(ge=1, le=_MAX_LIMIT, description="rows per page")]
 After = Annotated[str | None, Query(description="the `next` cursor of the previous page")]
 
 
+#: RFC 3339's date-time (a space may stand for the ``T``); the zone is checked on its own.
+_RFC3339 = re.compile(
+    r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?P<zone>[Zz]|[+-]\d\d:\d\d)?"
+)
+
+
+def _rfc3339(value: object) -> object:
+    """Only RFC 3339 text is a time here: pydantic would also read ``0.0`` or ``1700000000``
+    as seconds since 1970, and a date alone as its midnight, in no stated zone."""
+    if not isinstance(value, str):
+        raise ValueError("give a time as RFC 3339 text (2026-11-21T10:00:00Z)")
+    found = _RFC3339.fullmatch(value)
+    if found is None:
+        raise ValueError("give a time as RFC 3339 text (2026-11-21T10:00:00Z)")
+    if found["zone"] is None:
+        raise ValueError("give the time zone (Z or +01:00)")
+    return value
+
+
 def _moment(value: datetime | None) -> datetime | None:
     """A time given with its zone, in UTC; naive or unrepresentable times are refused."""
     if value is None:
@@ -64,13 +85,15 @@ def _moment(value: datetime | None) -> datetime | None:
 
 Since = Annotated[
     datetime | None,
+    BeforeValidator(_rfc3339),
     AfterValidator(_moment),
-    Query(description="from this time (inclusive), with its zone"),
+    Query(description="from this time (inclusive): RFC 3339 with its zone"),
 ]
 Until = Annotated[
     datetime | None,
+    BeforeValidator(_rfc3339),
     AfterValidator(_moment),
-    Query(description="up to this time (exclusive), with its zone"),
+    Query(description="up to this time (exclusive): RFC 3339 with its zone"),
 ]
 
 
@@ -95,10 +118,13 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def readings_csv(items: list[ReadingView]) -> str:
-    """Readings as CSV text with its header line (cells that a spreadsheet would run as a
-    formula are neutralised)."""
+    """Readings as CSV text (RFC 4180: CRLF line ends) with its header line. Cells that a
+    spreadsheet would run as a formula are neutralised, and a cell holding a line break of
+    either kind (a bare CR included) is quoted, so that no text a node sent can start a row
+    of its own, where the formula guard would not see it."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # with "\r\n" as the line end the writer quotes any cell holding a CR or an LF
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(_CSV_COLUMNS)
     for item in items:
         writer.writerow(
@@ -126,7 +152,10 @@ def _csv(items: list[ReadingView], following: str | None) -> Response:
 def query_router(gateway: Gateway) -> APIRouter:
     """The query routes of one gateway."""
     router = APIRouter(
-        prefix="/api/v1", tags=["query"], dependencies=[Depends(gateway.auth.requirement("read"))]
+        prefix="/api/v1",
+        tags=["query"],
+        dependencies=[Depends(gateway.auth.requirement("read"))],
+        responses=errors(401, 403),
     )
     engine = gateway.engine
 
@@ -139,13 +168,17 @@ def query_router(gateway: Gateway) -> APIRouter:
         except queries.CursorError as exc:
             raise HTTPException(_UNPROCESSABLE, str(exc)) from None
 
-    @router.get("/devices", response_model=Page)
+    @router.get("/devices", response_model=Page, responses=errors(422))
     async def list_devices(limit: Limit = 100, after: After = None) -> Page:
         """Devices seen or configured: last seen, battery, frame and error counts."""
         items, following = await fetch(queries.devices, after=after, limit=limit)
         return Page(items=items, next=following)
 
-    @router.get("/devices/{serial}", response_model=DeviceView)
+    @router.get(
+        "/devices/{serial}",
+        response_model=DeviceView,
+        responses=errors(404, 422, e404="no such device"),
+    )
     async def get_device(serial: str) -> DeviceView:
         """One device."""
         found = await asyncio.to_thread(queries.device, engine, _serial(serial) or "")
@@ -156,7 +189,10 @@ def query_router(gateway: Gateway) -> APIRouter:
     @router.get(
         "/readings",
         response_model=Page,
-        responses={200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV"}},
+        responses={
+            200: {"content": {"text/csv": {}}, "description": "JSON page, or CSV"},
+            **errors(422),
+        },
     )
     async def list_readings(
         serial: Annotated[str | None, Query(description="the device")] = None,
@@ -183,7 +219,7 @@ def query_router(gateway: Gateway) -> APIRouter:
         page = Page(items=items, next=following)
         return JSONResponse(page.model_dump(mode="json"))
 
-    @router.get("/frames", response_model=Page)
+    @router.get("/frames", response_model=Page, responses=errors(422))
     async def list_frames(
         serial: Annotated[str | None, Query(description="the device")] = None,
         status_is: Annotated[
@@ -211,7 +247,11 @@ def query_router(gateway: Gateway) -> APIRouter:
         )
         return Page(items=items, next=following)
 
-    @router.get("/frames/{frame_id}", response_model=FrameView)
+    @router.get(
+        "/frames/{frame_id}",
+        response_model=FrameView,
+        responses=errors(404, 422, e404="no such frame"),
+    )
     async def get_frame(frame_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> FrameView:
         """One archived frame with its readings."""
         found = await asyncio.to_thread(queries.frame, engine, frame_id)
@@ -219,7 +259,7 @@ def query_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no frame {frame_id}")
         return found
 
-    @router.get("/sets", response_model=Page)
+    @router.get("/sets", response_model=Page, responses=errors(422))
     async def list_sets(
         serial: Annotated[str | None, Query(description="the device")] = None,
         status_is: Annotated[

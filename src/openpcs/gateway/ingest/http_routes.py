@@ -9,17 +9,17 @@
   (``chirpstack-v3``), The Things Stack (``tts``), or ``auto``.
 - ``GET|POST /api/v1/webhooks/sigfox`` and ``POST /api/v1/webhooks/sms``.
 
-Every answer is sent once the frames are durable. Frames that cannot be read are archived
+Every route checks the caller's token before it reads anything of the request (a caller
+without the token a route needs learns nothing of what a good request looks like). Every
+answer is sent once the frames are durable. Frames that cannot be read are archived
 with their error and answered with it (400 for a request that sent only bad frames).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -27,15 +27,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from openpcs.gateway.api.auth import presented_token, satisfies
+from openpcs.gateway.api.responses import errors, plain_errors
 from openpcs.gateway.ingest.callbacks import parse_sigfox, parse_sms
-from openpcs.gateway.ingest.inputs import BinaryStream, arrival_from_bytes, arrival_from_hex
+from openpcs.gateway.ingest.inputs import arrival_from_bytes, arrival_from_hex
 from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
+from openpcs.gateway.ingest.request_bodies import frames_of, webhook_fields
 from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
 from openpcs.gateway.records import Arrival, Format, Receipt, utc_now
 from openpcs.gateway.senders import unauthorized_senders
-from openpcs.gateway.settings import LimitsSettings
-from openpcs.gateway.storable import counter_problem, device_problem
+from openpcs.gateway.storable import device_problem
 from openpcs.gateway.store.schema import FrameStatus
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ _DIALECTS: Mapping[str, Any] = {
     "auto": None,
 }
 _BAD = (FrameStatus.ERROR,)
+_MESHLIUM_ERRORS = plain_errors(400, 401, 413, 503)
 _FRAME_BODIES = frozenset({"application/json", "application/octet-stream", "text/plain", ""})
 #: Bodies up to this size are parsed on the event loop; larger ones in a worker thread.
 _PARSE_INLINE_BYTES = 64 * 1024
@@ -71,7 +73,9 @@ def _stored_status(receipts: list[Receipt]) -> int:
 
 def ingest_router(gateway: Gateway) -> APIRouter:
     """The ingest routes of one gateway."""
-    router = APIRouter()
+    router = APIRouter(
+        responses=errors(401, e401="a token is required (security settings) and none valid came")
+    )
     limits = gateway.settings.limits
     security = gateway.settings.security
 
@@ -93,10 +97,9 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             )
         return token
 
-    async def store(
-        request: Request, arrivals: list[Arrival], *, webhook: bool = False
-    ) -> list[Receipt]:
-        token = authorize(request, webhook=webhook)
+    async def store(token: str | None, arrivals: list[Arrival]) -> list[Receipt]:
+        """Archive and process the frames of a caller :func:`authorize` let in (``token``
+        is what it presented); their receipts once they are durable."""
         refused = unauthorized_senders(arrivals, gateway.directory, token)
         if refused:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused[0])
@@ -115,6 +118,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
     async def network_message(
         request: Request,
+        token: str | None,
         payload: bytes,
         adapter: str,
         meta: dict[str, Any],
@@ -132,9 +136,9 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             device=device,
             counter=counter,
         )
-        return _receipts(await store(request, [arrival], webhook=True))
+        return _receipts(await store(token, [arrival]))
 
-    async def meshlium(request: Request, frame: str | None) -> Response:
+    async def meshlium(request: Request, token: str | None, frame: str | None) -> Response:
         if frame is None:
             return PlainTextResponse(
                 "error: the request has no 'frame' parameter\n", status.HTTP_400_BAD_REQUEST
@@ -142,31 +146,47 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         arrival = arrival_from_hex(
             frame, "meshlium", limit=limits.max_frame_bytes, remote=_remote(request)
         )
-        (receipt,) = await store(request, [arrival])
+        (receipt,) = await store(token, [arrival])
         text = f"{receipt.status} {receipt.id}"
         if receipt.error:
             text += f": {receipt.error}"
         return PlainTextResponse(text + "\n", _stored_status([receipt]))
 
-    @router.get(_MESHLIUM_PATH, tags=["ingest"], response_class=PlainTextResponse)
+    @router.get(
+        _MESHLIUM_PATH,
+        tags=["ingest"],
+        response_class=PlainTextResponse,
+        responses={**_MESHLIUM_ERRORS, **errors(422)},
+    )
     async def meshlium_get(
         request: Request,
         frame: Annotated[str | None, Query(description="the frame in hex")] = None,
     ) -> Response:
         """A frame as the WiFi module sends it to a Meshlium: ``?frame=<hex>``."""
-        return await meshlium(request, frame)
+        return await meshlium(request, authorize(request), frame)
 
-    @router.post(_MESHLIUM_PATH, tags=["ingest"], response_class=PlainTextResponse)
+    @router.post(
+        _MESHLIUM_PATH,
+        tags=["ingest"],
+        response_class=PlainTextResponse,
+        responses=_MESHLIUM_ERRORS,
+    )
     async def meshlium_post(request: Request) -> Response:
         """A frame as the 4G module sends it to a Meshlium: form body ``frame=<hex>``."""
+        token = authorize(request)
         body = (await request.body()).decode("latin-1")
         fields = dict(parse_qsl(body, keep_blank_values=True))
-        return await meshlium(request, fields.get("frame", request.query_params.get("frame")))
+        return await meshlium(
+            request, token, fields.get("frame", request.query_params.get("frame"))
+        )
 
     @router.post(
         "/api/v1/frames",
         tags=["ingest"],
-        responses={200: {"description": "one receipt per frame, in order"}},
+        responses={
+            200: {"description": "one receipt per frame, in order"},
+            **errors(400, 413, 415, 422, e400="every frame was bad, or the body is malformed"),
+        },
     )
     async def post_frames(
         request: Request,
@@ -179,7 +199,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         ] = None,
     ) -> JSONResponse:
         """Frames in hex, binary or JSON, one or many; see the module description."""
-        authorize(request)
+        token = authorize(request)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _FRAME_BODIES:
             raise HTTPException(
@@ -190,21 +210,28 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"device: {problem}")
         body = await request.body()
         base = {"format": Format(format), "remote": _remote(request), "device": device}
-        parse = partial(_frames_of, content_type, body, base, limits, utc_now())
+        parse = partial(frames_of, content_type, body, base, limits, utc_now())
         # a large body is parsed off the event loop, which keeps serving meanwhile
         arrivals = parse() if len(body) <= _PARSE_INLINE_BYTES else await run_in_threadpool(parse)
         if not arrivals:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request holds no frame")
-        receipts = await store(request, arrivals)
-        return _receipts(receipts)
+        return _receipts(await store(token, arrivals))
 
-    @router.post("/api/v1/webhooks/lorawan/{dialect}", tags=["ingest"])
+    @router.post(
+        "/api/v1/webhooks/lorawan/{dialect}",
+        tags=["ingest"],
+        responses={
+            204: {"description": "another event than an uplink: nothing to store"},
+            **errors(404, 422, e404="no such LoRaWAN dialect"),
+        },
+    )
     async def lorawan_webhook(
         request: Request,
         dialect: str,
         event: Annotated[str | None, Query(description="ChirpStack's event type")] = None,
     ) -> Response:
         """An uplink from a LoRaWAN network server; its payload is a (tiny) Waspmote frame."""
+        token = authorize(request, webhook=True)
         if dialect not in _DIALECTS:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND,
@@ -218,6 +245,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
         return await network_message(
             request,
+            token,
             uplink.payload,
             f"lorawan-{uplink.dialect}",
             uplink.meta(),
@@ -225,13 +253,14 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             counter=uplink.f_cnt,
         )
 
-    async def sigfox(request: Request, fields: Mapping[str, Any]) -> Response:
+    async def sigfox(request: Request, token: str | None, fields: Mapping[str, Any]) -> Response:
         try:
             message = parse_sigfox(fields)
         except WebhookError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
         return await network_message(
             request,
+            token,
             message.payload,
             "sigfox",
             message.meta(),
@@ -242,21 +271,24 @@ def ingest_router(gateway: Gateway) -> APIRouter:
     @router.get("/api/v1/webhooks/sigfox", tags=["ingest"])
     async def sigfox_get(request: Request) -> Response:
         """A Sigfox callback sent as a GET: ``?device=…&data=…&time=…&seqNumber=…``."""
-        return await sigfox(request, dict(request.query_params))
+        token = authorize(request, webhook=True)
+        return await sigfox(request, token, dict(request.query_params))
 
     @router.post("/api/v1/webhooks/sigfox", tags=["ingest"])
     async def sigfox_post(request: Request) -> Response:
         """A Sigfox callback sent as a POST with a JSON or form body."""
-        return await sigfox(request, await _fields(request))
+        token = authorize(request, webhook=True)
+        return await sigfox(request, token, await webhook_fields(request))
 
     @router.post("/api/v1/webhooks/sms", tags=["ingest"])
     async def sms_webhook(request: Request) -> Response:
         """A received SMS from an SMS gateway; its body is a Waspmote frame in hex."""
+        token = authorize(request, webhook=True)
         try:
-            message = parse_sms(await _fields(request))
+            message = parse_sms(await webhook_fields(request))
         except WebhookError as exc:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
-        return await network_message(request, message.payload, "sms", message.meta())
+        return await network_message(request, token, message.payload, "sms", message.meta())
 
     return router
 
@@ -268,119 +300,3 @@ def _receipts(receipts: list[Receipt]) -> JSONResponse:
         "errors": sum(r.status == FrameStatus.ERROR for r in receipts),
     }
     return JSONResponse(content, _stored_status(receipts))
-
-
-def _load_json(body: bytes) -> Any:
-    """The JSON document of a request body; 400 naming the problem when it is not one."""
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:  # incl. bad UTF-8 and 4,300-digit numbers
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"$: not JSON ({exc})") from None
-
-
-async def _fields(request: Request) -> dict[str, Any]:
-    """A webhook's fields from a JSON object or a form body (and the query string)."""
-    body = await request.body()
-    fields: dict[str, Any] = dict(request.query_params)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json":
-        loaded = _load_json(body)
-        if not isinstance(loaded, dict):
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "$: expected a JSON object")
-        fields.update(loaded)
-    else:
-        fields.update(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-    return fields
-
-
-def _frames_of(
-    content_type: str,
-    body: bytes,
-    base: dict[str, Any],
-    limits: LimitsSettings,
-    received: datetime,
-) -> list[Arrival]:
-    """The arrivals of a ``POST /api/v1/frames`` body; 413 beyond ``limits.max_batch_frames``."""
-    limit = limits.max_frame_bytes
-    if content_type == "application/json":
-        arrivals = _json_arrivals(body, base, limit, received)
-    elif content_type == "application/octet-stream":
-        arrivals = _binary_arrivals(body, base["format"], base, limit, received)
-    else:
-        arrivals = []
-        for line in body.decode("utf-8", errors="replace").splitlines():
-            if line.strip() and not line.lstrip().startswith("#"):
-                if len(arrivals) == limits.max_batch_frames:
-                    _too_many(limits.max_batch_frames)
-                arrivals.append(
-                    arrival_from_hex(line, "api", limit=limit, received_at=received, **base)
-                )
-    if len(arrivals) > limits.max_batch_frames:
-        _too_many(limits.max_batch_frames)
-    return arrivals
-
-
-def _too_many(limit: int) -> NoReturn:
-    raise HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        f"more than {limit} frames in one request; send them in several",
-    )
-
-
-def _json_arrivals(body: bytes, base: dict[str, Any], limit: int, received: Any) -> list[Arrival]:
-    document = _load_json(body)
-    if isinstance(document, dict) and "frame" in document:
-        items: list[Any] = [document["frame"]]
-        where = "frame"
-    elif isinstance(document, dict) and isinstance(document.get("frames"), list):
-        items, where = document["frames"], "frames"
-    elif isinstance(document, list):
-        items, where = document, "$"
-    else:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            '$: expected {"frame": "<hex>"}, {"frames": [...]} or a list of frames',
-        )
-    arrivals = []
-    for index, item in enumerate(items):
-        place = where if where == "frame" else f"{where}[{index}]"
-        arrivals.append(_json_arrival(item, place, base, limit, received))
-    return arrivals
-
-
-def _json_arrival(
-    item: Any, place: str, base: dict[str, Any], limit: int, received: Any
-) -> Arrival:
-    fields = dict(base)
-    if isinstance(item, dict):
-        text = item.get("hex")
-        unknown = set(item) - {"hex", "device", "counter", "meta"}
-        if unknown:
-            raise HTTPException(
-                status.HTTP_400_BAD_REQUEST,
-                f"{place}.{sorted(unknown)[0]}: unknown field (hex, device, counter, meta)",
-            )
-        for name, problem_of in (("device", device_problem), ("counter", counter_problem)):
-            if (value := item.get(name)) is not None:
-                if problem := problem_of(value):
-                    raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{place}.{name}: {problem}")
-                fields[name] = value
-        meta = item.get("meta")
-        if meta is not None and not isinstance(meta, dict):
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{place}.meta: an object")
-        fields["meta"] = meta
-    else:
-        text = item
-    if not isinstance(text, str):
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"{place}: a frame is a hex string")
-    return arrival_from_hex(text, "api", limit=limit, received_at=received, **fields)
-
-
-def _binary_arrivals(
-    body: bytes, kind: Format, base: dict[str, Any], limit: int, received: Any
-) -> list[Arrival]:
-    if kind is not Format.WASPMOTE or b"<=>" not in body:
-        # one frame of another kind (a mesh packet, an API frame, a tiny frame)
-        return [arrival_from_bytes(body, "api", limit=limit, received_at=received, **base)]
-    stream = BinaryStream("api", limit=limit, remote=base["remote"])
-    return stream.feed(body) + stream.close()

@@ -15,7 +15,9 @@ from sqlalchemy import Engine, insert, select, update
 
 from openpcs.gateway.directory import token_hash
 from openpcs.gateway.records import utc_now
+from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store.schema import API_TOKENS
+from openpcs.names import name_problem
 
 __all__ = ["SCOPES", "StoredToken", "TokenStore", "new_token"]
 
@@ -47,7 +49,10 @@ class TokenStore:
         self.engine = engine
 
     def create(self, name: str, scope: Scope) -> str:
-        """Store a new token and return it (the only time it is seen)."""
+        """Store a new token and return it (the only time it is seen). ``ValueError`` for a
+        name that breaks :data:`openpcs.names.NAME_RULE` or an unknown scope."""
+        if problem := name_problem(name, "token"):
+            raise ValueError(problem)
         if scope not in SCOPES:
             raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
         token = new_token()
@@ -78,11 +83,18 @@ class TokenStore:
         return [StoredToken(*row) for row in rows]
 
     def revoke(self, name_or_id: str) -> int:
-        """Revoke the tokens with this name (or id); how many were revoked."""
+        """Revoke the tokens with this name (or id); how many were revoked.
+
+        Only ASCII digits up to the largest id a row can have are an id; other text (a
+        number beyond 64 bits, other scripts' digits) is a name only.
+        """
         t = API_TOKENS.c
         condition = t.name == name_or_id
-        if name_or_id.isdigit():
-            condition = condition | (t.id == int(name_or_id))
+        digits = name_or_id.lstrip("0") or "0"
+        if name_or_id.isascii() and name_or_id.isdigit() and len(digits) <= len(str(MAX_ID)):
+            number = int(digits)
+            if number <= MAX_ID:
+                condition = condition | (t.id == number)
         with self.engine.begin() as connection:
             result = connection.execute(
                 update(API_TOKENS)
