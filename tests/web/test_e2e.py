@@ -202,3 +202,65 @@ def test_flow_3_data_shows_in_the_plot(web: WebServer, page: Any, admin: httpx.C
     assert svg.status == 200
     assert "<polyline" in svg.text()
     assert "22.25" in svg.text()
+
+
+def test_flow_4_batch_from_a_csv_of_keys(
+    web: WebServer, page: Any, admin: httpx.Client, tmp_path: Path
+) -> None:
+    """A template that needs a key per node, and a CSV upload that gives each node its own:
+    every bundle holds its node's key and name, none another's."""
+    assert admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).status_code == 200
+    template = {
+        "model": "smart_environment_pro",
+        "sockets": {"A": "gas_no2", "E": "bme280"},
+        "sleep": {"minutes": 15},
+        "radio": {
+            "type": "xbee_802_15_4",
+            "mac": "0013A20041A1B2C3",
+            "pan_id": "2024",
+            "channel": 15,
+        },
+        "destination": {"type": "meshlium"},
+        "encryption": {"mode": "device_to_gateway"},
+    }
+    assert admin.put("/api/v1/pcs/templates/keyed", json=template).status_code == 200
+    nodes = {
+        f"3B0000000000{index:04X}": f"keyed{index:02d}-aes-key-32-characters!!!"[:32]
+        for index in range(1, 11)
+    }
+    for index, serial in enumerate(nodes):
+        added = admin.post(
+            "/api/v1/pcs/devices",
+            json={"serial": serial, "name": f"keyed-{index}", "model": "smart_environment_pro"},
+        )
+        assert added.status_code == 201, added.text
+    keys_csv = tmp_path / "nodes.csv"
+    keys_csv.write_text(
+        "serial,name,encryption.key\n"
+        + "".join(f"{serial},row-{i},{key}\n" for i, (serial, key) in enumerate(nodes.items()))
+    )
+    sign_in(page, web, "flow4")
+    page.goto(f"{web.url}/batches")
+    page.select_option('select[name="template"]', "keyed")
+    page.set_input_files('#new-batch input[type="file"]', str(keys_csv))
+    shot(page, "flow4", "02-csv-chosen")
+    page.click('#new-batch button[type="submit"]')
+    page.wait_for_url(f"{web.url}/batches/*")
+    page.wait_for_selector('#batch[data-state="done"]', timeout=120_000)
+    shot(page, "flow4", "03-done")
+    assert page.text_content("#batch-count") == "10"
+    assert page.text_content("#batch-failed") == "0"
+    with page.expect_download() as download_info:
+        page.click("#batch-zip a")
+    archive = zipfile.ZipFile(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    bundles = sorted(n for n in archive.namelist() if n.endswith(".zip"))
+    assert [n[:16] for n in bundles] == sorted(nodes)
+    for index, name in enumerate(bundles):
+        serial = name[:16]
+        bundle = zipfile.ZipFile(io.BytesIO(archive.read(name)))
+        values = next(
+            bundle.read(n).decode() for n in bundle.namelist() if n.endswith("node_values.cpp")
+        )
+        assert nodes[serial] in values
+        assert f"row-{list(nodes).index(serial)}" in values
+        assert not any(key in values for other, key in nodes.items() if other != serial), index

@@ -8,9 +8,10 @@ import json
 from typing import Any, Final
 from urllib.parse import quote
 
-from fastapi import Request, UploadFile
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import UploadFile
 
 from openpcs.web.auth import Caller
 from openpcs.web.errors import WebError
@@ -65,9 +66,13 @@ def safe_next(target: str) -> str:
     return "/"
 
 
-async def upload_text(upload: UploadFile | None) -> str:
-    """An uploaded file's text (UTF-8, a BOM dropped); :class:`WebError` over 1 MiB."""
-    if upload is None:
+async def upload_text(upload: object) -> str:
+    """An uploaded file's text (UTF-8, a BOM dropped); ``""`` when ``upload`` is no file (a
+    form field left empty is a plain string); :class:`WebError` over 1 MiB.
+
+    Files are recognised as Starlette's ``UploadFile``, which is what a parsed form holds
+    (FastAPI's class of that name is a subclass a form never returns)."""
+    if not isinstance(upload, UploadFile):
         return ""
     data = await upload.read(_MAX_UPLOAD + 1)
     if len(data) > _MAX_UPLOAD:

@@ -240,7 +240,7 @@ def pages_router(services: WebServices) -> APIRouter:
         template = str(form.get("template") or "")
         serials = [str(value) for value in form.getlist("serials")]
         upload = form.get("file")
-        csv_text = await upload_text(upload) if isinstance(upload, UploadFile) else ""
+        csv_text = await upload_text(upload)
         try:
             batch_id = batches.start(
                 template,
