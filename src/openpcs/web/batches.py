@@ -170,9 +170,11 @@ class BatchRunner(BatchViews):
         refused = check_batch(template["licence"], len(rows))
         if refused is not None:
             raise Conflict(refused.message, "licence")
-        if csv_text is not None:  # rows from the registry were found there already
-            for row in rows:
-                self.registry.get(row["serial"])
+        what = f"the template {template_name!r}"
+        for row in rows:
+            device = self.registry.get(row["serial"])
+            if problem := device.model_problem(row.get("model") or template.get("model"), what):
+                raise Refused(problem, "template")
         now = utc_now()
         with self.engine.begin() as connection:
             batch_id = int(

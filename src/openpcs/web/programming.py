@@ -120,6 +120,8 @@ def compile_document(
     if not isinstance(serial, str) or not serial.strip():
         raise Refused("a node needs its serial ID to be programmed", "serial")
     entry = registry.get(serial)
+    if problem := entry.model_problem(document.get("model")):
+        raise Refused(problem, "model")
     result = check_document(document)
     if not result.valid:
         raise CheckFailed(result)

@@ -55,6 +55,17 @@ class DeviceEntry:
     last_build: datetime | None
     changed_since_build: bool
 
+    def model_problem(self, configured: object, what: str = "this configuration") -> str | None:
+        """Why a configuration for the model ``configured`` cannot program this device (it is
+        registered as another model), naming both; ``None`` when the models agree or the
+        configuration names none (its own check says so)."""
+        if not isinstance(configured, str) or not configured or configured == self.model:
+            return None
+        models = node_models()
+        registered = models[self.model].name if self.model in models else self.model
+        meant = models[configured].name if configured in models else configured
+        return f"{self.serial} is registered as {registered}; {what} is for {meant}"
+
 
 @dataclass(frozen=True, slots=True)
 class ProgramEntry:
