@@ -7,6 +7,9 @@ permissions. Every gateway instance sharing a database must use the same secret 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 from typing import Final
@@ -16,6 +19,8 @@ from cryptography.fernet import Fernet, InvalidToken
 __all__ = ["SECRET_FILE", "SecretBox", "SecretBoxError"]
 
 SECRET_FILE: Final = "secret.key"
+#: What the digest key is derived for (a key used for one purpose only).
+_DIGEST_PURPOSE: Final = b"openpcs digest of documents that hold secrets, v1"
 
 
 class SecretBoxError(Exception):
@@ -32,6 +37,15 @@ class SecretBox:
             raise SecretBoxError(
                 "the secret key must be 32 bytes in URL-safe base64 (44 characters)"
             ) from None
+        raw = base64.urlsafe_b64decode(secret)
+        self._digest_key = hmac.new(raw, _DIGEST_PURPOSE, hashlib.sha256).digest()
+
+    def digest(self, data: bytes) -> str:
+        """A keyed digest of ``data`` (HMAC-SHA-256 under a key derived from the secret key),
+        in hex: equal data give equal digests, and without the secret key a digest cannot be
+        used to test guesses of the data (a plain hash of a document holding a 4-digit PIN
+        gives the PIN away)."""
+        return hmac.new(self._digest_key, data, hashlib.sha256).hexdigest()
 
     @classmethod
     def for_gateway(cls, data_dir: Path, configured: str | None) -> SecretBox:

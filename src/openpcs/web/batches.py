@@ -347,7 +347,7 @@ class BatchRunner(BatchViews):
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,
-                    digest=config_hash(document),
+                    digest=config_hash(document, self.registry.box),
                     bundle_name=outcome.bundle,
                     bundle=data,
                     has_hex=outcome.has_hex,

@@ -8,7 +8,6 @@ the one recorded with its newest bundle.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -91,10 +90,12 @@ class ImportReport:
     refused: list[str]
 
 
-def config_hash(document: dict[str, Any]) -> str:
-    """The SHA-256 of a configuration document in canonical JSON (secrets included)."""
+def config_hash(document: dict[str, Any], box: SecretBox) -> str:
+    """The keyed digest (:meth:`SecretBox.digest`) of a configuration document in canonical
+    JSON, secrets included: a change of any value, a key too, changes it, and whoever sees it
+    (it is listed with every program) cannot test guesses of the secrets against it."""
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return box.digest(canonical.encode("ascii"))
 
 
 def check_serial(serial: str) -> str:
@@ -293,7 +294,7 @@ class Registry:
         """Keep a device's configuration document (with its secrets, sealed) and the account
         that saved it; its hash."""
         entry = self.get(serial)
-        digest = config_hash(document)
+        digest = config_hash(document, self.box)
         sealed = self.box.seal(json.dumps(document, sort_keys=True))
         with self.engine.begin() as connection:
             connection.execute(
