@@ -26,7 +26,7 @@ from openpcs.gateway.records import utc_now
 from openpcs.web.errors import Conflict, Forbidden, NotFound, Refused
 from openpcs.web.login_throttle import HashGate, LoginThrottle
 from openpcs.web.names import check_name
-from openpcs.web.store.schema import SESSIONS, USERS
+from openpcs.web.store.schema import BATCHES, DEVICES, PROGRAMS, SESSIONS, USERS
 
 __all__ = ["ROLES", "Account", "Accounts", "hash_password", "verify_password"]
 
@@ -99,6 +99,16 @@ def check_password(password: str) -> str:
     if not _MIN_PASSWORD <= len(password) <= 256:
         raise Refused(f"at least {_MIN_PASSWORD} characters (at most 256)", "password")
     return password
+
+
+#: Where an account is recorded as the owner of something (table, column).
+_OWNED: Final = ((PROGRAMS, "made_by"), (BATCHES, "made_by"), (DEVICES, "config_saved_by"))
+
+
+def removed_owner(username: str) -> str:
+    """How a removed account is recorded as an owner: ``removed:<name>``, which the name rule
+    keeps any account from being called (at most 64 characters, as the columns are)."""
+    return f"removed:{username}"[:64]
 
 
 class Accounts:
@@ -218,7 +228,11 @@ class Accounts:
             connection.execute(delete(_SESSIONS).where(_SESSIONS.c.user_id == account.id))
 
     def remove(self, username: str) -> None:
-        """Delete an account (and its sessions); the last admin stays."""
+        """Delete an account (and its sessions); the last admin stays.
+
+        What the account owned (the firmware and batches it made, the device keys it saved)
+        is marked as a removed account's (:func:`removed_owner`), a name no account can take:
+        a new account of the same name gets none of it; admins still do."""
         account = self.get(username)
         with self.engine.begin() as connection:
             if account.is_admin:
@@ -229,6 +243,11 @@ class Accounts:
                     raise Conflict("the last admin account cannot be removed", "username")
             connection.execute(delete(_SESSIONS).where(_SESSIONS.c.user_id == account.id))
             connection.execute(delete(_USERS).where(_USERS.c.id == account.id))
+            gone = removed_owner(account.username)
+            for table, column in _OWNED:
+                connection.execute(
+                    update(table).where(table.c[column] == account.username).values({column: gone})
+                )
 
     # --- sessions -------------------------------------------------------------------------
 
