@@ -222,3 +222,30 @@ def test_a_store_busy_past_the_busy_timeout_answers_503_with_retry_after(tmp_pat
     assert reading.status_code == 200
     assert after.status_code == 200
     assert after.json()["version"] == 1
+
+
+def test_racing_creations_of_one_name_never_fail_with_500(store_url: str, tmp_path: Path) -> None:
+    """Twenty saves of a template that does not exist yet, and six creations of one account,
+    at the same moment: every save lands as its own version, one account is made and the
+    others are told it exists (PostgreSQL let both look for the name and not find it)."""
+    web = _server(tmp_path, store_url, tcp={"enabled": False})
+    saves: list[Callable[[httpx.Client], httpx.Response]] = [
+        lambda c: c.put("/api/v1/pcs/templates/race", json=DOCUMENT) for _ in range(20)
+    ]
+    accounts: list[Callable[[httpx.Client], httpx.Response]] = [
+        lambda c: c.post(
+            "/api/v1/pcs/users", json={"username": "twin", "password": "a-long-password-1"}
+        )
+        for _ in range(6)
+    ]
+    try:
+        saved = _run_all(saves, web)
+        made = _run_all(accounts, web)
+        with web.client() as client:
+            versions = client.get("/api/v1/pcs/templates/race/versions").json()
+    finally:
+        web.stop()
+    assert [status for status, _ in saved] == [200] * 20, saved
+    assert sorted(v["version"] for v in versions) == list(range(1, 21))
+    assert sorted(status for status, _ in made) == [201] + [409] * 5, made
+    assert all("exists already" in text for status, text in made if status == 409)

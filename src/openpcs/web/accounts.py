@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from openpcs.gateway.directory import token_hash
 from openpcs.gateway.records import utc_now
@@ -145,15 +146,18 @@ class Accounts:
             taken = connection.execute(select(_USERS.c.id).where(_USERS.c.username == name))
             if taken.first() is not None:
                 raise Conflict(f"an account named {name!r} exists already", "username")
-            connection.execute(
-                insert(_USERS).values(
-                    username=name,
-                    password_hash=hashed,
-                    role=role,
-                    created_at=utc_now(),
-                    disabled=False,
+            try:
+                connection.execute(
+                    insert(_USERS).values(
+                        username=name,
+                        password_hash=hashed,
+                        role=role,
+                        created_at=utc_now(),
+                        disabled=False,
+                    )
                 )
-            )
+            except IntegrityError:  # made by another request since the look above
+                raise Conflict(f"an account named {name!r} exists already", "username") from None
         return self.get(name)
 
     def get(self, username: str) -> Account:

@@ -11,6 +11,7 @@ export writes back as ``!secret NAME``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +35,8 @@ __all__ = ["TemplateEntry", "TemplateStore", "VersionEntry", "template_document"
 
 _TEMPLATES = TEMPLATES
 _VERSIONS = VERSIONS
+#: How often a save that met a template made at the same moment is tried.
+_SAVE_ATTEMPTS: Final = 3
 _MAX_YAML: Final = 256 * 1024
 
 
@@ -152,10 +155,26 @@ class TemplateStore:
         ``placeholders`` are the ``!secret`` names of an imported file, by path."""
         name = check_name(name, "template")
         kept = template_document(document)
+        stored = _stored_placeholders(placeholders or {})
+        for _ in range(_SAVE_ATTEMPTS - 1):
+            # another request may make the template first (PostgreSQL lets both look for it
+            # and not find it): the next attempt finds it and adds a version to it
+            with contextlib.suppress(IntegrityError):
+                return self._add_version(name, kept, stored, saved_by)
+        try:
+            return self._add_version(name, kept, stored, saved_by)
+        except IntegrityError:
+            raise Conflict(f"{name!r} is being saved by someone else; try again", "name") from None
+
+    def _add_version(
+        self, name: str, kept: dict[str, Any], stored: list[dict[str, Any]], saved_by: str
+    ) -> int:
+        """One attempt of :meth:`save`: the template row is locked (``FOR UPDATE``) so that
+        two saves of one template never take the same version number."""
         now = utc_now()
         with self.engine.begin() as connection:
             template_id = connection.execute(
-                select(_TEMPLATES.c.id).where(_TEMPLATES.c.name == name)
+                select(_TEMPLATES.c.id).where(_TEMPLATES.c.name == name).with_for_update()
             ).scalar()
             if template_id is None:
                 template_id = connection.execute(
@@ -180,7 +199,7 @@ class TemplateStore:
                     template_id=template_id,
                     version=version,
                     document=kept,
-                    placeholders=_stored_placeholders(placeholders or {}),
+                    placeholders=stored,
                     created_at=now,
                     saved_by=saved_by,
                 )

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -27,7 +27,12 @@ from openpcs.gateway.api.query_routes import query_router
 from openpcs.gateway.api.responses import EVERY_ROUTE
 from openpcs.gateway.ingest.http_routes import ingest_router
 from openpcs.gateway.runtime import Gateway
-from openpcs.gateway.store.contention import BUSY_MESSAGE, RETRY_AFTER_S, contention_code
+from openpcs.gateway.store.contention import (
+    BUSY_MESSAGE,
+    CONFLICT_MESSAGE,
+    RETRY_AFTER_S,
+    contention_code,
+)
 
 __all__ = ["BodyLimit", "RefuseNul", "create_app"]
 
@@ -150,6 +155,14 @@ def create_app(gateway: Gateway) -> FastAPI:
         if request.url.path.endswith(".php"):
             return PlainTextResponse(f"error: {BUSY_MESSAGE}\n", 503, headers)
         return JSONResponse({"error": BUSY_MESSAGE}, 503, headers)
+
+    @app.exception_handler(IntegrityError)
+    async def conflicting_write(request: Request, _exc: IntegrityError) -> Response:
+        """A write a constraint refused because of another write at the same moment (two
+        requests making the same name): 409, nothing of it stored. Logged without the
+        database's message, whose detail repeats the values."""
+        _log.warning("%s %s: a conflicting write was refused", request.method, request.url.path)
+        return JSONResponse({"error": CONFLICT_MESSAGE}, 409)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:

@@ -14,12 +14,14 @@ from typing import Final
 
 from sqlalchemy.exc import DBAPIError
 
-__all__ = ["BUSY_MESSAGE", "RETRY_AFTER_S", "contention_code", "is_contention"]
+__all__ = ["BUSY_MESSAGE", "CONFLICT_MESSAGE", "RETRY_AFTER_S", "contention_code", "is_contention"]
 
 #: Seconds a client is asked to wait before sending a request the busy store refused.
 RETRY_AFTER_S: Final = 1
 #: What a client is told (one line; never the database's own message, which holds SQL).
 BUSY_MESSAGE: Final = "the store is busy; try again shortly"
+#: What a client is told when a constraint refused its write because of another one.
+CONFLICT_MESSAGE: Final = "another change to the same thing was made at the same moment; try again"
 
 _SQLITE_NAMES: Final = ("SQLITE_BUSY", "SQLITE_LOCKED")
 _SQLITE_TEXTS: Final = ("database is locked", "database table is locked", "database is busy")
