@@ -49,7 +49,8 @@ def test_names_stored_before_the_rule_are_renamed_and_logged(
     migrate(engine, "0001")
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        for index, name in enumerate(["../users/victim", "ops", "../users/victim", "///"], 1):
+        stored_names = ["../users/victim", "ops", "../users/victim", "///", "ci/read", "ci:read"]
+        for index, name in enumerate(stored_names, 1):
             connection.execute(
                 text(
                     "INSERT INTO api_tokens (id, name, scope, token_hash, created_at)"
@@ -67,6 +68,8 @@ def test_names_stored_before_the_rule_are_renamed_and_logged(
         (2, "ops", "h2"),
         (3, "users_victim", "h3"),
         (4, "token", "h4"),
+        (5, "ci_read", "h5"),
+        (6, "ci_read-2", "h6"),  # distinct names stay distinct
     ]
     assert "'../users/victim'" in caplog.text
     assert "'///'" in caplog.text
