@@ -172,3 +172,25 @@ def test_a_batch_template_name_with_a_nul_is_refused(admin: httpx.Client) -> Non
     answer = admin.post("/api/v1/pcs/batches", json={"template": "a\x00b", "serials": ["1"]})
     assert answer.status_code == 400, answer.text
     assert answer.json()["path"] == "template"
+
+
+def test_http_basic_credentials_do_not_act_on_the_web_application(web: WebServer) -> None:
+    """A browser that once opened ``https://x:<token>@host/`` sends those credentials by
+    itself, also on a form another site posts: the web application takes tokens only from
+    headers a browser never adds on its own (the gateway's query API still takes Basic)."""
+    basic = httpx.BasicAuth("x", web.admin_token)
+    with httpx.Client(base_url=web.url, timeout=60, auth=basic) as forged:
+        page = forged.post("/users", data={"username": "mallory", "password": "a-long-password-1"})
+        api = forged.post(
+            "/api/v1/pcs/users", json={"username": "mallory", "password": "a-long-password-1"}
+        )
+        looked = forged.get("/api/v1/pcs/devices")
+        queried = forged.get("/api/v1/devices")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
+    assert api.status_code == looked.status_code == 401
+    assert "not HTTP Basic" in api.json()["error"]
+    assert queried.status_code == 200
+    with web.client() as admin:
+        names = [user["username"] for user in admin.get("/api/v1/pcs/users").json()]
+    assert "mallory" not in names

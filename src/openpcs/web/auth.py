@@ -1,5 +1,6 @@
 """Who is asking: a browser's session cookie (with a CSRF token on every change) or an API
-token (``Authorization: Bearer``) of the gateway's token store.
+token (``Authorization: Bearer`` or ``X-Api-Key``; never HTTP Basic, which a browser may send
+by itself on a forged cross-site request) of the gateway's token store.
 
 Pages send a visitor without a session to ``/login``; API routes answer 401. A ``read`` token
 may look, not change; an ``admin`` token acts as an admin. A session's changes (any method but
@@ -56,7 +57,7 @@ class WebAuth:
         self.tokens = tokens
 
     def _token_caller(self, request: Request) -> Caller | None:
-        token = presented_token(request)
+        token = presented_token(request, allow_basic=False)
         if token is None:
             return None
         scope = self.tokens.scope_of(token)
@@ -109,7 +110,7 @@ class WebAuth:
         if caller is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
-                "sign in, or send a token: Authorization: Bearer <token>",
+                "sign in, or send a token: Authorization: Bearer <token> (not HTTP Basic)",
                 headers={"WWW-Authenticate": 'Bearer realm="openpcs"'},
             )
         return caller

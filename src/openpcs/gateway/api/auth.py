@@ -38,14 +38,20 @@ def satisfies(scope: str | None, needed: str) -> bool:
     return scope is not None and needed in _IMPLIED.get(scope, set())
 
 
-def presented_token(request: Request, *, allow_query: bool = False) -> str | None:
-    """The token a request presents, or ``None``."""
+def presented_token(
+    request: Request, *, allow_query: bool = False, allow_basic: bool = True
+) -> str | None:
+    """The token a request presents, or ``None``: ``Authorization: Bearer``, ``X-Api-Key``,
+    the password of HTTP Basic unless ``allow_basic`` is off, and ``?token=`` where
+    ``allow_query`` says. Basic and the query string are what a browser may send by itself
+    (remembered credentials, a link), so the web application, whose token callers skip the
+    CSRF check, takes neither."""
     header = request.headers.get("authorization", "")
     kind, _, value = header.partition(" ")
     value = value.strip()
     if kind.lower() == "bearer" and value:
         return value
-    if kind.lower() == "basic" and value:
+    if kind.lower() == "basic" and value and allow_basic:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
