@@ -42,6 +42,30 @@ def test_exponential_aliases_are_stopped() -> None:
         parse_config_text("\n".join(lines) + "\n", source="h.yaml")
 
 
+def test_doubling_merge_keys_stay_small() -> None:
+    """Each level merges the one before twice: a merge that copied every pair (as PyYAML did
+    before its merge-key fix, hence the version required) would build 2**40 pairs."""
+    lines = ["a0: &a0 {x: 1, y: 2}"]
+    for level in range(1, 41):
+        previous = f"*a{level - 1}"
+        lines.append(f"a{level}: &a{level} {{<<: [{previous}, {previous}], k{level}: 1}}")
+    loaded = parse_config_text("\n".join(lines) + "\n", source="h.yaml")
+    assert len(loaded.raw["a40"]) == 42
+    assert loaded.raw["a40"]["x"] == 1
+
+
+def test_fanned_out_merge_keys_stay_small() -> None:
+    """Eight mappings each merge the level before, and the next level merges all eight: 8**12
+    pairs if every merge copied them."""
+    lines = ["n0: &n0 {k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7}"]
+    for level in range(1, 13):
+        names = [f"x{level}_{index}" for index in range(8)]
+        lines += [f"{name}: &{name} {{<<: *n{level - 1}}}" for name in names]
+        lines.append(f"n{level}: &n{level} {{<<: [{', '.join('*' + n for n in names)}]}}")
+    loaded = parse_config_text("\n".join(lines) + "\n", source="h.yaml")
+    assert loaded.raw["n12"] == {f"k{index}": index for index in range(8)}
+
+
 def test_merge_keys_work() -> None:
     text = "base: &b {model: ambient_control, radio: {type: sigfox}}\n"
     loaded = parse_config_text(text + "<<: *b\nserial: 3F5A1C0B7E2D4A91\n", source="h.yaml")
