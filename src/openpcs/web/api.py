@@ -18,6 +18,7 @@ from openpcs.web.programming import (
     check_document,
     check_report,
     compile_document,
+    keep_saved_keys,
     prepared,
     saved_form,
 )
@@ -219,6 +220,7 @@ def pcs_router(services: WebServices) -> APIRouter:
         the saved ones where the caller may use them)."""
         entry = registry.get(serial)
         document = prepared(document | {"serial": entry.serial}, registry, caller)
+        keep_saved_keys(registry, entry.serial, document, caller)
         return {"config_hash": registry.save_config(entry.serial, document, caller.name)}
 
     @router.get("/devices/{serial}/programs")

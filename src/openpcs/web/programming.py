@@ -20,14 +20,22 @@ from openpcs.config.loader import data_values
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import is_secret
 from openpcs.config.secret_paths import without_secrets
+from openpcs.config.yaml_source import format_path
 from openpcs.program.errors import BuildError, GenerationError, ProgramError
 from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
 from openpcs.web.auth import Caller
 from openpcs.web.downloads import may_download
-from openpcs.web.errors import NotFound, Refused, WebError
+from openpcs.web.errors import Conflict, NotFound, Refused, WebError
 from openpcs.web.registry import Registry
 
-__all__ = ["CheckFailed", "Programmed", "check_document", "compile_document", "with_saved_secrets"]
+__all__ = [
+    "CheckFailed",
+    "Programmed",
+    "check_document",
+    "compile_document",
+    "keep_saved_keys",
+    "with_saved_secrets",
+]
 
 
 class CheckFailed(WebError):
@@ -74,6 +82,34 @@ def saved_for(registry: Registry, serial: str, caller: Caller) -> dict[str, Any]
     if saved is None or may_download(caller, saver or ""):
         return saved
     return without_secrets(saved, NodeConfig)
+
+
+def _secrets_set(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str | int, ...]]:
+    """The paths of the secrets a configuration document sets."""
+    if isinstance(value, dict):
+        return {found for k, v in value.items() for found in _secrets_set(v, (*path, k))}
+    if isinstance(value, list):
+        return {found for i, v in enumerate(value) for found in _secrets_set(v, (*path, i))}
+    return {path} if value not in (None, "") and path and is_secret(NodeConfig, path) else set()
+
+
+def keep_saved_keys(
+    registry: Registry, serial: str, document: dict[str, Any], caller: Caller
+) -> None:
+    """:class:`Conflict` when saving ``document`` for ``serial`` would lose keys of the saved
+    configuration that ``caller`` may not use (another account saved them): that account or
+    an admin may replace them; anyone else gives every key the saved one holds."""
+    saved, saver = registry.saved_config_and_saver(serial)
+    if saved is None or may_download(caller, saver or ""):
+        return
+    lost = sorted(_secrets_set(saved) - _secrets_set(document), key=format_path)
+    if lost:
+        where = format_path(lost[0])
+        raise Conflict(
+            "the saved configuration holds keys another account saved; saving this one "
+            "would lose them: give every key, or ask that account or an admin",
+            where,
+        )
 
 
 def prepared(document: dict[str, Any], registry: Registry, caller: Caller) -> dict[str, Any]:
@@ -125,6 +161,7 @@ def compile_document(
     result = check_document(document)
     if not result.valid:
         raise CheckFailed(result)
+    keep_saved_keys(registry, entry.serial, document, caller)
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
