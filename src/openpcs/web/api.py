@@ -153,7 +153,7 @@ def pcs_router(services: WebServices) -> APIRouter:
         check's findings when the configuration has errors)."""
         try:
             made = await run_in_threadpool(
-                compile_document, document, registry, services.builder(), caller
+                compile_document, document, registry, services.builder(), caller, services.keys
             )
         except CheckFailed as exc:
             return JSONResponse({"error": str(exc)} | check_report(exc.result), 422)

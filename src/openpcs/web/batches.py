@@ -38,6 +38,7 @@ from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.auth import Caller
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
 from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.names import check_name
 from openpcs.web.programming import saved_for
 from openpcs.web.registry import Registry, config_hash
@@ -112,9 +113,11 @@ class BatchRunner(BatchViews):
         builder: Callable[[], BuilderChoice],
         *,
         jobs: int = 2,
+        keys: GatewayKeys | None = None,
     ) -> None:
         super().__init__(engine, registry.box)
         self.registry = registry
+        self.keys = keys
         self.templates = templates
         self.builder = builder
         self.jobs = jobs
@@ -317,6 +320,16 @@ class BatchRunner(BatchViews):
             self._fail_nodes(batch_id)
             self._finish(batch_id, FAILED, f"internal error: {exc.__class__.__name__}", None)
 
+    def _hand_over(self, serial: str, document: dict[str, Any]) -> None:
+        """Give the gateway the keys a node's program sets (an alias another device has is
+        logged and left out: the node's bundle stands)."""
+        if self.keys is None:
+            return
+        try:
+            self.keys.hand_over(serial, document)
+        except ValueError as exc:
+            _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
+
     def _fail_nodes(self, batch_id: int) -> None:
         with self.engine.begin() as connection:
             connection.execute(
@@ -344,6 +357,7 @@ class BatchRunner(BatchViews):
                 data = (out / outcome.bundle).read_bytes()
                 archive.writestr(outcome.bundle, data)
                 document = node_document(template, rows[outcome.line])
+                self._hand_over(outcome.serial, document)
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,

@@ -11,7 +11,7 @@ re-read as text.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
 from openpcs.web.auth import Caller
 from openpcs.web.downloads import may_download
 from openpcs.web.errors import Conflict, NotFound, Refused, WebError
+from openpcs.web.gateway_keys import GatewayKeys, HandedOver
 from openpcs.web.registry import Registry
 
 __all__ = [
@@ -56,6 +57,8 @@ class Programmed:
     bundle_name: str
     bundle: bytes
     has_hex: bool
+    #: the keys and aliases handed to the gateway for the node
+    handed: HandedOver = field(default_factory=HandedOver)
 
 
 def with_saved_secrets(
@@ -142,10 +145,15 @@ def check_report(result: CheckResult) -> dict[str, Any]:
 
 
 def compile_document(
-    document: dict[str, Any], registry: Registry, choice: BuilderChoice, caller: Caller
+    document: dict[str, Any],
+    registry: Registry,
+    choice: BuilderChoice,
+    caller: Caller,
+    keys: GatewayKeys | None = None,
 ) -> Programmed:
-    """Check, generate, build where possible and bundle a registered node; archive the bundle
-    and keep the configuration as the device's saved one.
+    """Check, generate, build where possible and bundle a registered node; archive the bundle,
+    keep the configuration as the device's saved one and hand the keys it gives the node to
+    the gateway (``keys``, :mod:`openpcs.web.gateway_keys`).
 
     Raises :class:`CheckFailed` for a configuration with errors, :class:`NotFound` for a
     serial not in the registry, :class:`Refused` with the compiler's first message when the
@@ -162,6 +170,8 @@ def compile_document(
     if not result.valid:
         raise CheckFailed(result)
     keep_saved_keys(registry, entry.serial, document, caller)
+    if keys is not None and (problem := keys.problem(entry.serial, document)):
+        raise Conflict(problem, "radio.dev_eui")
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
@@ -182,7 +192,8 @@ def compile_document(
         flash_bytes=build.flash_bytes if build else None,
         ram_bytes=build.ram_bytes if build else None,
     )
-    return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex)
+    handed = keys.hand_over(entry.serial, document) if keys is not None else HandedOver()
+    return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex, handed)
 
 
 def saved_form(registry: Registry, serial: str, caller: Caller) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from openpcs.program.pipeline import BuilderChoice, choose_builder
 from openpcs.web.accounts import Accounts, first_admin
 from openpcs.web.auth import WebAuth
 from openpcs.web.batches import BatchRunner
+from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
 from openpcs.web.sealed_files import seal_stored_files
 from openpcs.web.store.database import migrate_web
@@ -36,6 +37,7 @@ class WebServices:
     batches: BatchRunner
     auth: WebAuth
     secure_cookies: bool
+    keys: GatewayKeys
 
     def builder(self) -> BuilderChoice:
         """A builder for the configured Waspmote API, or source-only with the reason."""
@@ -73,12 +75,14 @@ def open_services(gateway: Gateway) -> WebServices:
     seal_stored_files(gateway.engine, gateway.box)
     templates = TemplateStore(gateway.engine)
     web = settings.web
+    keys = GatewayKeys(gateway)
     batches = BatchRunner(
         gateway.engine,
         registry,
         templates,
         _builder_for(web.api_dir, web.build_jobs),
         jobs=web.build_jobs,
+        keys=keys,
     )
     services = WebServices(
         gateway,
@@ -88,6 +92,7 @@ def open_services(gateway: Gateway) -> WebServices:
         batches,
         WebAuth(accounts, gateway.auth),
         web.secure_cookies,
+        keys,
     )
     interrupted = services.batches.recover()
     if interrupted:

@@ -1,0 +1,123 @@
+"""Handing a programmed node's keys to the gateway that will receive its frames.
+
+When the web application builds a node's program (alone or in a batch), the keys that program
+gives the node are registered with the gateway's key store for that serial, sealed as the
+gateway seals every key: the payload key (``encryption.key``: device-to-gateway frames, type
+96, are opened as they arrive; device-to-cloud ones, 100 and 102, are stored as received and
+opened on request) and the Cloud Bridge key (``destination.key``: type 103). The network
+identity the node will arrive under (``lorawan:<DevEUI>``) becomes an alias of the serial, so
+its tiny frames are stored under it. Keys the new program does not set are kept (frames
+already stored may need them); aliases are added to those the device has.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from openpcs.gateway.directory import DeviceKeys
+from openpcs.gateway.runtime import Gateway
+from openpcs.gateway.store.devices import DeviceUpdate, normalize_alias, update_device
+from openpcs.gateway.store.schema import DEVICE_ALIASES
+
+__all__ = ["GatewayKeys", "HandedOver", "keys_of"]
+
+_log = logging.getLogger("openpcs.web.keys")
+
+
+@dataclass(frozen=True, slots=True)
+class HandedOver:
+    """What a program gave the gateway for one node: which keys (``payload``, ``bridge``),
+    which aliases."""
+
+    keys: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.aliases)
+
+
+def _section(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = document.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def keys_of(document: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The keys (``payload``, ``bridge``) and aliases a checked configuration document gives
+    its node."""
+    keys: dict[str, str] = {}
+    encryption = _section(document, "encryption")
+    if encryption.get("mode") not in (None, "disabled") and (key := _text(encryption.get("key"))):
+        keys["payload"] = key
+    destination = _section(document, "destination")
+    if destination.get("type") == "cloud_bridge" and (key := _text(destination.get("key"))):
+        keys["bridge"] = key
+    aliases = []
+    radio = _section(document, "radio")
+    if radio.get("type") == "lorawan" and (dev_eui := _text(radio.get("dev_eui"))):
+        aliases.append(normalize_alias(f"lorawan:{dev_eui}"))
+    return keys, aliases
+
+
+class GatewayKeys:
+    """Registers programmed nodes' keys and aliases with one gateway."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def problem(self, serial: str, document: Mapping[str, Any]) -> str | None:
+        """Why what ``document`` gives its node cannot be registered for ``serial`` (an alias
+        that already names another device), or ``None``; asked before anything is built."""
+        _, aliases = keys_of(document)
+        if not aliases:
+            return None
+        a = DEVICE_ALIASES.c
+        with self.gateway.engine.connect() as connection:
+            taken = connection.execute(
+                select(a.alias, a.serial).where(a.alias.in_(aliases), a.serial != serial)
+            ).first()
+        if taken is None:
+            return None
+        return f"the gateway already knows {taken[0]} as device {taken[1]}"
+
+    def hand_over(self, serial: str, document: Mapping[str, Any]) -> HandedOver:
+        """Register what ``document`` (a configuration that passed its check) gives the node
+        ``serial``; what was registered. Raises ``ValueError`` when an alias already names
+        another device (nothing is changed then)."""
+        keys, aliases = keys_of(document)
+        if not keys and not aliases:
+            return HandedOver()
+        change: dict[str, Any] = {}
+        if keys:
+            held = self.gateway.pipeline.processor.directory.settings(serial)
+            kept = held.keys.model_dump() if held is not None else {}
+            merged = {kind: value for kind, value in kept.items() if value is not None} | keys
+            change["keys"] = DeviceKeys(**merged)
+        if aliases:
+            change["aliases"] = sorted(set(self._aliases(serial)) | set(aliases))
+        update_device(self.gateway.engine, self.gateway.box, serial, DeviceUpdate(**change))
+        self.gateway.reload_directory()
+        handed = HandedOver(tuple(sorted(keys)), tuple(aliases))
+        _log.info("%s: gave the gateway %s", serial, _said(handed))  # never the keys
+        return handed
+
+    def _aliases(self, serial: str) -> list[str]:
+        with self.gateway.engine.connect() as connection:
+            rows = connection.execute(
+                select(DEVICE_ALIASES.c.alias).where(DEVICE_ALIASES.c.serial == serial)
+            )
+            return [str(alias) for alias in rows.scalars()]
+
+
+def _said(handed: HandedOver) -> str:
+    parts = [f"the {kind} key" for kind in handed.keys]
+    parts += [f"the alias {alias}" for alias in handed.aliases]
+    return ", ".join(parts)
