@@ -170,6 +170,8 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("GET", "/devices/{serial}"): READ,
     ("GET", "/devices/{serial}/plots/{sensor}.svg"): READ,
     ("GET", "/devices/{serial}/readings.csv"): READ,
+    ("POST", "/devices/{serial}/keys"): ADMIN,
+    ("POST", "/devices/{serial}/frames/{frame_id}/open"): ADMIN,
     ("GET", "/programs/{program_id}/bundle"): OWNER_OR_ADMIN,
     ("GET", "/templates"): READ,
     ("POST", "/templates/import"): USER,

@@ -23,6 +23,7 @@ from openpcs.web.account_api import account_api_router
 from openpcs.web.account_pages import account_router
 from openpcs.web.api import pcs_router
 from openpcs.web.auth import LoginRequired
+from openpcs.web.device_gateway_pages import device_gateway_router
 from openpcs.web.errors import WebError
 from openpcs.web.pages import pages_router
 from openpcs.web.security_headers import SecurityHeaders
@@ -63,5 +64,6 @@ def create_web_app(gateway: Gateway) -> FastAPI:
     app.include_router(account_api_router(services))
     app.include_router(account_router(services))
     app.include_router(pages_router(services))
+    app.include_router(device_gateway_router(services))
     app.state.web = services
     return app

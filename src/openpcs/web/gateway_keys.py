@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from openpcs.gateway.directory import DeviceKeys
@@ -24,9 +25,11 @@ from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.store.devices import DeviceUpdate, normalize_alias, update_device
 from openpcs.gateway.store.schema import DEVICE_ALIASES
 
-__all__ = ["GatewayKeys", "HandedOver", "keys_of"]
+__all__ = ["KINDS", "GatewayKeys", "HandedOver", "keys_of"]
 
 _log = logging.getLogger("openpcs.web.keys")
+#: The kinds of key the gateway holds for a device.
+KINDS: Final = ("payload", "bridge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,29 @@ class GatewayKeys:
         handed = HandedOver(tuple(sorted(keys)), tuple(aliases))
         _log.info("%s: gave the gateway %s", serial, _said(handed))  # never the keys
         return handed
+
+    def held(self, serial: str) -> tuple[dict[str, bool], list[str]]:
+        """Which keys the gateway holds for ``serial`` (``payload``, ``bridge``: never the
+        keys) and the aliases it knows the device by."""
+        settings = self.gateway.pipeline.processor.directory.settings(serial)
+        keys = settings.keys.model_dump() if settings is not None else {}
+        return {kind: keys.get(kind) is not None for kind in KINDS}, sorted(self._aliases(serial))
+
+    def replace(self, serial: str, kind: str, key: str | None) -> None:
+        """Hold ``key`` as the device's ``kind`` key (``None``: hold none); the other kind stays.
+        Raises ``ValueError`` naming the kind for a key that cannot be one (its length)."""
+        if kind not in KINDS:
+            raise ValueError(f"a key is one of {', '.join(KINDS)}")
+        settings = self.gateway.pipeline.processor.directory.settings(serial)
+        keys = settings.keys.model_dump() if settings is not None else {}
+        keys[kind] = key
+        try:
+            held = DeviceKeys(**keys)
+        except ValidationError as exc:
+            raise ValueError(f"{kind}: {exc.errors()[0]['msg']}") from None
+        update_device(self.gateway.engine, self.gateway.box, serial, DeviceUpdate(keys=held))
+        self.gateway.reload_directory()
+        _log.info("%s: the %s key was %s by hand", serial, kind, "replaced" if key else "removed")
 
     def _aliases(self, serial: str) -> list[str]:
         with self.gateway.engine.connect() as connection:

@@ -147,6 +147,7 @@ def pages_router(services: WebServices) -> APIRouter:
             frames=raw,
             programs=registry.programs(entry.serial),
             may_download=lambda made_by: may_download(caller, made_by),
+            gateway_keys=services.keys.held(entry.serial),
         )
 
     @router.get("/devices/{serial}/plots/{sensor}.svg")
