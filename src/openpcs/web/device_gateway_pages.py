@@ -3,11 +3,11 @@ the device, and open a stored device-to-cloud frame with the held key. Each is a
 that redirects back to the device page with a message."""
 
 # no "from __future__ import annotations": FastAPI reads the routes' annotations, and
-# ``Signed`` is local to the router's function
+# ``Admin`` is local to the router's function
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
@@ -26,17 +26,24 @@ _NAMES = {"payload": "payload key", "bridge": "Cloud Bridge key"}
 def device_gateway_router(services: WebServices) -> APIRouter:
     """The routes behind the device page's "Gateway" section."""
     router = APIRouter(include_in_schema=False)
-    Signed = Annotated[Caller, Depends(services.auth.page_caller)]  # noqa: N806
+
+    async def admin_caller(request: Request) -> Caller:
+        """The signed-in admin; checked before the form is read, so that no one else learns
+        what a good request looks like."""
+        caller = await services.auth.page_caller(request)
+        require_admin(caller)
+        return caller
+
+    Admin = Annotated[Caller, Depends(admin_caller)]  # noqa: N806
 
     @router.post("/devices/{serial}/keys")
     def change_key(
-        caller: Signed,
+        _caller: Admin,
         serial: str,
         kind: Annotated[Literal["payload", "bridge"], Form()],
         action: Annotated[Literal["replace", "remove"], Form()],
         key: Annotated[str, Form(max_length=64)] = "",
     ) -> Response:
-        require_admin(caller)
         entry = services.registry.get(serial)
         here = path_url("devices", entry.serial)
         given = key.strip() if action == "replace" else None
@@ -50,8 +57,7 @@ def device_gateway_router(services: WebServices) -> APIRouter:
         return back(here, f"the gateway {done} {_NAMES[kind]} of {entry.serial}")
 
     @router.post("/devices/{serial}/frames/{frame_id}/open")
-    async def open_frame(caller: Signed, serial: str, frame_id: RowId) -> Response:
-        require_admin(caller)
+    async def open_frame(_caller: Admin, serial: str, frame_id: RowId) -> Response:
         entry = services.registry.get(serial)
         here = path_url("devices", entry.serial)
         found = queries.frame(services.gateway.engine, frame_id)

@@ -145,32 +145,47 @@ class TcpIngest:
             self.server = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One connection, from its first line to its close. It ends quietly when the gateway
+        stops (:meth:`stop` cancels it): a handler that ended cancelled would be logged as an
+        error by asyncio's stream callback."""
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
         self.connections += 1
+        try:
+            await self._connection(reader, writer)
+        except asyncio.CancelledError:
+            _log.debug("a tcp connection was closed: the gateway is stopping")
+        finally:
+            self._tasks.discard(task)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         remote = str(peer[0]) if peer else None
         answers: asyncio.Queue[_Answer] = asyncio.Queue(_IN_FLIGHT)
         credit = _Credit(MAX_UNANSWERED)
         replier = asyncio.create_task(self._reply(answers, writer, credit))
+        stopping = False
         try:
             token, first = await self._opening(reader, writer)
             await self._read(reader, remote, answers, credit, token=token, first=first)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError) as exc:
             _log.debug("tcp connection from %s ended: %s", remote, exc)
         except asyncio.CancelledError:
-            # stop() cancels the open connections: they end here, quietly (a handler that
-            # ended cancelled would be logged as an error by asyncio's stream callback)
-            _log.debug("tcp connection from %s closed: the gateway is stopping", remote)
+            stopping = True
+            raise
         finally:
-            await answers.put(None)
-            with contextlib.suppress(Exception):
-                await replier
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-            self._tasks.discard(task)
+            try:
+                if stopping:
+                    replier.cancel()
+                else:  # the replies of frames in flight are written before the close
+                    await answers.put(None)
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await replier
+            finally:
+                writer.close()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await writer.wait_closed()
 
     async def _opening(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
