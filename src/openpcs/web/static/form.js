@@ -240,9 +240,13 @@
     return compact(document_);
   }
 
+  // A document as input names and values. A list of plain values is given both whole (the
+  // checkboxes of a multiple choice take it so) and item by item (inputs named "x.0", "x.1").
   function flatten(value, prefix, out) {
-    if (Array.isArray(value) && value.every((item) => typeof item !== "object")) out[prefix] = value;
-    else if (value && typeof value === "object") {
+    if (Array.isArray(value) && value.every((item) => item === null || typeof item !== "object")) {
+      out[prefix] = value;
+      value.forEach((item, index) => { if (item !== null) out[`${prefix}.${index}`] = item; });
+    } else if (value && typeof value === "object") {
       for (const [key, item] of Object.entries(value)) flatten(item, prefix ? `${prefix}.${key}` : key, out);
     } else out[prefix] = value;
     return out;
@@ -263,6 +267,7 @@
       const inputs = form.querySelectorAll(`[name="${CSS.escape(path)}"]`);
       for (const input of inputs) {
         if (input.dataset.kind === "multi") input.checked = Array.isArray(value) && value.includes(input.value);
+        else if (Array.isArray(value)) continue;  // its items fill the inputs "path.0", "path.1"…
         else if (input.type === "checkbox") input.checked = Boolean(value);
         else input.value = value;
       }
@@ -424,8 +429,31 @@
     soon();
   });
 
+  // --- picking a registered device ----------------------------------------------------------
+  // A serial from the registry loads that device: its saved configuration, or else its model
+  // and name. What the form held is replaced, so the device's own values are what is checked.
+  async function loadDevice(serial) {
+    const known = [...document.querySelectorAll("#registered option")].some((o) => o.value === serial);
+    if (!known) return;
+    const path = `/api/v1/pcs/devices/${encodeURIComponent(serial)}`;
+    const saved = await fetch(`${path}/config`, { credentials: "same-origin" });
+    form.reset();
+    if (saved.ok) {
+      fill(Object.assign(await saved.json(), { serial }));
+      status(`loaded the saved configuration of ${serial}`);
+    } else {
+      const device = await fetch(path, { credentials: "same-origin" });
+      if (!device.ok) return;
+      const entry = await device.json();
+      fill({ serial, node_name: entry.name || "", model: entry.model, sleep: { minutes: 10 } });
+      status(`${serial} has no saved configuration yet: its model and name are filled in`);
+    }
+    soon();
+  }
+
   // --- wiring -------------------------------------------------------------------------------
   form.addEventListener("change", (event) => {
+    if (event.target.name === "serial") loadDevice(event.target.value.trim().toUpperCase());
     if (event.target === model) modelChanged();
     if (event.target === radio) radioChanged();
     if (event.target.name && event.target.name.endsWith(".probe")) socketExtras(event.target.name.split(".")[1], event.target.value);

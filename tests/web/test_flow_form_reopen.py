@@ -1,0 +1,101 @@
+"""Browser flows: a saved configuration reopened in the form gives back every field (lists and
+nested sections included), and picking a registered serial in the form loads that device."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from openpcs.config.model import NodeConfig
+from openpcs.config.secret_paths import without_secrets
+from tests.web.conftest import WebServer
+from tests.web.test_api import register
+from tests.web.test_e2e import shot, sign_in
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "nodes"
+SECRETS = yaml.safe_load((EXAMPLES / "secrets.yaml").read_text())
+#: Examples whose every field the form has an input for.
+REOPENED = [
+    "smart-water_xbee-868lp_meshlium.yaml",
+    "smart-agriculture-xtreme_4g_tcp.yaml",
+    "smart-cities-pro_lorawan-asia-pac-latam-otaa.yaml",
+    "smart-security_wifi_http.yaml",
+]
+
+
+def _example(name: str) -> dict[str, Any]:
+    text = (EXAMPLES / name).read_text()
+    for secret, value in SECRETS.items():
+        text = text.replace(f"!secret {secret}", yaml.safe_dump(value).strip().removesuffix("..."))
+    document: dict[str, Any] = yaml.safe_load(text)
+    document.setdefault("battery_warning", {"thresholds": [40, 25, 10]})
+    return document
+
+
+def _node(document: dict[str, Any]) -> dict[str, Any]:
+    """A configuration as the checker reads it, every default spelled out."""
+    found: dict[str, Any] = NodeConfig.model_validate(
+        {k: v for k, v in document.items() if k != "licence"}
+    ).model_dump(mode="json")
+    return found
+
+
+def _loaded(page: Any) -> dict[str, Any]:
+    page.wait_for_selector('form[data-ready="true"]')
+    collected: dict[str, Any] = page.evaluate("window.openpcsForm.collect()")
+    return collected
+
+
+@pytest.mark.parametrize("name", REOPENED)
+def test_a_saved_configuration_comes_back_whole(
+    web: WebServer, page: Any, admin: httpx.Client, name: str
+) -> None:
+    document = _example(name)
+    register(admin, document["serial"], model=document["model"])
+    saved = admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document)
+    assert saved.status_code == 200, saved.text
+    sign_in(page, web, f"reopen-{name[:-5]}")
+    page.goto(f"{web.url}/configure?serial={document['serial']}")
+    collected = _loaded(page)
+    thresholds = [
+        page.input_value(f'[name="battery_warning.thresholds.{index}"]') for index in range(3)
+    ]
+    shot(page, f"reopen-{name[:-5]}", "02-reopened")
+    assert thresholds == [str(t) for t in document["battery_warning"]["thresholds"]]
+    # what the form gives back is the saved configuration: the same node, field for field
+    # (secrets stay on the server; the form spells out defaults the file left implicit)
+    assert _node(collected) == _node(without_secrets(document, NodeConfig))
+
+
+def test_picking_a_registered_serial_loads_that_device(
+    web: WebServer, page: Any, admin: httpx.Client
+) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
+    document = _example("smart-water_xbee-868lp_meshlium.yaml")
+    register(admin, document["serial"], model="smart_water")
+    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    other = "1A2B3C4D5E6F7081"
+    admin.post(
+        "/api/v1/pcs/devices",
+        json={"serial": other, "name": "orchard", "model": "smart_agriculture"},
+    ).raise_for_status()
+    sign_in(page, web, "pick-serial")
+    page.goto(f"{web.url}/configure")
+    _loaded(page)
+    page.fill("#f-serial", document["serial"])
+    page.dispatch_event("#f-serial", "change")
+    # (the page's CSP allows no eval, so the waits are on locators, not on script text)
+    expect(page.locator("#f-model")).to_have_value("smart_water")
+    expect(page.locator('[name="battery_warning.thresholds.0"]')).to_have_value("40")
+    assert page.input_value('[name="sockets.A.probe"]') == "ph"
+    shot(page, "pick-serial", "02-saved-loaded")
+    page.fill("#f-serial", other)
+    page.dispatch_event("#f-serial", "change")
+    expect(page.locator("#f-model")).to_have_value("smart_agriculture")
+    assert page.input_value('[name="node_name"]') == "orchard"
+    assert page.input_value('[name="sockets.A.probe"]') == ""
+    shot(page, "pick-serial", "03-model-loaded")
