@@ -104,3 +104,29 @@ def test_a_lorawan_node_gets_its_alias_and_a_batch_hands_over_each_key(
         assert answer.text.startswith("ok "), answer.text
         wrong = _send(web, _frame(serial, keys[index - 1], 10 + index))  # another node's key
         assert wrong.text.startswith("error "), wrong.text
+
+
+def test_a_batch_that_leaves_a_node_without_its_key_is_refused_before_it_starts(
+    admin: httpx.Client,
+) -> None:
+    admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).raise_for_status()
+    serials = [f"5B6C7D8E9FA0B1{index:02X}" for index in range(7)]
+    for serial in serials:
+        register(admin, serial, model="smart_water")
+    keyed = _water_node() | {"serial": serials[0]}
+    admin.put(f"/api/v1/pcs/devices/{serials[0]}/config", json=keyed).raise_for_status()
+    template = {k: v for k, v in _water_node().items() if k != "serial"}
+    del template["encryption"]["key"]
+    admin.put("/api/v1/pcs/templates/water", json=template).raise_for_status()
+    refused = admin.post("/api/v1/pcs/batches", json={"template": "water", "serials": serials})
+    assert refused.status_code == 400, refused.text
+    assert refused.json() == {
+        "error": "csv: the template leaves encryption.key to each node and 6 of 7 have none "
+        f"({', '.join(serials[1:6])} …): upload a CSV with a column 'encryption.key', or save "
+        "each device's configuration with it",
+        "path": "csv",
+    }
+    assert admin.get("/api/v1/pcs/batches").json() == []
+    # the first node alone has its key (from its saved configuration): that batch runs
+    alone = admin.post("/api/v1/pcs/batches", json={"template": "water", "serials": serials[:1]})
+    assert alone.status_code == 202, alone.text

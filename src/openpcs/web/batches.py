@@ -36,6 +36,7 @@ from openpcs.program.errors import BatchError, ProgramError
 from openpcs.program.nodes_csv import NodeRow, node_document, read_nodes_csv
 from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.auth import Caller
+from openpcs.web.batch_keys import check_keys_given
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.gateway_keys import GatewayKeys
@@ -178,6 +179,7 @@ class BatchRunner(BatchViews):
             device = self.registry.get(row["serial"])
             if problem := device.model_problem(row.get("model") or template.get("model"), what):
                 raise Refused(problem, "template")
+        check_keys_given(template, rows)
         now = utc_now()
         with self.engine.begin() as connection:
             batch_id = int(
