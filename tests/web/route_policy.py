@@ -171,6 +171,8 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("GET", "/devices/{serial}/plots/{sensor}.svg"): READ,
     ("GET", "/devices/{serial}/readings.csv"): READ,
     ("POST", "/devices/{serial}/keys"): ADMIN,
+    ("POST", "/devices/{serial}/edit"): USER,
+    ("POST", "/devices/{serial}/delete"): USER,
     ("POST", "/devices/{serial}/frames/{frame_id}/open"): ADMIN,
     ("GET", "/programs/{program_id}/bundle"): OWNER_OR_ADMIN,
     ("GET", "/templates"): READ,

@@ -130,7 +130,10 @@ def test_the_licence_caps_the_registry(admin: httpx.Client) -> None:
         "/api/v1/pcs/devices", json={"serial": "00000000000000FF", "model": "smart_agriculture"}
     )
     assert over.status_code == 409
-    assert over.json()["error"] == "serial: PCS Basic programs up to 6 nodes; this registry has 7"
+    assert over.json()["error"] == (
+        "serial: PCS Basic programs up to 6 nodes and this registry has 6 already: a higher "
+        "licence takes more"
+    )
     assert admin.put("/api/v1/pcs/licence", json={"licence": "pro"}).status_code == 200
     register(admin, "00000000000000FF")
     refused = admin.put("/api/v1/pcs/licence", json={"licence": "basic"})

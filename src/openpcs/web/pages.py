@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from openpcs.catalog.devices import licences
 from openpcs.config.model import (
     BatteryWarning,
     EncryptionConfig,
@@ -25,6 +26,7 @@ from openpcs.web.data_views import latest_readings, sensor_series
 from openpcs.web.downloads import may_download, zip_download
 from openpcs.web.errors import WebError
 from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
+from openpcs.web.names import path_url
 from openpcs.web.page_render import back, render_page, script_json, upload_text
 from openpcs.web.plots import svg_plot
 from openpcs.web.programming import saved_form
@@ -93,6 +95,7 @@ def pages_router(services: WebServices) -> APIRouter:
             q=q,
             devices=registry.search(q),
             count=registry.count(),
+            capacity=licences()[registry.licence()].nodes,
             models=form_catalog()["models"],
             licences=form_catalog()["licences"],
         )
@@ -123,8 +126,14 @@ def pages_router(services: WebServices) -> APIRouter:
         return back("/devices", message)
 
     @router.post("/settings/licence")
-    def set_licence(caller: Signed, licence: Annotated[str, Form(max_length=16)]) -> Response:
+    def set_licence(
+        caller: Signed,
+        licence: Annotated[str, Form(max_length=16)],
+        confirm: Annotated[str, Form(max_length=8)] = "",
+    ) -> Response:
         require_admin(caller)
+        if confirm != "yes":
+            return back("/devices", "tick the box to confirm the licence change", error=True)
         try:
             registry.set_licence(licence)
         except WebError as exc:
@@ -149,6 +158,32 @@ def pages_router(services: WebServices) -> APIRouter:
             may_download=lambda made_by: may_download(caller, made_by),
             gateway_keys=services.keys.held(entry.serial),
         )
+
+    @router.post("/devices/{serial}/edit")
+    def edit_device(
+        _caller: Signed,
+        serial: str,
+        name: Annotated[str, Form(max_length=128)] = "",
+        tags: Annotated[str, Form(max_length=1024)] = "",
+    ) -> Response:
+        entry = registry.get(serial)
+        here = path_url("devices", entry.serial)
+        try:
+            registry.update(entry.serial, name=name, tags=[t for t in tags.split(",") if t.strip()])
+        except WebError as exc:
+            return back(here, str(exc), error=True)
+        return back(here, f"{entry.serial} saved")
+
+    @router.post("/devices/{serial}/delete")
+    def delete_device(
+        _caller: Signed, serial: str, confirm: Annotated[str, Form(max_length=8)] = ""
+    ) -> Response:
+        entry = registry.get(serial)
+        if confirm != "yes":
+            message = "tick the box to confirm removing the device"
+            return back(path_url("devices", entry.serial), message, error=True)
+        registry.remove(entry.serial)
+        return back("/devices", f"{entry.serial} removed from the registry (its firmware stays)")
 
     @router.get("/devices/{serial}/plots/{sensor}.svg")
     def plot(_caller: Signed, serial: str, sensor: str, unit: str = "") -> Response:

@@ -181,9 +181,13 @@ class Registry:
         if model not in node_models():
             raise Refused(f"unknown model {model!r}", "model")
         cleaned = check_tags(tags or [])
-        over = check_node_count(self.licence(), self.count() + 1)
-        if over is not None:
-            raise Conflict(over.message, "serial")
+        tier, count = licences()[self.licence()], self.count()
+        if count >= tier.nodes:
+            raise Conflict(
+                f"{tier.name} programs up to {tier.nodes} nodes and this registry has {count} "
+                "already: a higher licence takes more",
+                "serial",
+            )
         try:
             with self.engine.begin() as connection:
                 connection.execute(
