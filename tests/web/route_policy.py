@@ -162,6 +162,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("POST", "/tokens/{name}/revoke"): ADMIN,
     # --- pages -------------------------------------------------------------------------------
     ("GET", "/"): READ,
+    ("GET", "/favicon.ico"): ANYONE,
     ("GET", "/configure"): READ,
     ("GET", "/devices"): READ,
     ("POST", "/devices"): USER,

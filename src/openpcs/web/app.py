@@ -60,6 +60,12 @@ def create_web_app(gateway: Gateway) -> FastAPI:
 
     static = resources.files("openpcs.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        """The site's icon where browsers look for it without a page's link."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     app.include_router(pcs_router(services))
     app.include_router(account_api_router(services))
     app.include_router(account_router(services))
