@@ -129,7 +129,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("POST", f"{_PCS}/devices/import"): USER,
     ("GET", f"{_PCS}/devices/{{serial}}"): READ,
     ("PATCH", f"{_PCS}/devices/{{serial}}"): USER,
-    ("DELETE", f"{_PCS}/devices/{{serial}}"): USER,
+    ("DELETE", f"{_PCS}/devices/{{serial}}"): ADMIN,
     ("GET", f"{_PCS}/devices/{{serial}}/config"): READ,  # without its secrets
     ("PUT", f"{_PCS}/devices/{{serial}}/config"): USER,
     ("GET", f"{_PCS}/devices/{{serial}}/programs"): READ,
@@ -173,7 +173,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("GET", "/devices/{serial}/readings.csv"): READ,
     ("POST", "/devices/{serial}/keys"): ADMIN,
     ("POST", "/devices/{serial}/edit"): USER,
-    ("POST", "/devices/{serial}/delete"): USER,
+    ("POST", "/devices/{serial}/delete"): ADMIN,
     ("POST", "/devices/{serial}/frames/{frame_id}/open"): ADMIN,
     ("GET", "/programs/{program_id}/bundle"): OWNER_OR_ADMIN,
     ("GET", "/templates"): READ,

@@ -249,3 +249,31 @@ def test_racing_creations_of_one_name_never_fail_with_500(store_url: str, tmp_pa
     assert sorted(v["version"] for v in versions) == list(range(1, 21))
     assert sorted(status for status, _ in made) == [201] + [409] * 5, made
     assert all("exists already" in text for status, text in made if status == 409)
+
+
+def test_racing_registrations_never_pass_the_licence(store_url: str, tmp_path: Path) -> None:
+    """Twelve devices registered at once into a registry one short of its licence: one is
+    added, eleven are refused (the count and the insert share one transaction)."""
+    web = _server(tmp_path, store_url, tcp={"enabled": False})
+    try:
+        with web.client() as client:
+            for index in range(5):
+                added = client.post(
+                    "/api/v1/pcs/devices",
+                    json={"serial": f"00000000000000{index:02X}", "model": "smart_water"},
+                )
+                assert added.status_code == 201, added.text
+        racing: list[Callable[[httpx.Client], httpx.Response]] = [
+            lambda c, n=n: c.post(
+                "/api/v1/pcs/devices",
+                json={"serial": f"00000000000001{n:02X}", "model": "smart_water"},
+            )
+            for n in range(12)
+        ]
+        answers = _run_all(racing, web)
+        with web.client() as client:
+            count = client.get("/api/v1/pcs/licence").json()["devices"]
+    finally:
+        web.stop()
+    assert sorted(status for status, _ in answers) == [201] + [409] * 11, answers
+    assert count == 6

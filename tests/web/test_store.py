@@ -86,3 +86,39 @@ def test_names_that_break_the_rule_are_renamed_by_the_migration(
     assert "'../users/victim'" in caplog.text
     assert "'a/b'" in caplog.text
     engine.dispose()
+
+
+def test_plain_configuration_digests_are_cleared_by_the_migration(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Digests stored before they were keyed were plain SHA-256 of a document holding keys:
+    none stays stored or listed."""
+    engine = open_engine(store_url)
+    migrate(engine)
+    migrate(engine, "w0003", location="openpcs.web.store:migrations", version_table=VERSION_TABLE)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO registry_devices (id, serial, name, model, tags, created_at,"
+                " config_hash) VALUES (1, '1A2B3C4D5E6F7081', 'n', 'smart_water', '[]', :now,"
+                " 'a1b2')"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO programs (id, serial, created_at, made_by, config_hash,"
+                " bundle_name, has_hex, bundle) VALUES (1, '1A2B3C4D5E6F7081', :now, 'admin',"
+                " 'a1b2', 'b.zip', false, :bundle)"
+            ),
+            {"now": now, "bundle": b"PK"},
+        )
+    with caplog.at_level(logging.WARNING, logger="openpcs.web.migrations"):
+        migrate_web(engine)
+    with engine.connect() as connection:
+        device = connection.execute(text("SELECT config_hash FROM registry_devices")).scalar()
+        program = connection.execute(text("SELECT config_hash FROM programs")).scalar()
+    assert (device, program) == (None, "")
+    assert "cleared 1 device and 1 program configuration digests" in caplog.text
+    engine.dispose()

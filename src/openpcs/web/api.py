@@ -203,8 +203,10 @@ def pcs_router(services: WebServices) -> APIRouter:
         return plain(registry.get(serial))
 
     @router.delete("/devices/{serial}", status_code=status.HTTP_204_NO_CONTENT)
-    def remove_device(serial: str) -> None:
-        """Unregister a device (its firmware archive stays)."""
+    def remove_device(serial: str, caller: Signed) -> None:
+        """Unregister a device (admins: its saved configuration and keys go with it; its
+        firmware archive stays)."""
+        require_admin(caller)
         registry.remove(serial)
 
     @router.get("/devices/{serial}/config")

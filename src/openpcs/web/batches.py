@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import yaml
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from openpcs.config.licence import check_batch
 from openpcs.config.model import NodeConfig
@@ -38,11 +39,12 @@ from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.auth import Caller
 from openpcs.web.batch_keys import check_keys_given
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
+from openpcs.web.config_digest import config_hash
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.names import check_name
 from openpcs.web.programming import saved_for
-from openpcs.web.registry import Registry, config_hash
+from openpcs.web.registry import Registry
 from openpcs.web.sealed_files import seal_file
 from openpcs.web.store.schema import BATCH_NODES, BATCHES
 from openpcs.web.templates_store import TemplateStore
@@ -213,7 +215,8 @@ class BatchRunner(BatchViews):
                     for index, row in enumerate(rows)
                 ],
             )
-        self._pool.submit(self._run, batch_id, template, _csv_text(rows), made_by)
+        admin = caller.account.is_admin
+        self._pool.submit(self._run, batch_id, template, _csv_text(rows), admin)
         return batch_id
 
     def _rows_from_registry(
@@ -276,7 +279,7 @@ class BatchRunner(BatchViews):
                 )
             )
 
-    def _run(self, batch_id: int, template: dict[str, Any], nodes_csv: str, made_by: str) -> None:
+    def _run(self, batch_id: int, template: dict[str, Any], nodes_csv: str, admin: bool) -> None:
         with self.engine.begin() as connection:
             connection.execute(
                 update(_BATCHES).where(_BATCHES.c.id == batch_id).values(state=RUNNING)
@@ -309,7 +312,7 @@ class BatchRunner(BatchViews):
                     rows=rows,
                     outcomes=report.rows,
                     out=out,
-                    made_by=made_by,
+                    admin=admin,
                 )
             failed = len(report.failed)
             message = f"{len(report.rows) - failed} bundled, {failed} failed"
@@ -322,14 +325,26 @@ class BatchRunner(BatchViews):
             self._fail_nodes(batch_id)
             self._finish(batch_id, FAILED, f"internal error: {exc.__class__.__name__}", None)
 
-    def _hand_over(self, serial: str, document: dict[str, Any]) -> None:
-        """Give the gateway the keys a node's program sets (an alias another device has is
+    def _owner(self, batch_id: int) -> str:
+        with self.engine.connect() as connection:
+            return str(
+                connection.execute(
+                    select(_BATCHES.c.made_by).where(_BATCHES.c.id == batch_id)
+                ).scalar_one()
+            )
+
+    def _hand_over(
+        self, serial: str, document: dict[str, Any], made_by: str, *, admin: bool
+    ) -> None:
+        """Give the gateway the keys a node's program sets: replacing those it holds only for
+        an admin or the account whose keys the device had (an alias another device has is
         logged and left out: the node's bundle stands)."""
         if self.keys is None:
             return
+        _, saver = self.registry.saved_config_and_saver(serial)
         try:
-            self.keys.hand_over(serial, document)
-        except ValueError as exc:
+            self.keys.hand_over(serial, document, replace=admin or saver in (None, made_by))
+        except (ValueError, IntegrityError) as exc:
             _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
 
     def _fail_nodes(self, batch_id: int) -> None:
@@ -348,9 +363,12 @@ class BatchRunner(BatchViews):
         rows: dict[int, NodeRow],
         outcomes: list[RowOutcome],
         out: Path,
-        made_by: str,
+        admin: bool,
     ) -> bytes:
-        """Put each bundle in the firmware archive; one zip of every bundle and the report."""
+        """Put each bundle in the firmware archive, credited to the batch's owner as stored
+        now (an account removed meanwhile is recorded as removed); hand each node's keys to
+        the gateway; one zip of every bundle and the report."""
+        made_by = self._owner(batch_id)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
             for outcome in outcomes:
@@ -359,11 +377,11 @@ class BatchRunner(BatchViews):
                 data = (out / outcome.bundle).read_bytes()
                 archive.writestr(outcome.bundle, data)
                 document = node_document(template, rows[outcome.line])
-                self._hand_over(outcome.serial, document)
+                self._hand_over(outcome.serial, document, made_by, admin=admin)
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,
-                    digest=config_hash(document, self.registry.box),
+                    digest=config_hash(document, self.registry.box, made_by),
                     bundle_name=outcome.bundle,
                     bundle=data,
                     has_hex=outcome.has_hex,

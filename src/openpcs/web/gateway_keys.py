@@ -91,21 +91,29 @@ class GatewayKeys:
             return None
         return f"the gateway already knows {taken[0]} as device {taken[1]}"
 
-    def hand_over(self, serial: str, document: Mapping[str, Any]) -> HandedOver:
+    def hand_over(
+        self, serial: str, document: Mapping[str, Any], *, replace: bool = True
+    ) -> HandedOver:
         """Register what ``document`` (a configuration that passed its check) gives the node
-        ``serial``; what was registered. Raises ``ValueError`` when an alias already names
-        another device (nothing is changed then)."""
+        ``serial``; what was registered. Without ``replace`` (the builder is neither an admin
+        nor the account whose keys the device had) a key the gateway holds is kept, and no
+        alias is added to a device that has one: only what the device lacks is given.
+        Raises ``ValueError`` when an alias already names another device (nothing is changed
+        then)."""
         keys, aliases = keys_of(document)
+        held = self.gateway.pipeline.processor.directory.settings(serial)
+        kept = {k: v for k, v in (held.keys.model_dump() if held else {}).items() if v is not None}
+        known = self._aliases(serial)
+        if not replace:
+            keys = {kind: key for kind, key in keys.items() if kind not in kept}
+            aliases = aliases if not known else []
         if not keys and not aliases:
             return HandedOver()
         change: dict[str, Any] = {}
         if keys:
-            held = self.gateway.pipeline.processor.directory.settings(serial)
-            kept = held.keys.model_dump() if held is not None else {}
-            merged = {kind: value for kind, value in kept.items() if value is not None} | keys
-            change["keys"] = DeviceKeys(**merged)
+            change["keys"] = DeviceKeys(**(kept | keys))
         if aliases:
-            change["aliases"] = sorted(set(self._aliases(serial)) | set(aliases))
+            change["aliases"] = sorted(set(known) | set(aliases))
         update_device(self.gateway.engine, self.gateway.box, serial, DeviceUpdate(**change))
         self.gateway.reload_directory()
         handed = HandedOver(tuple(sorted(keys)), tuple(aliases))

@@ -176,8 +176,9 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.post("/devices/{serial}/delete")
     def delete_device(
-        _caller: Signed, serial: str, confirm: Annotated[str, Form(max_length=8)] = ""
+        caller: Signed, serial: str, confirm: Annotated[str, Form(max_length=8)] = ""
     ) -> Response:
+        require_admin(caller)  # the saved configuration and its keys go with the device
         entry = registry.get(serial)
         if confirm != "yes":
             message = "tick the box to confirm removing the device"

@@ -10,10 +10,13 @@ re-read as text.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from openpcs.config.check import CheckResult, check_data
 from openpcs.config.loader import data_values
@@ -47,6 +50,9 @@ class CheckFailed(WebError):
     def __init__(self, result: CheckResult) -> None:
         super().__init__(f"the configuration has {len(result.errors)} error(s)")
         self.result = result
+
+
+_log = logging.getLogger("openpcs.web.keys")
 
 
 @dataclass(frozen=True)
@@ -99,19 +105,18 @@ def _secrets_set(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str 
 def keep_saved_keys(
     registry: Registry, serial: str, document: dict[str, Any], caller: Caller
 ) -> None:
-    """:class:`Conflict` when saving ``document`` for ``serial`` would lose keys of the saved
-    configuration that ``caller`` may not use (another account saved them): that account or
-    an admin may replace them; anyone else gives every key the saved one holds."""
+    """:class:`Conflict` when ``caller`` would save over a configuration holding keys another
+    account saved: only that account or an admin may replace them. (Letting anyone who gives
+    every key save over them would let them try guesses, and take the device's keys over.)"""
     saved, saver = registry.saved_config_and_saver(serial)
     if saved is None or may_download(caller, saver or ""):
         return
-    lost = sorted(_secrets_set(saved) - _secrets_set(document), key=format_path)
-    if lost:
-        where = format_path(lost[0])
+    held = sorted(_secrets_set(saved), key=format_path)
+    if held:
         raise Conflict(
-            "the saved configuration holds keys another account saved; saving this one "
-            "would lose them: give every key, or ask that account or an admin",
-            where,
+            "the saved configuration holds keys another account saved: only that account or "
+            "an admin may save over it",
+            format_path(held[0]),
         )
 
 
@@ -172,6 +177,8 @@ def compile_document(
     keep_saved_keys(registry, entry.serial, document, caller)
     if keys is not None and (problem := keys.problem(entry.serial, document)):
         raise Conflict(problem, "radio.dev_eui")
+    _, previous = registry.saved_config_and_saver(entry.serial)
+    replace = caller.account.is_admin or previous in (None, caller.name)
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
@@ -192,8 +199,22 @@ def compile_document(
         flash_bytes=build.flash_bytes if build else None,
         ram_bytes=build.ram_bytes if build else None,
     )
-    handed = keys.hand_over(entry.serial, document) if keys is not None else HandedOver()
+    handed = _hand_over(keys, entry.serial, document, replace=replace)
     return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex, handed)
+
+
+def _hand_over(
+    keys: GatewayKeys | None, serial: str, document: dict[str, Any], *, replace: bool
+) -> HandedOver:
+    """Hand the node's keys to the gateway once its program is stored; an alias another
+    device took meanwhile is logged and left out (the program stands)."""
+    if keys is None:
+        return HandedOver()
+    try:
+        return keys.hand_over(serial, document, replace=replace)
+    except (ValueError, IntegrityError) as exc:
+        _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
+        return HandedOver()
 
 
 def saved_form(registry: Registry, serial: str, caller: Caller) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from openpcs.config.licence import check_node_count
 from openpcs.config.rules.identity import serial_problem
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
+from openpcs.web.config_digest import config_hash
 from openpcs.web.downloads import Download
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.names import check_name
@@ -88,14 +89,6 @@ class ImportReport:
 
     added: list[str]
     refused: list[str]
-
-
-def config_hash(document: dict[str, Any], box: SecretBox) -> str:
-    """The keyed digest (:meth:`SecretBox.digest`) of a configuration document in canonical
-    JSON, secrets included: a change of any value, a key too, changes it, and whoever sees it
-    (it is listed with every program) cannot test guesses of the secrets against it."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return box.digest(canonical.encode("ascii"))
 
 
 def check_serial(serial: str) -> str:
@@ -181,15 +174,22 @@ class Registry:
         if model not in node_models():
             raise Refused(f"unknown model {model!r}", "model")
         cleaned = check_tags(tags or [])
-        tier, count = licences()[self.licence()], self.count()
-        if count >= tier.nodes:
-            raise Conflict(
-                f"{tier.name} programs up to {tier.nodes} nodes and this registry has {count} "
-                "already: a higher licence takes more",
-                "serial",
-            )
+        tier = licences()[self.licence()]
         try:
             with self.engine.begin() as connection:
+                # the count and the insert in one transaction that no other add runs beside
+                # (SQLite: every write transaction holds the write lock from its start)
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql(
+                        "LOCK TABLE registry_devices IN SHARE ROW EXCLUSIVE MODE"
+                    )
+                count = connection.execute(select(func.count()).select_from(_DEVICES)).scalar_one()
+                if count >= tier.nodes:
+                    raise Conflict(
+                        f"{tier.name} programs up to {tier.nodes} nodes and this registry has "
+                        f"{count} already: a higher licence takes more",
+                        "serial",
+                    )
                 connection.execute(
                     insert(_DEVICES).values(
                         serial=serial, name=name, model=model, tags=cleaned, created_at=utc_now()
@@ -298,7 +298,7 @@ class Registry:
         """Keep a device's configuration document (with its secrets, sealed) and the account
         that saved it; its hash."""
         entry = self.get(serial)
-        digest = config_hash(document, self.box)
+        digest = config_hash(document, self.box, saved_by)
         sealed = self.box.seal(json.dumps(document, sort_keys=True))
         with self.engine.begin() as connection:
             connection.execute(
