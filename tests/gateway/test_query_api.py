@@ -274,3 +274,23 @@ def test_settings_tokens_work_and_the_first_admin_token_is_not_made(tmp_path: Pa
             assert client.get("/api/v1/devices").status_code == 401
     finally:
         running.stop()
+
+
+def test_admin_calls_take_no_http_basic_token(gateway: RunningGateway) -> None:
+    """A browser may send remembered Basic credentials by itself on a form another site posts:
+    calls that change things take the token as Bearer or X-Api-Key only; reads still take
+    Basic."""
+    token = gateway.admin_token
+    assert token is not None
+    basic = httpx.BasicAuth("x", token)
+    refused = httpx.post(
+        f"{gateway.url}/api/v1/tokens", json={"name": "forged", "scope": "admin"}, auth=basic
+    )
+    read = httpx.get(f"{gateway.url}/api/v1/devices", auth=basic)
+    assert refused.status_code == 401
+    assert read.status_code == 200
+    assert "forged" not in {t.name for t in gateway.gateway.tokens.all()}
+    with gateway.client() as client:
+        assert (
+            client.post("/api/v1/tokens", json={"name": "real", "scope": "read"}).status_code == 201
+        )
