@@ -24,6 +24,14 @@ from tests.web.conftest import ARTIFACTS, WebServer, names_a_config_field
 
 SERIAL = "1A2B3C4D5E6F7081"
 GOOD_KEY = "2B7E151628AED2A6ABF7158809CF4F3C"
+#: The batch flows' template: Smart Environment PRO nodes over XBee to one Meshlium.
+STREET: dict[str, Any] = {
+    "model": "smart_environment_pro",
+    "sockets": {"A": "gas_no2", "E": "bme280"},
+    "sleep": {"minutes": 15},
+    "radio": {"type": "xbee_802_15_4", "mac": "0013A20041A1B2C3", "pan_id": "2024", "channel": 15},
+    "destination": {"type": "meshlium"},
+}
 
 
 def shot(page: Any, flow: str, step: str) -> None:
@@ -125,18 +133,7 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
 
 def test_flow_2_batch_of_ten(web: WebServer, page: Any, admin: httpx.Client) -> None:
     assert admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).status_code == 200
-    template = {
-        "model": "smart_environment_pro",
-        "sockets": {"A": "gas_no2", "E": "bme280"},
-        "sleep": {"minutes": 15},
-        "radio": {
-            "type": "xbee_802_15_4",
-            "mac": "0013A20041A1B2C3",
-            "pan_id": "2024",
-            "channel": 15,
-        },
-        "destination": {"type": "meshlium"},
-    }
+    template = STREET
     assert admin.put("/api/v1/pcs/templates/street", json=template).status_code == 200
     serials = [f"3A0000000000{index:04X}" for index in range(1, 11)]
     for index, serial in enumerate(serials):
@@ -210,19 +207,7 @@ def test_flow_4_batch_from_a_csv_of_keys(
     """A template that needs a key per node, and a CSV upload that gives each node its own:
     every bundle holds its node's key and name, none another's."""
     assert admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).status_code == 200
-    template = {
-        "model": "smart_environment_pro",
-        "sockets": {"A": "gas_no2", "E": "bme280"},
-        "sleep": {"minutes": 15},
-        "radio": {
-            "type": "xbee_802_15_4",
-            "mac": "0013A20041A1B2C3",
-            "pan_id": "2024",
-            "channel": 15,
-        },
-        "destination": {"type": "meshlium"},
-        "encryption": {"mode": "device_to_gateway"},
-    }
+    template = STREET | {"encryption": {"mode": "device_to_gateway"}}
     assert admin.put("/api/v1/pcs/templates/keyed", json=template).status_code == 200
     nodes = {
         f"3B0000000000{index:04X}": f"keyed{index:02d}-aes-key-32-characters!!!"[:32]
