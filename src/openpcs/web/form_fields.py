@@ -22,7 +22,7 @@ from pydantic_core import PydanticUndefined
 
 from openpcs.config.model import Destination, Radio
 
-__all__ = ["FormField", "fields_of", "label_for", "union_members"]
+__all__ = ["FormField", "fields_of", "label_for", "option_label", "union_members"]
 
 #: The discriminating field of a union member: the section's own select chooses it.
 _TAGS = ("type", "protocol")
@@ -55,6 +55,24 @@ def _data(name: str) -> Any:
 def _labels() -> dict[str, str]:
     labels: dict[str, str] = _data("labels.yaml")
     return labels
+
+
+@cache
+def _option_labels() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = _data("option_labels.yaml")
+    return found
+
+
+def option_label(path: str, value: str) -> str:
+    """How the form names the choice ``value`` of the field ``path`` (``data/option_labels.
+    yaml``: by the field's path or the end of it, else by the value alone), else the value."""
+    labels = _option_labels()
+    parts = path.split(".")
+    for start in range(len(parts)):
+        named = labels.get("by_path", {}).get(".".join(parts[start:]), {})
+        if value in named:
+            return str(named[value])
+    return str(labels.get("values", {}).get(value, value))
 
 
 @cache

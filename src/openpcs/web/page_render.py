@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from openpcs.web.auth import Caller
 from openpcs.web.errors import WebError
+from openpcs.web.form_fields import option_label
 from openpcs.web.names import path_url
 from openpcs.web.services import WebServices
 
@@ -29,6 +30,7 @@ _jinja = Environment(
     lstrip_blocks=True,
 )
 _jinja.globals["path_url"] = path_url
+_jinja.globals["option_label"] = option_label
 
 
 def render_page(
