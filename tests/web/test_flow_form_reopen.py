@@ -99,3 +99,21 @@ def test_picking_a_registered_serial_loads_that_device(
     assert page.input_value('[name="node_name"]') == "orchard"
     assert page.input_value('[name="sockets.A.probe"]') == ""
     shot(page, "pick-serial", "03-model-loaded")
+
+
+def test_fields_that_do_not_apply_are_hidden(web: WebServer, page: Any) -> None:
+    """A Meshlium reached over XBee takes no host, port or certificate: those show for 4G."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    sign_in(page, web, "fields-shown")
+    page.goto(f"{web.url}/configure")
+    _loaded(page)
+    page.select_option("#f-model", "smart_water")
+    page.select_option('[name="radio.type"]', "xbee_868lp")
+    page.select_option('[name="destination.type"]', "meshlium")
+    host = page.locator('[data-path="destination.host"]:not([hidden])')
+    expect(host).to_have_count(0)
+    shot(page, "fields-shown", "02-xbee-meshlium")
+    page.select_option('[name="radio.type"]', "4g")
+    expect(host).to_have_count(1)
+    expect(page.locator('[data-path="destination.certificate"]:not([hidden])')).to_have_count(1)
+    shot(page, "fields-shown", "03-4g-meshlium")
