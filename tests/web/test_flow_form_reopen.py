@@ -117,3 +117,23 @@ def test_fields_that_do_not_apply_are_hidden(web: WebServer, page: Any) -> None:
     expect(host).to_have_count(1)
     expect(page.locator('[data-path="destination.certificate"]:not([hidden])')).to_have_count(1)
     shot(page, "fields-shown", "03-4g-meshlium")
+
+
+def test_the_check_panel_never_says_valid_while_a_field_is_red(
+    web: WebServer, page: Any, admin: httpx.Client
+) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
+    document = _example("smart-water_xbee-868lp_meshlium.yaml")
+    register(admin, document["serial"], model="smart_water")
+    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    sign_in(page, web, "verdict")
+    page.goto(f"{web.url}/configure?serial={document['serial']}")
+    _loaded(page)
+    page.click("#check")
+    expect(page.locator("#check-verdict")).to_contain_text("Valid")
+    # a value the server refuses outright (beyond 64 bits) marks its field: no longer valid
+    page.fill('[name="sleep.minutes"]', "99999999999999999999999")
+    page.dispatch_event('[name="sleep.minutes"]', "change")
+    expect(page.locator(".field.has-error")).not_to_have_count(0)
+    expect(page.locator("#check-verdict")).to_contain_text("error(s)")
+    shot(page, "verdict", "02-refused")

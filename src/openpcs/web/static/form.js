@@ -336,17 +336,25 @@
     return response;
   }
 
+  // The panel's verdict: never "Valid" while a field is marked in red.
+  function verdict(errors, warnings) {
+    const red = form.querySelectorAll(".field.has-error").length;
+    const count = Math.max(errors, red);
+    const line = document.getElementById("check-verdict");
+    line.textContent = count
+      ? `${count} error(s), ${warnings} warning(s): fix the fields marked in red.`
+      : `Valid, ${warnings} warning(s).`;
+    line.className = count ? "notice error" : "notice ok";
+  }
+
   function showReport(report, panel) {
     clearMessages();
     show(report.errors, "error");
     show(report.warnings, "warning");
-    if (!panel) return;
     const section = document.getElementById("check-result");
+    if (!panel && section.hidden) return;  // a shown panel follows every check
     section.hidden = false;
-    document.getElementById("check-verdict").textContent = report.errors.length
-      ? `${report.errors.length} error(s), ${report.warnings.length} warning(s): fix the fields marked in red.`
-      : `Valid, ${report.warnings.length} warning(s).`;
-    document.getElementById("check-verdict").className = report.errors.length ? "notice error" : "notice ok";
+    verdict(report.errors.length, report.warnings.length);
     const figures = document.getElementById("check-figures");
     figures.replaceChildren();
     const data = report.data || {};
@@ -368,7 +376,16 @@
   async function check(panel) {
     const response = await call("/api/v1/pcs/check", { method: "POST", body: JSON.stringify(collect()) });
     const report = await response.json();
-    if (!response.ok) { clearMessages(); show([{ path: report.path || "", message: report.error }], "error"); return null; }
+    if (!response.ok) {
+      clearMessages();
+      show([{ path: report.path || "", message: report.error }], "error");
+      if (!document.getElementById("check-result").hidden) {
+        verdict(1, 0);
+        document.getElementById("check-figures").replaceChildren();
+        document.getElementById("check-text").textContent = "";
+      }
+      return null;
+    }
     showReport(report, panel);
     return report;
   }
