@@ -124,6 +124,15 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
     assert any(n.endswith(".pde") for n in names)
     assert manifest["serial"] == SERIAL
     assert GOOD_KEY not in summary
+    # a source-only bundle is never presented as the binary: the button, a note and the
+    # status say so before and after the download
+    sources_only = not any(n.endswith(".hex") for n in names)
+    assert sources_only == download.suggested_filename.endswith("-source.zip")
+    expected = "Sources" if sources_only else "Binary"
+    assert page.text_content("#compile") == f"Compile and Download {expected}"
+    assert (page.locator("#no-binary").count() == 1) == sources_only
+    status = page.text_content("#form-status") or ""
+    assert ("sources only, no binary" in status) == sources_only
     shot(page, "flow1", "05-downloaded")
 
     page.goto(f"{web.url}/devices/{SERIAL}")

@@ -159,7 +159,10 @@ def pcs_router(services: WebServices) -> APIRouter:
             return JSONResponse({"error": str(exc)} | check_report(exc.result), 422)
         serial = str(document.get("serial", "")).strip().upper()
         made_here = Download(made.bundle_name, made.bundle, caller.name, f"device {serial}")
-        return zip_download(caller, made_here)
+        answer = zip_download(caller, made_here)
+        # what the zip holds, for a client to say so: a .hex, or the sources only
+        answer.headers["X-Openpcs-Binary"] = "hex" if made.has_hex else "sources-only"
+        return answer
 
     # --- registry ---------------------------------------------------------------------------
 

@@ -62,12 +62,14 @@ def pages_router(services: WebServices) -> APIRouter:
                 initial = saved_form(registry, entry.serial, caller) | {"serial": entry.serial}
         elif template:
             initial = dict(templates.load(template).document)
+        binary = services.builder()
         return page(
             "configure.html",
             request,
             caller,
             catalog_json=script_json(form_catalog()),
             initial_json=script_json(initial),
+            no_binary=binary.reason if binary.builder is None else "",
             templates=templates.all(),
             devices=registry.search(),
             radio_fields=radio_fields(),

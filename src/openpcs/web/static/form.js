@@ -396,7 +396,7 @@
   }
 
   async function compile() {
-    status("Building…");
+    status(document.getElementById("compile").dataset.binary === "yes" ? "Building…" : "Generating the sources…");
     const response = await call("/api/v1/pcs/program", { method: "POST", body: JSON.stringify(collect()) });
     if (response.status === 422) {
       const report = await response.json();
@@ -421,7 +421,9 @@
     document.body.appendChild(link);
     link.click();
     link.remove();
-    status(`Downloaded ${name}`);
+    status(response.headers.get("X-Openpcs-Binary") === "hex"
+      ? `Downloaded ${name} (with the .hex binary)`
+      : `Downloaded ${name}: the program's sources only, no binary (see the note below)`);
   }
 
   // --- templates ----------------------------------------------------------------------------
