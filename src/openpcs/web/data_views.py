@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -11,9 +12,21 @@ from sqlalchemy import Engine, func, select
 from openpcs.gateway.readings import shown
 from openpcs.gateway.store.schema import FRAMES, READINGS
 
-__all__ = ["Latest", "Point", "latest_readings", "sensor_series"]
+__all__ = ["Latest", "Point", "Sender", "latest_readings", "sensor_series", "unregistered_senders"]
 
 _MAX_POINTS: Final = 2000
+_SERIAL: Final = re.compile(r"[0-9A-F]{16}")
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """A node the gateway received frames from: its serial, the node name it last sent, how
+    many frames and when the last one came."""
+
+    serial: str
+    node_name: str
+    frames: int
+    last_seen: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +87,25 @@ def sensor_series(engine: Engine, serial: str, sensor: str, *, limit: int = 500)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [Point(row.received_at, float(row.value)) for row in reversed(rows)]
+
+
+def unregistered_senders(engine: Engine, registered: set[str], *, limit: int = 50) -> list[Sender]:
+    """The nodes that sent frames but are not in the registry (``registered``), the most
+    recently heard first, at most ``limit`` of them."""
+    f = FRAMES.c
+    last = func.max(f.received_at)
+    query = (
+        select(f.serial, func.max(f.node_name), func.count(), last)
+        .where(f.serial.is_not(None))
+        .group_by(f.serial)
+        .order_by(last.desc())
+        .limit(limit + len(registered))
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    found = [
+        Sender(serial, node_name or "", int(count), seen)
+        for serial, node_name, count, seen in rows
+        if serial not in registered and _SERIAL.fullmatch(serial)
+    ]
+    return found[:limit]

@@ -22,7 +22,7 @@ from openpcs.gateway.store.queries import frames, readings
 from openpcs.web.api import RowId
 from openpcs.web.auth import Caller, require_admin
 from openpcs.web.catalog_view import form_catalog
-from openpcs.web.data_views import latest_readings, sensor_series
+from openpcs.web.data_views import latest_readings, sensor_series, unregistered_senders
 from openpcs.web.downloads import may_download, zip_download
 from openpcs.web.errors import WebError
 from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
@@ -90,12 +90,16 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.get("/devices")
     def devices_page(request: Request, caller: Signed, q: str = "") -> Response:
+        listed = registry.search(q)
         return page(
             "devices.html",
             request,
             caller,
             q=q,
-            devices=registry.search(q),
+            devices=listed,
+            unregistered=unregistered_senders(
+                services.gateway.engine, {d.serial for d in registry.search()}
+            ),
             count=registry.count(),
             capacity=licences()[registry.licence()].nodes,
             models=form_catalog()["models"],
