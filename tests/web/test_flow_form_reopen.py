@@ -137,3 +137,26 @@ def test_the_check_panel_never_says_valid_while_a_field_is_red(
     expect(page.locator(".field.has-error")).not_to_have_count(0)
     expect(page.locator("#check-verdict")).to_contain_text("error(s)")
     shot(page, "verdict", "02-refused")
+
+
+def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_version(
+    web: WebServer, page: Any, admin: httpx.Client
+) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
+    document = _example("smart-water_xbee-868lp_meshlium.yaml") | {"node_name": "river-1"}
+    register(admin, document["serial"], model="smart_water")
+    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    sign_in(page, web, "template-save")
+    page.goto(f"{web.url}/configure?serial={document['serial']}")
+    _loaded(page)
+    page.fill("#template-name", "river")
+    for version in (1, 2):
+        page.click("#template-save")
+        expect(page.locator("#template-status")).to_contain_text(f"saved river v{version}")
+        expect(page.locator("#template-pick")).to_have_value("river")
+        expect(page.locator("#template-pick option:checked")).to_have_text(f"river (v{version})")
+    shot(page, "template-save", "02-saved")
+    kept = admin.get("/api/v1/pcs/templates/river").json()["document"]
+    assert "node_name" not in kept
+    assert "serial" not in kept
+    assert kept["sockets"]["A"]["probe"] == "ph"

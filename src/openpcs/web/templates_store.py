@@ -93,7 +93,8 @@ def _with_references(document: Any, placeholders: list[dict[str, Any]]) -> Any:
 
 
 def template_document(document: dict[str, Any]) -> dict[str, Any]:
-    """What a template keeps of a configuration document: no serial, no secrets.
+    """What a template keeps of a configuration document: no serial, no node name (each
+    node's own), no secrets.
 
     Raises :class:`Refused` naming the field when the document is not a configuration at all
     (its values are checked by the rules when it is used, not here).
@@ -101,7 +102,8 @@ def template_document(document: dict[str, Any]) -> dict[str, Any]:
     _, problems = data_values(document, NodeConfig)
     if problems:
         raise Refused(problems[0].message, problems[0].path)
-    kept = without_secrets({k: v for k, v in document.items() if k != "serial"}, NodeConfig)
+    own = ("serial", "node_name")
+    kept = without_secrets({k: v for k, v in document.items() if k not in own}, NodeConfig)
     try:
         NodeConfig.model_validate(kept)
     except ValidationError as exc:

@@ -433,7 +433,14 @@
     if (!name) { templateStatus.textContent = "give the template a name"; return; }
     const response = await call(`/api/v1/pcs/templates/${encodeURIComponent(name)}`, { method: "PUT", body: JSON.stringify(collect()) });
     const answer = await response.json();
-    templateStatus.textContent = response.ok ? `saved ${answer.name} v${answer.version} (no serial, no secrets)` : answer.error;
+    if (!response.ok) { templateStatus.textContent = answer.error; return; }
+    templateStatus.textContent = `saved ${answer.name} v${answer.version} (no serial, node name or secrets)`;
+    // the picker offers the version just saved
+    const pick = document.getElementById("template-pick");
+    let option = [...pick.options].find((o) => o.value === answer.name);
+    if (!option) { option = document.createElement("option"); option.value = answer.name; pick.appendChild(option); }
+    option.textContent = `${answer.name} (v${answer.version})`;
+    pick.value = answer.name;
   });
   document.getElementById("template-load").addEventListener("click", async () => {
     const name = document.getElementById("template-pick").value;
