@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Final
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Any, Final
 
+import yaml
 from sqlalchemy import Engine, func, select
 
+from openpcs.catalog.sensors import SensorSpec, sensor_tables
 from openpcs.gateway.readings import shown
 from openpcs.gateway.store.schema import FRAMES, READINGS
 
@@ -31,13 +35,66 @@ class Sender:
 
 @dataclass(frozen=True, slots=True)
 class Latest:
-    """A sensor's newest reading."""
+    """A sensor's newest reading: its tag, the name and unit of the sensor tables, and the
+    value as people read it (a timestamp as a time, a position as latitude and longitude)."""
 
     sensor: str
     value: float | int | None
     text: str | None
     unit: str | None
     received_at: datetime
+    values: tuple[Any, ...] = ()
+    name: str = ""
+    kind: str = ""
+    decimals: int | None = None
+
+    @property
+    def plottable(self) -> bool:
+        """Whether the reading is a measurement to plot over time."""
+        return self.value is not None and not self.kind
+
+    @property
+    def shown(self) -> str:
+        """The value as a page shows it."""
+        numbers = [v for v in self.values if isinstance(v, int | float)]
+        if self.kind == "timestamp" and isinstance(self.value, int | float):
+            moment = datetime.fromtimestamp(self.value, UTC)
+            return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+        if self.kind == "date" and len(numbers) == 3:
+            year, month, day = (int(n) for n in numbers)
+            return f"{2000 + year if year < 100 else year:04d}-{month:02d}-{day:02d}"
+        if self.kind == "time" and len(numbers) == 3:
+            return ":".join(f"{int(n):02d}" for n in numbers)
+        if self.values:
+            return ", ".join(self._number(v) for v in self.values)
+        if self.value is not None:
+            return str(self.value)
+        return self.text or ""
+
+    def _number(self, value: Any) -> str:
+        """A value of a multi-value field at the table's decimals (stored floats carry the
+        node's float32 noise: 41.65620803833008 for 41.656208)."""
+        if isinstance(value, float) and self.decimals is not None:
+            return f"{value:.{self.decimals}f}"
+        return str(value)
+
+
+@cache
+def _shown_as() -> dict[str, str]:
+    data = yaml.safe_load(
+        resources.files("openpcs.web").joinpath("data/readings.yaml").read_text("utf-8")
+    )
+    return dict(data["shown_as"])
+
+
+@cache
+def _sensor(tag: str) -> SensorSpec | None:
+    """The sensor tables' row of ``tag`` (the first table that knows it)."""
+    for table in sensor_tables():
+        spec = table.find_tag(tag)
+        if spec is not None:
+            return spec
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +116,7 @@ def latest_readings(engine: Engine, serial: str) -> list[Latest]:
         .subquery()
     )
     query = (
-        select(r.sensor, r.value, r.text, r.unit, f.received_at, r.position)
+        select(r.sensor, r.value, r.text, r.unit, f.received_at, r.position, r["values"])
         .select_from(READINGS.join(FRAMES, f.id == r.frame_id))
         .join(newest, (newest.c.sensor == r.sensor) & (newest.c.frame_id == r.frame_id))
         .order_by(r.sensor, r.position)
@@ -68,8 +125,20 @@ def latest_readings(engine: Engine, serial: str) -> list[Latest]:
         rows = connection.execute(query).all()
     found: dict[str, Latest] = {}
     for row in rows:
+        spec = _sensor(row.sensor)
         found.setdefault(
-            row.sensor, Latest(row.sensor, shown(row.value), row.text, row.unit, row.received_at)
+            row.sensor,
+            Latest(
+                row.sensor,
+                shown(row.value),
+                row.text,
+                row.unit,
+                row.received_at,
+                tuple(row[6] or ()),
+                spec.name if spec else "",
+                _shown_as().get(row.sensor, ""),
+                spec.decimals if spec else None,
+            ),
         )
     return list(found.values())
 

@@ -158,7 +158,7 @@ def pages_router(services: WebServices) -> APIRouter:
             caller,
             device=entry,
             latest=latest,
-            plotted=[item for item in latest if item.value is not None],
+            plotted=[item for item in latest if item.plottable],
             frames=raw,
             programs=registry.programs(entry.serial),
             may_download=lambda made_by: may_download(caller, made_by),
