@@ -44,6 +44,12 @@ def _node(document: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _saved(admin: httpx.Client, document: dict[str, Any]) -> None:
+    """Register the document's device and save the document as its configuration."""
+    register(admin, document["serial"], model=document["model"])
+    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+
+
 def _loaded(page: Any) -> dict[str, Any]:
     page.wait_for_selector('form[data-ready="true"]')
     collected: dict[str, Any] = page.evaluate("window.openpcsForm.collect()")
@@ -76,8 +82,7 @@ def test_picking_a_registered_serial_loads_that_device(
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml")
-    register(admin, document["serial"], model="smart_water")
-    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    _saved(admin, document)
     other = "1A2B3C4D5E6F7081"
     admin.post(
         "/api/v1/pcs/devices",
@@ -124,8 +129,7 @@ def test_the_check_panel_never_says_valid_while_a_field_is_red(
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml")
-    register(admin, document["serial"], model="smart_water")
-    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    _saved(admin, document)
     sign_in(page, web, "verdict")
     page.goto(f"{web.url}/configure?serial={document['serial']}")
     _loaded(page)
@@ -144,8 +148,7 @@ def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_versi
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml") | {"node_name": "river-1"}
-    register(admin, document["serial"], model="smart_water")
-    admin.put(f"/api/v1/pcs/devices/{document['serial']}/config", json=document).raise_for_status()
+    _saved(admin, document)
     sign_in(page, web, "template-save")
     page.goto(f"{web.url}/configure?serial={document['serial']}")
     _loaded(page)

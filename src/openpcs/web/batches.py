@@ -26,7 +26,6 @@ from typing import Any, Final
 
 import yaml
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from openpcs.config.licence import check_batch
 from openpcs.config.model import NodeConfig
@@ -336,16 +335,10 @@ class BatchRunner(BatchViews):
     def _hand_over(
         self, serial: str, document: dict[str, Any], made_by: str, *, admin: bool
     ) -> None:
-        """Give the gateway the keys a node's program sets: replacing those it holds only for
-        an admin or the account whose keys the device had (an alias another device has is
-        logged and left out: the node's bundle stands)."""
-        if self.keys is None:
-            return
-        _, saver = self.registry.saved_config_and_saver(serial)
-        try:
-            self.keys.hand_over(serial, document, replace=admin or saver in (None, made_by))
-        except (ValueError, IntegrityError) as exc:
-            _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
+        """Give the gateway the keys a node's program sets (:meth:`GatewayKeys.give`)."""
+        if self.keys is not None:
+            _, saver = self.registry.saved_config_and_saver(serial)
+            self.keys.give(serial, document, builder=made_by, admin=admin, saver=saver)
 
     def _fail_nodes(self, batch_id: int) -> None:
         with self.engine.begin() as connection:

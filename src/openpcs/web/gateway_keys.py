@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from openpcs.gateway.directory import DeviceKeys
 from openpcs.gateway.runtime import Gateway
@@ -39,9 +40,6 @@ class HandedOver:
 
     keys: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.keys or self.aliases)
 
 
 def _section(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -101,8 +99,7 @@ class GatewayKeys:
         Raises ``ValueError`` when an alias already names another device (nothing is changed
         then)."""
         keys, aliases = keys_of(document)
-        held = self.gateway.pipeline.processor.directory.settings(serial)
-        kept = {k: v for k, v in (held.keys.model_dump() if held else {}).items() if v is not None}
+        kept = self._held_keys(serial)
         known = self._aliases(serial)
         if not replace:
             keys = {kind: key for kind, key in keys.items() if kind not in kept}
@@ -120,21 +117,36 @@ class GatewayKeys:
         _log.info("%s: gave the gateway %s", serial, _said(handed))  # never the keys
         return handed
 
+    def give(
+        self,
+        serial: str,
+        document: Mapping[str, Any],
+        *,
+        builder: str,
+        admin: bool,
+        saver: str | None,
+    ) -> None:
+        """:meth:`hand_over` for a program ``builder`` has just stored: replacing what the
+        gateway holds only for an admin or the account whose keys the device had (``saver``,
+        ``None`` when nobody's). An alias another device took meanwhile is logged and left
+        out: the program stands."""
+        try:
+            self.hand_over(serial, document, replace=admin or saver in (None, builder))
+        except (ValueError, IntegrityError) as exc:
+            _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
+
     def held(self, serial: str) -> tuple[dict[str, bool], list[str]]:
         """Which keys the gateway holds for ``serial`` (``payload``, ``bridge``: never the
         keys) and the aliases it knows the device by."""
-        settings = self.gateway.pipeline.processor.directory.settings(serial)
-        keys = settings.keys.model_dump() if settings is not None else {}
-        return {kind: keys.get(kind) is not None for kind in KINDS}, sorted(self._aliases(serial))
+        keys = self._held_keys(serial)
+        return {kind: kind in keys for kind in KINDS}, sorted(self._aliases(serial))
 
     def replace(self, serial: str, kind: str, key: str | None) -> None:
         """Hold ``key`` as the device's ``kind`` key (``None``: hold none); the other kind stays.
         Raises ``ValueError`` naming the kind for a key that cannot be one (its length)."""
         if kind not in KINDS:
             raise ValueError(f"a key is one of {', '.join(KINDS)}")
-        settings = self.gateway.pipeline.processor.directory.settings(serial)
-        keys = settings.keys.model_dump() if settings is not None else {}
-        keys[kind] = key
+        keys: dict[str, str | None] = {**self._held_keys(serial), kind: key}
         try:
             held = DeviceKeys(**keys)
         except ValidationError as exc:
@@ -142,6 +154,12 @@ class GatewayKeys:
         update_device(self.gateway.engine, self.gateway.box, serial, DeviceUpdate(keys=held))
         self.gateway.reload_directory()
         _log.info("%s: the %s key was %s by hand", serial, kind, "replaced" if key else "removed")
+
+    def _held_keys(self, serial: str) -> dict[str, str]:
+        """The keys the gateway holds for ``serial``, by kind (only those it holds)."""
+        settings = self.gateway.pipeline.processor.directory.settings(serial)
+        keys = settings.keys.model_dump() if settings is not None else {}
+        return {kind: key for kind, key in keys.items() if key is not None}
 
     def _aliases(self, serial: str) -> list[str]:
         with self.gateway.engine.connect() as connection:

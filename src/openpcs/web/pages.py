@@ -90,15 +90,15 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.get("/devices")
     def devices_page(request: Request, caller: Signed, q: str = "") -> Response:
-        listed = registry.search(q)
+        everything = registry.search()
         return page(
             "devices.html",
             request,
             caller,
             q=q,
-            devices=listed,
+            devices=registry.search(q) if q else everything,
             unregistered=unregistered_senders(
-                services.gateway.engine, {d.serial for d in registry.search()}
+                services.gateway.engine, {d.serial for d in everything}
             ),
             count=registry.count(),
             capacity=licences()[registry.licence()].nodes,

@@ -10,13 +10,10 @@ re-read as text.
 
 from __future__ import annotations
 
-import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy.exc import IntegrityError
 
 from openpcs.config.check import CheckResult, check_data
 from openpcs.config.loader import data_values
@@ -29,7 +26,7 @@ from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
 from openpcs.web.auth import Caller
 from openpcs.web.downloads import may_download
 from openpcs.web.errors import Conflict, NotFound, Refused, WebError
-from openpcs.web.gateway_keys import GatewayKeys, HandedOver
+from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
 
 __all__ = [
@@ -52,9 +49,6 @@ class CheckFailed(WebError):
         self.result = result
 
 
-_log = logging.getLogger("openpcs.web.keys")
-
-
 @dataclass(frozen=True)
 class Programmed:
     """A bundle made for a node and where the archive keeps it."""
@@ -63,8 +57,6 @@ class Programmed:
     bundle_name: str
     bundle: bytes
     has_hex: bool
-    #: the keys and aliases handed to the gateway for the node
-    handed: HandedOver = field(default_factory=HandedOver)
 
 
 def with_saved_secrets(
@@ -104,13 +96,14 @@ def _secrets_set(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str 
 
 def keep_saved_keys(
     registry: Registry, serial: str, document: dict[str, Any], caller: Caller
-) -> None:
+) -> str | None:
     """:class:`Conflict` when ``caller`` would save over a configuration holding keys another
     account saved: only that account or an admin may replace them. (Letting anyone who gives
-    every key save over them would let them try guesses, and take the device's keys over.)"""
+    every key save over them would let them try guesses, and take the device's keys over.)
+    Otherwise the account that saved the configuration there is (``None``: none recorded)."""
     saved, saver = registry.saved_config_and_saver(serial)
     if saved is None or may_download(caller, saver or ""):
-        return
+        return saver
     held = sorted(_secrets_set(saved), key=format_path)
     if held:
         raise Conflict(
@@ -118,6 +111,7 @@ def keep_saved_keys(
             "an admin may save over it",
             format_path(held[0]),
         )
+    return saver
 
 
 def prepared(document: dict[str, Any], registry: Registry, caller: Caller) -> dict[str, Any]:
@@ -174,11 +168,9 @@ def compile_document(
     result = check_document(document)
     if not result.valid:
         raise CheckFailed(result)
-    keep_saved_keys(registry, entry.serial, document, caller)
+    saver = keep_saved_keys(registry, entry.serial, document, caller)
     if keys is not None and (problem := keys.problem(entry.serial, document)):
         raise Conflict(problem, "radio.dev_eui")
-    _, previous = registry.saved_config_and_saver(entry.serial)
-    replace = caller.account.is_admin or previous in (None, caller.name)
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
@@ -199,22 +191,11 @@ def compile_document(
         flash_bytes=build.flash_bytes if build else None,
         ram_bytes=build.ram_bytes if build else None,
     )
-    handed = _hand_over(keys, entry.serial, document, replace=replace)
-    return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex, handed)
-
-
-def _hand_over(
-    keys: GatewayKeys | None, serial: str, document: dict[str, Any], *, replace: bool
-) -> HandedOver:
-    """Hand the node's keys to the gateway once its program is stored; an alias another
-    device took meanwhile is logged and left out (the program stands)."""
-    if keys is None:
-        return HandedOver()
-    try:
-        return keys.hand_over(serial, document, replace=replace)
-    except (ValueError, IntegrityError) as exc:
-        _log.warning("%s: its keys were not handed to the gateway: %s", serial, exc)
-        return HandedOver()
+    if keys is not None:
+        keys.give(
+            entry.serial, document, builder=caller.name, admin=caller.account.is_admin, saver=saver
+        )
+    return Programmed(program_id, made.bundle.path.name, data, made.bundle.has_hex)
 
 
 def saved_form(registry: Registry, serial: str, caller: Caller) -> dict[str, Any]:
