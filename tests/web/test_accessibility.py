@@ -13,7 +13,15 @@ from tests.web.conftest import WebServer
 from tests.web.test_api import NODE, SERIAL, register
 from tests.web.test_e2e import shot, sign_in
 
-PAGES = ["/configure", "/devices", f"/devices/{SERIAL}", "/templates", "/batches", "/account"]
+PAGES = [
+    "/configure",
+    "/devices",
+    f"/devices/{SERIAL}",
+    "/templates",
+    "/batches",
+    "/account",
+    "/settings",
+]
 _SERIOUS = ("serious", "critical")
 
 

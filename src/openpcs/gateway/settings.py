@@ -263,8 +263,9 @@ class WebSettings(_Section):
     """The web application served beside the gateway (``openpcs.web``): the PCS form,
     registry, templates, batches and data views at ``/``.
 
-    ``api_dir`` is the Waspmote API tree programs compile against (else
-    ``$WASPMOTE_API_DIR``; without one, bundles hold the source only). ``secure_cookies``
+    ``api_dir`` is the Waspmote API tree programs compile against (a folder an admin sets on
+    the settings page wins over it; without either, ``$WASPMOTE_API_DIR``; without any, bundles
+    hold the source only). ``secure_cookies``
     marks the session cookie HTTPS-only (behind a TLS proxy).
     """
 

@@ -31,6 +31,7 @@ __all__ = [
     "SYNTAX_FLAGS",
     "Toolchain",
     "find_toolchain",
+    "libc_path",
 ]
 
 MCU: Final = "atmega1281"
@@ -110,9 +111,9 @@ def _version(gcc: Path) -> str:
     return result.stdout.splitlines()[0].strip() if result.stdout else "avr-gcc (unknown version)"
 
 
-@cache
-def _libc_digest(gcc: Path) -> str:
-    """SHA-256 of the avr-libc the compiler links for the ATmega1281 (empty if not found)."""
+def libc_path(gcc: Path) -> Path | None:
+    """The avr-libc archive the compiler links for the ATmega1281, or ``None`` when the
+    compiler does not run or avr-libc is not installed."""
     try:
         result = subprocess.run(
             [str(gcc), f"-mmcu={MCU}", "-print-file-name=libc.a"],
@@ -121,8 +122,19 @@ def _libc_digest(gcc: Path) -> str:
             check=True,
             timeout=30,
         )
-        return hashlib.sha256(Path(result.stdout.strip()).read_bytes()).hexdigest()
     except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(result.stdout.strip())
+    return path.resolve() if path.is_absolute() and path.is_file() else None
+
+
+@cache
+def _libc_digest(gcc: Path) -> str:
+    """SHA-256 of the avr-libc the compiler links for the ATmega1281 (empty if not found)."""
+    path = libc_path(gcc)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else ""
+    except OSError:
         return ""
 
 

@@ -1,8 +1,8 @@
 """The HTTP application of ``openpcs serve``: the gateway's routes and the web application.
 
-The web's pages live at ``/`` (login, configure, devices, templates, batches, account), its
-REST API at ``/api/v1/pcs``, its assets at ``/static`` from the package (no CDN: it runs
-offline). Web errors answer JSON ``{"error": "<field>: <what>", "path": "<field>"}`` with
+The web's pages live at ``/`` (login, configure, devices, templates, batches, account,
+settings), its REST API at ``/api/v1/pcs``, its assets at ``/static`` from the package (no CDN:
+it runs offline). Web errors answer JSON ``{"error": "<field>: <what>", "path": "<field>"}`` with
 their status; a page asked for without a session redirects to ``/login``. Every answer carries
 the security headers of :mod:`openpcs.web.security_headers`.
 """
@@ -28,6 +28,7 @@ from openpcs.web.errors import WebError
 from openpcs.web.pages import pages_router
 from openpcs.web.security_headers import SecurityHeaders
 from openpcs.web.services import open_services
+from openpcs.web.settings_pages import settings_router
 
 __all__ = ["create_web_app"]
 
@@ -71,5 +72,6 @@ def create_web_app(gateway: Gateway) -> FastAPI:
     app.include_router(account_router(services))
     app.include_router(pages_router(services))
     app.include_router(device_gateway_router(services))
+    app.include_router(settings_router(services))
     app.state.web = services
     return app

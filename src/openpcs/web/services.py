@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from openpcs.gateway.runtime import Gateway, write_owner_only
-from openpcs.program.errors import ProgramError
-from openpcs.program.pipeline import BuilderChoice, choose_builder
+from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.accounts import Accounts, first_admin
 from openpcs.web.auth import WebAuth
 from openpcs.web.batches import BatchRunner
+from openpcs.web.build_settings import BuildSettings
 from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
 from openpcs.web.sealed_files import seal_stored_files
@@ -38,22 +37,12 @@ class WebServices:
     auth: WebAuth
     secure_cookies: bool
     keys: GatewayKeys
+    build: BuildSettings
 
     def builder(self) -> BuilderChoice:
-        """A builder for the configured Waspmote API, or source-only with the reason."""
-        return self.batches.builder()
-
-
-def _builder_for(api_dir: str | None, jobs: int) -> Callable[[], BuilderChoice]:
-    """What chooses a builder each time one is needed (the toolchain may be installed later)."""
-
-    def choose() -> BuilderChoice:
-        try:
-            return choose_builder(api_dir, jobs=jobs)
-        except ProgramError as exc:
-            return BuilderChoice(None, str(exc))
-
-    return choose
+        """A builder for the Waspmote API in use, or source-only with the reason; chosen
+        each time (the toolchain may be installed, or the folder set, later)."""
+        return self.build.choose()
 
 
 def open_services(gateway: Gateway) -> WebServices:
@@ -76,11 +65,12 @@ def open_services(gateway: Gateway) -> WebServices:
     templates = TemplateStore(gateway.engine)
     web = settings.web
     keys = GatewayKeys(gateway)
+    build = BuildSettings(gateway.engine, web.api_dir, jobs=web.build_jobs)
     batches = BatchRunner(
         gateway.engine,
         registry,
         templates,
-        _builder_for(web.api_dir, web.build_jobs),
+        build.choose,
         jobs=web.build_jobs,
         keys=keys,
     )
@@ -93,6 +83,7 @@ def open_services(gateway: Gateway) -> WebServices:
         WebAuth(accounts, gateway.auth),
         web.secure_cookies,
         keys,
+        build,
     )
     interrupted = services.batches.recover()
     if interrupted:
