@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOURCES := src tests benchmarks
 
-.PHONY: run test deps lint bench clean
+.PHONY: run test deps lint bench clean assets
 
 # Debian packages the tests use: the AVR toolchain (builds), simavr (the node twin), avrdude and
 # the Arduino AVR core's serial bootloader (uploads), Chromium (the web app's browser flows),
-# g++ (generated LoRaWAN code run on the host) and git (an API tree's release from its history).
+# g++ (generated LoRaWAN code run on the host) and git (an API tree's release from its history);
+# npm (Debian's nodejs and npm when no npm is on PATH) installs the web's charting library.
 DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude arduino-core-avr chromium g++ git
 
 $(STAMP): pyproject.toml
@@ -17,9 +18,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+# The browser libraries the web application serves (the data view's charts): installed from the
+# npm registry by web-assets/package-lock.json and copied into the package's static files, which
+# is how they reach an installed package (never a copied file in the repository, never a CDN).
+ASSETS := web-assets
+VENDOR := src/openpcs/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed
+
+$(VENDOR_STAMP): $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "assets: npm is needed to install the web application's charting library;"; \
+		echo "  on Debian or Ubuntu: apt-get install -y nodejs npm"; exit 1; }
+	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp $(ASSETS)/node_modules/uplot/dist/uPlot.iife.min.js $(ASSETS)/node_modules/uplot/dist/uPlot.min.css $(VENDOR)/
+	cp $(ASSETS)/node_modules/uplot/LICENSE $(VENDOR)/uPlot.LICENSE
+	touch $(VENDOR_STAMP)
+
+## assets: install the web application's browser libraries (npm ci) into its static files
+assets: $(VENDOR_STAMP)
+
 ## run: start the gateway with its built-in settings: HTTP on 127.0.0.1:8080, TCP on :9100,
 ##      SQLite in ./openpcs-data (the first admin token is written to openpcs-data/admin-token)
-run: $(STAMP)
+run: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/openpcs serve
 
 ## deps: install the Debian packages the tests need (as root), or print the line that does
@@ -33,6 +54,7 @@ deps:
 		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'install ok installed' \
 			|| missing="$$missing $$package"; \
 	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		echo "deps: installing$$missing"; \
@@ -51,7 +73,7 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict src
 
 ## test: install what the tests need (deps), lint, type-check and run the test suite
-test: deps lint
+test: deps lint $(VENDOR_STAMP)
 	$(BIN)/python -m pytest
 
 ## bench: codec, checker, mesh, program and gateway throughput (figures go in the closing
@@ -65,4 +87,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_gateway.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info $(VENDOR) $(ASSETS)/node_modules

@@ -173,7 +173,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("POST", "/settings/api-dir/forget"): ADMIN,
     ("POST", "/settings/test-build"): ADMIN,
     ("GET", "/devices/{serial}"): READ,
-    ("GET", "/devices/{serial}/plots/{sensor}.svg"): READ,
+    ("GET", "/devices/{serial}/series.json"): READ,
     ("GET", "/devices/{serial}/readings.csv"): READ,
     ("POST", "/devices/{serial}/keys"): ADMIN,
     ("POST", "/devices/{serial}/edit"): USER,
@@ -203,7 +203,6 @@ PATH_VALUES: Final[dict[str, str]] = {
     "frame_id": "1",
     "name": "x",
     "username": "x",
-    "sensor": "x",
     "dialect": "chirpstack",
 }
 

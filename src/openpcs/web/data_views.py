@@ -16,7 +16,7 @@ from openpcs.catalog.sensors import SensorSpec, sensor_tables
 from openpcs.gateway.readings import shown
 from openpcs.gateway.store.schema import FRAMES, READINGS
 
-__all__ = ["Latest", "Point", "Sender", "latest_readings", "sensor_series", "unregistered_senders"]
+__all__ = ["Latest", "Sender", "Series", "latest_readings", "sensor_series", "unregistered_senders"]
 
 _MAX_POINTS: Final = 2000
 _SERIAL: Final = re.compile(r"[0-9A-F]{16}")
@@ -97,14 +97,6 @@ def _sensor(tag: str) -> SensorSpec | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One reading of a series."""
-
-    at: datetime
-    value: float
-
-
 def latest_readings(engine: Engine, serial: str) -> list[Latest]:
     """Each sensor's newest reading from ``serial``, by sensor tag."""
     f, r = FRAMES.c, READINGS.c
@@ -143,19 +135,87 @@ def latest_readings(engine: Engine, serial: str) -> list[Latest]:
     return list(found.values())
 
 
-def sensor_series(engine: Engine, serial: str, sensor: str, *, limit: int = 500) -> list[Point]:
-    """The newest ``limit`` numeric readings of one sensor, oldest first."""
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One measured sensor over a time range: the sensor tables' name, unit and decimals, and
+    its readings as ``(seconds since 1970 UTC, value)``, oldest first; ``truncated`` when the
+    range held more than the points kept (the newest are kept)."""
+
+    sensor: str
+    name: str
+    unit: str
+    decimals: int | None
+    points: list[tuple[float, float]]
+    truncated: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "sensor": self.sensor,
+            "name": self.name or self.sensor,
+            "unit": self.unit,
+            "decimals": self.decimals,
+            "points": self.points,
+            "truncated": self.truncated,
+        }
+
+
+def sensor_series(
+    engine: Engine,
+    serial: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = _MAX_POINTS,
+) -> list[Series]:
+    """Every measured sensor of ``serial`` received in ``[since, until)``, by tag, each with
+    its newest ``limit`` numeric readings (timestamps, dates, times and positions are not
+    measurements and are left out)."""
     f, r = FRAMES.c, READINGS.c
-    query = (
-        select(f.received_at, r.value)
+    keep = max(1, min(limit, _MAX_POINTS))
+    rank = (
+        func.row_number()
+        .over(partition_by=r.sensor, order_by=(r.frame_id.desc(), r.position.desc()))
+        .label("rank")
+    )
+    conditions = [f.serial == serial, r.value.is_not(None)]
+    if since is not None:
+        conditions.append(f.received_at >= since)
+    if until is not None:
+        conditions.append(f.received_at < until)
+    ranked = (
+        select(r.sensor, f.received_at, r.value, r.unit, r.frame_id, r.position, rank)
         .select_from(READINGS.join(FRAMES, f.id == r.frame_id))
-        .where(f.serial == serial, r.sensor == sensor, r.value.is_not(None))
-        .order_by(r.frame_id.desc(), r.position.desc())
-        .limit(max(1, min(limit, _MAX_POINTS)))
+        .where(*conditions)
+        .subquery()
+    )
+    query = (
+        select(ranked)
+        .where(ranked.c.rank <= keep + 1)
+        .order_by(ranked.c.sensor, ranked.c.frame_id, ranked.c.position)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [Point(row.received_at, float(row.value)) for row in reversed(rows)]
+    by_sensor: dict[str, list[Any]] = {}
+    for row in rows:
+        if row.sensor not in _shown_as():
+            by_sensor.setdefault(row.sensor, []).append(row)
+    found: list[Series] = []
+    for sensor, sensor_rows in by_sensor.items():
+        spec = _sensor(sensor)
+        truncated = len(sensor_rows) > keep
+        kept = sensor_rows[-keep:]
+        found.append(
+            Series(
+                sensor,
+                spec.name if spec else "",
+                next((row.unit for row in reversed(kept) if row.unit), ""),
+                spec.decimals if spec else None,
+                [(row.received_at.timestamp(), float(row.value)) for row in kept],
+                truncated,
+            )
+        )
+    return found
 
 
 def unregistered_senders(engine: Engine, registered: set[str], *, limit: int = 50) -> list[Sender]:

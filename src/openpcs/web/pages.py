@@ -5,7 +5,7 @@ page needs a session (signing in and accounts are in :mod:`openpcs.web.account_p
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from openpcs.catalog.devices import licences
 from openpcs.config.model import (
@@ -17,7 +17,7 @@ from openpcs.config.model import (
     SleepConfig,
     WatchdogConfig,
 )
-from openpcs.gateway.api.query_routes import readings_csv
+from openpcs.gateway.api.query_routes import Since, Until, readings_csv
 from openpcs.gateway.store.queries import frames, readings
 from openpcs.web.api import RowId
 from openpcs.web.auth import Caller, require_admin
@@ -28,7 +28,6 @@ from openpcs.web.errors import WebError
 from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
 from openpcs.web.names import path_url
 from openpcs.web.page_render import back, render_page, script_json, upload_text
-from openpcs.web.plots import svg_plot
 from openpcs.web.programming import saved_form
 from openpcs.web.services import WebServices
 
@@ -192,13 +191,13 @@ def pages_router(services: WebServices) -> APIRouter:
         registry.remove(entry.serial)
         return back("/devices", f"{entry.serial} removed from the registry (its firmware stays)")
 
-    @router.get("/devices/{serial}/plots/{sensor}.svg")
-    def plot(_caller: Signed, serial: str, sensor: str, unit: str = "") -> Response:
+    @router.get("/devices/{serial}/series.json")
+    def series(_caller: Signed, serial: str, since: Since = None, until: Until = None) -> Response:
+        """The device's measured sensors in ``[since, until)`` for the page's plots."""
         entry = registry.get(serial)
-        points = sensor_series(services.gateway.engine, entry.serial, sensor)
-        return Response(
-            svg_plot(points, title=sensor, unit=unit[:16]),
-            media_type="image/svg+xml",
+        found = sensor_series(services.gateway.engine, entry.serial, since=since, until=until)
+        return JSONResponse(
+            {"serial": entry.serial, "series": [item.to_dict() for item in found]},
             headers={"Cache-Control": "no-store"},
         )
 

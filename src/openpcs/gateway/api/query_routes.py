@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 #: 422: a request the API understood but cannot take (the name varies across versions).
 _UNPROCESSABLE = 422
 
-__all__ = ["query_router"]
+__all__ = ["Since", "Until", "query_router", "readings_csv"]
 
 _MAX_LIMIT = 10_000
 _CSV_COLUMNS = (
