@@ -182,3 +182,19 @@ def test_a_template_is_instantiated_with_serial_and_name(tmp_path: Path) -> None
     assert result.template
     bad = check_file(path, serial="0011")
     assert [i.path for i in bad.errors] == ["serial"]
+
+
+def test_a_value_no_union_member_takes_is_one_error_at_its_own_path() -> None:
+    """``radio.channel`` is a number or a text: pydantic names each member it tried
+    (``radio.channel.int``), which is no path of the document."""
+    from openpcs.config.check import check_data
+
+    document = {
+        "serial": "1A2B3C4D5E6F7081",
+        "model": "smart_environment_pro",
+        "radio": {"type": "xbee_802_15_4", "mac": "0013A20040A1B2C3", "pan_id": "1234"},
+    }
+    document["radio"]["channel"] = [12]
+    errors = [(i.path, i.message) for i in check_data(document).errors]
+    assert ("radio.channel", "Input should be a valid integer, or a valid string") in errors
+    assert not [path for path, _ in errors if path.startswith("radio.channel.")]

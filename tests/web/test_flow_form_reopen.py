@@ -163,3 +163,27 @@ def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_versi
     assert "node_name" not in kept
     assert "serial" not in kept
     assert kept["sockets"]["A"]["probe"] == "ph"
+
+
+def test_check_shows_every_rule_error_while_a_required_field_is_empty(
+    web: WebServer, page: Any, admin: httpx.Client
+) -> None:
+    """Seam 7: an empty required field (the radio's MAC) hides none of the rules' findings
+    elsewhere (a PAN ID that is not hex): both fields are red at once."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    document = _example("smart-water_xbee-868lp_meshlium.yaml")
+    _saved(admin, document)
+    sign_in(page, web, "whole-truth")
+    page.goto(f"{web.url}/configure?serial={document['serial']}")
+    _loaded(page)
+    shown = page.locator('.group[data-when="radio.type=xbee_868lp"]')
+    shown.locator('[name="radio.mac"]').fill("")
+    shown.locator('[name="radio.pan_id"]').fill("ZZZZ")
+    shown.locator('[name="radio.pan_id"]').dispatch_event("change")
+    page.click("#check")
+    mac = shown.locator('[data-path="radio.mac"] .msg')
+    pan = shown.locator('[data-path="radio.pan_id"] .msg')
+    expect(mac).to_contain_text("is required")
+    expect(pan).not_to_be_empty()
+    expect(page.locator("#check-verdict")).to_contain_text("error(s)")
+    shot(page, "whole-truth", "02-both-red")

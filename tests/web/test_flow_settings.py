@@ -42,7 +42,8 @@ def test_flow_an_admin_sets_the_api_folder_and_gets_binaries(
     sign_in(page, web, flow)
     assert page.text_content("#compile") == "Compile and Download Sources"
     note = page.locator("#no-binary")
-    assert "no Waspmote API tree given" in str(note.text_content())
+    assert "no Waspmote API folder is set" in str(note.text_content())
+    assert "--api-dir" not in str(note.text_content())  # no command-line talk on a page
     shot(page, flow, "02-sources-only")
     note.locator('a:has-text("settings page")').click()
     page.wait_for_url(f"{web.url}/settings")

@@ -15,6 +15,7 @@ from openpcs.config.issues import Issue, Severity
 from openpcs.config.loader import LoadedConfig, load_config, parse_config_data, parse_config_text
 from openpcs.config.model import NodeConfig
 from openpcs.config.plan import FramePlan
+from openpcs.config.provisional import provisional_findings
 from openpcs.config.rules import RuleContext, run_rules
 from openpcs.config.summary import summarize
 
@@ -79,12 +80,30 @@ def _instantiate(config: NodeConfig, serial: str | None, name: str | None) -> No
     return config.model_copy(update=updates) if updates else config
 
 
+def _with_provisional(loaded: LoadedConfig, serial: str | None, name: str | None) -> list[Issue]:
+    """The loading issues and, after them, what the rules find in everything else (see
+    :mod:`openpcs.config.provisional`), each finding once."""
+    raw = loaded.raw
+    if isinstance(raw, dict):
+        template = raw.get("serial") is None
+        raw = raw | {k: v for k, v in (("serial", serial), ("node_name", name)) if v is not None}
+    else:
+        template = False
+    issues = list(loaded.issues)
+    seen = {(issue.path, issue.message) for issue in issues}
+    for finding in provisional_findings(raw, loaded.located, template=template):
+        if (finding.path, finding.message) not in seen:
+            seen.add((finding.path, finding.message))
+            issues.append(finding)
+    return issues
+
+
 def check_loaded(
     loaded: LoadedConfig, *, serial: str | None = None, name: str | None = None
 ) -> CheckResult:
     """Check a loaded configuration; ``serial``/``name`` instantiate a template."""
     if loaded.value is None:
-        return CheckResult(loaded.located.source, None, list(loaded.issues))
+        return CheckResult(loaded.located.source, None, _with_provisional(loaded, serial, name))
     template = loaded.value.serial is None
     config = _instantiate(loaded.value, serial, name)
     context = RuleContext(config, loaded.located, template=template)

@@ -21,7 +21,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from openpcs.config.issues import Issue, Severity
 from openpcs.config.model import NodeConfig
-from openpcs.config.schema_walk import model_at, takes_text
+from openpcs.config.schema_walk import is_leaf, model_at, takes_text
 from openpcs.config.yaml_source import (
     ConfigLoadError,
     Located,
@@ -44,6 +44,7 @@ __all__ = [
     "Loaded",
     "LoadedConfig",
     "Located",
+    "clean_loc",
     "data_values",
     "format_path",
     "load_config",
@@ -83,12 +84,15 @@ def _suggestion(model: type[BaseModel], loc: PathKey, key: str) -> str:
     return f"unknown key '{key}'"
 
 
-def _clean_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> PathKey:
-    """Drop the union tags pydantic adds to locations (``radio.lorawan.port`` → ``radio.port``)."""
+def clean_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> PathKey:
+    """Drop the union tags pydantic adds to locations (``radio.lorawan.port`` → ``radio.port``,
+    ``radio.channel.int`` → ``radio.channel``)."""
     cleaned: list[str | int] = []
     for part in loc:
         if part == "[key]":  # a dict key that failed validation: the path already names it
             continue
+        if isinstance(part, str) and cleaned and is_leaf(model, tuple(cleaned)):
+            continue  # the member of a plain union pydantic tried (``radio.channel.int``)
         if isinstance(part, str):
             options = model_at(model, tuple(cleaned))
             if len(options) > 1 and any(part in _tag_values(model) for model in options):
@@ -112,7 +116,7 @@ def _validation_issues(
     issues = []
     for error in exc.errors():
         raw_loc = tuple(error["loc"])
-        loc = _clean_loc(model, raw_loc)
+        loc = clean_loc(model, raw_loc)
         if error["type"] == "extra_forbidden":
             message = _suggestion(model, raw_loc, str(raw_loc[-1]))
         elif error["type"] == "missing":
@@ -130,7 +134,21 @@ def _validation_issues(
         else:
             message = str(error["msg"]).removeprefix("Value error, ")
         issues.append(Issue(Severity.ERROR, format_path(loc), message, line=located.line_of(loc)))
-    return issues
+    return _one_per_path(issues)
+
+
+def _one_per_path(issues: list[Issue]) -> list[Issue]:
+    """One issue per path: a value no member of a union took has an error per member, said
+    together (``Input should be a valid integer, or a valid string``)."""
+    merged: dict[str, Issue] = {}
+    for issue in issues:
+        first = merged.get(issue.path)
+        if first is None:
+            merged[issue.path] = issue
+        elif issue.message not in first.message:
+            again = issue.message.removeprefix("Input should be ")
+            merged[issue.path] = replace(first, message=f"{first.message}, or {again}")
+    return list(merged.values())
 
 
 def _choices_message(error: Mapping[str, Any]) -> str:

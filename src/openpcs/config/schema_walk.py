@@ -75,6 +75,20 @@ def model_at(root: type[BaseModel], path: tuple[str | int, ...]) -> list[type[Ba
     return [o for o in _unwrap(current) if isinstance(o, type) and issubclass(o, BaseModel)]
 
 
+def is_leaf(root: type[BaseModel], path: tuple[str | int, ...]) -> bool:
+    """Whether ``path`` names a plain value (no model, list or dict among its types). After
+    such a path pydantic names the member of a plain union it tried (``int``,
+    ``constrained-str``), which is no part of the document."""
+    annotation = _annotation_at(root, path)
+    if annotation is None:
+        return False
+    return not any(
+        (isinstance(option, type) and issubclass(option, BaseModel))
+        or get_origin(option) in (list, tuple, dict)
+        for option in _unwrap(annotation)
+    )
+
+
 def _annotation_at(root: type[BaseModel], path: tuple[str | int, ...]) -> Any | None:
     current: Any = root
     for part in path:

@@ -20,9 +20,9 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from openpcs.catalog.devices import licences
-from openpcs.config.check import check_config
+from openpcs.config.check import check_data
 from openpcs.config.licence import check_batch
-from openpcs.config.loader import LoadedConfig, load_config
+from openpcs.config.loader import LoadedConfig, clean_loc, format_path, load_config
 from openpcs.config.model import NodeConfig
 from openpcs.config.rules import RuleContext, run_rules
 from openpcs.program.errors import BatchError, BuildError, ProgramError
@@ -65,11 +65,6 @@ class BatchReport:
         return [row for row in self.rows if not row.ok]
 
 
-def _validation_message(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    return f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-
-
 @dataclass(frozen=True)
 class _Batch:
     """What every node of one batch shares."""
@@ -88,17 +83,13 @@ class _Batch:
             outcome.message = f"serial {row.serial} is already on line {earlier}"
             return outcome
         try:
-            config = NodeConfig.model_validate(node_document(self.raw, row))
-            result = check_config(config, source=f"line {row.line}")
+            result = check_data(node_document(self.raw, row), source=f"line {row.line}")
             if not result.valid:
                 first = result.errors[0]
                 more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
                 outcome.message = f"{first.path}: {first.message}{more}"
                 return outcome
             made = program_node(result, self.out_dir, self.choice)
-        except ValidationError as exc:
-            outcome.message = _validation_message(exc)
-            return outcome
         except BuildError as exc:
             outcome.message = str(exc).splitlines()[0]
             return outcome
@@ -133,7 +124,9 @@ def _check_template(path: Path, loaded: LoadedConfig, nodes: list[NodeRow]) -> N
     try:
         view = NodeConfig.model_validate(node_document(loaded.raw, stand_in, with_identity=False))
     except ValidationError as exc:
-        raise BatchError(f"{path}: {_validation_message(exc)}") from None
+        error = exc.errors()[0]
+        where = format_path(clean_loc(NodeConfig, tuple(error["loc"])))
+        raise BatchError(f"{path}: {where}: {error['msg']}") from None
     context = RuleContext(view, loaded.located, template=True)
     for issue in run_rules(context):
         if issue.severity != "error":

@@ -123,9 +123,18 @@ class BuildSettings:
             connection.execute(delete(SETTINGS).where(SETTINGS.c.name == _API_DIR_SETTING))
 
     def choose(self) -> BuilderChoice:
-        """A builder for the folder in use, or source-only with the reason (never raises)."""
+        """A builder for the folder in use, or source-only with the reason, said for the web
+        page (never raises)."""
+        folder = self.api_folder()
+        if folder.path is None:
+            reasons = ["no Waspmote API folder is set"]
+            try:
+                find_toolchain()
+            except ToolchainMissing as exc:
+                reasons.append(str(exc))
+            return BuilderChoice(None, "; ".join(reasons))
         try:
-            return choose_builder(self.api_folder().path, jobs=self.jobs)
+            return choose_builder(folder.path, jobs=self.jobs)
         except ProgramError as exc:
             return BuilderChoice(None, str(exc))
 
