@@ -104,6 +104,25 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
     page.click("#check")
     page.wait_for_selector("#check-verdict.ok")
     assert page.locator('.field[data-path="radio.app_key"] .msg.error').count() == 0
+    # the summary reads as a sheet: the form's sections and labels, names, yes/no, no secret
+    sheet = page.locator("#check-sheet")
+    headings = sheet.locator("h3").all_text_contents()
+    assert headings[:3] == ["At a glance", "Node", "Probes"]
+    assert "Radio" in headings
+    radio_rows = sheet.locator("h3:has-text('Radio') + table tr")
+    rows = dict(
+        zip(
+            radio_rows.locator("th").all_text_contents(),
+            radio_rows.locator("td").all_text_contents(),
+            strict=True,
+        )
+    )
+    assert rows["Application key (AppKey)"] == "set (hidden)"
+    assert rows["Adaptive data rate (ADR)"] in ("yes", "no")
+    assert GOOD_KEY not in page.content()
+    assert "True" not in str(sheet.text_content())
+    assert not page.locator("#check-text").is_visible()  # the raw text is one click away
+    page.click("#check-raw summary")
     text = page.text_content("#check-text")
     assert "Frame plan" in text
     assert "DR5" in text

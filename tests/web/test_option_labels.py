@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from typing import Literal, get_args, get_origin
 
 import httpx
 import yaml
+from pydantic import BaseModel
 
-from openpcs.config.model import BatteryWarning, EncryptionConfig, RelayConfig
+from openpcs.catalog.devices import radios
+from openpcs.config.model import (
+    BatteryWarning,
+    CanBusConfig,
+    EncryptionConfig,
+    ModbusConfig,
+    RelayConfig,
+    SocketConfig,
+)
 from openpcs.web.form_fields import destination_fields, fields_of, option_label, radio_fields
 
 
@@ -21,7 +31,20 @@ def _choices() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for field in fields:
         found.setdefault(field.path, set()).update(field.choices)
+    # the choices the script fills: from the catalog and the configuration model
+    found["destination.type"] = {d for r in radios().values() for d in r.destinations}
+    found["industrial.protocol"] = {
+        value for kind in (ModbusConfig, CanBusConfig) for value in _literal(kind, "protocol")
+    }
+    found["event"] = set(_literal(SocketConfig, "event"))
     return found
+
+
+def _literal(model: type[BaseModel], name: str) -> tuple[str, ...]:
+    annotation = model.model_fields[name].annotation
+    members = get_args(annotation) if get_origin(annotation) is Literal else ()
+    members += tuple(a for arg in get_args(annotation) for a in get_args(arg))
+    return tuple(a for a in members if isinstance(a, str))
 
 
 def test_every_labelled_value_is_a_choice_and_every_choice_is_labelled() -> None:

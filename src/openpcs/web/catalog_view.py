@@ -13,6 +13,7 @@ from typing import Any
 
 from openpcs.catalog.devices import industrial, licences, radios
 from openpcs.catalog.hardware import calibrations, node_models, probes
+from openpcs.web.form_fields import choice_names
 
 __all__ = ["form_catalog"]
 
@@ -67,4 +68,5 @@ def form_catalog() -> dict[str, Any]:
         },
         "gps": {"fields": {key: field.name for key, field in spec.gps.fields.items()}},
         "licences": {key: value.name for key, value in licences().items()},
+        "choice_names": {path: choice_names(path) for path in ("destination.type", "event")},
     }

@@ -22,7 +22,14 @@ from pydantic_core import PydanticUndefined
 
 from openpcs.config.model import Destination, Radio
 
-__all__ = ["FormField", "fields_of", "label_for", "option_label", "union_members"]
+__all__ = [
+    "FormField",
+    "choice_names",
+    "fields_of",
+    "label_for",
+    "option_label",
+    "union_members",
+]
 
 #: The discriminating field of a union member: the section's own select chooses it.
 _TAGS = ("type", "protocol")
@@ -55,6 +62,13 @@ def _data(name: str) -> Any:
 def _labels() -> dict[str, str]:
     labels: dict[str, str] = _data("labels.yaml")
     return labels
+
+
+def choice_names(path: str) -> dict[str, str]:
+    """The names of the choices of the field ``path`` the script fills (``destination.type``,
+    ``event``), by value (``data/option_labels.yaml``)."""
+    named = _option_labels().get("by_path", {}).get(path, {})
+    return {str(key): str(value) for key, value in named.items()}
 
 
 @cache

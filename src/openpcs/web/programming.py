@@ -28,6 +28,7 @@ from openpcs.web.downloads import may_download
 from openpcs.web.errors import Conflict, NotFound, Refused, WebError
 from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
+from openpcs.web.summary_sheet import summary_sheet
 
 __all__ = [
     "CheckFailed",
@@ -137,9 +138,12 @@ def check_document(document: dict[str, Any]) -> CheckResult:
 
 
 def check_report(result: CheckResult) -> dict[str, Any]:
-    """The check's ``{data, warnings, errors}`` and the text the command prints."""
+    """The check's ``{data, warnings, errors}``, the summary as a readable ``sheet`` and the
+    text the command prints."""
     report = result.to_dict()
     report["text"] = summary_text(result) if result.config is not None else ""
+    summary = report["data"].get("summary")
+    report["sheet"] = summary_sheet(summary, report["data"]) if summary else []
     return report
 
 

@@ -106,7 +106,7 @@
       const select = document.createElement("select");
       select.name = `${base}.event`;
       select.dataset.kind = "text";
-      for (const [value, text] of [["disabled", "disabled"], ["wake_up", "wake up"], ["wake_up_relay", "wake up + relay"]]) option(select, value, text);
+      for (const [value, text] of Object.entries(catalog.choice_names.event)) option(select, value, text);
       box.appendChild(field(`${base}.event`, "Event", select));
     }
     if (probe.xtreme_calibration) {
@@ -135,10 +135,7 @@
   }
 
   const destination = document.getElementById("f-destination.type");
-  const destinationNames = {
-    meshlium: "Meshlium", cloud_bridge: "Cloud Bridge", sms: "SMS", http: "HTTP", https: "HTTPS",
-    tcp: "TCP", zigbee_receiver: "ZigBee receiver",
-  };
+  const destinationNames = catalog.choice_names["destination.type"];
   function radioChanged() {
     const allowed = (catalog.radios[radio.value] || { destinations: [] }).destinations;
     const previous = destination.value;
@@ -355,21 +352,28 @@
     if (!panel && section.hidden) return;  // a shown panel follows every check
     section.hidden = false;
     verdict(report.errors.length, report.warnings.length);
-    const figures = document.getElementById("check-figures");
-    figures.replaceChildren();
-    const data = report.data || {};
-    const rows = [];
-    if (data.plan) rows.push(["Frame", `${data.plan.sent_bytes} B sent of ${data.plan.radio_max_bytes ?? "?"} B the radio carries`]);
-    for (const [key, value] of Object.entries(data.estimates || {})) {
-      if (typeof value !== "object") rows.push([key.replaceAll("_", " "), String(value)]);
-    }
-    for (const [key, value] of rows) {
-      const tr = document.createElement("tr");
-      const th = document.createElement("th"); th.textContent = key;
-      const td = document.createElement("td"); td.textContent = value;
-      tr.append(th, td); figures.appendChild(tr);
-    }
     document.getElementById("check-text").textContent = report.text || "";
+    showSheet(report.sheet || []);
+  }
+
+  // the summary as a sheet: a table per section of the form, labels and values as people read them
+  function showSheet(sections) {
+    const sheet = document.getElementById("check-sheet");
+    sheet.replaceChildren();
+    for (const section of sections) {
+      const heading = document.createElement("h3");
+      heading.textContent = section.title;
+      const table = document.createElement("table");
+      table.className = "list";
+      for (const row of section.rows) {
+        const tr = document.createElement("tr");
+        const th = document.createElement("th"); th.scope = "row"; th.textContent = row.label;
+        const td = document.createElement("td"); td.textContent = row.value;
+        tr.append(th, td); table.appendChild(tr);
+      }
+      sheet.append(heading, table);
+    }
+    document.getElementById("check-raw").hidden = !sections.length;
   }
 
   let pending = null;
@@ -381,8 +385,8 @@
       show([{ path: report.path || "", message: report.error }], "error");
       if (!document.getElementById("check-result").hidden) {
         verdict(1, 0);
-        document.getElementById("check-figures").replaceChildren();
         document.getElementById("check-text").textContent = "";
+        showSheet([]);
       }
       return null;
     }
