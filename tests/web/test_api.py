@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from openpcs.config.check import check_file
+from openpcs.config.check import check_file, check_text
 from tests.web.conftest import WebServer, names_a_config_field
 
 SERIAL = "1A2B3C4D5E6F7081"
@@ -274,7 +274,12 @@ def test_templates_keep_versions_and_never_secrets(admin: httpx.Client) -> None:
         "/api/v1/pcs/templates/weather",
         json=NODE | {"encryption": {"mode": "device_to_gateway", "key": "k" * 16}},
     )
-    assert first.json() == {"name": "weather", "version": 1}
+    assert first.json() == {
+        "name": "weather",
+        "version": 1,
+        # each secret becomes a placeholder each node fills, named after its path
+        "placeholders": {"encryption.key": "encryption_key", "radio.app_key": "radio_app_key"},
+    }
     kept = admin.get("/api/v1/pcs/templates/weather").json()["document"]
     assert "serial" not in kept
     assert "app_key" not in kept["radio"]
@@ -301,6 +306,43 @@ def test_templates_keep_versions_and_never_secrets(admin: httpx.Client) -> None:
     assert [t["name"] for t in admin.get("/api/v1/pcs/templates").json()] == ["copy", "station"]
     assert admin.delete("/api/v1/pcs/templates/station").status_code == 204
     assert admin.get("/api/v1/pcs/templates/station").status_code == 404
+
+
+def test_an_exported_template_checks_with_the_nodes_secrets(
+    admin: httpx.Client, tmp_path: Path
+) -> None:
+    """The export writes each placeholder as ``!secret NAME``: with a secrets file beside it,
+    ``openpcs check`` passes it; a link key, optional, is a placeholder too (it used to be
+    dropped without a word)."""
+    xbee = {
+        "serial": SERIAL,
+        "model": "smart_water",
+        "radio": {
+            "type": "xbee_868lp",
+            "mac": "0013A20040C0FFEE",
+            "pan_id": "3322",
+            "channel_mask": "3FFFFFFF",
+            "link_key": "a-link-key-16chr",
+        },
+        "destination": {"type": "meshlium"},
+        "encryption": {"mode": "device_to_gateway", "key": "k" * 32},
+    }
+    saved = admin.put("/api/v1/pcs/templates/linked", json=xbee).json()
+    assert saved["placeholders"] == {
+        "radio.link_key": "radio_link_key",
+        "encryption.key": "encryption_key",
+    }
+    text = admin.get("/api/v1/pcs/templates/linked/yaml").text
+    assert "link_key: !secret 'radio_link_key'" in text
+    assert "key: !secret 'encryption_key'" in text
+    assert "k" * 32 not in text
+    assert "a-link-key-16chr" not in text
+    (tmp_path / "secrets.yaml").write_text(
+        f"encryption_key: {'n' * 32}\nradio_link_key: another-key-16ch\n", encoding="utf-8"
+    )
+    result = check_text(text, source="linked.yaml", base_dir=tmp_path)
+    assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
+    assert result.template
 
 
 def test_a_template_import_refuses_what_is_not_a_configuration(admin: httpx.Client) -> None:

@@ -163,6 +163,17 @@ def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_versi
     assert "node_name" not in kept
     assert "serial" not in kept
     assert kept["sockets"]["A"]["probe"] == "ph"
+    # the AES key (saved, not typed) is a placeholder each node fills: said, and marked
+    expect(page.locator("#template-status")).to_contain_text("each node brings its own AES key")
+    page.click("#template-load")  # on this device, whose key is saved: nothing to fill
+    expect(page.locator("#template-status")).to_have_text("loaded river v2")
+    page.goto(f"{web.url}/configure")  # a new node: its own key is asked for
+    page.select_option("#template-pick", "river")
+    page.click("#template-load")
+    expect(page.locator("#template-status")).to_contain_text("fill in this node's AES key")
+    key = page.locator('[name="encryption.key"]')
+    expect(key).to_have_attribute("placeholder", "this node's own (encryption_key)")
+    shot(page, "template-save", "03-loaded")
 
 
 def test_check_shows_every_rule_error_while_a_required_field_is_empty(

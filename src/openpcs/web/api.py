@@ -255,8 +255,11 @@ def pcs_router(services: WebServices) -> APIRouter:
 
     @router.put("/templates/{name}")
     def save_template(name: str, document: Document, caller: Signed) -> dict[str, Any]:
-        """Save a new version (serial and secrets are left out)."""
-        return {"name": name, "version": templates.save(name, document, caller.name)}
+        """Save a new version (serial, node name and secrets are left out); ``placeholders``
+        names, by path, each secret a node brings."""
+        version = templates.save(name, document, caller.name)
+        saved = templates.load(name, version)
+        return {"name": name, "version": version, "placeholders": saved.placeholders}
 
     @router.get("/templates/{name}/versions")
     def template_versions(name: str) -> Any:

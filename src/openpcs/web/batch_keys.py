@@ -8,6 +8,7 @@ key column is asked for at once instead of failing node by node.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from openpcs.config.check import check_data
@@ -33,11 +34,15 @@ def keys_needed(template: dict[str, Any], serial: str) -> list[str]:
     )
 
 
-def check_keys_given(template: dict[str, Any], rows: list[dict[str, str]]) -> None:
-    """:class:`Refused` (at ``csv``) naming the first key some nodes lack, and those nodes."""
+def check_keys_given(
+    template: dict[str, Any], rows: list[dict[str, str]], placeholders: Iterable[str] = ()
+) -> None:
+    """:class:`Refused` (at ``csv``) naming the first key some nodes lack, and those nodes:
+    a key the template's check needs, or one of its ``placeholders`` (paths of the secrets
+    the template had, a link key too)."""
     if not rows:
         return
-    for path in keys_needed(template, rows[0]["serial"]):
+    for path in sorted(set(keys_needed(template, rows[0]["serial"])) | set(placeholders)):
         lacking = [row["serial"] for row in rows if not row.get(path, "").strip()]
         if lacking:
             shown = ", ".join(lacking[:_SHOWN]) + (" …" if len(lacking) > _SHOWN else "")

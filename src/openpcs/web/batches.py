@@ -180,7 +180,7 @@ class BatchRunner(BatchViews):
             device = self.registry.get(row["serial"])
             if problem := device.model_problem(row.get("model") or template.get("model"), what):
                 raise Refused(problem, "template")
-        check_keys_given(template, rows)
+        check_keys_given(template, rows, entry.placeholders)
         now = utc_now()
         with self.engine.begin() as connection:
             batch_id = int(

@@ -1,8 +1,11 @@
 """Named node templates with every saved version; YAML export and import.
 
-A template is a configuration document without a serial ID. Secrets (keys, passwords) are
-removed before a version is stored, whatever the form sent: a template is shared, a key is
-per node. Each save adds a version; loading takes the newest unless one is named.
+A template is a configuration document without a serial ID or node name. Secrets (keys,
+passwords) are removed before a version is stored, whatever the form sent: a template is
+shared, a key is per node. Each becomes a named placeholder instead (``encryption.key`` →
+``encryption_key``), which the form marks for the node's own value, a batch asks a CSV column
+for, and the YAML export writes as ``!secret encryption_key``. Each save adds a version;
+loading takes the newest unless one is named.
 
 Imported YAML is text from the network: ``!env`` and ``!file`` are refused, and each
 ``!secret NAME`` is kept as a placeholder (its path and name, never a value), which the YAML
@@ -24,20 +27,30 @@ from sqlalchemy.exc import IntegrityError
 
 from openpcs.config.loader import ConfigLoadError, data_values, parse_config_text
 from openpcs.config.model import NodeConfig
+from openpcs.config.schema_walk import is_secret
 from openpcs.config.secret_paths import without_secrets
 from openpcs.config.yaml_source import PathKey, format_path
 from openpcs.gateway.records import utc_now
+from openpcs.web.batch_keys import keys_needed
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.names import check_name
 from openpcs.web.store.schema import TEMPLATES, VERSIONS
 
-__all__ = ["TemplateEntry", "TemplateStore", "VersionEntry", "template_document"]
+__all__ = [
+    "TemplateEntry",
+    "TemplateStore",
+    "VersionEntry",
+    "node_secrets",
+    "template_document",
+]
 
 _TEMPLATES = TEMPLATES
 _VERSIONS = VERSIONS
 #: How often a save that met a template made at the same moment is tried.
 _SAVE_ATTEMPTS: Final = 3
 _MAX_YAML: Final = 256 * 1024
+#: The serial a template is checked under to see which keys it needs (any node's would do).
+_ANY_SERIAL: Final = "0000000000000001"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +103,25 @@ def _with_references(document: Any, placeholders: list[dict[str, Any]]) -> Any:
         if isinstance(target, dict):
             target[path[-1]] = _SecretReference(name)
     return result
+
+
+def _set_secrets(value: Any, path: PathKey = ()) -> list[PathKey]:
+    """Paths of the secret fields ``value`` (a raw configuration document) gives a value."""
+    if isinstance(value, dict):
+        return [p for key, item in value.items() for p in _set_secrets(item, (*path, key))]
+    if isinstance(value, list):
+        return [p for index, item in enumerate(value) for p in _set_secrets(item, (*path, index))]
+    given = value is not None and value != ""
+    return [path] if given and path and is_secret(NodeConfig, path) else []
+
+
+def node_secrets(document: dict[str, Any], kept: dict[str, Any]) -> dict[PathKey, str]:
+    """The secrets a template leaves to each node, each named after its path
+    (``encryption.key`` → ``encryption_key``): those ``document`` set (a link key too) and
+    those the template's check needs (an AES key for the encryption it chose)."""
+    paths = _set_secrets(document)
+    paths += [tuple(path.split(".")) for path in keys_needed(kept, _ANY_SERIAL)]
+    return {path: "_".join(str(part) for part in path) for path in dict.fromkeys(paths)}
 
 
 def template_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -154,10 +186,12 @@ class TemplateStore:
     ) -> int:
         """Add a version (a new template the first time); the version number.
 
-        ``placeholders`` are the ``!secret`` names of an imported file, by path."""
+        Each secret becomes a placeholder each node fills (:func:`node_secrets`);
+        ``placeholders`` are the ``!secret`` names of an imported file, by path, which keep
+        their names."""
         name = check_name(name, "template")
         kept = template_document(document)
-        stored = _stored_placeholders(placeholders or {})
+        stored = _stored_placeholders(node_secrets(document, kept) | (placeholders or {}))
         for _ in range(_SAVE_ATTEMPTS - 1):
             # another request may make the template first (PostgreSQL lets both look for it
             # and not find it): the next attempt finds it and adds a version to it

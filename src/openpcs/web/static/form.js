@@ -9,6 +9,12 @@
   const OPTIONAL = ["gps", "watchdog", "battery_warning"];
   const byName = (name) => form.querySelector(`[name="${CSS.escape(name)}"]:not(:disabled)`) ||
     form.querySelector(`[name="${CSS.escape(name)}"]`);
+  // a field's label as the form shows it (its path when it has none)
+  const label = (path) => {
+    const shown = byName(path);
+    const text = shown && shown.closest(".field") && shown.closest(".field").querySelector("label");
+    return text ? text.textContent.trim() : path;
+  };
 
   function option(select, value, text, selected) {
     const item = document.createElement("option");
@@ -438,7 +444,9 @@
     const response = await call(`/api/v1/pcs/templates/${encodeURIComponent(name)}`, { method: "PUT", body: JSON.stringify(collect()) });
     const answer = await response.json();
     if (!response.ok) { templateStatus.textContent = answer.error; return; }
-    templateStatus.textContent = `saved ${answer.name} v${answer.version} (no serial, node name or secrets)`;
+    const own = Object.keys(answer.placeholders || {});
+    templateStatus.textContent = `saved ${answer.name} v${answer.version} (no serial, node name or secrets` +
+      (own.length ? `; each node brings its own ${own.map(label).join(", ")})` : ")");
     // the picker offers the version just saved
     const pick = document.getElementById("template-pick");
     let option = [...pick.options].find((o) => o.value === answer.name);
@@ -455,7 +463,14 @@
     const keep = { serial: byName("serial").value, node_name: byName("node_name").value };
     form.reset();
     fill(Object.assign({}, answer.document, keep));
-    templateStatus.textContent = `loaded ${name} v${answer.version}`;
+    // each secret the template leaves to the node, unless this device has it saved already
+    const own = Object.entries(answer.placeholders || {}).filter(([path]) => {
+      const input = byName(path);
+      return input && !input.placeholder.startsWith("saved");
+    });
+    for (const [path, secret] of own) byName(path).placeholder = `this node's own (${secret})`;
+    templateStatus.textContent = `loaded ${name} v${answer.version}` +
+      (own.length ? `: fill in this node's ${own.map(([path]) => label(path)).join(", ")}` : "");
     soon();
   });
 
