@@ -156,6 +156,7 @@ def pages_router(services: WebServices) -> APIRouter:
             request,
             caller,
             device=entry,
+            model_name=form_catalog()["models"].get(entry.model, {}).get("name", entry.model),
             latest=latest,
             plotted=[item for item in latest if item.plottable],
             frames=raw,

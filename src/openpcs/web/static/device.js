@@ -36,7 +36,8 @@
       const iso = new Date(s * 1000).toISOString();
       if (span > 3 * 86400) return iso.slice(5, 10);
       if (span > 86400) return `${iso.slice(5, 10)}\n${iso.slice(11, 16)}`;
-      return span > 120 ? iso.slice(11, 16) : iso.slice(11, 19);
+      if (span > 120) return iso.slice(11, 16);
+      return span > 10 ? iso.slice(11, 19) : iso.slice(11, 23);
     });
   }
 
