@@ -29,7 +29,10 @@ SERIAL = "3B00000000000A01"
 KEY = "first-node-aes-key-32-characters"
 #: what the user types: probes and their calibrations, per socket
 PROBES = {
-    "A": ("ph", {"point_10": "1.985", "point_7": "2.07", "point_4": "2.227", "temperature": "23.7"}),
+    "A": (
+        "ph",
+        {"point_10": "1.985", "point_7": "2.07", "point_4": "2.227", "temperature": "23.7"},
+    ),
     "D": ("water_temperature", {}),
 }
 
