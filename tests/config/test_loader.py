@@ -198,3 +198,16 @@ def test_a_value_no_union_member_takes_is_one_error_at_its_own_path() -> None:
     errors = [(i.path, i.message) for i in check_data(document).errors]
     assert ("radio.channel", "Input should be a valid integer, or a valid string") in errors
     assert not [path for path, _ in errors if path.startswith("radio.channel.")]
+
+
+def test_two_errors_at_one_path_that_are_not_a_union_stay_apart() -> None:
+    """A socket letter that does not exist with a value of the wrong kind: two things to fix,
+    not a choice between them."""
+    from openpcs.config.check import check_data
+
+    errors = [
+        (i.path, i.message)
+        for i in check_data({"model": "smart_water", "sockets": {"Z": 5}}).errors
+    ]
+    assert ("sockets.Z", "must be one of 'A', 'B', 'C', 'D', 'E' or 'F' (got 'Z')") in errors
+    assert ("sockets.Z", "Input should be a valid dictionary or instance of SocketConfig") in errors

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from openpcs.config.check import check_data
@@ -123,3 +123,61 @@ def test_rule_findings_survive_any_broken_value(path: Path, data: st.DataObject)
 def test_the_stand_ins_name_fields_of_the_model() -> None:
     text = Path(__file__).resolve().parents[2] / "src/openpcs/config/data/stand_ins.yaml"
     assert set(yaml.safe_load(text.read_text())) == {".".join(p) for p in _stand_ins()}
+
+
+def _leaves(document: Any, here: PathKey = ()) -> Iterator[PathKey]:
+    if here:
+        yield here
+    items = (
+        document.items()
+        if isinstance(document, dict)
+        else enumerate(document)
+        if isinstance(document, list)
+        else ()
+    )
+    for key, value in items:
+        yield from _leaves(value, (*here, key))
+
+
+@pytest.mark.parametrize(
+    ("loc", "wrong"),
+    [
+        (("destination",), "meshlium"),  # the form of a choice, not the choice itself
+        (("encryption", "mode"), "device-to-gateway"),
+        (("licence",), ""),
+    ],
+)
+def test_a_wrong_value_with_a_default_sets_off_no_rule(loc: PathKey, wrong: Any) -> None:
+    """The default that would stand in (no destination: not Meshlium; no encryption mode:
+    disabled) is not the user's: what the rules would say of it is not said."""
+    document = _raw(NODES / "smart-water_xbee-868lp_meshlium.yaml")
+    _set(document, loc, wrong)
+    result = check_data(document)
+    assert {issue.path for issue in result.issues} == {format_path(loc)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(EXAMPLES),
+    st.data(),
+    st.sampled_from([BROKEN, [1, 2], "", None, "zz", -5, 10**12, True, 1.5]),
+)
+def test_any_broken_value_adds_findings_at_its_own_place_only(
+    path: Path, data: st.DataObject, wrong: Any
+) -> None:
+    """Whatever single value is broken so that the configuration does not validate, in any
+    example, every finding the check adds is at that value's place or below it (a value
+    that validates is the user's own, and the rules speak of it where they will)."""
+    original = _raw(path)
+    before = _found(check_data(original))
+    loc = data.draw(st.sampled_from(list(_leaves(original))))
+    document = copy.deepcopy(original)
+    _set(document, loc, copy.deepcopy(wrong))
+    result = check_data(document)
+    assume(result.config is None)
+    place = format_path(loc)
+    added = {p for p, _ in _found(result) - before}
+    assert all(p == place or p.startswith((place + ".", place + "[")) for p in added), (
+        place,
+        added,
+    )

@@ -137,18 +137,29 @@ def _validation_issues(
     return _one_per_path(issues)
 
 
+#: How pydantic begins the error of one member of a union that did not take a value.
+_UNION_MEMBER = "Input should be "
+
+
 def _one_per_path(issues: list[Issue]) -> list[Issue]:
-    """One issue per path: a value no member of a union took has an error per member, said
-    together (``Input should be a valid integer, or a valid string``)."""
-    merged: dict[str, Issue] = {}
+    """One issue per path where a value no member of a plain union took has an error per
+    member: said together (``Input should be a valid integer, or a valid string``). Other
+    errors at one path (a key that is not allowed and a value of the wrong kind) stay apart,
+    each to be fixed."""
+    kept: list[Issue] = []
+    unions: dict[str, int] = {}
     for issue in issues:
-        first = merged.get(issue.path)
-        if first is None:
-            merged[issue.path] = issue
-        elif issue.message not in first.message:
-            again = issue.message.removeprefix("Input should be ")
-            merged[issue.path] = replace(first, message=f"{first.message}, or {again}")
-    return list(merged.values())
+        union_member = issue.message.startswith(_UNION_MEMBER)
+        at = unions.get(issue.path) if union_member else None
+        if at is None:
+            if union_member:
+                unions[issue.path] = len(kept)
+            if issue not in kept:
+                kept.append(issue)
+        elif issue.message not in kept[at].message:
+            again = issue.message.removeprefix(_UNION_MEMBER)
+            kept[at] = replace(kept[at], message=f"{kept[at].message}, or {again}")
+    return kept
 
 
 def _choices_message(error: Mapping[str, Any]) -> str:

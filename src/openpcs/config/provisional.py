@@ -3,11 +3,13 @@
 A configuration that does not validate has no model to run the rules on, so a form with one
 empty required field would hide every rule finding elsewhere (a probe on the wrong socket, a
 sleep too short for the radio). Here the values that failed are replaced, on a copy, by the
-stand-ins of ``config/data/stand_ins.yaml`` (or left out, where the field has a default), the
-copy is validated again, and the rules run on it. Their findings are kept except those at a
-replaced path, below it, at the sections that hold it, or at a list that holds it and that
-list's other items: those would speak of the stand-in, not of what the user gave. Nothing of
-the stand-in configuration is ever shown, saved or built.
+stand-ins of ``config/data/stand_ins.yaml``, the copy is validated again, and the rules run
+on it. Their findings are kept except those at a replaced path, below it, at the sections
+that hold it, or at a list that holds it and that list's other items: those would speak of
+the stand-in, not of what the user gave. Nothing of the stand-in configuration is ever shown,
+saved or built. A failing value without a stand-in (a mistyped choice, a value of a field
+with a default) leaves no provisional findings at all: what the rules would say could hang
+on it.
 """
 
 from __future__ import annotations
@@ -52,9 +54,12 @@ def _stand_in(loc: PathKey) -> tuple[bool, Any]:
 
 
 def _mend(data: dict[str, Any], loc: PathKey) -> bool:
-    """Put a stand-in at ``loc`` in ``data``, or leave the value out; ``False`` when neither
-    can be done (the place does not exist, or a list item has no stand-in)."""
-    if not loc:
+    """Put a stand-in at ``loc`` in ``data``; ``False`` when there is none for it or the place
+    does not exist. A wrong value in a field with a default is not left out for the default:
+    other fields' findings may hang on it (a destination that is not Meshlium makes
+    device-to-gateway encryption wrong), and no finding could be told from those."""
+    known, value = _stand_in(loc)
+    if not loc or not known:
         return False
     parent: Any = data
     for part in loc[:-1]:
@@ -63,16 +68,10 @@ def _mend(data: dict[str, Any], loc: PathKey) -> bool:
         except (KeyError, IndexError, TypeError):
             return False
     key = loc[-1]
-    known, value = _stand_in(loc)
     if isinstance(parent, dict) and isinstance(key, str):
-        if known:
-            parent[key] = value
-        elif key in parent:
-            del parent[key]
-        else:
-            return False
+        parent[key] = value
         return True
-    if isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent) and known:
+    if isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent):
         parent[key] = value
         return True
     return False
