@@ -56,6 +56,17 @@ def _loaded(page: Any) -> dict[str, Any]:
     return collected
 
 
+def _opened(
+    page: Any, web: WebServer, admin: httpx.Client, document: dict[str, Any], user: str
+) -> dict[str, Any]:
+    """Save the document as its device's configuration, sign in as a new user and open the
+    form on that device; the form's collected values once it is ready."""
+    _saved(admin, document)
+    sign_in(page, web, user)
+    page.goto(f"{web.url}/configure?serial={document['serial']}")
+    return _loaded(page)
+
+
 @pytest.mark.parametrize("name", REOPENED)
 def test_a_saved_configuration_comes_back_whole(
     web: WebServer, page: Any, admin: httpx.Client, name: str
@@ -129,10 +140,7 @@ def test_the_check_panel_never_says_valid_while_a_field_is_red(
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml")
-    _saved(admin, document)
-    sign_in(page, web, "verdict")
-    page.goto(f"{web.url}/configure?serial={document['serial']}")
-    _loaded(page)
+    _opened(page, web, admin, document, "verdict")
     page.click("#check")
     expect(page.locator("#check-verdict")).to_contain_text("Valid")
     # a value the server refuses outright (beyond 64 bits) marks its field: no longer valid
@@ -148,10 +156,7 @@ def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_versi
 ) -> None:
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml") | {"node_name": "river-1"}
-    _saved(admin, document)
-    sign_in(page, web, "template-save")
-    page.goto(f"{web.url}/configure?serial={document['serial']}")
-    _loaded(page)
+    _opened(page, web, admin, document, "template-save")
     page.fill("#template-name", "river")
     for version in (1, 2):
         page.click("#template-save")
@@ -172,8 +177,12 @@ def test_a_saved_template_keeps_no_node_name_and_the_picker_offers_its_new_versi
     page.click("#template-load")
     expect(page.locator("#template-status")).to_contain_text("fill in this node's AES key")
     key = page.locator('[name="encryption.key"]')
-    expect(key).to_have_attribute("placeholder", "this node's own (encryption_key)")
+    expect(key).to_have_attribute("placeholder", "this node's own: fill it in")
     shot(page, "template-save", "03-loaded")
+    # the hint belongs to what was loaded: picking the device brings back its own ("saved")
+    page.fill("#f-serial", document["serial"])
+    page.dispatch_event("#f-serial", "change")
+    expect(key).to_have_attribute("placeholder", "saved — leave empty to keep")
 
 
 def test_check_shows_every_rule_error_while_a_required_field_is_empty(
@@ -183,10 +192,7 @@ def test_check_shows_every_rule_error_while_a_required_field_is_empty(
     elsewhere (a PAN ID that is not hex): both fields are red at once."""
     expect = pytest.importorskip("playwright.sync_api").expect
     document = _example("smart-water_xbee-868lp_meshlium.yaml")
-    _saved(admin, document)
-    sign_in(page, web, "whole-truth")
-    page.goto(f"{web.url}/configure?serial={document['serial']}")
-    _loaded(page)
+    _opened(page, web, admin, document, "whole-truth")
     shown = page.locator('.group[data-when="radio.type=xbee_868lp"]')
     shown.locator('[name="radio.mac"]').fill("")
     shown.locator('[name="radio.pan_id"]').fill("ZZZZ")

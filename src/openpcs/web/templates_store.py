@@ -25,7 +25,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from openpcs.config.loader import ConfigLoadError, data_values, parse_config_text
+from openpcs.config.check import check_data
+from openpcs.config.loader import ConfigLoadError, clean_loc, data_values, parse_config_text
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import is_secret
 from openpcs.config.secret_paths import without_secrets
@@ -51,6 +52,8 @@ _SAVE_ATTEMPTS: Final = 3
 _MAX_YAML: Final = 256 * 1024
 #: The serial a template is checked under to see which keys it needs (any node's would do).
 _ANY_SERIAL: Final = "0000000000000001"
+#: What each node has of its own, never kept in a template.
+_NODE_OWN: Final = ("serial", "node_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +120,30 @@ def _set_secrets(value: Any, path: PathKey = ()) -> list[PathKey]:
 
 def node_secrets(document: dict[str, Any], kept: dict[str, Any]) -> dict[PathKey, str]:
     """The secrets a template leaves to each node, each named after its path
-    (``encryption.key`` → ``encryption_key``): those ``document`` set (a link key too) and
-    those the template's check needs (an AES key for the encryption it chose)."""
-    paths = _set_secrets(document)
+    (``encryption.key`` → ``encryption_key``): those ``document`` set (a link key too) that
+    its node would use (not those its check calls ignored, as a key while encryption is
+    disabled), and those the template's check needs (an AES key for the encryption it chose)."""
+    body = {k: v for k, v in document.items() if k not in _NODE_OWN} | {"serial": _ANY_SERIAL}
+    ignored = {issue.path for issue in check_data(body, source="template").warnings if issue.path}
+    paths = [path for path in _set_secrets(document) if format_path(path) not in ignored]
     paths += [tuple(path.split(".")) for path in keys_needed(kept, _ANY_SERIAL)]
     return {path: "_".join(str(part) for part in path) for path in dict.fromkeys(paths)}
+
+
+def _refuse_misplaced_secrets(body: dict[str, Any]) -> None:
+    """:class:`Refused` naming a secret ``body`` sets where its radio or destination has no
+    such field, or that is not text: it would be dropped without a word."""
+    try:
+        NodeConfig.model_validate(body)
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = clean_loc(NodeConfig, tuple(error["loc"]))
+            misplaced = error["type"] == "extra_forbidden" or error["type"].endswith("_type")
+            if misplaced and loc and is_secret(NodeConfig, loc):
+                path = format_path(loc)
+                found = check_data(body | {"serial": _ANY_SERIAL}, source="template").errors
+                said = next((issue.message for issue in found if issue.path == path), None)
+                raise Refused(said or str(error["msg"]), path) from None
 
 
 def template_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -134,8 +156,9 @@ def template_document(document: dict[str, Any]) -> dict[str, Any]:
     _, problems = data_values(document, NodeConfig)
     if problems:
         raise Refused(problems[0].message, problems[0].path)
-    own = ("serial", "node_name")
-    kept = without_secrets({k: v for k, v in document.items() if k not in own}, NodeConfig)
+    body = {k: v for k, v in document.items() if k not in _NODE_OWN}
+    _refuse_misplaced_secrets(body)
+    kept = without_secrets(body, NodeConfig)
     try:
         NodeConfig.model_validate(kept)
     except ValidationError as exc:

@@ -255,7 +255,24 @@
     return out;
   }
 
-  function fill(doc) {
+  // A secret field's hint that the device has it saved, or that the node brings its own,
+  // replaces the field's own placeholder until another device or template is loaded.
+  function hint(input, kind, text) {
+    if (!input.dataset.hint) input.dataset.placeholder = input.placeholder;
+    input.dataset.hint = kind;
+    input.placeholder = text;
+  }
+  function clearHints(keepSaved) {
+    for (const input of form.querySelectorAll("[data-hint]")) {
+      if (keepSaved && input.dataset.hint === "saved") continue;
+      input.placeholder = input.dataset.placeholder || "";
+      delete input.dataset.hint;
+      delete input.dataset.placeholder;
+    }
+  }
+
+  function fill(doc, { keepSaved = false } = {}) {
+    clearHints(keepSaved);
     const values = flatten(doc, "", {});
     for (const [socket, chosen] of Object.entries(doc.sockets || {})) {
       values[`sockets.${socket}.probe`] = typeof chosen === "string" ? chosen : chosen.probe;
@@ -287,7 +304,7 @@
       toggle.checked = Boolean(doc[name]) && doc[name].enabled !== false;
     }
     for (const path of doc._kept_secrets || []) {
-      for (const input of form.querySelectorAll(`[name="${CSS.escape(path)}"]`)) input.placeholder = "saved — leave empty to keep";
+      for (const input of form.querySelectorAll(`[name="${CSS.escape(path)}"]`)) hint(input, "saved", "saved — leave empty to keep");
     }
     refresh();
   }
@@ -462,15 +479,15 @@
     if (!response.ok) { templateStatus.textContent = answer.error; return; }
     const keep = { serial: byName("serial").value, node_name: byName("node_name").value };
     form.reset();
-    fill(Object.assign({}, answer.document, keep));
+    fill(Object.assign({}, answer.document, keep), { keepSaved: true });
     // each secret the template leaves to the node, unless this device has it saved already
-    const own = Object.entries(answer.placeholders || {}).filter(([path]) => {
+    const own = Object.keys(answer.placeholders || {}).filter((path) => {
       const input = byName(path);
-      return input && !input.placeholder.startsWith("saved");
+      return input && input.dataset.hint !== "saved";
     });
-    for (const [path, secret] of own) byName(path).placeholder = `this node's own (${secret})`;
+    for (const path of own) hint(byName(path), "own", "this node's own: fill it in");
     templateStatus.textContent = `loaded ${name} v${answer.version}` +
-      (own.length ? `: fill in this node's ${own.map(([path]) => label(path)).join(", ")}` : "");
+      (own.length ? `: fill in this node's ${own.map(label).join(", ")}` : "");
     soon();
   });
 
