@@ -86,7 +86,10 @@ def test_flow_an_admin_sets_the_api_folder_and_gets_binaries(
     assert page.locator("#no-binary").count() == 0
 
 
-def test_the_settings_page_is_for_admins(web: WebServer, admin: httpx.Client) -> None:
+def test_the_settings_page_is_for_admins(
+    web: WebServer, admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web.server.config.app.state.web.build, "configured", "/srv/no-api-here")
     assert admin.post("/users", data={"username": "ursula", "password": "a-long-password-1"})
     user = web.session("ursula", "a-long-password-1")
     assert user.get("/settings").status_code == 403
@@ -96,8 +99,11 @@ def test_the_settings_page_is_for_admins(web: WebServer, admin: httpx.Client) ->
     configure = user.get("/configure").text
     user.close()
     assert 'href="/settings"' not in configure  # neither in the navigation nor in the note
-    assert "An admin sets the Waspmote API folder" in configure or "Binary" in configure
-    assert 'href="/settings"' in admin.get("/configure").text
+    assert "An admin sets the Waspmote API folder" in configure
+    assert "/srv/no-api-here" not in configure  # a server path is for admins only
+    for_admin = admin.get("/configure").text
+    assert 'href="/settings"' in for_admin
+    assert "/srv/no-api-here: no such directory" in for_admin
 
 
 def test_the_folder_set_on_the_page_wins_and_can_be_forgotten(
@@ -113,7 +119,7 @@ def test_the_folder_set_on_the_page_wins_and_can_be_forgotten(
     assert answer.status_code == 303
     assert "ok=" in answer.headers["location"]
     services = web.server.config.app.state.web
-    assert services.build.api_folder().path == str(chosen.resolve())
+    assert services.build.api_folder().path == str(chosen)
     builder = services.builder().builder
     assert builder is not None
     assert builder.tree.root == chosen.resolve()
@@ -130,6 +136,7 @@ def test_the_folder_set_on_the_page_wins_and_can_be_forgotten(
         ("", "give the folder"),
         ("a" * 300, "at most 256"),
         ("/tmp/\x07bell", "control characters"),
+        ("/" + "é" * 200, "cannot be read"),  # 201 characters, 401 bytes: too long a name
     ],
 )
 def test_bad_folder_text_is_refused_by_name(
@@ -141,3 +148,20 @@ def test_bad_folder_text_is_refused_by_name(
     assert message.startswith("api_dir: ")
     assert said in message
     assert web.server.config.app.state.web.build.stored() is None
+
+
+def test_an_unreadable_folder_in_use_is_said_not_a_server_error(
+    web: WebServer, admin: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder from the settings file that the file system refuses (here a name too long for
+    it) is named with why on the settings page, and the configure page still answers."""
+    services = web.server.config.app.state.web
+    monkeypatch.setattr(services.build, "configured", "/" + "é" * 200)
+    page = admin.get("/settings")
+    assert page.status_code == 200
+    assert "cannot be read (File name too long)" in page.text
+    answer = admin.post("/settings/test-build")
+    assert answer.status_code in (200, 303)
+    configure = admin.get("/configure")
+    assert configure.status_code == 200
+    assert "cannot be read" in configure.text

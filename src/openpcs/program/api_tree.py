@@ -156,6 +156,16 @@ def find_api_tree(directory: str | Path | None = None) -> ApiTree:
             "(a checkout of the Waspmote API or a Waspmote IDE folder)"
         )
     root = Path(given).expanduser()
+    try:
+        return _tree_at(root)
+    except OSError as exc:  # unreadable, a name too long for the file system, a loop
+        raise ApiTreeError(
+            f"{root}: cannot be read ({exc.strerror or type(exc).__name__}); "
+            "give a folder the server's user can read"
+        ) from None
+
+
+def _tree_at(root: Path) -> ApiTree:
     if not root.is_dir():
         raise ApiTreeError(f"{root}: no such directory (expected a Waspmote API tree)")
     core = next((root / c for c in _CORE_LAYOUTS if (root / c / "Waspmote.h").is_file()), None)

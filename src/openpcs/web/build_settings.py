@@ -99,7 +99,8 @@ class BuildSettings:
         return ApiFolder(None, "not set")
 
     def set_api_dir(self, text: str) -> ApiTree:
-        """Keep ``text`` as the API folder once it is a Waspmote API tree.
+        """Keep ``text`` as the API folder once it is a Waspmote API tree, as typed (a link
+        re-pointed later moves the builds with it).
 
         :class:`Refused` (path ``api_dir``) when it is not a full path, not a folder, or not an
         API tree; nothing is kept then.
@@ -109,12 +110,9 @@ class BuildSettings:
             tree = find_api_tree(path)
         except ApiTreeError as exc:
             raise Refused(str(exc), "api_dir") from None
-        kept = str(tree.root)
-        if len(kept) > _MAX_PATH:
-            raise Refused(f"the folder's real path is over {_MAX_PATH} characters", "api_dir")
         with self.engine.begin() as connection:
             connection.execute(delete(SETTINGS).where(SETTINGS.c.name == _API_DIR_SETTING))
-            connection.execute(insert(SETTINGS).values(name=_API_DIR_SETTING, value=kept))
+            connection.execute(insert(SETTINGS).values(name=_API_DIR_SETTING, value=path))
         return tree
 
     def forget_api_dir(self) -> None:
