@@ -113,6 +113,10 @@ def test_readings_as_json_pages_and_csv(gateway: RunningGateway) -> None:
         ({"after": _cursor(f"{2**63}~1")}, "after: not a cursor this API handed out"),
         ({"after": _cursor("1~2~3")}, "after: not a cursor this API handed out"),
         ({"after": _cursor("1\x00~2")}, "after: not a cursor this API handed out"),
+        (
+            {"since": "2026-11-21T10:00:00Z", "until": "2026-11-21T11:00:00+02:00"},
+            "until: must be later than since",
+        ),
     ],
 )
 def test_bad_query_parameters_name_the_parameter(

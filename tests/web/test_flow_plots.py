@@ -82,6 +82,10 @@ def test_the_series_follow_the_range_and_refuse_bad_times(
         answer = admin.get(f"/devices/{SERIAL}/series.json", params={"since": bad})
         assert answer.status_code == 422, answer.text
         assert "since" in answer.text
+    reversed_range = {"since": "2026-12-05T10:00:00Z", "until": "2026-12-05T09:00:00Z"}
+    answer = admin.get(f"/devices/{SERIAL}/series.json", params=reversed_range)
+    assert answer.status_code == 422
+    assert answer.json()["error"] == "until: must be later than since"
     assert admin.get("/devices/0000000000000001/series.json").status_code == 404
 
 
@@ -142,5 +146,8 @@ def test_flow_plots_hover_zoom_and_range(
     page.click('#range button[type="submit"]')
     expect(status).to_have_text("No readings in this range.")
     assert page.locator("#plots figure").count() == 0
+    page.fill("#range-until", (now - timedelta(days=401)).strftime("%Y-%m-%dT%H:%M:%S"))
+    page.click('#range button[type="submit"]')
+    expect(status).to_have_text("“To” must be later than “From”.")
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     assert not [text for text in refused if "Content Security Policy" in text or "Error" in text]

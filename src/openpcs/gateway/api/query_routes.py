@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 #: 422: a request the API understood but cannot take (the name varies across versions).
 _UNPROCESSABLE = 422
 
-__all__ = ["Since", "Until", "query_router", "readings_csv"]
+__all__ = ["Since", "Until", "check_range", "query_router", "readings_csv"]
 
 _MAX_LIMIT = 10_000
 _CSV_COLUMNS = (
@@ -89,6 +89,13 @@ Until = Annotated[
     AfterValidator(_moment),
     Query(description="up to this time (exclusive): RFC 3339 with its zone"),
 ]
+
+
+def check_range(since: datetime | None, until: datetime | None) -> None:
+    """422 naming ``until`` when the range ends before it begins (it would read as "no
+    readings then" rather than as the mistake it is)."""
+    if since is not None and until is not None and until <= since:
+        raise HTTPException(_UNPROCESSABLE, "until: must be later than since")
 
 
 def _serial(text: str | None) -> str | None:
@@ -199,6 +206,7 @@ def query_router(gateway: Gateway) -> APIRouter:
     ) -> Response:
         """Readings in the order they were stored (frame by frame, which is arrival order);
         as CSV the next cursor is in the ``X-Next-Cursor`` header."""
+        check_range(since, until)
         items, following = await fetch(
             queries.readings,
             serial=_serial(serial),
@@ -229,6 +237,7 @@ def query_router(gateway: Gateway) -> APIRouter:
         ] = "desc",
     ) -> Page:
         """Archived frames with their status and error, newest first."""
+        check_range(since, until)
         items, following = await fetch(
             queries.frames,
             serial=_serial(serial),

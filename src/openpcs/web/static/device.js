@@ -165,7 +165,14 @@
   }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    show(fromField(sinceInput.value), fromField(untilInput.value));
+    const since = fromField(sinceInput.value);
+    const until = fromField(untilInput.value);
+    if (since && until && Date.parse(until) <= Date.parse(since)) {
+      say("“To” must be later than “From”.");
+      untilInput.focus();
+      return;
+    }
+    show(since, until);
   });
   let resizing = 0;
   window.addEventListener("resize", () => {
