@@ -20,6 +20,7 @@ from tests.web.test_gateway_keys import KEY, WATER, _frame, _send, _water_node
 def test_flow_keys_reach_the_gateway(
     web: WebServer, page: Any, admin: httpx.Client, width: int
 ) -> None:
+    expect = pytest.importorskip("playwright.sync_api").expect
     flow = f"keys-{width}"
     page.set_viewport_size({"width": width, "height": 900})
     register(admin, WATER, model="smart_water")
@@ -60,5 +61,9 @@ def test_flow_keys_reach_the_gateway(
     page.wait_for_url(f"{web.url}/devices/{WATER}?ok=*")
     assert "holds this node's payload key" in page.text_content("#payload-key")
     assert _send(web, _frame(WATER, new_key, 4)).text.startswith("ok ")
+    # a frame from a node still on the old key is listed with the device, saying why
+    assert "does not decrypt" in _send(web, _frame(WATER, KEY, 5)).text
+    page.reload()
+    expect(page.locator("#frames")).to_contain_text("the key does not decrypt it")
     # the page's layout holds at this width: nothing wider than the window
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1

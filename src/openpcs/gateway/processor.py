@@ -151,7 +151,13 @@ class Processor:
                 serial=serial,
                 frame_type=frame_type,
             )
-        frame = decode_any(data, keys)
+        try:
+            frame = decode_any(data, keys)
+        except ValueError as exc:  # a wrong key: the frame is still the serial's, to be seen
+            self._unremember()
+            return Processed(
+                frame_id, FrameStatus.ERROR, str(exc), serial=serial, frame_type=frame_type
+            )
         if frame.kind is FrameKind.ENCRYPTED:  # a device-to-cloud frame inside a 103 frame
             return self._kept_encrypted(frame_id, serial, frame.frame_type, key)
         return self._stored(frame_id, frame, key)
