@@ -168,13 +168,32 @@ def test_a_csv_import_adds_the_good_lines_and_names_the_bad(admin: httpx.Client)
         "nothex,b,smart_water,\n"
         "0000000000000001,c,smart_water,\n"
         "0000000000000002,d,no_such_model,\n"
+        "0000000000000003,e,Smart Water,\n"  # the model's name, as the pages show it
+        "0000000000000004,f, smart agriculture PRO ,\n"
     )
     report = admin.post("/api/v1/pcs/devices/import", content=text).json()
-    assert report["added"] == ["0000000000000001"]
+    assert report["added"] == ["0000000000000001", "0000000000000003", "0000000000000004"]
     assert report["refused"][0].startswith("line 3: the serial ID is 16 hex digits")
     assert report["refused"][1] == "line 4: serial: 0000000000000001 is registered already"
-    assert report["refused"][2] == "line 5: model: unknown model 'no_such_model'"
+    assert report["refused"][2].startswith(
+        "line 5: model: unknown model 'no_such_model': one of Smart Environment PRO, "
+    )
+    assert "Smart Water Xtreme" in report["refused"][2]
     assert admin.get("/api/v1/pcs/devices/0000000000000001").json()["tags"] == ["x", "y"]
+    models = [admin.get(f"/api/v1/pcs/devices/000000000000000{n}").json()["model"] for n in (3, 4)]
+    assert models == ["smart_water", "smart_agriculture_pro"]
+
+
+def test_a_csv_import_past_the_licence_says_so_once_for_the_lines_left(
+    admin: httpx.Client,
+) -> None:
+    rows = "".join(f"{n:016X},n{n},smart_water,\n" for n in range(1, 10))
+    report = admin.post("/api/v1/pcs/devices/import", content="serial,name,model\n" + rows).json()
+    assert len(report["added"]) == 6  # PCS Basic programs six nodes
+    assert report["refused"] == [
+        "lines 8 to 10: not added: serial: PCS Basic programs up to 6 nodes and this registry "
+        "has 6 already: a higher licence takes more"
+    ]
 
 
 # --- check and program -------------------------------------------------------------------------
@@ -343,6 +362,27 @@ def test_an_exported_template_checks_with_the_nodes_secrets(
     result = check_text(text, source="linked.yaml", base_dir=tmp_path)
     assert result.errors == [], [f"{i.path}: {i.message}" for i in result.errors]
     assert result.template
+
+
+def test_a_template_refuses_a_secret_its_radio_or_destination_has_no_field_for(
+    admin: httpx.Client,
+) -> None:
+    """A secret where the chosen kind has no such field would be dropped without a word, and
+    a placeholder for it would make each node bring a value nothing uses."""
+    misplaced = NODE | {"destination": {"type": "meshlium", "api_key": "an-api-key"}}
+    refused = admin.put("/api/v1/pcs/templates/misplaced", json=misplaced)
+    assert refused.status_code == 400
+    assert refused.json()["path"] == "destination.api_key"
+    assert refused.json()["error"].startswith("destination.api_key: unknown key 'api_key'")
+    wrong_kind = NODE | {"encryption": {"mode": "device_to_gateway", "key": {"k": "v"}}}
+    assert admin.put("/api/v1/pcs/templates/w", json=wrong_kind).json()["path"] == (
+        "encryption.key"
+    )
+    assert admin.get("/api/v1/pcs/templates/misplaced").status_code == 404
+    # a key while encryption is disabled is ignored by the node: no node is asked for one
+    unused = NODE | {"encryption": {"mode": "disabled", "key": "k" * 16}}
+    saved = admin.put("/api/v1/pcs/templates/unused", json=unused).json()
+    assert "encryption.key" not in saved["placeholders"]
 
 
 def test_a_template_import_refuses_what_is_not_a_configuration(admin: httpx.Client) -> None:

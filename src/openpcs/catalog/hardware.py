@@ -23,6 +23,7 @@ __all__ = [
     "ModelSpec",
     "ProbeSpec",
     "calibrations",
+    "model_id",
     "node_models",
     "probe_fields",
     "probes",
@@ -193,3 +194,15 @@ def node_models() -> dict[str, ModelSpec]:
         _check_model(name, model, known)
         result[model_id] = model
     return result
+
+
+def model_id(text: str) -> str:
+    """The id of the model ``text`` names: its id (``smart_water``) or its name as the pages
+    show it (``Smart Water``, any case). :class:`ValueError` listing the names otherwise."""
+    wanted = " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+    models = node_models()
+    for found, spec in models.items():
+        if wanted in (found.replace("_", " ").casefold(), spec.name.casefold()):
+            return found
+    names = ", ".join(spec.name for spec in models.values())
+    raise ValueError(f"unknown model {text.strip()!r}: one of {names}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Forbidden", "NotFound", "Refused", "WebError"]
+__all__ = ["Conflict", "Forbidden", "LicenceFull", "NotFound", "Refused", "WebError"]
 
 
 class WebError(Exception):
@@ -33,6 +33,10 @@ class Conflict(WebError):
     """It exists already, or the licence does not allow it (409)."""
 
     status = 409
+
+
+class LicenceFull(Conflict):
+    """The licence's node count is reached (409)."""
 
 
 class Forbidden(WebError):

@@ -17,7 +17,7 @@ from openpcs.config.model import (
     SleepConfig,
     WatchdogConfig,
 )
-from openpcs.gateway.api.query_routes import Since, Until, readings_csv
+from openpcs.gateway.api.query_routes import Since, Until, check_range, readings_csv
 from openpcs.gateway.store.queries import frames, readings
 from openpcs.web.api import RowId
 from openpcs.web.auth import Caller, require_admin
@@ -32,6 +32,9 @@ from openpcs.web.programming import saved_form
 from openpcs.web.services import WebServices
 
 __all__ = ["pages_router"]
+
+#: How many refused lines of a device import are said (the count of the others follows).
+_SHOWN_REFUSALS = 5
 
 
 def pages_router(services: WebServices) -> APIRouter:
@@ -127,7 +130,10 @@ def pages_router(services: WebServices) -> APIRouter:
             return back("/devices", str(exc), error=True)
         message = f"{len(report.added)} added"
         if report.refused:
-            return back("/devices", f"{message}; " + "; ".join(report.refused[:5]), error=True)
+            shown = report.refused[:_SHOWN_REFUSALS]
+            more = len(report.refused) - len(shown)
+            said = "; ".join(shown) + (f"; and {more} more lines refused" if more else "")
+            return back("/devices", f"{message}; {said}", error=True)
         return back("/devices", message)
 
     @router.post("/settings/licence")
@@ -195,6 +201,7 @@ def pages_router(services: WebServices) -> APIRouter:
     @router.get("/devices/{serial}/series.json")
     def series(_caller: Signed, serial: str, since: Since = None, until: Until = None) -> Response:
         """The device's measured sensors in ``[since, until)`` for the page's plots."""
+        check_range(since, until)
         entry = registry.get(serial)
         found = sensor_series(services.gateway.engine, entry.serial, since=since, until=until)
         return JSONResponse(

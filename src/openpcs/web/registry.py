@@ -18,14 +18,14 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openpcs.catalog.devices import licences
-from openpcs.catalog.hardware import node_models
+from openpcs.catalog.hardware import model_id, node_models
 from openpcs.config.licence import check_node_count
 from openpcs.config.rules.identity import serial_problem
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
 from openpcs.web.config_digest import config_hash
 from openpcs.web.downloads import Download
-from openpcs.web.errors import Conflict, NotFound, Refused
+from openpcs.web.errors import Conflict, LicenceFull, NotFound, Refused
 from openpcs.web.names import check_name
 from openpcs.web.sealed_files import open_file, seal_file
 from openpcs.web.store.schema import DEVICES, PROGRAMS, SETTINGS
@@ -171,8 +171,10 @@ class Registry:
         name = name.strip()
         if len(name) > _MAX_NAME or not name.isprintable():
             raise Refused(f"at most {_MAX_NAME} printable characters", "name")
-        if model not in node_models():
-            raise Refused(f"unknown model {model!r}", "model")
+        try:
+            model = model_id(model)
+        except ValueError as exc:
+            raise Refused(str(exc), "model") from None
         cleaned = check_tags(tags or [])
         tier = licences()[self.licence()]
         try:
@@ -185,7 +187,7 @@ class Registry:
                     )
                 count = connection.execute(select(func.count()).select_from(_DEVICES)).scalar_one()
                 if count >= tier.nodes:
-                    raise Conflict(
+                    raise LicenceFull(
                         f"{tier.name} programs up to {tier.nodes} nodes and this registry has "
                         f"{count} already: a higher licence takes more",
                         "serial",
@@ -210,12 +212,18 @@ class Registry:
         if "serial" not in header or "model" not in header:
             raise Refused("the CSV's first line names its columns: serial, name, model, tags")
         reader.fieldnames = header
-        for number, row in enumerate(reader, start=2):
+        rows = list(enumerate(reader, start=2))
+        for number, row in rows:
             try:
                 tags = (row.get("tags") or "").split(";")
                 entry = self.add(
                     row.get("serial") or "", row.get("name") or "", row.get("model") or "", tags
                 )
+            except LicenceFull as exc:  # said once, for this line and every one after it
+                last = rows[-1][0]
+                lines = f"line {number}" if number == last else f"lines {number} to {last}"
+                report.refused.append(f"{lines}: not added: {exc}")
+                break
             except (Refused, Conflict) as exc:
                 report.refused.append(f"line {number}: {exc}")
             else:
