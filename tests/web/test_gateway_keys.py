@@ -130,3 +130,42 @@ def test_a_batch_that_leaves_a_node_without_its_key_is_refused_before_it_starts(
     # the first node alone has its key (from its saved configuration): that batch runs
     alone = admin.post("/api/v1/pcs/batches", json={"template": "water", "serials": serials[:1]})
     assert alone.status_code == 202, alone.text
+
+
+def test_picked_devices_and_a_csv_make_one_batch_and_a_node_left_without_a_key_is_named(
+    admin: httpx.Client,
+) -> None:
+    """Ten devices picked and a CSV of nine keys: the tenth is not dropped without a word but
+    named before anything runs; once it has its key saved, all ten run, each under its
+    registry name (the CSV has no name column)."""
+    admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).raise_for_status()
+    serials = [f"5B6C7D8E9FA0B2{index:02X}" for index in range(10)]
+    for index, serial in enumerate(serials):
+        added = admin.post(
+            "/api/v1/pcs/devices",
+            json={"serial": serial, "name": f"gauge-{index}", "model": "smart_water"},
+        )
+        assert added.status_code == 201, added.text
+    template = {k: v for k, v in _water_node().items() if k != "serial"}
+    del template["encryption"]["key"]
+    admin.put("/api/v1/pcs/templates/water", json=template).raise_for_status()
+    keys = {serial: f"gauge-{serial[-2:]}-aes-key-32-characters!!"[:32] for serial in serials}
+    csv_text = "serial,encryption.key\n" + "".join(
+        f"{serial},{keys[serial]}\n" for serial in serials[:9]
+    )
+    batch = {"template": "water", "serials": serials, "csv": csv_text}
+    refused = admin.post("/api/v1/pcs/batches", json=batch)
+    assert refused.status_code == 400, refused.text
+    assert f"1 of 10 have none ({serials[9]})" in refused.json()["error"]
+    assert admin.get("/api/v1/pcs/batches").json() == []
+
+    last = _water_node() | {
+        "serial": serials[9],
+        "encryption": {"mode": "device_to_gateway", "key": keys[serials[9]]},
+    }
+    admin.put(f"/api/v1/pcs/devices/{serials[9]}/config", json=last).raise_for_status()
+    started = admin.post("/api/v1/pcs/batches", json=batch)
+    assert started.status_code == 202, started.text
+    done = wait_batch(admin, started.json()["id"])
+    assert (done["done"], done["failed"]) == (10, 0), done
+    assert [node["name"] for node in done["nodes"]] == [f"gauge-{i}" for i in range(10)]

@@ -96,7 +96,8 @@ class Rename(BaseModel):
 
 
 class NewBatch(BaseModel):
-    """A batch: a template and registered devices, or a CSV of nodes."""
+    """A batch: a template and registered devices, a CSV of nodes, or both (the CSV's cells
+    over each device's own values)."""
 
     template: str
     version: int | None = None
@@ -293,8 +294,8 @@ def pcs_router(services: WebServices) -> APIRouter:
     @router.post("/batches", status_code=status.HTTP_202_ACCEPTED)
     def start_batch(batch: NewBatch, caller: Signed) -> Any:
         """Start a batch in the background (Elite licence); follow it at ``/batches/{id}``."""
-        if (batch.serials is None) == (batch.csv is None):
-            raise Refused("give either serials or csv", "serials")
+        if batch.serials is None and batch.csv is None:
+            raise Refused("give serials, csv or both", "serials")
         batch_id = batches.start(
             batch.template,
             serials=batch.serials,

@@ -155,7 +155,8 @@ class BatchRunner(BatchViews):
         caller: Caller,
         version: int | None = None,
     ) -> int:
-        """Queue a batch of registered devices (``serials``) or of an uploaded CSV; its id.
+        """Queue a batch of registered devices (``serials``), an uploaded CSV's, or both
+        (the CSV's cells over each device's own values); its id.
 
         Refused before anything runs: a licence without batch programming, more nodes than
         it allows, a device not in the registry, a CSV that cannot be read. A device's saved
@@ -166,12 +167,7 @@ class BatchRunner(BatchViews):
         entry = self.templates.load(template_name, version)
         template = dict(entry.document)
         template["licence"] = self.registry.licence()
-        if csv_text is not None:
-            rows = self._rows_from_csv(csv_text)
-        elif serials:
-            rows = self._rows_from_registry(serials, template, caller)
-        else:
-            raise Refused("pick at least one device, or upload a CSV", "devices")
+        rows = self._rows(serials or [], csv_text, template, caller)
         refused = check_batch(template["licence"], len(rows))
         if refused is not None:
             raise Conflict(refused.message, "licence")
@@ -218,19 +214,31 @@ class BatchRunner(BatchViews):
         self._pool.submit(self._run, batch_id, template, _csv_text(rows), admin)
         return batch_id
 
-    def _rows_from_registry(
-        self, serials: list[str], template: dict[str, Any], caller: Caller
+    def _rows(
+        self, serials: list[str], csv_text: str | None, template: dict[str, Any], caller: Caller
     ) -> list[dict[str, str]]:
-        rows: list[dict[str, str]] = []
-        seen: set[str] = set()
+        """One row per node: the picked devices and the CSV's, each starting from the
+        registry (its name, what its saved configuration adds to the template) with the
+        CSV's filled cells over it."""
+        by_serial: dict[str, dict[str, str]] = {}
         for serial in serials:
             device = self.registry.get(serial)
-            if device.serial in seen:
-                continue
-            seen.add(device.serial)
-            saved = saved_for(self.registry, device.serial, caller)
-            rows.append({"serial": device.serial, "name": device.name} | _fills(template, saved))
-        return rows
+            if device.serial not in by_serial:
+                by_serial[device.serial] = self._registry_row(device.serial, template, caller)
+        for row in self._rows_from_csv(csv_text) if csv_text is not None else []:
+            serial = row["serial"]
+            base = by_serial.get(serial) or self._registry_row(serial, template, caller)
+            by_serial[serial] = base | {column: cell for column, cell in row.items() if cell}
+        if not by_serial:
+            raise Refused("pick at least one device, or upload a CSV", "devices")
+        return list(by_serial.values())
+
+    def _registry_row(
+        self, serial: str, template: dict[str, Any], caller: Caller
+    ) -> dict[str, str]:
+        device = self.registry.get(serial)
+        saved = saved_for(self.registry, device.serial, caller)
+        return {"serial": device.serial, "name": device.name} | _fills(template, saved)
 
     @staticmethod
     def _rows_from_csv(text: str) -> list[dict[str, str]]:

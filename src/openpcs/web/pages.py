@@ -25,7 +25,13 @@ from openpcs.web.catalog_view import form_catalog
 from openpcs.web.data_views import latest_readings, sensor_series, unregistered_senders
 from openpcs.web.downloads import may_download, zip_download
 from openpcs.web.errors import WebError
-from openpcs.web.form_fields import conditions, destination_fields, fields_of, radio_fields
+from openpcs.web.form_fields import (
+    conditions,
+    destination_fields,
+    fields_of,
+    label_for,
+    radio_fields,
+)
 from openpcs.web.names import path_url
 from openpcs.web.page_render import back, render_page, script_json, upload_text
 from openpcs.web.programming import saved_form
@@ -274,12 +280,20 @@ def pages_router(services: WebServices) -> APIRouter:
 
     @router.get("/batches")
     def batches_page(request: Request, caller: Signed) -> Response:
+        every = templates.all()
+        needs = {
+            entry.name: [
+                (label_for(path), path) for path in templates.load(entry.name).placeholders
+            ]
+            for entry in every
+        }
         return page(
             "batches.html",
             request,
             caller,
             items=batches.recent(),
-            templates=templates.all(),
+            templates=every,
+            needs=needs,
             devices=registry.search(),
             may_download=lambda made_by: may_download(caller, made_by),
         )
