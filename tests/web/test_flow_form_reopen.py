@@ -115,6 +115,13 @@ def test_picking_a_registered_serial_loads_that_device(
     assert page.input_value('[name="node_name"]') == "orchard"
     assert page.input_value('[name="sockets.A.probe"]') == ""
     shot(page, "pick-serial", "03-model-loaded")
+    # another model than the registered one: the check says so at the model, as compile would
+    page.select_option("#f-model", "smart_water")
+    page.click("#check")
+    expect(page.locator('[data-path="model"] .msg')).to_contain_text(
+        f"{other} is registered as Smart Agriculture"
+    )
+    expect(page.locator("#check-verdict")).not_to_contain_text("Valid")
 
 
 def test_fields_that_do_not_apply_are_hidden(web: WebServer, page: Any) -> None:

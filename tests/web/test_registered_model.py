@@ -21,6 +21,22 @@ def test_compiling_a_device_as_another_model_is_refused(admin: httpx.Client) -> 
     assert admin.get(f"/api/v1/pcs/devices/{SERIAL}/config").status_code == 404
 
 
+def test_check_says_the_registered_model_as_compile_does(admin: httpx.Client) -> None:
+    """ "Check configuration" never says Valid where "Compile" would refuse the model."""
+    register(admin, model="smart_water")
+    report = admin.post("/api/v1/pcs/check", json=NODE).json()
+    assert {
+        "path": "model",
+        "message": f"{SERIAL} is registered as Smart Water; this "
+        "configuration is for Smart Agriculture",
+    }.items() <= report["errors"][0].items()
+    register(admin, "1A2B3C4D5E6F7082", model="smart_agriculture")
+    fine = admin.post("/api/v1/pcs/check", json=NODE | {"serial": "1A2B3C4D5E6F7082"}).json()
+    assert fine["errors"] == []
+    unregistered = admin.post("/api/v1/pcs/check", json=NODE | {"serial": "1A2B3C4D5E6F7083"})
+    assert unregistered.json()["errors"] == []  # a node may be checked before it is registered
+
+
 def test_batching_a_device_as_another_model_is_refused(admin: httpx.Client) -> None:
     admin.put("/api/v1/pcs/licence", json={"licence": "elite"})
     other = "1A2B3C4D5E6F7082"

@@ -20,6 +20,7 @@ from openpcs.web.programming import (
     compile_document,
     keep_saved_keys,
     prepared,
+    registry_issues,
     saved_form,
 )
 from openpcs.web.services import WebServices
@@ -143,7 +144,10 @@ def pcs_router(services: WebServices) -> APIRouter:
     def check(document: Document, caller: Signed) -> dict[str, Any]:
         """ "Check configuration": ``{data, warnings, errors}`` as ``openpcs check --json``
         gives, with the summary text under ``text``."""
-        return check_report(check_document(prepared(document, registry, caller)))
+        ready = prepared(document, registry, caller)
+        result = check_document(ready)
+        result.issues.extend(registry_issues(ready, registry, services.keys))
+        return check_report(result)
 
     @router.post(
         "/program",

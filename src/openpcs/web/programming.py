@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openpcs.config.check import CheckResult, check_data
+from openpcs.config.issues import Issue, Severity
 from openpcs.config.loader import data_values
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import is_secret
@@ -30,12 +31,16 @@ from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
 from openpcs.web.summary_sheet import summary_sheet
 
+#: Where a network alias another device has is said (the LoRaWAN DevEUI, most often).
+ALIAS_PATH = "radio.dev_eui"
+
 __all__ = [
     "CheckFailed",
     "Programmed",
     "check_document",
     "compile_document",
     "keep_saved_keys",
+    "registry_issues",
     "with_saved_secrets",
 ]
 
@@ -137,6 +142,27 @@ def check_document(document: dict[str, Any]) -> CheckResult:
     return check_data(document, source="form")
 
 
+def registry_issues(
+    document: dict[str, Any], registry: Registry, keys: GatewayKeys | None = None
+) -> list[Issue]:
+    """What the registry and the gateway say against a prepared document of a registered
+    serial: another model than the device is registered as, a network alias that names
+    another device. "Compile" refuses these, so "Check configuration" says them too."""
+    serial = document.get("serial")
+    if not isinstance(serial, str) or not serial.strip():
+        return []
+    try:
+        entry = registry.get(serial)
+    except NotFound:
+        return []
+    found = []
+    if problem := entry.model_problem(document.get("model")):
+        found.append(Issue(Severity.ERROR, "model", problem, rule="registry"))
+    if keys is not None and (problem := keys.problem(entry.serial, document)):
+        found.append(Issue(Severity.ERROR, ALIAS_PATH, problem, rule="registry"))
+    return found
+
+
 def check_report(result: CheckResult) -> dict[str, Any]:
     """The check's ``{data, warnings, errors}``, the summary as a readable ``sheet`` and the
     text the command prints."""
@@ -174,7 +200,7 @@ def compile_document(
         raise CheckFailed(result)
     saver = keep_saved_keys(registry, entry.serial, document, caller)
     if keys is not None and (problem := keys.problem(entry.serial, document)):
-        raise Conflict(problem, "radio.dev_eui")
+        raise Conflict(problem, ALIAS_PATH)
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
