@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from openpcs.config.rules import registered_rules
-from tests.config.helpers import LORAWAN_ABP, LORAWAN_OTAA, XBEE_802, config, paths
+from tests.config.helpers import LORAWAN_ABP, LORAWAN_OTAA, XBEE_802, config, findings, paths
 
 E, W = "error", "warning"
 CERT_MISSING = {"type": "https", "host": "example.org", "port": 443, "path": "/in"}
@@ -1007,3 +1007,15 @@ def test_every_rule_fires_and_stays_quiet_somewhere() -> None:
     rules = set(registered_rules()) - {"template-secrets"}
     assert rules <= {rule for rule, _, _, path in CASES if path is not None}
     assert rules <= {rule for rule, _, _, path in CASES if path is None}
+
+
+def test_an_empty_server_address_asks_for_it_instead_of_quoting_nothing() -> None:
+    # a Meshlium over 4G: host and port are the form's to give (over XBee it needs neither)
+    data = config(radio=G4, destination={"type": "meshlium", "host": ""})
+    messages = {i.path: i.message for i in findings(data, "destination")}
+    assert messages["destination.host"] == "give the server's host name or IP address"
+    assert messages["destination.port"] == "give the server's port (1..65535)"
+    missing_ca = config(radio=WIFI, destination={**CERT_MISSING, "certificate": ""})
+    message = {i.path: i.message for i in findings(missing_ca, "destination")}
+    assert "-----BEGIN CERTIFICATE-----" in message["destination.certificate"]
+    assert "!file" not in message["destination.certificate"]  # the form has no files

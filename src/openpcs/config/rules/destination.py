@@ -29,7 +29,9 @@ _BRIDGE_KEY_LENGTH = 16
 def _certificate(path: str, pem: str | None) -> Iterator[Issue]:
     if not pem:
         yield error(
-            path, "give the server's CA certificate (PEM), e.g. `certificate: !file ca.pem`"
+            path,
+            "give the CA certificate (PEM text, -----BEGIN CERTIFICATE----- …) that signed "
+            "the server's certificate",
         )
         return
     block = first_certificate(pem)
@@ -49,9 +51,13 @@ def _certificate(path: str, pem: str | None) -> Iterator[Issue]:
 
 
 def _endpoint(host: str | None, port: int | None, path: str | None = None) -> Iterator[Issue]:
-    if host is None or not is_host(host):
+    if not host:
+        yield error("destination.host", "give the server's host name or IP address")
+    elif not is_host(host):
         yield error("destination.host", f"not a host name or IP address: {host!r}")
-    if port is None or not 1 <= port <= 65535:
+    if port is None:
+        yield error("destination.port", "give the server's port (1..65535)")
+    elif not 1 <= port <= 65535:
         yield error("destination.port", "the port is 1..65535")
     if path is not None and (not path.startswith("/") or any(c in path for c in " ?#")):
         yield error("destination.path", "the path starts with '/' and has no spaces, '?' or '#'")

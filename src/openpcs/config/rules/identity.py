@@ -27,7 +27,9 @@ def serial_is_sixteen_hex_digits(context: RuleContext) -> Iterator[Issue]:
     serial = context.config.serial
     if serial is None:
         yield warning(
-            "serial", "no serial ID: this is a template; give --serial to check it for one node"
+            "serial",
+            "no serial ID: checked as a template; give a node's serial ID to check it for "
+            "that node",
         )
         return
     problem = serial_problem(serial)
