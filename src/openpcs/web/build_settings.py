@@ -49,11 +49,13 @@ class ApiFolder:
 @dataclass(frozen=True)
 class Check:
     """One line of the toolchain check: what was looked for, whether it is there, and what was
-    found or is missing (with how to get it)."""
+    found or is missing (with how to get it); ``ran`` is false for a test build that could
+    not start."""
 
     name: str
     ok: bool
     detail: str
+    ran: bool = True
 
 
 def _check_path(text: str) -> str:
@@ -172,11 +174,16 @@ class BuildSettings:
         except ApiTreeError as exc:
             return Check("Waspmote API", False, f"{exc} ({folder.source})")
         version = tree.version
-        release = version.release if version.release != "unknown" else "release unknown"
+        release = (
+            f"release {version.release}"
+            if version.release != "unknown"
+            else "its release is not recorded in the folder (name the folder after it, as "
+            "waspmote-api-v048, and each bundle's manifest records it too)"
+        )
         return Check(
             "Waspmote API",
             True,
-            f"{release} (core define {version.define}) at {tree.root} ({folder.source})",
+            f"{release}; WASPMOTE_API_VERSION {version.define}; at {tree.root} ({folder.source})",
         )
 
     def test_build(self) -> Check:
@@ -184,7 +191,7 @@ class BuildSettings:
         it failed (the compiler's first messages)."""
         choice = self.choose()
         if choice.builder is None:
-            return Check("Test build", False, f"not run: {choice.reason}")
+            return Check("Test build", False, f"not run: {choice.reason}", ran=False)
         return _empty_build(choice.builder)
 
 
