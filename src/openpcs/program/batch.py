@@ -138,6 +138,11 @@ def _check_template(path: Path, loaded: LoadedConfig, nodes: list[NodeRow]) -> N
             raise BatchError(f"{path}: {issue.describe()}")
 
 
+def _cell(value: object) -> object:
+    """A report cell as a spreadsheet reads it: yes/no, not Python's True/False."""
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
 def _write_reports(rows: list[RowOutcome], out_dir: Path, reason: str) -> tuple[Path, Path]:
     json_path = out_dir / f"{REPORT_NAME}.json"
     csv_path = out_dir / f"{REPORT_NAME}.csv"
@@ -154,7 +159,7 @@ def _write_reports(rows: list[RowOutcome], out_dir: Path, reason: str) -> tuple[
         writer = csv.writer(handle)
         writer.writerow([*columns, "warnings"])
         for row in rows:
-            values = asdict(row)
+            values = {k: _cell(v) for k, v in asdict(row).items()}
             writer.writerow([*(values[c] for c in columns), "; ".join(row.warnings)])
     return json_path, csv_path
 

@@ -12,7 +12,9 @@
     document.getElementById("batch-state").textContent = batch.state;
     document.getElementById("batch-count").textContent = batch.done + batch.failed;
     document.getElementById("batch-failed").textContent = batch.failed;
-    document.getElementById("batch-message").textContent = batch.message;
+    const message = document.getElementById("batch-message");
+    message.textContent = `: ${batch.message}`;
+    message.hidden = batch.state !== "failed"; // a finished batch's counts say it all
     document.getElementById("batch-progress").value = batch.done + batch.failed;
     const zip = document.getElementById("batch-zip");
     if (zip) zip.hidden = !batch.has_archive;
@@ -20,6 +22,7 @@
       const row = root.querySelector(`tr[data-position="${node.position}"]`);
       if (!row) continue;
       row.querySelector(".state").textContent = node.state;
+      row.classList.toggle("failed", node.state === "failed");
       row.querySelector(".outcome").textContent = node.bundle_name || node.message;
     }
     root.dataset.state = batch.state;
