@@ -37,8 +37,15 @@
       if (span > 3 * 86400) return iso.slice(5, 10);
       if (span > 86400) return `${iso.slice(5, 10)}\n${iso.slice(11, 16)}`;
       if (span > 120) return iso.slice(11, 16);
-      return span > 10 ? iso.slice(11, 19) : iso.slice(11, 23);
+      return span > 3 ? iso.slice(11, 19) : iso.slice(11, 23);
     });
+  }
+
+  // room between ticks for labels as wide as the span needs (12:34:56.789 needs the most)
+  function tickSpace(u, axis, min, max) {
+    const span = max - min;
+    if (span > 3 * 86400 || (span > 120 && span <= 86400)) return 60;
+    return span > 3 ? 80 : 110;
   }
 
   function number(value, decimals) {
@@ -89,7 +96,7 @@
           height: HEIGHT,
           scales: { x: { time: true } },
           cursor: { drag: { x: true, y: false, setScale: true } },
-          axes: [{ values: timeLabels, space: 60 }, { size: 56 }],
+          axes: [{ values: timeLabels, space: tickSpace }, { size: 56 }],
           series: [
             { label: "UTC", value: (u, v) => (v == null ? "–" : utcText(v)) },
             {
