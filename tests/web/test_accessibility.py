@@ -23,6 +23,25 @@ PAGES = [
     "/settings",
 ]
 _SERIOUS = ("serious", "critical")
+#: app.css turns a wide table's rows into cards in windows narrower than this
+_CARDS_BELOW = 641
+#: each stacked table's body cells: whether labelled by their column and shown as a card
+_STACKED_CELLS = """() => [...document.querySelectorAll("table.stack")].flatMap((table) => {
+  const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+  const card = getComputedStyle(table.querySelector("thead")).position === "absolute";
+  return [...table.querySelectorAll("tbody tr")].flatMap((row) =>
+    [...row.children].filter((cell) => heads[cell.cellIndex] && !cell.hasAttribute("colspan"))
+      .map((cell) => ({label: cell.dataset.label || "", want: heads[cell.cellIndex], card})));
+})"""
+
+
+def _stacked_rows(page: Any, width: int, problems: list[str]) -> int:
+    """How many table cells show as cards; a cell without its column's name is a problem."""
+    cells = page.evaluate(_STACKED_CELLS)
+    for cell in cells:
+        if cell["label"] != cell["want"]:
+            problems.append(f"a cell of column {cell['want']!r} is labelled {cell['label']!r}")
+    return sum(1 for cell in cells if cell["card"])
 
 
 def _violations(page: Any) -> list[str]:
@@ -46,6 +65,7 @@ def test_pages_have_no_serious_accessibility_violation(
         "/api/v1/pcs/templates/field", json={k: v for k, v in NODE.items() if k != "serial"}
     ).raise_for_status()
     missing: list[str] = []
+    stacked = 0
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.set_viewport_size({"width": width, "height": 900})
     found: dict[str, list[str]] = {}
@@ -60,9 +80,11 @@ def test_pages_have_no_serious_accessibility_violation(
         wide = page.evaluate("document.documentElement.scrollWidth")
         if wide > width + 1:
             found[path].append(f"the page is {wide} px wide in a {width} px window")
+        stacked += _stacked_rows(page, width, found[path])
     problems = [f"{path}: {item}" for path, items in found.items() for item in items]
     assert not problems, "\n".join(problems)
     assert missing == []
+    assert stacked > 0 if width < _CARDS_BELOW else stacked == 0
     icon = httpx.get(f"{web.url}/favicon.ico", follow_redirects=True)
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
