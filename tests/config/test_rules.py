@@ -593,7 +593,7 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         E,
         "destination.type",
     ),
-    ("destination", config(destination=None), E, "destination"),
+    ("destination", config(destination=None), E, "destination.type"),
     ("destination", config(radio=LORAWAN_ABP), E, "destination"),
     ("destination", config(radio=LORAWAN_ABP, destination=None), E, None),
     (

@@ -70,7 +70,7 @@ def destination_fits_the_radio(context: RuleContext) -> Iterator[Issue]:
     destination = context.config.destination
     if destination is None:
         if allowed and allowed != ("zigbee_receiver",):
-            yield error("destination", f"choose a destination: {', '.join(allowed)}")
+            yield error("destination.type", f"choose a destination: {', '.join(allowed)}")
         return
     if not allowed:
         yield error(
