@@ -72,7 +72,12 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
         None,
     ),
     # 3. calibration and probe parameters
-    ("calibration", config(**SMART_WATER | {"sockets": {"A": "ph"}}), E, "sockets.A.calibration"),
+    (
+        "calibration",
+        config(**SMART_WATER | {"sockets": {"A": "ph"}}),
+        E,
+        "sockets.A.calibration.point_10",
+    ),
     (
         "calibration",
         config(model="smart_water", sockets={"A": {"probe": "ph", "calibration": PH_CAL}}),
