@@ -33,7 +33,8 @@ def test_a_lorawan_node_reads_as_a_sheet() -> None:
     assert radio["Application key (AppKey)"] == "set (hidden)"
     glance = sheet["At a glance"]
     assert glance["Frame"] == "22 B sent of 242 B the radio carries"
-    assert glance["Fields in each frame"] == "RAD, BAT"
+    assert glance["Fields in each frame"] == "Radiation (RAD), Battery level (BAT)"
+    assert radio["Region"] == "LoRaWAN AU"
     assert glance["One cycle"] == "30 minutes 37 seconds"
     assert glance["Battery life"].startswith("about 702 days (597 usable)")
     assert glance["LoRaWAN air time"] == "DR3: 2.7 s a day"
@@ -42,6 +43,8 @@ def test_a_lorawan_node_reads_as_a_sheet() -> None:
 def test_probes_and_encryption_by_their_names() -> None:
     sheet = _sheet("smart-water_xbee-868lp_meshlium.yaml")
     assert sheet["Probes"]["Socket A"] == "pH"
+    assert "Region" not in sheet["Radio"]  # an XBee 868LP is made for one region
+    assert "pH, socket A (PH_A)" in sheet["At a glance"]["Fields in each frame"]
     assert "Point 10: 1.985" in sheet["Probes"]["Socket A: calibration"]
     assert sheet["Payload encryption"] == {
         "Mode": "Device to Gateway (AES-256)",

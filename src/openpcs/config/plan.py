@@ -133,6 +133,7 @@ class FramePlan:
                     "source": f.source,
                     "id": f.sensor.id,
                     "tag": f.sensor.tag,
+                    "name": f.sensor.name,
                     "type": f.sensor.type.value,
                     "values": f.sensor.count,
                     "bytes": f.size,

@@ -97,8 +97,10 @@ def summarize(config: NodeConfig) -> dict[str, Any]:
     sleep = config.sleep
     summary["sleep"] = f"{sleep.days:02d}:{sleep.hours:02d}:{sleep.minutes:02d}:{sleep.seconds:02d}"
     summary["radio"] = {"name": radio.name if radio else config.radio.type} | _section(config.radio)
-    if radio is not None and config.radio.region in radio.regions:
+    if radio is not None and len(radio.regions) > 1 and config.radio.region in radio.regions:
         summary["radio"]["region"] = radio.regions[config.radio.region].name
+    else:  # a module made for one region only: its name says it
+        summary["radio"].pop("region", None)
     if isinstance(config.radio, LoRaWAN):
         summary["radio"] |= lorawan_operation(config.radio, None).describe()
     summary["destination"] = _section(config.destination) if config.destination else None

@@ -133,7 +133,8 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
             f"{plan['sent_bytes']} B sent"
             + (f" of {carried} B the radio carries" if carried else ""),
         )
-        add("Fields in each frame", ", ".join(f["tag"] for f in plan.get("fields", [])) or "—")
+        fields = [f"{f['name']} ({f['tag']})" for f in plan.get("fields", [])]
+        add("Fields in each frame", ", ".join(fields) or "—")
     estimates = data.get("estimates") or {}
     if "cycle_s" in estimates:
         add("Awake each cycle", f"{estimates['awake_s']:g} s")
