@@ -98,7 +98,7 @@ def test_flow_first_node(
     page.click("#check")
     expect(page.locator("#check-verdict")).to_contain_text("Valid")
     glance = page.locator("#check-sheet table").first
-    expect(glance).to_contain_text("PH_A, WT, BAT")
+    expect(glance).to_contain_text("pH, socket A (PH_A), Water temperature (WT), Battery level")
     shot(page, flow, "03-checked")
     document = page.evaluate("() => window.openpcsForm.collect()")
 
