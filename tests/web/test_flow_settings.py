@@ -6,6 +6,8 @@ Also: who may see the page, and which folder wins."""
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +29,14 @@ def _no_api_in_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
 
 def _set_folder(page: Any, web: WebServer, folder: str) -> str:
     page.fill("#api-dir", folder)
-    page.click('button:has-text("Use this folder")')
-    page.wait_for_url(lambda url: url.startswith(f"{web.url}/settings?"))
-    return str(page.text_content("main .notice"))
+    with page.expect_navigation():
+        page.click('button:has-text("Use this folder")')
+    notice = str(page.text_content("main .notice"))
+    if "error" in str(page.get_attribute("main .notice", "class")):
+        assert page.input_value("#api-dir") == folder  # kept to correct, not typed again
+    else:
+        assert page.url.startswith(f"{web.url}/settings?")
+    return notice
 
 
 @pytest.mark.usefixtures("avr_toolchain")
@@ -146,10 +153,15 @@ def test_bad_folder_text_is_refused_by_name(
     web: WebServer, admin: httpx.Client, typed: str, said: str
 ) -> None:
     answer = admin.post("/settings/api-dir", data={"api_dir": typed})
-    assert answer.status_code == 303, answer.text
-    message = httpx.URL(answer.headers["location"]).params["error"]
+    assert answer.status_code == 422, answer.text
+    notice = re.search(r'<p class="notice error" role="alert">([^<]*)</p>', answer.text)
+    assert notice is not None
+    message = html.unescape(notice.group(1))
     assert message.startswith("api_dir: ")
     assert said in message
+    field = re.search(r'<input name="api_dir" id="api-dir"[^>]* value="([^"]*)"', answer.text)
+    assert field is not None
+    assert html.unescape(field.group(1)) == typed  # there to correct
     assert web.server.config.app.state.web.build.stored() is None
 
 

@@ -37,16 +37,17 @@ def render_page(
     services: WebServices, name: str, request: Request, caller: Caller | None, **context: Any
 ) -> HTMLResponse:
     """The template ``name`` with the caller, its CSRF token, the ``ok``/``error`` message of
-    the redirect that led here and the registry's licence."""
-    html = _jinja.get_template(name).render(
-        caller=caller,
-        csrf=caller.csrf if caller else "",
-        ok=request.query_params.get("ok", ""),
-        error=request.query_params.get("error", ""),
-        licence=services.registry.licence(),
-        **context,
-    )
-    return HTMLResponse(html)
+    the redirect that led here (``context`` may give its own) and the registry's licence; a
+    page with an ``error`` of its own is answered 422."""
+    values: dict[str, Any] = {
+        "caller": caller,
+        "csrf": caller.csrf if caller else "",
+        "ok": request.query_params.get("ok", ""),
+        "error": request.query_params.get("error", ""),
+        "licence": services.registry.licence(),
+    }
+    html = _jinja.get_template(name).render(values | context)
+    return HTMLResponse(html, status_code=422 if context.get("error") else 200)
 
 
 def script_json(value: Any) -> str:

@@ -1,6 +1,7 @@
 """The settings page (admins): the Waspmote API folder the web application builds against,
 the check of the toolchain, and a test build. Changes are form POSTs that redirect back with
-a message; the test build answers the page with its outcome."""
+a message; a refused folder and the test build answer the page itself (the folder typed still
+in its field, the build's outcome in the check)."""
 
 # no "from __future__ import annotations": FastAPI reads the routes' annotations, and
 # ``Admin`` is local to the router's function
@@ -31,7 +32,11 @@ def settings_router(services: WebServices) -> APIRouter:
 
     Admin = Annotated[Caller, Depends(admin_caller)]  # noqa: N806
 
-    def settings_page(request: Request, caller: Caller, test: Check | None = None) -> HTMLResponse:
+    def settings_page(
+        request: Request, caller: Caller, test: Check | None = None, **refused: str
+    ) -> HTMLResponse:
+        """The page; ``refused`` (``error`` and the ``stored`` text typed) answers a folder
+        that was not kept, with what was typed still in its field to correct."""
         build = services.build
         return render_page(
             services,
@@ -39,9 +44,9 @@ def settings_router(services: WebServices) -> APIRouter:
             request,
             caller,
             folder=build.api_folder(),
-            stored=build.stored() or "",
             checks=build.checks(),
             test=test,
+            **({"stored": build.stored() or ""} | refused),
         )
 
     @router.get("/settings")
@@ -50,12 +55,12 @@ def settings_router(services: WebServices) -> APIRouter:
 
     @router.post("/settings/api-dir")
     def set_api_dir(
-        _caller: Admin, api_dir: Annotated[str, Form(max_length=1024)] = ""
+        request: Request, caller: Admin, api_dir: Annotated[str, Form(max_length=1024)] = ""
     ) -> Response:
         try:
             tree = services.build.set_api_dir(api_dir)
         except WebError as exc:
-            return back("/settings", str(exc), error=True)
+            return settings_page(request, caller, error=str(exc), stored=api_dir)
         return back("/settings", f"builds now use the Waspmote API at {tree.root}")
 
     @router.post("/settings/api-dir/forget")
