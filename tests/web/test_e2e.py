@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from openpcs.config.check import check_file
 from openpcs.frames.binary import encode_binary
@@ -253,12 +254,21 @@ def test_flow_4_batch_from_a_csv_of_keys(
     sign_in(page, web, "flow4")
     page.goto(f"{web.url}/batches")
     page.select_option('select[name="template"]', "keyed")
+    picked = list(nodes)[:2]
+    for serial in picked:
+        page.check(f'input[name="serials"][value="{serial}"]')
+    page.click('#new-batch button[type="submit"]')  # no keys for them yet: refused by name
+    expect(page.locator("main .notice.error")).to_contain_text(picked[0])
+    assert page.input_value('select[name="template"]') == "keyed"  # the choices stay made
+    ticked = page.locator('input[name="serials"]:checked')
+    assert [ticked.nth(i).get_attribute("value") for i in range(ticked.count())] == picked
+    shot(page, "flow4", "02-refused")
     page.set_input_files('#new-batch input[type="file"]', str(keys_csv))
-    shot(page, "flow4", "02-csv-chosen")
+    shot(page, "flow4", "03-csv-chosen")
     page.click('#new-batch button[type="submit"]')
     page.wait_for_url(f"{web.url}/batches/*")
     page.wait_for_selector('#batch[data-state="done"]', timeout=120_000)
-    shot(page, "flow4", "03-done")
+    shot(page, "flow4", "04-done")
     assert page.text_content("#batch-count") == "10"
     assert page.text_content("#batch-failed") == "0"
     with page.expect_download() as download_info:

@@ -278,8 +278,9 @@ def pages_router(services: WebServices) -> APIRouter:
 
     # --- batches ----------------------------------------------------------------------------
 
-    @router.get("/batches")
-    def batches_page(request: Request, caller: Signed) -> Response:
+    def batches_view(request: Request, caller: Caller, **refused: Any) -> HTMLResponse:
+        """The batches page; ``refused`` (``error``, the ``chosen`` template and the
+        ``picked`` serials) answers a batch that did not start, its choices still made."""
         every = templates.all()
         needs = {
             entry.name: [
@@ -296,16 +297,20 @@ def pages_router(services: WebServices) -> APIRouter:
             needs=needs,
             devices=registry.search(),
             may_download=lambda made_by: may_download(caller, made_by),
+            **({"chosen": "", "picked": ()} | refused),
         )
+
+    @router.get("/batches")
+    def batches_page(request: Request, caller: Signed) -> Response:
+        return batches_view(request, caller)
 
     @router.post("/batches")
     async def start_batch(request: Request, caller: Signed) -> Response:
         form = await request.form()
         template = str(form.get("template") or "")
         serials = [str(value) for value in form.getlist("serials")]
-        upload = form.get("file")
-        csv_text = await upload_text(upload)
         try:
+            csv_text = await upload_text(form.get("file"))
             batch_id = batches.start(
                 template,
                 serials=serials or None,
@@ -313,7 +318,9 @@ def pages_router(services: WebServices) -> APIRouter:
                 caller=caller,
             )
         except WebError as exc:
-            return back("/batches", str(exc), error=True)
+            return batches_view(
+                request, caller, error=str(exc), chosen=template, picked=frozenset(serials)
+            )
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
     @router.get("/batches/{batch_id}")
