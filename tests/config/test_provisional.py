@@ -5,7 +5,7 @@ the stand-in."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,20 +29,20 @@ def _raw(path: Path) -> dict[str, Any]:
     return copy.deepcopy(loaded.raw)
 
 
+def _children(document: Any) -> Iterable[tuple[Any, Any]]:
+    """A mapping's items or a list's indexed items; nothing for a scalar."""
+    if isinstance(document, dict):
+        return document.items()
+    return enumerate(document) if isinstance(document, list) else ()
+
+
 def _places(document: Any, pattern: tuple[str, ...], here: PathKey = ()) -> Iterator[PathKey]:
     """Every path of ``document`` that ``pattern`` ('*' for any one segment) names."""
     if not pattern:
         yield here
         return
     head, rest = pattern[0], pattern[1:]
-    items = (
-        document.items()
-        if isinstance(document, dict)
-        else enumerate(document)
-        if isinstance(document, list)
-        else ()
-    )
-    for key, value in items:
+    for key, value in _children(document):
         if head in ("*", str(key)):
             yield from _places(value, rest, (*here, key))
 
@@ -128,14 +128,7 @@ def test_the_stand_ins_name_fields_of_the_model() -> None:
 def _leaves(document: Any, here: PathKey = ()) -> Iterator[PathKey]:
     if here:
         yield here
-    items = (
-        document.items()
-        if isinstance(document, dict)
-        else enumerate(document)
-        if isinstance(document, list)
-        else ()
-    )
-    for key, value in items:
+    for key, value in _children(document):
         yield from _leaves(value, (*here, key))
 
 
