@@ -84,6 +84,12 @@ def test_a_lorawan_node_gets_its_alias_and_a_batch_hands_over_each_key(
     clash = admin.post("/api/v1/pcs/program", json=NODE | {"serial": "1A2B3C4D5E6F7099"})
     assert clash.status_code == 409, clash.text
     assert "already knows lorawan:0004A30B001C0530" in clash.json()["error"]
+    # while the DevEUI is half typed, the check says what is wrong with it (never a 500)
+    typing = NODE | {"serial": "1A2B3C4D5E6F7099"}
+    typing["radio"] = NODE["radio"] | {"dev_eui": "0004A30B001C05"}
+    checked = admin.post("/api/v1/pcs/check", json=typing)
+    assert checked.status_code == 200, checked.text
+    assert "radio.dev_eui" in {e["path"] for e in checked.json()["errors"]}
 
     admin.put("/api/v1/pcs/licence", json={"licence": "elite"}).raise_for_status()
     serials = [f"5B6C7D8E9FA0B1{index:02X}" for index in range(3)]

@@ -76,8 +76,13 @@ class GatewayKeys:
 
     def problem(self, serial: str, document: Mapping[str, Any]) -> str | None:
         """Why what ``document`` gives its node cannot be registered for ``serial`` (an alias
-        that already names another device), or ``None``; asked before anything is built."""
-        _, aliases = keys_of(document)
+        that already names another device), or ``None``; asked before anything is built and
+        by "Check configuration" on what is still being typed: an identity that is not yet
+        one (a DevEUI half typed) names no device, and the check says what is wrong with it."""
+        try:
+            _, aliases = keys_of(document)
+        except ValueError:
+            return None
         if not aliases:
             return None
         a = DEVICE_ALIASES.c
