@@ -196,6 +196,27 @@ def test_a_csv_import_past_the_licence_says_so_once_for_the_lines_left(
     ]
 
 
+def test_a_csv_import_reads_any_spreadsheets_line_ends_and_refuses_what_is_not_csv(
+    admin: httpx.Client,
+) -> None:
+    """Lone carriage returns (older Mac spreadsheets) are line ends; a short line's missing
+    cells are empty, a long line is refused alone; unreadable text names its line (not 500)."""
+    text = (
+        "serial,name,model,tags\r"
+        "0000000000000001,a,smart_water\r"
+        "0000000000000002,b,smart_water,t,x\r"
+    )
+    report = admin.post("/api/v1/pcs/devices/import", content=text).json()
+    assert report == {"added": ["0000000000000001"], "refused": ["line 3: 5 cells for 4 columns"]}
+    for bad, said in [
+        ('serial,model\n0000000000000003,"smart_water\n', "line 2: not CSV (unexpected end"),
+        ("serial,model\n0000000000000003," + "x" * 150_000 + "\n", "line 2: not CSV (field"),
+    ]:
+        refused = admin.post("/api/v1/pcs/devices/import", content=bad)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"].startswith(f"file: {said}")
+
+
 # --- check and program -------------------------------------------------------------------------
 
 
@@ -429,6 +450,29 @@ def test_batches_need_the_elite_licence(admin: httpx.Client) -> None:
         refused.json()["error"]
         == "licence: batch programming needs the Elite licence, not PCS Basic"
     )
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "said"),
+    [
+        (
+            "serial,name\r1A2B3C4D5E6F7081,a\r1a2b3c4d5e6f7081,b\r",
+            "line 3: 1A2B3C4D5E6F7081 is already on line 2",
+        ),
+        ('serial,name\n1A2B3C4D5E6F7081,"a\n', "line 2: not CSV (unexpected end"),
+        ("serial,name\n1A2B3C4D5E6F7081,a,b\n", "line 2: 3 cells for 2 columns"),
+        ("serial,name\n1A2B3C4D5E6F7081," + "a" * 150_000 + "\n", "line 2: not CSV (field"),
+    ],
+)
+def test_a_batch_csv_that_cannot_be_used_is_refused_naming_its_line(
+    admin: httpx.Client, csv_text: str, said: str
+) -> None:
+    admin.put("/api/v1/pcs/licence", json={"licence": "elite"})
+    register(admin)
+    admin.put("/api/v1/pcs/templates/t", json={k: v for k, v in NODE.items() if k != "serial"})
+    refused = admin.post("/api/v1/pcs/batches", json={"template": "t", "csv": csv_text})
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"].startswith(f"csv: {said}")
 
 
 def test_a_batch_takes_each_nodes_keys_from_its_saved_configuration(admin: httpx.Client) -> None:

@@ -11,7 +11,6 @@ value, and anything else stays text for the field's own check to judge (``015`` 
 from __future__ import annotations
 
 import copy
-import csv
 import difflib
 import json
 import types
@@ -22,6 +21,7 @@ from typing import Any, Final, get_args, get_origin
 
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import model_at, takes_text
+from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.program.errors import BatchError
 
 __all__ = ["NodeRow", "covered_by", "node_document", "read_nodes_csv"]
@@ -81,31 +81,25 @@ def _check_column(column: str) -> None:
 def read_nodes_csv(path: Path, *, limit: int) -> list[NodeRow]:
     """The nodes of a CSV; :class:`BatchError` naming the line for a file that cannot be used."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            records = [(reader.line_num, row) for row in reader]
+        text = path.read_bytes().decode("utf-8-sig")  # line ends as written: read_csv_table's
+        table = read_csv_table(text, max_cell=_MAX_CELL)
     except FileNotFoundError:
         raise BatchError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BatchError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    except csv.Error as exc:
-        raise BatchError(f"{path}: not CSV ({exc})") from None
-    if not records or not any(cell.strip() for cell in records[0][1]):
-        raise BatchError(f"{path}: empty; the first line names the columns (serial, name, …)")
-    header = [cell.strip() for cell in records[0][1]]
+    except CsvProblem as exc:
+        where = f"{path} line {exc.line}" if exc.line else str(path)
+        raise BatchError(f"{where}: {exc.reason}") from None
+    header = table.header
     _check_header(path, header)
     nodes = []
-    for line, cells in records[1:]:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            raise BatchError(f"{path} line {line}: {len(cells)} cells for {len(header)} columns")
-        if any(len(cell) > _MAX_CELL for cell in cells):
-            raise BatchError(f"{path} line {line}: a cell is longer than {_MAX_CELL} characters")
-        cell = dict(zip(header, (c.strip() for c in cells), strict=True))
+    for row in table.rows:
+        if row.problem:
+            raise BatchError(f"{path} line {row.line}: {row.problem}")
+        cell = row.cells
         name = next((cell[n] for n in _NAMES if cell.get(n)), None)
         values = {k: v for k, v in cell.items() if k != SERIAL and k not in _NAMES and v}
-        nodes.append(NodeRow(line, cell[SERIAL].upper(), name, values))
+        nodes.append(NodeRow(row.line, cell[SERIAL].upper(), name, values))
     if not nodes:
         raise BatchError(f"{path}: no nodes after the header")
     if len(nodes) > limit:

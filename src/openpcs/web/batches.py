@@ -13,7 +13,6 @@ is marked ``interrupted`` when it starts again.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import tempfile
@@ -28,8 +27,6 @@ import yaml
 from sqlalchemy import Engine, insert, select, update
 
 from openpcs.config.licence import check_batch
-from openpcs.config.model import NodeConfig
-from openpcs.config.schema_walk import model_at
 from openpcs.gateway.records import utc_now
 from openpcs.program.batch import RowOutcome, run_batch
 from openpcs.program.errors import BatchError, ProgramError
@@ -37,6 +34,7 @@ from openpcs.program.nodes_csv import NodeRow, node_document, read_nodes_csv
 from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.auth import Caller
 from openpcs.web.batch_keys import check_keys_given
+from openpcs.web.batch_rows import csv_text_of, fills_from_saved, rows_from_csv
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
 from openpcs.web.config_digest import config_hash
 from openpcs.web.errors import Conflict, NotFound, Refused
@@ -53,55 +51,9 @@ __all__ = ["BatchNodeView", "BatchRunner", "BatchView"]
 _log = logging.getLogger("openpcs.web.batch")
 _BATCHES = BATCHES
 _NODES = BATCH_NODES
-_MAX_CSV: Final = 1024 * 1024
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
 INTERRUPTED: Final = "interrupted"
-
-
-def _leaves(value: Any, path: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Dotted path → scalar for every leaf of a document reached through mappings only."""
-    found: dict[str, Any] = {}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found.update(_leaves(item, (*path, str(key))))
-    elif value is not None and not isinstance(value, list) and path:
-        found[".".join(path)] = value
-    return found
-
-
-def _fills(template: dict[str, Any], saved: dict[str, Any] | None) -> dict[str, str]:
-    """What a device's saved configuration adds to the template: the values the template
-    leaves out, in sections of the same kind (the same radio type)."""
-    if not saved:
-        return {}
-    have = _leaves(template)
-    cells: dict[str, str] = {}
-    for path, value in _leaves(saved).items():
-        parts = path.split(".")
-        if path in have or parts[0] in ("serial", "node_name", "licence"):
-            continue
-        section = template.get(parts[0])
-        if isinstance(section, dict) and isinstance(saved.get(parts[0]), dict):
-            kind = section.get("type", section.get("protocol"))
-            saved_kind = saved[parts[0]].get("type", saved[parts[0]].get("protocol"))
-            if kind != saved_kind:
-                continue
-        elif section is not None or not model_at(NodeConfig, tuple(parts[:1])):
-            continue
-        cells[path] = "true" if value is True else "false" if value is False else str(value)
-    return cells
-
-
-def _csv_text(rows: list[dict[str, str]]) -> str:
-    columns: list[str] = ["serial", "name"]
-    for row in rows:
-        columns.extend(column for column in row if column not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 class BatchRunner(BatchViews):
@@ -211,7 +163,7 @@ class BatchRunner(BatchViews):
                 ],
             )
         admin = caller.account.is_admin
-        self._pool.submit(self._run, batch_id, template, _csv_text(rows), admin)
+        self._pool.submit(self._run, batch_id, template, csv_text_of(rows), admin)
         return batch_id
 
     def _rows(
@@ -225,7 +177,7 @@ class BatchRunner(BatchViews):
             device = self.registry.get(serial)
             if device.serial not in by_serial:
                 by_serial[device.serial] = self._registry_row(device.serial, template, caller)
-        for row in self._rows_from_csv(csv_text) if csv_text is not None else []:
+        for row in rows_from_csv(csv_text) if csv_text is not None else []:
             serial = row["serial"]
             base = by_serial.get(serial) or self._registry_row(serial, template, caller)
             by_serial[serial] = base | {column: cell for column, cell in row.items() if cell}
@@ -238,25 +190,7 @@ class BatchRunner(BatchViews):
     ) -> dict[str, str]:
         device = self.registry.get(serial)
         saved = saved_for(self.registry, device.serial, caller)
-        return {"serial": device.serial, "name": device.name} | _fills(template, saved)
-
-    @staticmethod
-    def _rows_from_csv(text: str) -> list[dict[str, str]]:
-        if len(text) > _MAX_CSV:
-            raise Refused("a batch CSV is at most 1 MiB", "csv")
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "serial" not in [c.strip() for c in reader.fieldnames]:
-            raise Refused("the CSV's first line names its columns, serial first", "csv")
-        rows = []
-        for number, row in enumerate(reader, start=2):
-            cleaned = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            if not cleaned.get("serial"):
-                raise Refused(f"line {number}: no serial", "csv")
-            cleaned["serial"] = cleaned["serial"].upper()
-            rows.append(cleaned)
-        if not rows:
-            raise Refused("the CSV has no nodes", "csv")
-        return rows
+        return {"serial": device.serial, "name": device.name} | fills_from_saved(template, saved)
 
     # --- running --------------------------------------------------------------------------
 

@@ -7,8 +7,6 @@ the one recorded with its newest bundle.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +19,7 @@ from openpcs.catalog.devices import licences
 from openpcs.catalog.hardware import model_id, node_models
 from openpcs.config.licence import check_node_count
 from openpcs.config.rules.identity import serial_problem
+from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
 from openpcs.web.config_digest import config_hash
@@ -207,25 +206,27 @@ class Registry:
         Each line stands alone: a bad or duplicate line is reported, the others are added.
         """
         report = ImportReport([], [])
-        reader = csv.DictReader(io.StringIO(text))
-        header = [column.strip().lower() for column in reader.fieldnames or []]
+        try:
+            table = read_csv_table(text)
+        except CsvProblem as exc:
+            raise Refused(str(exc), "file") from None
+        header = [column.lower() for column in table.header]
         if "serial" not in header or "model" not in header:
             raise Refused("the CSV's first line names its columns: serial, name, model, tags")
-        reader.fieldnames = header
-        rows = list(enumerate(reader, start=2))
-        for number, row in rows:
+        for row in table.rows:
+            cells = {column.lower(): cell for column, cell in row.cells.items()}
+            serial, name, model = (cells.get(c, "") for c in ("serial", "name", "model"))
             try:
-                tags = (row.get("tags") or "").split(";")
-                entry = self.add(
-                    row.get("serial") or "", row.get("name") or "", row.get("model") or "", tags
-                )
+                if row.count > row.columns:  # a short line's missing cells are empty
+                    raise Refused(str(row.problem))
+                entry = self.add(serial, name, model, cells.get("tags", "").split(";"))
             except LicenceFull as exc:  # said once, for this line and every one after it
-                last = rows[-1][0]
-                lines = f"line {number}" if number == last else f"lines {number} to {last}"
+                last = table.rows[-1].line
+                lines = f"line {row.line}" if row.line == last else f"lines {row.line} to {last}"
                 report.refused.append(f"{lines}: not added: {exc}")
                 break
             except (Refused, Conflict) as exc:
-                report.refused.append(f"line {number}: {exc}")
+                report.refused.append(f"line {row.line}: {exc}")
             else:
                 report.added.append(entry.serial)
         return report
