@@ -73,7 +73,7 @@ def read_csv_table(text: str, *, max_cell: int = 4096) -> CsvTable:
         if any(len(cell) > max_cell for cell in cells):
             raise CsvProblem(f"a cell is longer than {max_cell} characters", line)
         while len(cells) > len(header) and not cells[-1].strip():
-            cells = cells[:-1]  # a trailing separator spreadsheets leave is no cell
+            cells.pop()  # a trailing separator spreadsheets leave is no cell
         stripped = dict(zip(header, (cell.strip() for cell in cells), strict=False))
         rows.append(CsvRow(line, stripped, len(cells), len(header)))
     return CsvTable(header, rows)
