@@ -519,23 +519,34 @@ def test_a_batch_of_unregistered_devices_is_refused(admin: httpx.Client) -> None
 def test_an_interrupted_batch_is_marked_on_the_next_start(
     web: WebServer, admin: httpx.Client
 ) -> None:
-    from openpcs.web.store.schema import BATCHES
+    from openpcs.web.store.schema import BATCH_NODES, BATCHES
 
     with web.gateway.engine.begin() as connection:
-        connection.execute(
+        batch_id = connection.execute(
             BATCHES.insert().values(
                 created_at=__import__("datetime").datetime.now(__import__("datetime").UTC),
                 made_by="admin",
                 template_name="t",
                 template_version=1,
                 state="running",
-                total=1,
+                total=2,
                 message="",
             )
-        )
+        ).inserted_primary_key[0]
+        for position, state in enumerate(["done", "running"]):
+            connection.execute(
+                BATCH_NODES.insert().values(
+                    batch_id=batch_id, position=position, serial=f"{position:016X}", state=state
+                )
+            )
     services = web.server.config.app.state.web
     assert services.batches.recover() == 1
     assert admin.get("/api/v1/pcs/batches").json()[0]["state"] == "interrupted"
+    nodes = admin.get(f"/api/v1/pcs/batches/{batch_id}").json()["nodes"]
+    assert [node["state"] for node in nodes] == ["done", "interrupted"]
+    page = admin.get(f"/batches/{batch_id}").text  # the page says why it stopped
+    assert '<span id="batch-message" >: the server stopped before this batch finished' in page
+    assert page.count('class="failed"') == 1
 
 
 # --- the form ----------------------------------------------------------------------------------

@@ -79,11 +79,19 @@ class BatchRunner(BatchViews):
         self._lock = threading.Lock()
 
     def recover(self) -> int:
-        """Mark the batches a stopped server left unfinished; how many."""
+        """Mark the batches a stopped server left unfinished, and their nodes that had not
+        finished; how many batches."""
+        unfinished = (QUEUED, RUNNING)
         with self.engine.begin() as connection:
+            ids = select(_BATCHES.c.id).where(_BATCHES.c.state.in_(unfinished))
+            connection.execute(
+                update(_NODES)
+                .where(_NODES.c.batch_id.in_(ids), _NODES.c.state.in_(unfinished))
+                .values(state=INTERRUPTED, message="not finished: the server stopped")
+            )
             result = connection.execute(
                 update(_BATCHES)
-                .where(_BATCHES.c.state.in_((QUEUED, RUNNING)))
+                .where(_BATCHES.c.state.in_(unfinished))
                 .values(
                     state=INTERRUPTED,
                     finished_at=utc_now(),

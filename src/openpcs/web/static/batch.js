@@ -14,7 +14,8 @@
     document.getElementById("batch-failed").textContent = batch.failed;
     const message = document.getElementById("batch-message");
     message.textContent = `: ${batch.message}`;
-    message.hidden = batch.state !== "failed"; // a finished batch's counts say it all
+    // a batch that ran its course says it in its counts; one that stopped says why
+    message.hidden = !["failed", "interrupted"].includes(batch.state);
     document.getElementById("batch-progress").value = batch.done + batch.failed;
     const zip = document.getElementById("batch-zip");
     if (zip) zip.hidden = !batch.has_archive;
@@ -22,7 +23,7 @@
       const row = root.querySelector(`tr[data-position="${node.position}"]`);
       if (!row) continue;
       row.querySelector(".state").textContent = node.state;
-      row.classList.toggle("failed", node.state === "failed");
+      row.classList.toggle("failed", ["failed", "interrupted"].includes(node.state));
       row.querySelector(".outcome").textContent = node.bundle_name || node.message;
     }
     root.dataset.state = batch.state;
