@@ -427,6 +427,12 @@ def test_a_template_import_refuses_what_is_not_a_configuration(admin: httpx.Clie
         "radio.dev_eui": "node_dev_eui",
         "radio.app_key": "lorawan_app_key",
     }
+    # a !secret the node would not use (a key while encryption is disabled) asks no node
+    unused = text + "encryption: {mode: disabled, key: !secret aes_key}\n"
+    assert admin.put("/api/v1/pcs/templates/y/yaml", content=unused).status_code == 200
+    placeholders = admin.get("/api/v1/pcs/templates/y").json()["placeholders"]
+    assert "encryption.key" not in placeholders
+    assert placeholders["radio.dev_eui"] == "node_dev_eui"
 
 
 # --- batches -----------------------------------------------------------------------------------

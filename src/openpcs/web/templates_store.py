@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -118,16 +119,38 @@ def _set_secrets(value: Any, path: PathKey = ()) -> list[PathKey]:
     return [path] if given and path and is_secret(NodeConfig, path) else []
 
 
-def node_secrets(document: dict[str, Any], kept: dict[str, Any]) -> dict[PathKey, str]:
+def _with_stand_ins(document: dict[str, Any], paths: Iterable[PathKey]) -> dict[str, Any]:
+    """A copy of ``document`` with a text at each of ``paths`` (an imported ``!secret``),
+    so the check judges them as set."""
+    filled = copy.deepcopy(document)
+    for path in paths:
+        holder: Any = filled
+        for part in path[:-1]:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder[path[-1]] = "stand-in-secret-text"
+    return filled
+
+
+def node_secrets(
+    document: dict[str, Any], kept: dict[str, Any], imported: Mapping[PathKey, str] | None = None
+) -> dict[PathKey, str]:
     """The secrets a template leaves to each node, each named after its path
-    (``encryption.key`` → ``encryption_key``): those ``document`` set (a link key too) that
-    its node would use (not those its check calls ignored, as a key while encryption is
-    disabled), and those the template's check needs (an AES key for the encryption it chose)."""
+    (``encryption.key`` → ``encryption_key``) or by its ``imported`` ``!secret`` name: those
+    ``document`` sets or ``imported`` names (a link key too) that its node would use (not
+    those its check calls ignored, as a key while encryption is disabled), and those the
+    template's check needs (an AES key for the encryption it chose)."""
+    imported = imported or {}
+    document = _with_stand_ins(document, imported)
     body = {k: v for k, v in document.items() if k not in _NODE_OWN} | {"serial": _ANY_SERIAL}
     ignored = {issue.path for issue in check_data(body, source="template").warnings if issue.path}
-    paths = [path for path in _set_secrets(document) if format_path(path) not in ignored]
+    given = [*_set_secrets(document), *imported]  # a !secret may stand for any value
+    paths = [path for path in given if format_path(path) not in ignored]
     paths += [tuple(path.split(".")) for path in keys_needed(kept, _ANY_SERIAL)]
-    return {path: "_".join(str(part) for part in path) for path in dict.fromkeys(paths)}
+    return {
+        path: imported.get(path) or "_".join(str(part) for part in path)
+        for path in dict.fromkeys(paths)
+    }
 
 
 def _refuse_misplaced_secrets(body: dict[str, Any]) -> None:
@@ -214,7 +237,7 @@ class TemplateStore:
         their names."""
         name = check_name(name, "template")
         kept = template_document(document)
-        stored = _stored_placeholders(node_secrets(document, kept) | (placeholders or {}))
+        stored = _stored_placeholders(node_secrets(document, kept, placeholders))
         for _ in range(_SAVE_ATTEMPTS - 1):
             # another request may make the template first (PostgreSQL lets both look for it
             # and not find it): the next attempt finds it and adds a version to it
