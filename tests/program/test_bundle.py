@@ -119,6 +119,9 @@ def test_a_built_bundle_holds_the_hex_and_its_figures(tmp_path: Path) -> None:
     assert manifest["binary"]["flash_bytes"] == build.flash_bytes
     assert manifest["waspmote_api"]["waspmote_api_define"] == "99"
     assert manifest["waspmote_api"]["waspmote_api_version"] == "unknown"  # the test tree has none
+    # the tree by its folder's name: the builder's paths stay on its machine
+    assert manifest["waspmote_api"]["folder"] == builder.tree.root.name
+    assert str(tmp_path) not in entries["manifest.json"].decode()
     assert manifest["files"][hex_name] == hashlib.sha256(entries[hex_name]).hexdigest()
     with zipfile.ZipFile(io.BytesIO(bundle.path.read_bytes())) as archive:
         # DOS times count in steps of 2 s

@@ -7,7 +7,10 @@ Also: who may see the page, and which folder wins."""
 from __future__ import annotations
 
 import html
+import io
+import json
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,10 @@ import pytest
 
 from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.cache import CACHE_DIR_ENV
+from openpcs.web.build_settings import NO_BINARY_ON_SERVER
 from tests.program.fake_tree import write_fake_tree
 from tests.web.conftest import WebServer
+from tests.web.test_api import NODE, register
 from tests.web.test_e2e import shot, sign_in
 
 
@@ -180,3 +185,11 @@ def test_an_unreadable_folder_in_use_is_said_not_a_server_error(
     configure = admin.get("/configure")
     assert configure.status_code == 200
     assert "cannot be read" in configure.text
+    # the bundle's manifest travels with whoever built it: it says why, naming no server path
+    register(admin)
+    made = admin.post("/api/v1/pcs/program", json=NODE)
+    assert made.status_code == 200, made.text
+    bundle = zipfile.ZipFile(io.BytesIO(made.content))
+    assert json.loads(bundle.read("manifest.json"))["binary"]["reason"] == NO_BINARY_ON_SERVER
+    for name in bundle.namelist():
+        assert "é" * 20 not in bundle.read(name).decode("utf-8", errors="replace"), name

@@ -119,9 +119,10 @@ class ApiTree:
         return self.version.release
 
     def identity(self) -> dict[str, str]:
-        """What the manifest records about the tree."""
+        """What the manifest records about the tree: its folder's name, never the path of
+        the machine that built (a bundle travels, and a server's paths are its own)."""
         return {
-            "path": str(self.root),
+            "folder": self.root.name,
             **self.version.to_dict(),
             "content_sha256": self.content_hash,
         }

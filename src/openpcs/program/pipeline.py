@@ -121,7 +121,7 @@ def program_node(
             contents,
             build=build,
             not_built_reason="",
-            toolchain={"compiler": builder.toolchain.version, "path": str(builder.toolchain.gcc)},
+            toolchain={"compiler": builder.toolchain.version},
             api_tree=builder.tree.identity(),
         )
         return NodeBundle(write_bundle(built, out_dir, when=moment), build)

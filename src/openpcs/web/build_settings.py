@@ -30,7 +30,14 @@ from openpcs.program.toolchain import FLASH_LIMIT, Toolchain, find_toolchain, li
 from openpcs.web.errors import Refused
 from openpcs.web.store.schema import SETTINGS
 
-__all__ = ["ApiFolder", "BuildSettings", "Check"]
+__all__ = ["NO_BINARY_ON_SERVER", "ApiFolder", "BuildSettings", "Check"]
+
+#: why a bundle made on this server holds sources only, as its manifest says it to whoever
+#: downloads it (the settings page names what is missing, with paths, to admins)
+NO_BINARY_ON_SERVER: Final = (
+    "this server builds no binary yet (no Waspmote API folder or AVR toolchain it can use); "
+    "an admin sees what is missing on the settings page"
+)
 
 _API_DIR_SETTING: Final = "api_dir"
 _MAX_PATH: Final = 256

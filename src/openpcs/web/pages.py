@@ -70,7 +70,7 @@ def pages_router(services: WebServices) -> APIRouter:
                 initial = saved_form(registry, entry.serial, caller) | {"serial": entry.serial}
         elif template:
             initial = dict(templates.load(template).document)
-        binary = services.builder()
+        binary = services.build.choose()  # its reason names server paths: admins only
         return page(
             "configure.html",
             request,

@@ -11,7 +11,7 @@ from openpcs.program.pipeline import BuilderChoice
 from openpcs.web.accounts import Accounts, first_admin
 from openpcs.web.auth import WebAuth
 from openpcs.web.batches import BatchRunner
-from openpcs.web.build_settings import BuildSettings
+from openpcs.web.build_settings import NO_BINARY_ON_SERVER, BuildSettings
 from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.registry import Registry
 from openpcs.web.sealed_files import seal_stored_files
@@ -40,9 +40,14 @@ class WebServices:
     build: BuildSettings
 
     def builder(self) -> BuilderChoice:
-        """A builder for the Waspmote API in use, or source-only with the reason; chosen
-        each time (the toolchain may be installed, or the folder set, later)."""
-        return self.build.choose()
+        """A builder for the Waspmote API in use, or source-only with a reason fit for any
+        bundle's manifest (which whoever built it downloads): it names no server path, the
+        settings page says what is missing. Chosen each time (the toolchain may be installed,
+        or the folder set, later)."""
+        choice = self.build.choose()
+        if choice.builder is not None:
+            return choice
+        return BuilderChoice(None, NO_BINARY_ON_SERVER)
 
 
 def open_services(gateway: Gateway) -> WebServices:
