@@ -395,10 +395,11 @@ def test_a_template_refuses_a_secret_its_radio_or_destination_has_no_field_for(
     assert refused.status_code == 400
     assert refused.json()["path"] == "destination.api_key"
     assert refused.json()["error"].startswith("destination.api_key: unknown key 'api_key'")
-    wrong_kind = NODE | {"encryption": {"mode": "device_to_gateway", "key": {"k": "v"}}}
-    assert admin.put("/api/v1/pcs/templates/w", json=wrong_kind).json()["path"] == (
-        "encryption.key"
-    )
+    for wrong in ({"k": "v"}, 1234567812345678):  # not text: said as such, at its place
+        wrong_kind = NODE | {"encryption": {"mode": "device_to_gateway", "key": wrong}}
+        refused = admin.put("/api/v1/pcs/templates/w", json=wrong_kind).json()
+        assert refused["path"] == "encryption.key"
+        assert refused["error"] == "encryption.key: a secret is text: put it in quotes"
     assert admin.get("/api/v1/pcs/templates/misplaced").status_code == 404
     # a key while encryption is disabled is ignored by the node: no node is asked for one
     unused = NODE | {"encryption": {"mode": "disabled", "key": "k" * 16}}

@@ -161,9 +161,12 @@ def _refuse_misplaced_secrets(body: dict[str, Any]) -> None:
     except ValidationError as exc:
         for error in exc.errors():
             loc = clean_loc(NodeConfig, tuple(error["loc"]))
-            misplaced = error["type"] == "extra_forbidden" or error["type"].endswith("_type")
-            if misplaced and loc and is_secret(NodeConfig, loc):
-                path = format_path(loc)
+            if not loc or not is_secret(NodeConfig, loc):
+                continue
+            path = format_path(loc)
+            if error["type"].endswith("_type"):
+                raise Refused("a secret is text: put it in quotes", path) from None
+            if error["type"] == "extra_forbidden":
                 found = check_data(body | {"serial": _ANY_SERIAL}, source="template").errors
                 said = next((issue.message for issue in found if issue.path == path), None)
                 raise Refused(said or str(error["msg"]), path) from None
