@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from openpcs.config.check import check_file, check_text
+from openpcs.web.build_settings import NO_BINARY_ON_SERVER
 from tests.web.conftest import WebServer, names_a_config_field
 
 SERIAL = "1A2B3C4D5E6F7081"
@@ -434,6 +435,12 @@ def test_a_template_import_refuses_what_is_not_a_configuration(admin: httpx.Clie
     placeholders = admin.get("/api/v1/pcs/templates/y").json()["placeholders"]
     assert "encryption.key" not in placeholders
     assert placeholders["radio.dev_eui"] == "node_dev_eui"
+    # a warning that is not "ignored" (a JP/KR module joins with its own EUI, but the check
+    # still needs one) leaves the value each node's to give
+    japan = text.replace("region: eu", "region: jp_kr\n  band: as923")
+    assert admin.put("/api/v1/pcs/templates/z/yaml", content=japan).status_code == 200
+    kept = admin.get("/api/v1/pcs/templates/z").json()["placeholders"]
+    assert kept["radio.dev_eui"] == "node_dev_eui"
 
 
 # --- batches -----------------------------------------------------------------------------------
@@ -511,6 +518,22 @@ def test_a_batch_takes_each_nodes_keys_from_its_saved_configuration(admin: httpx
     assert [n[:16] for n in bundles] == serials[:2]
     history = admin.get(f"/api/v1/pcs/devices/{serials[0]}/programs").json()
     assert history[0]["batch_id"] == batch["id"]
+    # without a binary the report says so in words that name no path of the server
+    report = json.loads(archive.read("batch-report.json"))
+    assert report["binaries"] == f"source only: {NO_BINARY_ON_SERVER}"
+    # a cell over two lines moves the CSV's lines, not the nodes' places: each outcome lands
+    # on its own node (a name is one line of printable ASCII: this one fails, the next not)
+    names = f'serial,name\n{serials[0]},"north\nfield"\n{serials[1]},south\n'
+    again = admin.post(
+        "/api/v1/pcs/batches", json={"template": "t", "serials": serials[:2], "csv": names}
+    )
+    assert again.status_code == 202, again.text
+    nodes = wait_batch(admin, again.json()["id"])["nodes"]
+    assert [(n["serial"], n["state"]) for n in nodes] == [
+        (serials[0], "failed"),
+        (serials[1], "done"),
+    ]
+    assert nodes[0]["message"] == "node_name: the node name must be printable ASCII"
 
 
 def test_a_batch_of_unregistered_devices_is_refused(admin: httpx.Client) -> None:

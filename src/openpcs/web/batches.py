@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import tempfile
 import threading
 import zipfile
@@ -54,6 +55,8 @@ _NODES = BATCH_NODES
 QUEUED: Final = "queued"
 RUNNING: Final = "running"
 INTERRUPTED: Final = "interrupted"
+#: rows a batch's own CSV is read back with (counted against the licence when it started)
+_MAX_ROWS: Final = 10_000
 
 
 class BatchRunner(BatchViews):
@@ -202,11 +205,11 @@ class BatchRunner(BatchViews):
 
     # --- running --------------------------------------------------------------------------
 
-    def _set_node(self, batch_id: int, outcome: RowOutcome) -> None:
+    def _set_node(self, batch_id: int, position: int, outcome: RowOutcome) -> None:
         with self.engine.begin() as connection:
             connection.execute(
                 update(_NODES)
-                .where(_NODES.c.batch_id == batch_id, _NODES.c.position == outcome.line - 2)
+                .where(_NODES.c.batch_id == batch_id, _NODES.c.position == position)
                 .values(
                     state=DONE if outcome.ok else FAILED,
                     message=outcome.message,
@@ -236,6 +239,7 @@ class BatchRunner(BatchViews):
             connection.execute(
                 update(_NODES).where(_NODES.c.batch_id == batch_id).values(state=RUNNING)
             )
+        scratch = ""
         try:
             with tempfile.TemporaryDirectory(prefix="openpcs-batch-") as scratch:
                 folder = Path(scratch)
@@ -244,17 +248,17 @@ class BatchRunner(BatchViews):
                 nodes_path = folder / "nodes.csv"
                 nodes_path.write_text(nodes_csv, "utf-8")
                 out = folder / "bundles"
+                # a node's line is not its position: a quoted cell may hold line ends
+                rows = {row.line: row for row in read_nodes_csv(nodes_path, limit=_MAX_ROWS)}
+                positions = {line: index for index, line in enumerate(rows)}
                 report = run_batch(
                     template_path,
                     nodes_path,
                     out,
                     self.builder(),
                     jobs=self.jobs,
-                    on_done=lambda outcome: self._set_node(batch_id, outcome),
+                    on_done=lambda done: self._set_node(batch_id, positions[done.line], done),
                 )
-                rows = {
-                    row.line: row for row in read_nodes_csv(nodes_path, limit=len(report.rows) + 1)
-                }
                 archive = self._archive(
                     batch_id=batch_id,
                     template=template,
@@ -268,7 +272,9 @@ class BatchRunner(BatchViews):
             self._finish(batch_id, DONE, message, archive)
         except (BatchError, ProgramError, Refused, NotFound) as exc:
             self._fail_nodes(batch_id)
-            self._finish(batch_id, FAILED, str(exc), None)
+            # the batch's files are the server's own: its message names them by their names
+            said = str(exc).replace(f"{scratch}{os.sep}", "") if scratch else str(exc)
+            self._finish(batch_id, FAILED, said, None)
         except Exception as exc:  # a batch must end in a state, whatever went wrong
             _log.exception("batch %d failed", batch_id)
             self._fail_nodes(batch_id)

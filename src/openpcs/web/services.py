@@ -40,14 +40,19 @@ class WebServices:
     build: BuildSettings
 
     def builder(self) -> BuilderChoice:
-        """A builder for the Waspmote API in use, or source-only with a reason fit for any
-        bundle's manifest (which whoever built it downloads): it names no server path, the
-        settings page says what is missing. Chosen each time (the toolchain may be installed,
-        or the folder set, later)."""
-        choice = self.build.choose()
-        if choice.builder is not None:
-            return choice
-        return BuilderChoice(None, NO_BINARY_ON_SERVER)
+        """The builder bundles are made with (:func:`bundle_builder`)."""
+        return bundle_builder(self.build)
+
+
+def bundle_builder(build: BuildSettings) -> BuilderChoice:
+    """A builder for the Waspmote API in use, or source-only with a reason fit for any
+    bundle's manifest and batch report (which whoever built it downloads): it names no server
+    path, the settings page says what is missing. Chosen each time (the toolchain may be
+    installed, or the folder set, later)."""
+    choice = build.choose()
+    if choice.builder is not None:
+        return choice
+    return BuilderChoice(None, NO_BINARY_ON_SERVER)
 
 
 def open_services(gateway: Gateway) -> WebServices:
@@ -75,7 +80,7 @@ def open_services(gateway: Gateway) -> WebServices:
         gateway.engine,
         registry,
         templates,
-        build.choose,
+        lambda: bundle_builder(build),
         jobs=web.build_jobs,
         keys=keys,
     )
