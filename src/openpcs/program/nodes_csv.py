@@ -24,7 +24,7 @@ from openpcs.config.schema_walk import model_at, takes_text
 from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.program.errors import BatchError
 
-__all__ = ["NodeRow", "covered_by", "node_document", "read_nodes_csv"]
+__all__ = ["NodeRow", "check_header", "covered_by", "node_document", "read_nodes_csv"]
 
 SERIAL: Final = "serial"
 _NAMES: Final = ("name", "node_name")
@@ -91,7 +91,10 @@ def read_nodes_csv(path: Path, *, limit: int) -> list[NodeRow]:
         where = f"{path} line {exc.line}" if exc.line else str(path)
         raise BatchError(f"{where}: {exc.reason}") from None
     header = table.header
-    _check_header(path, header)
+    try:
+        check_header(header)
+    except BatchError as exc:
+        raise BatchError(f"{path} {exc}") from None
     nodes = []
     for row in table.rows:
         if row.problem:
@@ -107,20 +110,23 @@ def read_nodes_csv(path: Path, *, limit: int) -> list[NodeRow]:
     return nodes
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(header: list[str]) -> None:
+    """:class:`BatchError` (its message starting ``line 1:``) for a header a batch cannot
+    use: no serial column, a column twice, both name columns, a column that is no
+    configuration path."""
     if SERIAL not in header:
-        raise BatchError(f"{path} line 1: the header needs a '{SERIAL}' column")
+        raise BatchError(f"line 1: the header needs a '{SERIAL}' column")
     duplicated = sorted({c for c in header if header.count(c) > 1})
     if duplicated:
-        raise BatchError(f"{path} line 1: column '{duplicated[0]}' appears twice")
+        raise BatchError(f"line 1: column '{duplicated[0]}' appears twice")
     if all(name in header for name in _NAMES):
-        raise BatchError(f"{path} line 1: 'name' and 'node_name' both set the name; keep one")
+        raise BatchError("line 1: 'name' and 'node_name' both set the name; keep one")
     for column in header:
         if column != SERIAL and column not in _NAMES:
             try:
                 _check_column(column)
             except BatchError as exc:
-                raise BatchError(f"{path} line 1: {exc}") from None
+                raise BatchError(f"line 1: {exc}") from None
 
 
 def covered_by(path: str, columns: set[str]) -> bool:

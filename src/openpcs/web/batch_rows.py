@@ -11,6 +11,8 @@ from typing import Any, Final
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import model_at
 from openpcs.csv_table import CsvProblem, read_csv_table
+from openpcs.program.errors import BatchError
+from openpcs.program.nodes_csv import check_header
 from openpcs.web.errors import Refused
 
 __all__ = ["csv_text_of", "fills_from_saved", "rows_from_csv"]
@@ -66,25 +68,28 @@ def csv_text_of(rows: list[dict[str, str]]) -> str:
 
 
 def rows_from_csv(text: str) -> list[dict[str, str]]:
-    """The CSV's nodes, each serial once (upper case); :class:`Refused` naming the line."""
+    """The CSV's nodes, each serial once (upper case), the name under ``name``; a short
+    line's missing cells are empty (spreadsheets leave trailing empty cells out).
+    :class:`Refused` naming the line for a header a batch cannot use, more cells than
+    columns, no serial or a serial twice."""
     if len(text) > _MAX_CSV:
         raise Refused("a batch CSV is at most 1 MiB", "csv")
     try:
         table = read_csv_table(text)
-    except CsvProblem as exc:
+        check_header(table.header)
+    except (CsvProblem, BatchError) as exc:
         raise Refused(str(exc), "csv") from None
-    if "serial" not in table.header:
-        raise Refused("the CSV's first line names its columns, serial first", "csv")
     rows: dict[str, dict[str, str]] = {}
     lines: dict[str, int] = {}
     for row in table.rows:
         serial = row.cells.get("serial", "").upper()
-        if row.problem or not serial:
+        if row.count > row.columns or not serial:
             raise Refused(f"line {row.line}: {row.problem or 'no serial'}", "csv")
         if serial in lines:
             raise Refused(f"line {row.line}: {serial} is already on line {lines[serial]}", "csv")
         lines[serial] = row.line
-        rows[serial] = row.cells | {"serial": serial}
+        cells = {("name" if k == "node_name" else k): v for k, v in row.cells.items()}
+        rows[serial] = cells | {"serial": serial}
     if not rows:
         raise Refused("the CSV has no nodes", "csv")
     return list(rows.values())
