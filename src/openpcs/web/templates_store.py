@@ -55,6 +55,9 @@ _MAX_YAML: Final = 256 * 1024
 _ANY_SERIAL: Final = "0000000000000001"
 #: What each node has of its own, never kept in a template.
 _NODE_OWN: Final = ("serial", "node_name")
+#: how the rules' warnings begin for a value the node does not use ("ignored: an open network
+#: takes no password"); other warnings at a secret's place leave it the node's to give
+_IGNORED: Final = "ignored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +146,8 @@ def node_secrets(
     imported = imported or {}
     document = _with_stand_ins(document, imported)
     body = {k: v for k, v in document.items() if k not in _NODE_OWN} | {"serial": _ANY_SERIAL}
-    ignored = {issue.path for issue in check_data(body, source="template").warnings if issue.path}
+    warnings = check_data(body, source="template").warnings
+    ignored = {issue.path for issue in warnings if issue.message.startswith(_IGNORED)}
     given = [*_set_secrets(document), *imported]  # a !secret may stand for any value
     paths = [path for path in given if format_path(path) not in ignored]
     paths += [tuple(path.split(".")) for path in keys_needed(kept, _ANY_SERIAL)]
