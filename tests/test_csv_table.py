@@ -61,6 +61,7 @@ def test_a_line_with_other_than_one_cell_a_column_says_so_and_keeps_its_place() 
         (" , \nx,y\n", "empty; the first line names the columns"),
         ('serial,name\n3B01,"never closed\n', "line 2: not CSV (unexpected end"),
         ('serial,name\n3B01,"ab"c\n', "line 2: not CSV"),
+        ('serial,name\n3B01,"open\n3B02,b\n3B03,c\n', "line 2: not CSV (unexpected end"),
         ("serial,name\n3B01," + "k" * 5000 + "\n", "line 2: a cell is longer than 4096"),
         ("serial,name\n3B01," + "k" * 200_000 + "\n", "line 2: not CSV (field larger"),
     ],

@@ -58,11 +58,13 @@ def read_csv_table(text: str, *, max_cell: int = 4096) -> CsvTable:
     stream = io.StringIO(text.removeprefix("\ufeff"), newline="")
     reader = csv.reader(stream, strict=True)  # a quote left open is an error, not a cell
     records: list[tuple[int, list[str]]] = []
+    starts = 1  # the line the record being read starts on: where a quote left open is
     try:
         for cells in reader:
             records.append((reader.line_num, cells))
+            starts = reader.line_num + 1
     except csv.Error as exc:
-        raise CsvProblem(f"not CSV ({exc})", reader.line_num) from None
+        raise CsvProblem(f"not CSV ({exc})", starts) from None
     if not records or not any(cell.strip() for cell in records[0][1]):
         raise CsvProblem("empty; the first line names the columns")
     header = [cell.strip() for cell in records[0][1]]
