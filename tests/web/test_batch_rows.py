@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from openpcs.web.batch_rows import rows_from_csv
+from openpcs.web.build_settings import without_server_paths
 from openpcs.web.errors import Refused
 
 A, B = "1A2B3C4D5E6F7081", "1A2B3C4D5E6F7082"
@@ -38,3 +39,19 @@ def test_a_csv_a_batch_cannot_use_is_refused_naming_the_line(text: str, said: st
         rows_from_csv(text)
     assert said in str(refused.value)
     assert str(refused.value).startswith("csv: ")
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("/tmp/openpcs-batch-x1/nodes.csv line 1: bad", "nodes.csv line 1: bad"),
+        (
+            "compiling /srv/api/libraries/XBee/WaspXBee.cpp failed: /usr/bin/avr-gcc: error",
+            "compiling WaspXBee.cpp failed: avr-gcc: error",
+        ),
+        ("sends to https://example.org/a/b", "sends to https://example.org/a/b"),
+        ("socket A/B, 1/2 of the flash, ./rel/x.c", "socket A/B, 1/2 of the flash, ./rel/x.c"),
+    ],
+)
+def test_what_a_build_says_names_no_folder_of_the_server(said: str, shown: str) -> None:
+    assert without_server_paths(said) == shown

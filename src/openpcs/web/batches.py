@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import tempfile
 import threading
 import zipfile
@@ -37,6 +36,7 @@ from openpcs.web.auth import Caller
 from openpcs.web.batch_keys import check_keys_given
 from openpcs.web.batch_rows import csv_text_of, fills_from_saved, rows_from_csv
 from openpcs.web.batch_views import DONE, FAILED, BatchNodeView, BatchView, BatchViews
+from openpcs.web.build_settings import without_server_paths
 from openpcs.web.config_digest import config_hash
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.gateway_keys import GatewayKeys
@@ -212,7 +212,7 @@ class BatchRunner(BatchViews):
                 .where(_NODES.c.batch_id == batch_id, _NODES.c.position == position)
                 .values(
                     state=DONE if outcome.ok else FAILED,
-                    message=outcome.message,
+                    message=without_server_paths(outcome.message),
                     bundle_name=outcome.bundle,
                     has_hex=outcome.has_hex,
                 )
@@ -239,7 +239,6 @@ class BatchRunner(BatchViews):
             connection.execute(
                 update(_NODES).where(_NODES.c.batch_id == batch_id).values(state=RUNNING)
             )
-        scratch = ""
         try:
             with tempfile.TemporaryDirectory(prefix="openpcs-batch-") as scratch:
                 folder = Path(scratch)
@@ -273,7 +272,8 @@ class BatchRunner(BatchViews):
         except (BatchError, ProgramError, Refused, NotFound) as exc:
             self._fail_nodes(batch_id)
             # the batch's files are the server's own: its message names them by their names
-            said = str(exc).replace(f"{scratch}{os.sep}", "") if scratch else str(exc)
+            # (a node's message too, in _set_node)
+            said = without_server_paths(str(exc))
             self._finish(batch_id, FAILED, said, None)
         except Exception as exc:  # a batch must end in a state, whatever went wrong
             _log.exception("batch %d failed", batch_id)

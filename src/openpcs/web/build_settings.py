@@ -14,6 +14,7 @@ piece shows on the settings page rather than in a user's download.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from openpcs.program.toolchain import FLASH_LIMIT, Toolchain, find_toolchain, li
 from openpcs.web.errors import Refused
 from openpcs.web.store.schema import SETTINGS
 
-__all__ = ["NO_BINARY_ON_SERVER", "ApiFolder", "BuildSettings", "Check"]
+__all__ = ["NO_BINARY_ON_SERVER", "ApiFolder", "BuildSettings", "Check", "without_server_paths"]
 
 #: why a bundle made on this server holds sources only, as its manifest says it to whoever
 #: downloads it (the settings page names what is missing, with paths, to admins)
@@ -43,6 +44,15 @@ _API_DIR_SETTING: Final = "api_dir"
 _MAX_PATH: Final = 256
 _EMPTY_SKETCH: Final = "void setup()\n{\n}\n\nvoid loop()\n{\n}\n"
 _MAX_MESSAGE_LINES: Final = 6
+#: an absolute path (two parts or more) in a message: the compiler's, the cache's, a file's
+_ABSOLUTE_PATH: Final = re.compile(r"(?<![\w.:/])(?:/[\w.+@-]+)+/([\w.+@-]+)")
+
+
+def without_server_paths(message: str) -> str:
+    """``message`` with each absolute path cut to its last part (``/srv/api/libraries/x.cpp``
+    → ``x.cpp``): what a build says reaches whoever built, and the server's folders are its
+    own (admins see them on the settings page)."""
+    return _ABSOLUTE_PATH.sub(r"\1", message)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from openpcs.config.yaml_source import format_path
 from openpcs.program.errors import BuildError, GenerationError, ProgramError
 from openpcs.program.pipeline import BuilderChoice, program_node, summary_text
 from openpcs.web.auth import Caller
+from openpcs.web.build_settings import without_server_paths
 from openpcs.web.downloads import may_download
 from openpcs.web.errors import Conflict, NotFound, Refused, WebError
 from openpcs.web.gateway_keys import GatewayKeys
@@ -206,9 +207,10 @@ def compile_document(
         try:
             made = program_node(result, Path(scratch), choice)
         except BuildError as exc:
-            raise Refused(f"the program does not build: {str(exc).splitlines()[0]}") from None
+            first = without_server_paths(str(exc).splitlines()[0])
+            raise Refused(f"the program does not build: {first}") from None
         except (GenerationError, ProgramError) as exc:
-            raise Refused(str(exc)) from None
+            raise Refused(without_server_paths(str(exc))) from None
         data = made.bundle.path.read_bytes()
     build = made.build
     program_id = registry.record_program(
