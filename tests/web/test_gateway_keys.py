@@ -105,6 +105,14 @@ def test_a_lorawan_node_gets_its_alias_and_a_batch_hands_over_each_key(
     started = admin.post("/api/v1/pcs/batches", json={"template": "water", "csv": csv_text})
     assert started.status_code == 202, started.text
     assert wait_batch(admin, started.json()["id"])["done"] == 3
+    # each device reopens as it was programmed: the template with its own key kept
+    for serial in serials:
+        saved = admin.get(f"/api/v1/pcs/devices/{serial}/config").json()
+        assert saved["model"] == "smart_water"
+        assert saved["radio"] == template["radio"]
+        assert saved["_kept_secrets"] == ["encryption.key"]
+        device = admin.get(f"/api/v1/pcs/devices/{serial}").json()
+        assert device["changed_since_build"] is False
     for index, (serial, key) in enumerate(zip(serials, keys, strict=True)):
         answer = _send(web, _frame(serial, key, index))
         assert answer.text.startswith("ok "), answer.text

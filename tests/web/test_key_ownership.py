@@ -46,6 +46,10 @@ def test_another_account_cannot_replace_the_key_the_gateway_holds(
     assert started.status_code == 202, started.text
     assert wait_batch(mallory, started.json()["id"])["done"] == 1
     assert _send(web, _frame(WATER, KEY, 3)).text.startswith("ok ")
+    # nor does the saved configuration change hands: alice's keys stay alice's
+    saved = alice.get(f"/api/v1/pcs/devices/{WATER}/config").json()
+    assert saved["_kept_secrets"] == ["encryption.key"]
+    assert mallory.get(f"/api/v1/pcs/devices/{WATER}/config").json()["_kept_secrets"] == []
     # an admin may replace it
     assert admin.post("/api/v1/pcs/program", json=theirs).status_code == 200
     assert _send(web, _frame(WATER, MALLORY_KEY, 4)).text.startswith("ok ")

@@ -41,7 +41,7 @@ from openpcs.web.config_digest import config_hash
 from openpcs.web.errors import Conflict, NotFound, Refused
 from openpcs.web.gateway_keys import GatewayKeys
 from openpcs.web.names import check_name
-from openpcs.web.programming import saved_for
+from openpcs.web.programming import key_held_by_another, saved_for
 from openpcs.web.registry import Registry
 from openpcs.web.sealed_files import seal_file
 from openpcs.web.store.schema import BATCH_NODES, BATCHES
@@ -316,7 +316,8 @@ class BatchRunner(BatchViews):
     ) -> bytes:
         """Put each bundle in the firmware archive, credited to the batch's owner as stored
         now (an account removed meanwhile is recorded as removed); hand each node's keys to
-        the gateway; one zip of every bundle and the report."""
+        the gateway and keep its configuration as the device's saved one; one zip of every
+        bundle and the report."""
         made_by = self._owner(batch_id)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
@@ -327,6 +328,11 @@ class BatchRunner(BatchViews):
                 archive.writestr(outcome.bundle, data)
                 document = node_document(template, rows[outcome.line])
                 self._hand_over(outcome.serial, document, made_by, admin=admin)
+                # the device reopens as it was programmed, unless that would replace keys
+                # another account saved (they stay, as a single compile would leave them)
+                serial = outcome.serial
+                if not key_held_by_another(self.registry, serial, made_by, admin=admin):
+                    self.registry.save_config(serial, document, made_by)
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,

@@ -101,24 +101,34 @@ def _secrets_set(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str 
     return {path} if value not in (None, "") and path and is_secret(NodeConfig, path) else set()
 
 
+def key_held_by_another(
+    registry: Registry, serial: str, account: str, *, admin: bool
+) -> str | None:
+    """The path of a key the device's saved configuration holds that another account saved,
+    when ``account`` (an ``admin`` or not) may not save over it: only that account or an
+    admin may replace those keys. ``None`` when it may."""
+    saved, saver = registry.saved_config_and_saver(serial)
+    if saved is None or admin or (saver is not None and saver == account):
+        return None
+    held = sorted(_secrets_set(saved), key=format_path)
+    return format_path(held[0]) if held else None
+
+
 def keep_saved_keys(
     registry: Registry, serial: str, document: dict[str, Any], caller: Caller
 ) -> str | None:
     """:class:`Conflict` when ``caller`` would save over a configuration holding keys another
-    account saved: only that account or an admin may replace them. (Letting anyone who gives
-    every key save over them would let them try guesses, and take the device's keys over.)
-    Otherwise the account that saved the configuration there is (``None``: none recorded)."""
-    saved, saver = registry.saved_config_and_saver(serial)
-    if saved is None or may_download(caller, saver or ""):
-        return saver
-    held = sorted(_secrets_set(saved), key=format_path)
-    if held:
+    account saved (:func:`key_held_by_another`). (Letting anyone who gives every key save
+    over them would let them try guesses, and take the device's keys over.) Otherwise the
+    account that saved the configuration there is (``None``: none recorded)."""
+    writer = caller.name if caller.writable else ""
+    if path := key_held_by_another(registry, serial, writer, admin=caller.account.is_admin):
         raise Conflict(
             "the saved configuration holds keys another account saved: only that account or "
             "an admin may save over it",
-            format_path(held[0]),
+            path,
         )
-    return saver
+    return registry.saved_config_and_saver(serial)[1]
 
 
 def prepared(document: dict[str, Any], registry: Registry, caller: Caller) -> dict[str, Any]:
