@@ -242,10 +242,20 @@ def test_the_form_check_says_what_the_command_says(admin: httpx.Client, example:
         assert [(e["path"], e["message"]) for e in report["errors"]] == [
             (i.path, i.message) for i in expected.errors
         ]
-        assert [(w["path"], w["message"]) for w in report["warnings"]] == [
+        ours = [w for w in report["warnings"] if w["rule"] != "registry"]
+        assert [(w["path"], w["message"]) for w in ours] == [
             (i.path, i.message) for i in expected.warnings
         ]
     assert "Frame plan" in report["text"] or report["errors"]
+    # what only the web knows: the example's node is not registered (yet)
+    registry = [(w["path"], w["message"]) for w in report["warnings"] if w["rule"] == "registry"]
+    assert registry == [
+        (
+            "serial",
+            f"{document['serial']} is not in the device registry: register it on the "
+            "Devices page to program it",
+        )
+    ]
 
 
 def test_a_bad_appkey_is_reported_at_its_field(admin: httpx.Client) -> None:
@@ -267,8 +277,12 @@ def test_a_bad_appkey_is_reported_at_its_field(admin: httpx.Client) -> None:
 
 def test_programming_needs_a_registered_valid_node(admin: httpx.Client) -> None:
     missing = admin.post("/api/v1/pcs/program", json=NODE)
-    assert missing.status_code == 404
-    assert missing.json()["path"] == "serial"
+    assert missing.status_code == 422  # said at the serial, beside any other finding
+    assert [(e["path"], e["rule"]) for e in missing.json()["errors"]] == [("serial", "registry")]
+    # an empty form: every finding at once, the serial's among them
+    empty = admin.post("/api/v1/pcs/program", json={"model": "smart_water"}).json()
+    paths = {e["path"] for e in empty["errors"]}
+    assert {"serial", "radio"} <= paths, paths
     register(admin)
     bad = json.loads(json.dumps(NODE))
     bad["node_name"] = "a-name-far-too-long"

@@ -82,8 +82,9 @@ def test_a_lorawan_node_gets_its_alias_and_a_batch_hands_over_each_key(
     # the same DevEUI on another device is refused before anything is built
     register(admin, "1A2B3C4D5E6F7099")
     clash = admin.post("/api/v1/pcs/program", json=NODE | {"serial": "1A2B3C4D5E6F7099"})
-    assert clash.status_code == 409, clash.text
-    assert "already knows lorawan:0004A30B001C0530" in clash.json()["error"]
+    assert clash.status_code == 422, clash.text  # at its field, with every other finding
+    assert clash.json()["errors"][0]["path"] == "radio.dev_eui"
+    assert "already knows lorawan:0004A30B001C0530" in clash.json()["errors"][0]["message"]
     # while the DevEUI is half typed, the check says what is wrong with it (never a 500)
     typing = NODE | {"serial": "1A2B3C4D5E6F7099"}
     typing["radio"] = NODE["radio"] | {"dev_eui": "0004A30B001C05"}

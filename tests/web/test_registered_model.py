@@ -11,12 +11,15 @@ from tests.web.test_api import NODE, SERIAL, register
 def test_compiling_a_device_as_another_model_is_refused(admin: httpx.Client) -> None:
     register(admin, model="smart_water")
     refused = admin.post("/api/v1/pcs/program", json=NODE)
-    assert refused.status_code == 400, refused.text
-    assert refused.json() == {
-        "error": f"model: {SERIAL} is registered as Smart Water; this configuration is for "
-        "Smart Agriculture",
-        "path": "model",
-    }
+    assert refused.status_code == 422, refused.text  # with the check's findings, all of them
+    assert refused.json()["errors"] == [
+        {
+            "path": "model",
+            "message": f"{SERIAL} is registered as Smart Water; this configuration is for "
+            "Smart Agriculture",
+            "rule": "registry",
+        }
+    ]
     assert admin.get(f"/api/v1/pcs/devices/{SERIAL}/programs").json() == []
     assert admin.get(f"/api/v1/pcs/devices/{SERIAL}/config").status_code == 404
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from openpcs.config.check import CheckResult, check_data
 from openpcs.config.issues import Issue, Severity
@@ -34,6 +34,8 @@ from openpcs.web.summary_sheet import summary_sheet
 
 #: Where a network alias another device has is said (the LoRaWAN DevEUI, most often).
 ALIAS_PATH = "radio.dev_eui"
+_NO_SERIAL: Final = "a node needs its serial ID to be programmed"
+_REGISTER: Final = "register it on the Devices page to program it"
 
 __all__ = [
     "CheckFailed",
@@ -154,18 +156,27 @@ def check_document(document: dict[str, Any]) -> CheckResult:
 
 
 def registry_issues(
-    document: dict[str, Any], registry: Registry, keys: GatewayKeys | None = None
+    document: dict[str, Any],
+    registry: Registry,
+    keys: GatewayKeys | None = None,
+    *,
+    to_program: bool = False,
 ) -> list[Issue]:
-    """What the registry and the gateway say against a prepared document of a registered
-    serial: another model than the device is registered as, a network alias that names
-    another device. "Compile" refuses these, so "Check configuration" says them too."""
+    """What the registry and the gateway say against a prepared document: no serial or an
+    unregistered one (errors ``to_program``, else an unregistered one is a warning: a node may
+    be checked first), another model than the device is registered as, a network alias that
+    names another device. "Compile" refuses these, so "Check configuration" says them too."""
     serial = document.get("serial")
     if not isinstance(serial, str) or not serial.strip():
-        return []
+        if not to_program:
+            return []
+        return [Issue(Severity.ERROR, "serial", _NO_SERIAL, rule="registry")]
     try:
         entry = registry.get(serial)
     except NotFound:
-        return []
+        severity = Severity.ERROR if to_program else Severity.WARNING
+        said = f"{serial.strip().upper()} is not in the device registry: {_REGISTER}"
+        return [Issue(severity, "serial", said, rule="registry")]
     found = []
     if problem := entry.model_problem(document.get("model")):
         found.append(Issue(Severity.ERROR, "model", problem, rule="registry"))
@@ -195,23 +206,18 @@ def compile_document(
     keep the configuration as the device's saved one and hand the keys it gives the node to
     the gateway (``keys``, :mod:`openpcs.web.gateway_keys`).
 
-    Raises :class:`CheckFailed` for a configuration with errors, :class:`NotFound` for a
-    serial not in the registry, :class:`Refused` with the compiler's first message when the
-    program does not build.
+    Raises :class:`CheckFailed` for a configuration with errors (the registry's among them:
+    no serial, one not registered, another model, an alias another device has),
+    :class:`Conflict` for keys another account saved, :class:`Refused` with the compiler's
+    first message when the program does not build.
     """
     document = prepared(document, registry, caller)
-    serial = document.get("serial")
-    if not isinstance(serial, str) or not serial.strip():
-        raise Refused("a node needs its serial ID to be programmed", "serial")
-    entry = registry.get(serial)
-    if problem := entry.model_problem(document.get("model")):
-        raise Refused(problem, "model")
-    result = check_document(document)
+    result = check_document(document)  # every finding at once, the registry's among them
+    result.issues.extend(registry_issues(document, registry, keys, to_program=True))
     if not result.valid:
         raise CheckFailed(result)
+    entry = registry.get(str(document["serial"]))
     saver = keep_saved_keys(registry, entry.serial, document, caller)
-    if keys is not None and (problem := keys.problem(entry.serial, document)):
-        raise Conflict(problem, ALIAS_PATH)
     digest = registry.save_config(entry.serial, document, caller.name)
     with tempfile.TemporaryDirectory(prefix="openpcs-web-") as scratch:
         try:
