@@ -79,6 +79,7 @@ def test_flow_an_admin_sets_the_api_folder_and_gets_binaries(
     assert "no such directory" in _set_folder(page, web, "/etc/passwd")
     assert "root:" not in page.content()
     assert page.text_content("#api-dir-in-use") == "none"  # nothing refused was kept
+    assert page.locator('button:has-text("Forget")').count() == 0  # nor offered to forget
     shot(page, flow, "04-refused")
 
     tree = write_fake_tree(tmp_path / "api")
@@ -162,7 +163,7 @@ def test_bad_folder_text_is_refused_by_name(
     notice = re.search(r'<p class="notice error" role="alert">([^<]*)</p>', answer.text)
     assert notice is not None
     message = html.unescape(notice.group(1))
-    assert message.startswith("api_dir: ")
+    assert not message.startswith("api_dir")  # a page says it beside the field, in words
     assert said in message
     field = re.search(r'<input name="api_dir" id="api-dir"[^>]* value="([^"]*)"', answer.text)
     assert field is not None

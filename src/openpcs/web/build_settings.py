@@ -208,7 +208,7 @@ class BuildSettings:
         it failed (the compiler's first messages)."""
         choice = self.choose()
         if choice.builder is None:
-            return Check("Test build", False, f"not run: {choice.reason}", ran=False)
+            return Check("Test build", False, choice.reason, ran=False)
         return _empty_build(choice.builder)
 
 

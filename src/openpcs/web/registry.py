@@ -223,10 +223,10 @@ class Registry:
             except LicenceFull as exc:  # said once, for this line and every one after it
                 last = table.rows[-1].line
                 lines = f"line {row.line}" if row.line == last else f"lines {row.line} to {last}"
-                report.refused.append(f"{lines}: not added: {exc}")
+                report.refused.append(f"{lines}: not added: {exc.message}")
                 break
             except (Refused, Conflict) as exc:
-                report.refused.append(f"line {row.line}: {exc}")
+                report.refused.append(f"line {row.line}: {exc.message}")
             else:
                 report.added.append(entry.serial)
         return report

@@ -46,6 +46,7 @@ def settings_router(services: WebServices) -> APIRouter:
             folder=build.api_folder(),
             checks=build.checks(),
             test=test,
+            kept=build.stored() or "",
             **({"stored": build.stored() or ""} | refused),
         )
 
@@ -60,7 +61,7 @@ def settings_router(services: WebServices) -> APIRouter:
         try:
             tree = services.build.set_api_dir(api_dir)
         except WebError as exc:
-            return settings_page(request, caller, error=str(exc), stored=api_dir)
+            return settings_page(request, caller, error=exc.message, stored=api_dir)
         return back("/settings", f"builds now use the Waspmote API at {tree.root}")
 
     @router.post("/settings/api-dir/forget")
