@@ -71,8 +71,8 @@ def print_check(console: Console, result: CheckResult) -> None:
         console.print(
             f"Estimates: awake {estimates.awake_s:.0f} s per {estimates.cycle_s:.0f} s cycle, "
             f"{estimates.cycles_per_day:.1f} cycles a day, average {battery.average_ma:.3f} mA, "
-            f"battery about {battery.usable_life_days:.0f} days "
-            f"({battery.usable_life_years:.1f} years usable); program about "
+            f"battery about {battery.life_days:,.0f} days ({battery.usable_life_days:,.0f} "
+            f"usable, {battery.usable_life_years:.1f} years); program about "
             f"{estimates.memory.flash:,} B flash, {estimates.memory.ram:,} B RAM "
             f"({estimates.memory.worst_ram:,} B with the stack at its worst)",
             highlight=False,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from openpcs.config.check import check_file
+from openpcs.web.programming import check_report
 from openpcs.web.summary_sheet import summary_sheet
 from tests.config.test_examples import EXAMPLES, NODES
 
@@ -70,3 +71,11 @@ def test_no_sheet_shows_a_secret_or_a_python_word(path: Path) -> None:
     for value in values:
         assert not re.search(r"\b(True|False|None)\b", value), value
         assert not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", value), value  # an id, not a name
+
+
+def test_the_sheet_and_the_text_give_the_same_battery_life() -> None:
+    report = check_report(check_file(NODES / "smart-water_xbee-868lp_meshlium.yaml"))
+    glance = {row["label"]: row["value"] for row in report["sheet"][0]["rows"]}
+    said = re.search(r"about ([\d,]+ days \([\d,]+ usable)", glance["Battery life"])
+    assert said is not None
+    assert f"battery about {said.group(1)}" in " ".join(report["text"].split())
