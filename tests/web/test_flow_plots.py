@@ -141,6 +141,8 @@ def test_flow_plots_hover_zoom_and_range(
     page.fill("#range-until", (now - timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.click('#range button[type="submit"]')
     expect(status).to_have_text(re.compile("^2 readings"))
+    since = (now - timedelta(hours=72)).strftime("%Y-%m-%d %H:%M UTC")
+    expect(status).to_contain_text(f"from {since} to ")  # in words, not as RFC 3339
     page.fill("#range-since", (now - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.fill("#range-until", (now - timedelta(days=399)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.click('#range button[type="submit"]')
@@ -149,5 +151,6 @@ def test_flow_plots_hover_zoom_and_range(
     page.fill("#range-until", (now - timedelta(days=401)).strftime("%Y-%m-%dT%H:%M:%S"))
     page.click('#range button[type="submit"]')
     expect(status).to_have_text("“To” must be later than “From”.")
+    expect(status).to_have_class(re.compile("problem"))  # said in red, not as a hint
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
     assert not [text for text in refused if "Content Security Policy" in text or "Error" in text]

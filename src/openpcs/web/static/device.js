@@ -13,8 +13,14 @@
   let charts = [];
   let syncing = false;
 
-  function say(text) {
+  function say(text, problem = false) {
     status.textContent = text;
+    status.classList.toggle("problem", problem); // a range or load refused: said in red
+  }
+
+  // "2026-12-05T03:00:00Z" as people read it: "2026-12-05 03:00 UTC"
+  function readable(iso) {
+    return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
   }
 
   // "2026-12-05T10:00:00Z" <-> the value of a datetime-local field read as UTC
@@ -138,13 +144,15 @@
     }
     const body = await answer.json().catch(() => ({}));
     if (!answer.ok) {
-      say(`The readings could not be loaded: ${body.error || answer.statusText}`);
+      say(`The readings could not be loaded: ${body.error || answer.statusText}`, true);
       return;
     }
     const shown = body.series.filter((item) => item.points.length > 0);
     draw(shown);
     const total = shown.reduce((sum, item) => sum + item.points.length, 0);
-    const span = since || until ? `from ${since || "the first"} to ${until || "now"}` : "all time";
+    const span = since || until
+      ? `from ${since ? readable(since) : "the first"} to ${until ? readable(until) : "now"}`
+      : "all time";
     say(shown.length ? `${total} readings, ${span}.` : `No readings ${since || until ? "in this range" : "yet"}.`);
   }
 
@@ -175,7 +183,7 @@
     const since = fromField(sinceInput.value);
     const until = fromField(untilInput.value);
     if (since && until && Date.parse(until) <= Date.parse(since)) {
-      say("“To” must be later than “From”.");
+      say("“To” must be later than “From”.", true);
       untilInput.focus();
       return;
     }
