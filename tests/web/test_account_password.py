@@ -86,7 +86,9 @@ def test_the_page_changes_the_password_only_given_the_current_one(
     assert missing.status_code == 422
     wrong = admin.post("/account/password", data={"current_password": WRONG, "password": NEW})
     assert wrong.status_code == 303
-    assert wrong.headers["location"] == ("/account?error=the%20current%20password%20is%20wrong")
+    assert wrong.headers["location"] == (
+        "/account?error=Current%20password%3A%20the%20current%20password%20is%20wrong"
+    )
     assert signed_in(sign_in(web, "admin", old))
     done = admin.post("/account/password", data={"current_password": old, "password": NEW})
     assert done.status_code == 303

@@ -175,9 +175,9 @@ def test_a_csv_import_adds_the_good_lines_and_names_the_bad(admin: httpx.Client)
     report = admin.post("/api/v1/pcs/devices/import", content=text).json()
     assert report["added"] == ["0000000000000001", "0000000000000003", "0000000000000004"]
     assert report["refused"][0].startswith("line 3: the serial ID is 16 hex digits")
-    assert report["refused"][1] == "line 4: 0000000000000001 is registered already"
+    assert report["refused"][1] == "line 4: serial: 0000000000000001 is registered already"
     assert report["refused"][2].startswith(
-        "line 5: unknown model 'no_such_model': one of Smart Environment PRO, "
+        "line 5: model: unknown model 'no_such_model': one of Smart Environment PRO, "
     )
     assert "Smart Water Xtreme" in report["refused"][2]
     assert admin.get("/api/v1/pcs/devices/0000000000000001").json()["tags"] == ["x", "y"]
@@ -192,7 +192,7 @@ def test_a_csv_import_past_the_licence_says_so_once_for_the_lines_left(
     report = admin.post("/api/v1/pcs/devices/import", content="serial,name,model\n" + rows).json()
     assert len(report["added"]) == 6  # PCS Basic programs six nodes
     assert report["refused"] == [
-        "lines 8 to 10: not added: PCS Basic programs up to 6 nodes and this registry "
+        "lines 8 to 10: not added: serial: PCS Basic programs up to 6 nodes and this registry "
         "has 6 already: a higher licence takes more"
     ]
 

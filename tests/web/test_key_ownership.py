@@ -50,6 +50,12 @@ def test_another_account_cannot_replace_the_key_the_gateway_holds(
     saved = alice.get(f"/api/v1/pcs/devices/{WATER}/config").json()
     assert saved["_kept_secrets"] == ["encryption.key"]
     assert mallory.get(f"/api/v1/pcs/devices/{WATER}/config").json()["_kept_secrets"] == []
+    # an admin's batch uses alice's saved keys and leaves her configuration hers to change
+    admin.put("/api/v1/pcs/templates/water", json=template).raise_for_status()
+    by_admin = admin.post("/api/v1/pcs/batches", json={"template": "water", "serials": [WATER]})
+    assert by_admin.status_code == 202, by_admin.text
+    assert wait_batch(admin, by_admin.json()["id"])["done"] == 1
+    assert alice.put(f"/api/v1/pcs/devices/{WATER}/config", json=_water_node()).status_code == 200
     # an admin may replace it
     assert admin.post("/api/v1/pcs/program", json=theirs).status_code == 200
     assert _send(web, _frame(WATER, MALLORY_KEY, 4)).text.startswith("ok ")

@@ -13,7 +13,7 @@ from openpcs.web.auth import SESSION_COOKIE, Caller, client_address, require_adm
 from openpcs.web.errors import WebError
 from openpcs.web.login_throttle import TryLater
 from openpcs.web.names import check_name
-from openpcs.web.page_render import back, render_page, safe_next
+from openpcs.web.page_render import back, page_message, render_page, safe_next
 from openpcs.web.password_change import change_own_password, retire_password_file
 from openpcs.web.services import ADMIN_PASSWORD_FILE, WebServices
 
@@ -139,7 +139,7 @@ def account_router(services: WebServices) -> APIRouter:
         except TryLater as exc:
             return account_view(request, caller, exc)
         except WebError as exc:
-            return back("/account", exc.message, error=True)
+            return back("/account", page_message(exc), error=True)
         return back("/login", "password changed; sign in again")
 
     @router.post("/users")
@@ -153,7 +153,7 @@ def account_router(services: WebServices) -> APIRouter:
         try:
             services.accounts.create(username, password, role)
         except WebError as exc:
-            return back("/account", exc.message, error=True)
+            return back("/account", page_message(exc), error=True)
         return back("/account", f"account {username.strip().lower()} created")
 
     @router.post("/users/{username}/delete")
@@ -162,7 +162,7 @@ def account_router(services: WebServices) -> APIRouter:
         try:
             services.accounts.remove(username)
         except WebError as exc:
-            return back("/account", exc.message, error=True)
+            return back("/account", page_message(exc), error=True)
         retire_password_file(services, username)
         return back("/account", f"account {username} deleted")
 
@@ -178,7 +178,7 @@ def account_router(services: WebServices) -> APIRouter:
         try:
             name = check_name(name, "token")
         except WebError as exc:
-            return back("/account", exc.message, error=True)
+            return back("/account", page_message(exc), error=True)
         token = services.gateway.tokens.create(name, scope)  # type: ignore[arg-type]
         response = back("/account", f"token {name} created: copy it now, it is shown once")
         response.set_cookie(

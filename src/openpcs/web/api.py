@@ -151,7 +151,14 @@ def pcs_router(services: WebServices) -> APIRouter:
 
     @router.post(
         "/program",
-        responses={200: {"content": {"application/zip": {}}}, 422: {"description": "errors"}},
+        responses={
+            200: {"content": {"application/zip": {}}},
+            422: {
+                "description": "the check's report, every finding at its field (the "
+                "registry's among them: no serial, one not registered, another model, a "
+                "DevEUI another device has)"
+            },
+        },
     )
     async def program(document: Document, caller: Signed) -> Response:
         """ "Compile and Download Binary": the bundle of a registered node (422 with the

@@ -288,6 +288,16 @@ class BatchRunner(BatchViews):
                 ).scalar_one()
             )
 
+    def _keep_config(self, serial: str, document: dict[str, Any], made_by: str) -> None:
+        """The device reopens as it was programmed, unless that would replace keys another
+        account saved (they stay, an admin's batch included: the owner keeps her device) or
+        the device was removed while the batch ran."""
+        try:
+            if not key_held_by_another(self.registry, serial, made_by, admin=False):
+                self.registry.save_config(serial, document, made_by)
+        except NotFound:
+            _log.info("batch: %s left the registry while its batch ran", serial)
+
     def _hand_over(
         self, serial: str, document: dict[str, Any], made_by: str, *, admin: bool
     ) -> None:
@@ -328,11 +338,7 @@ class BatchRunner(BatchViews):
                 archive.writestr(outcome.bundle, data)
                 document = node_document(template, rows[outcome.line])
                 self._hand_over(outcome.serial, document, made_by, admin=admin)
-                # the device reopens as it was programmed, unless that would replace keys
-                # another account saved (they stay, as a single compile would leave them)
-                serial = outcome.serial
-                if not key_held_by_another(self.registry, serial, made_by, admin=admin):
-                    self.registry.save_config(serial, document, made_by)
+                self._keep_config(outcome.serial, document, made_by)
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,

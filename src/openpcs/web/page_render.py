@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from openpcs.web.auth import Caller
 from openpcs.web.errors import WebError
-from openpcs.web.form_fields import option_label
+from openpcs.web.form_fields import label_for, option_label
 from openpcs.web.names import path_url
 from openpcs.web.services import WebServices
 
@@ -53,6 +53,21 @@ def render_page(
 def script_json(value: Any) -> str:
     """JSON safe inside a ``<script>`` element (no ``</script>`` can close it early)."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+#: fields whose form holds nothing else: a refusal of them needs no name in front
+_ALONE_IN_ITS_FORM: Final = frozenset({"api_dir", "csv", "file", "devices"})
+
+
+def page_message(exc: WebError) -> str:
+    """A refusal as a page says it in its notice: the field by its label ("Username: at most
+    64 characters"), a configuration path as the YAML writes it, or the message alone where
+    the form has that one field."""
+    if not exc.path or exc.path in _ALONE_IN_ITS_FORM:
+        return exc.message
+    if "." in exc.path:
+        return str(exc)
+    return f"{label_for(exc.path)}: {exc.message}"
 
 
 def back(path: str, message: str, *, error: bool = False) -> RedirectResponse:

@@ -33,7 +33,7 @@ from openpcs.web.form_fields import (
     radio_fields,
 )
 from openpcs.web.names import path_url
-from openpcs.web.page_render import back, render_page, script_json, upload_text
+from openpcs.web.page_render import back, page_message, render_page, script_json, upload_text
 from openpcs.web.programming import saved_form
 from openpcs.web.services import WebServices
 
@@ -125,7 +125,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             entry = registry.add(serial, name, model, tags.split(","))
         except WebError as exc:
-            return back("/devices", exc.message, error=True)
+            return back("/devices", page_message(exc), error=True)
         return back("/devices", f"{entry.serial} registered")
 
     @router.post("/devices/import")
@@ -133,7 +133,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             report = registry.import_csv(await upload_text(file))
         except WebError as exc:
-            return back("/devices", exc.message, error=True)
+            return back("/devices", page_message(exc), error=True)
         message = f"{len(report.added)} added"
         if report.refused:
             shown = report.refused[:_SHOWN_REFUSALS]
@@ -154,7 +154,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             registry.set_licence(licence)
         except WebError as exc:
-            return back("/devices", exc.message, error=True)
+            return back("/devices", page_message(exc), error=True)
         return back("/devices", f"licence set to {form_catalog()['licences'][licence]}")
 
     @router.get("/devices/{serial}")
@@ -189,7 +189,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             registry.update(entry.serial, name=name, tags=[t for t in tags.split(",") if t.strip()])
         except WebError as exc:
-            return back(here, exc.message, error=True)
+            return back(here, page_message(exc), error=True)
         return back(here, f"{entry.serial} saved")
 
     @router.post("/devices/{serial}/delete")
@@ -245,7 +245,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             version = templates.import_yaml(name, await upload_text(file), caller.name)
         except WebError as exc:
-            return back("/templates", exc.message, error=True)
+            return back("/templates", page_message(exc), error=True)
         return back("/templates", f"{name}: version {version} saved (secrets left out)")
 
     @router.post("/templates/{name}/rename")
@@ -255,7 +255,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             templates.rename(name, new_name)
         except WebError as exc:
-            return back("/templates", exc.message, error=True)
+            return back("/templates", page_message(exc), error=True)
         return back("/templates", f"{name} is now {new_name.strip()}")
 
     @router.post("/templates/{name}/delete")
@@ -263,7 +263,7 @@ def pages_router(services: WebServices) -> APIRouter:
         try:
             templates.remove(name)
         except WebError as exc:
-            return back("/templates", exc.message, error=True)
+            return back("/templates", page_message(exc), error=True)
         return back("/templates", f"{name} deleted")
 
     @router.get("/templates/{name}/export.yaml")
@@ -319,7 +319,7 @@ def pages_router(services: WebServices) -> APIRouter:
             )
         except WebError as exc:
             return batches_view(
-                request, caller, error=exc.message, chosen=template, picked=frozenset(serials)
+                request, caller, error=page_message(exc), chosen=template, picked=frozenset(serials)
             )
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 

@@ -223,10 +223,10 @@ class Registry:
             except LicenceFull as exc:  # said once, for this line and every one after it
                 last = table.rows[-1].line
                 lines = f"line {row.line}" if row.line == last else f"lines {row.line} to {last}"
-                report.refused.append(f"{lines}: not added: {exc.message}")
+                report.refused.append(f"{lines}: not added: {exc}")
                 break
             except (Refused, Conflict) as exc:
-                report.refused.append(f"line {row.line}: {exc.message}")
+                report.refused.append(f"line {row.line}: {exc}")  # by its column
             else:
                 report.added.append(entry.serial)
         return report

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from openpcs.web.auth import Caller, require_admin
 from openpcs.web.build_settings import Check
 from openpcs.web.errors import WebError
-from openpcs.web.page_render import back, render_page
+from openpcs.web.page_render import back, page_message, render_page
 from openpcs.web.services import WebServices
 
 __all__ = ["settings_router"]
@@ -61,7 +61,7 @@ def settings_router(services: WebServices) -> APIRouter:
         try:
             tree = services.build.set_api_dir(api_dir)
         except WebError as exc:
-            return settings_page(request, caller, error=exc.message, stored=api_dir)
+            return settings_page(request, caller, error=page_message(exc), stored=api_dir)
         return back("/settings", f"builds now use the Waspmote API at {tree.root}")
 
     @router.post("/settings/api-dir/forget")
