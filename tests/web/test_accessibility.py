@@ -23,6 +23,10 @@ PAGES = [
     "/settings",
 ]
 _SERIOUS = ("serious", "critical")
+#: ids given to more than one element (each label must name one input)
+_TWICE = """() => { const seen = new Set(), twice = new Set();
+  for (const el of document.querySelectorAll("[id]")) (seen.has(el.id) ? twice : seen).add(el.id);
+  return [...twice]; }"""
 #: app.css turns a wide table's rows into cards in windows narrower than this
 _CARDS_BELOW = 641
 #: each stacked table's body cells: whether labelled by their column and shown as a card
@@ -81,6 +85,9 @@ def test_pages_have_no_serious_accessibility_violation(
         if wide > width + 1:
             found[path].append(f"the page is {wide} px wide in a {width} px window")
         stacked += _stacked_rows(page, width, found[path])
+        found[path] += [
+            f"id {name!r} is on more than one element" for name in page.evaluate(_TWICE)
+        ]
     problems = [f"{path}: {item}" for path, items in found.items() for item in items]
     assert not problems, "\n".join(problems)
     assert missing == []
