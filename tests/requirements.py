@@ -21,6 +21,9 @@ PACKAGES = {
     "avr-g++": "gcc-avr",
     "avr-objdump": "binutils-avr",
     "avr-size": "binutils-avr",
+    "avr-objcopy": "binutils-avr",
+    "avr-nm": "binutils-avr",
+    "gcc": "gcc",
     "g++": "g++",
     "git": "git",
 }

@@ -1,0 +1,86 @@
+"""The twin's harness on programs written here in plain avr-libc C (CI has no Waspmote API):
+UART bytes both ways, the UART corrected where simavr differs from the ATmega1281, the stack
+guard, the cycle limit, a program that stops, and bad input named."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from openpcs.twin.harness import CLOCK_HZ, HarnessError, StopReason, harness_binary, run_program
+
+FIRMWARE = Path(__file__).parent / "firmware"
+
+
+def _built(name: str, out: Path) -> tuple[Path, int]:
+    """The program's .hex and the first RAM address above its variables."""
+    elf = out / f"{name}.elf"
+    subprocess.run(
+        ["avr-gcc", "-mmcu=atmega1281", "-Os", "-o", str(elf), str(FIRMWARE / f"{name}.c")],
+        check=True,
+    )
+    hex_path = out / f"{name}.hex"
+    subprocess.run(
+        ["avr-objcopy", "-O", "ihex", "-R", ".eeprom", str(elf), str(hex_path)], check=True
+    )
+    symbols = subprocess.run(["avr-nm", str(elf)], capture_output=True, text=True, check=True)
+    end = next(
+        int(line.split()[0], 16) for line in symbols.stdout.splitlines() if line.endswith(" _end")
+    )
+    return hex_path, end & 0xFFFF
+
+
+def test_a_transmitter_turned_off_and_on_again_still_sends(tmp_path: Path) -> None:
+    """simavr clears UDRE0 when the transmitter goes off and never sets it again when
+    nothing is in flight; the Waspmote firmware then waited for ever (docs/twin.md)."""
+    program, _ = _built("uart_reopen", tmp_path)
+    result = run_program(program, cycles=CLOCK_HZ // 10, cache_root=tmp_path)
+    assert result.sent[0] == b"booted\r\nagain\r\n"
+    assert result.stop.reason is StopReason.CYCLE_LIMIT
+
+
+def test_bytes_reach_the_program_and_its_answers_come_back(tmp_path: Path) -> None:
+    program, _ = _built("echo", tmp_path)
+    line = b"at+ver\r\n" * 200  # more than simavr's receive FIFO holds at once
+    result = run_program(program, cycles=CLOCK_HZ, received={1: line + b"."}, cache_root=tmp_path)
+    assert result.sent[1] == line.upper()
+    assert result.stop.reason is StopReason.STOPPED
+    # 1,600 bytes at 115,200 baud take about 0.14 s of MCU time, none of it skipped
+    assert 0.1 < result.stop.seconds < 1
+
+
+def test_a_stack_that_runs_into_the_variables_is_stopped_where_it_is(tmp_path: Path) -> None:
+    program, end_of_variables = _built("deep_stack", tmp_path)
+    result = run_program(
+        program, cycles=CLOCK_HZ, stack_limit=end_of_variables, cache_root=tmp_path
+    )
+    assert result.stop.reason is StopReason.STACK_GUARD
+    assert "stack ran into the program's variables" in result.stop.text
+    assert 0 < result.stop.pc < program.stat().st_size  # in the program, not past it
+    unguarded = run_program(program, cycles=CLOCK_HZ // 100, cache_root=tmp_path)
+    assert unguarded.stop.reason is not StopReason.STACK_GUARD
+
+
+def test_a_program_that_never_ends_stops_at_its_cycle_limit(tmp_path: Path) -> None:
+    program, _ = _built("spin", tmp_path)
+    result = run_program(program, cycles=1_000_000, cache_root=tmp_path)
+    assert result.stop.reason is StopReason.CYCLE_LIMIT
+    assert 1_000_000 <= result.stop.cycle < 1_000_010
+    assert result.sent == {}
+
+
+def test_the_harness_is_built_once_per_source(tmp_path: Path) -> None:
+    first = harness_binary(tmp_path)
+    assert first.parent.parent == tmp_path / "twin"
+    stamp = first.stat().st_mtime_ns
+    assert harness_binary(tmp_path) == first
+    assert first.stat().st_mtime_ns == stamp
+
+
+def test_a_file_that_is_no_program_is_named(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.hex"
+    bogus.write_text("these are notes, not a program\n")
+    with pytest.raises(HarnessError, match=r"notes\.hex: not an Intel HEX program"):
+        run_program(bogus, cycles=1000, cache_root=tmp_path)
