@@ -84,3 +84,12 @@ def test_a_file_that_is_no_program_is_named(tmp_path: Path) -> None:
     bogus.write_text("these are notes, not a program\n")
     with pytest.raises(HarnessError, match=r"notes\.hex: not an Intel HEX program"):
         run_program(bogus, cycles=1000, cache_root=tmp_path)
+
+
+def test_addresses_past_sram_do_not_stop_the_program(tmp_path: Path) -> None:
+    """A buffer read past the end of RAM (the Waspmote API does, at start, on a v15) runs on
+    as on the ATmega1281, where simavr stopped the run as a crash."""
+    program, _ = _built("past_ram", tmp_path)
+    result = run_program(program, cycles=CLOCK_HZ // 100, cache_root=tmp_path)
+    assert result.sent[0] == b"ok\n"
+    assert result.stop.reason is StopReason.CYCLE_LIMIT

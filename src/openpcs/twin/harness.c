@@ -4,19 +4,28 @@
  * its standard input brings what the devices answer. Built by openpcs.twin.harness on first
  * use (gcc, -lsimavr) and run as:
  *
- *     harness PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES
+ *     harness PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES [EEPROM.bin]
  *
+ * EEPROM.bin, when given, is the MCU's EEPROM at start (what the factory wrote there: the
+ * boot version the API reads, say), from address 0.
  * STACK_LIMIT is the first RAM address above the program's variables (.data, .bss): a stack
  * pointer below it is a stack that has run into them, and stops the run (0: no guard).
  *
  * Messages both ways: one byte of kind, two bytes of length (little-endian), the payload.
  *   harness -> openpcs  'U' port, bytes...        bytes the program sent on UART0/UART1
+ *                       'I' step, byte, cycle (8 LE)  an I2C step; openpcs answers 'A' at once:
+ *                           'a' address byte (7-bit address << 1 | read): answer 1 to ACK
+ *                           'w' data byte written: answer 1 to ACK
+ *                           'r' address byte: answer the byte read
+ *                           'p' a stop: no answer
  *                       'S' code, pc (4 LE), cycle (8 LE), text   the run stopped; then exit 0
  *   openpcs -> harness  'U' port, bytes...        bytes for the program to receive
+ *                       'A' byte                      the answer to an I2C step
  * Stop codes: 'L' cycle limit, 'G' stack guard, 'C' crashed, 'D' the program stopped.
  *
- * Where simavr's UART differs from the ATmega1281 it is corrected here (docs/twin.md): the
- * transmitter is off after reset, and UDREn is set whenever no byte is in flight.
+ * Where simavr differs from the ATmega1281 it is corrected here (docs/twin.md): the UART
+ * transmitters are off after reset and UDREn is set whenever no byte is in flight; addresses
+ * past SRAM (the external memory interface's) do not stop the run.
  */
 #include <errno.h>
 #include <poll.h>
@@ -26,6 +35,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <simavr/avr_eeprom.h>
+#include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
 #include <simavr/sim_avr.h>
 #include <simavr/sim_hex.h>
@@ -130,33 +141,94 @@ static void feed(void)
 static uint8_t in_buf[1 << 16];
 static size_t in_len;
 static int in_open = 1;
+static int answer = -1; /* the answer to the I2C step asked, once it has come */
+
+/* Take in one read's worth of bytes (blocking or not); 0 when the input is closed. */
+static int take_input(void)
+{
+	ssize_t n;
+	do
+		n = read(STDIN_FILENO, in_buf + in_len, sizeof in_buf - in_len);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		in_open = 0; /* no more input: the program runs on with what it has */
+		return 0;
+	}
+	in_len += (size_t)n;
+	size_t at = 0;
+	while (in_len - at >= 3) {
+		size_t len = in_buf[at + 1] | (size_t)in_buf[at + 2] << 8;
+		if (in_len - at < 3 + len)
+			break;
+		if (in_buf[at] == 'U' && len >= 1)
+			enqueue(in_buf[at + 3], in_buf + at + 4, len - 1);
+		else if (in_buf[at] == 'A' && len == 1)
+			answer = in_buf[at + 3];
+		at += 3 + len;
+	}
+	memmove(in_buf, in_buf + at, in_len - at);
+	in_len -= at;
+	if (in_len == sizeof in_buf)
+		exit(5); /* a message larger than the buffer: not one openpcs sends */
+	return 1;
+}
 
 static void read_input(void)
 {
 	struct pollfd fd = { .fd = STDIN_FILENO, .events = POLLIN };
-	while (in_open && poll(&fd, 1, 0) > 0) {
-		ssize_t n = read(STDIN_FILENO, in_buf + in_len, sizeof in_buf - in_len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			in_open = 0; /* no more input: the program runs on with what it has */
-			break;
-		}
-		in_len += (size_t)n;
-		size_t at = 0;
-		while (in_len - at >= 3) {
-			size_t len = in_buf[at + 1] | (size_t)in_buf[at + 2] << 8;
-			if (in_len - at < 3 + len)
-				break;
-			if (in_buf[at] == 'U' && len >= 1)
-				enqueue(in_buf[at + 3], in_buf + at + 4, len - 1);
-			at += 3 + len;
-		}
-		memmove(in_buf, in_buf + at, in_len - at);
-		in_len -= at;
-		if (in_len == sizeof in_buf)
-			exit(5); /* a message larger than the buffer: not one openpcs sends */
+	while (in_open && poll(&fd, 1, 0) > 0 && take_input()) {
 	}
+}
+
+/* --- I2C: each step asked of openpcs, which answers for the device at that address ------- */
+
+static avr_irq_t *twi_input;
+
+static int ask_i2c(uint8_t step, uint8_t byte)
+{
+	uint8_t payload[2 + 8];
+	payload[0] = step;
+	payload[1] = byte;
+	for (int i = 0; i < 8; i++)
+		payload[2 + i] = (uint8_t)(avr->cycle >> (8 * i));
+	flush_sent();
+	send_message('I', payload, sizeof payload);
+	flush_out();
+	if (step == 'p')
+		return 0;
+	answer = -1;
+	while (answer < 0)
+		if (!take_input())
+			exit(6); /* openpcs went away in the middle of a bus transaction */
+	return answer;
+}
+
+static void on_twi_output(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+	(void)irq;
+	(void)param;
+	avr_twi_msg_irq_t message = { .u.v = value };
+	uint8_t msg = message.u.twi.msg, addr = message.u.twi.addr;
+	if (msg & TWI_COND_STOP)
+		ask_i2c('p', 0);
+	if (msg & (TWI_COND_START | TWI_COND_ADDR)) { /* simavr sends the address with START */
+		if (ask_i2c('a', addr))
+			avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_ACK, addr, 1));
+	} else if (msg & TWI_COND_WRITE) {
+		if (ask_i2c('w', message.u.twi.data))
+			avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_ACK, addr, 1));
+	} else if (msg & TWI_COND_READ) {
+		uint8_t data = (uint8_t)ask_i2c('r', addr);
+		avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_READ, addr, data));
+	}
+}
+
+static void set_up_twi(void)
+{
+	avr_irq_t *output = avr_io_getirq(avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT);
+	twi_input = avr_io_getirq(avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
+	if (output && twi_input)
+		avr_irq_register_notify(output, on_twi_output, NULL);
 }
 
 /* --- stopping ------------------------------------------------------------------------------ */
@@ -223,6 +295,19 @@ static void set_up_uart(uint8_t port)
 
 /* --- main ---------------------------------------------------------------------------------- */
 
+static int load_eeprom(const char *path)
+{
+	static uint8_t image[4096];
+	FILE *file = fopen(path, "rb");
+	if (!file)
+		return -1;
+	size_t size = fread(image, 1, sizeof image, file);
+	fclose(file);
+	avr_eeprom_desc_t desc = { .ee = image, .offset = 0, .size = (uint32_t)size };
+	avr_ioctl(avr, AVR_IOCTL_EEPROM_SET, &desc); /* simavr 1.6 answers -1 even when it did */
+	return 0;
+}
+
 static int load(const char *path)
 {
 	ihex_chunk_p chunks = NULL;
@@ -243,11 +328,18 @@ static int load(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5) {
-		fprintf(stderr, "usage: %s PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES\n", argv[0]);
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: %s PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES [EEPROM.bin]\n",
+			argv[0]);
 		return 2;
 	}
 	avr = avr_make_mcu_by_name("atmega1281");
+	/* Addresses past the 8 KiB of SRAM are the external memory interface's: the ATmega1281
+	   reads and writes them without a fault (nothing answers), where simavr stops the run.
+	   The space is given memory, so a program that reads a buffer past the end of RAM runs
+	   on as on the node. */
+	if (avr)
+		avr->ramend = 0xFFFF;
 	if (!avr || avr_init(avr) != 0) {
 		fprintf(stderr, "simavr has no atmega1281\n");
 		return 2;
@@ -259,10 +351,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: not an Intel HEX program for the ATmega1281\n", argv[1]);
 		return 2;
 	}
+	if (argc == 6 && load_eeprom(argv[5]) != 0) {
+		fprintf(stderr, "%s: the EEPROM image cannot be read\n", argv[5]);
+		return 2;
+	}
 	unsigned long stack_limit = strtoul(argv[3], NULL, 0);
 	unsigned long long max_cycles = strtoull(argv[4], NULL, 10);
 	for (uint8_t port = 0; port < PORTS; port++)
 		set_up_uart(port);
+	set_up_twi();
 
 	int armed = 0; /* the guard watches once the program has set its stack above the limit */
 	for (unsigned long step = 1;; step++) {

@@ -16,13 +16,15 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
 
 from openpcs.program.cache import default_cache_dir
+from openpcs.twin.bus import I2cBus
 
 __all__ = [
     "CLOCK_HZ",
@@ -40,6 +42,7 @@ _SOURCE: Final = "harness.c"
 _BUILD_TIMEOUT_S: Final = 120
 _HEADER: Final = struct.Struct("<cH")
 _STOP: Final = struct.Struct("<cIQ")
+_I2C: Final = struct.Struct("<cBQ")
 
 
 class HarnessError(Exception):
@@ -121,23 +124,6 @@ def harness_binary(cache_root: Path | None = None) -> Path:
     return target
 
 
-def _messages(data: bytes) -> list[tuple[str, bytes]]:
-    """The harness's messages; :class:`HarnessError` when its output is cut short."""
-    found = []
-    at = 0
-    while at < len(data):
-        if len(data) - at < _HEADER.size:
-            raise HarnessError("the harness's output ends inside a message")
-        kind, length = _HEADER.unpack_from(data, at)
-        at += _HEADER.size
-        payload = data[at : at + length]
-        if len(payload) != length:
-            raise HarnessError("the harness's output ends inside a message")
-        found.append((kind.decode("ascii"), payload))
-        at += length
-    return found
-
-
 def _framed(port: int, data: bytes) -> bytes:
     chunks = []
     for start in range(0, len(data), 60_000):
@@ -146,40 +132,102 @@ def _framed(port: int, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    return data if data is not None else b""
+
+
 def run_program(
     hex_path: Path,
     *,
     cycles: int,
     stack_limit: int = 0,
     received: dict[int, bytes] | None = None,
+    bus: I2cBus | None = None,
+    eeprom: bytes | None = None,
     cache_root: Path | None = None,
     timeout_s: float = 600,
 ) -> RunResult:
     """Run ``hex_path`` for at most ``cycles`` MCU cycles, each UART receiving the bytes of
-    ``received`` (port → bytes) as fast as the program reads them. ``stack_limit`` (the first
-    address above ``.data``/``.bss``) turns the stack guard on. :class:`HarnessError` when
-    the harness cannot run the file or ends without saying why."""
+    ``received`` (port → bytes) as fast as the program reads them, and ``bus`` answering its
+    I2C steps (none: every address answers as an unmodelled chip). ``stack_limit`` (the first
+    address above ``.data``/``.bss``) turns the stack guard on; ``eeprom`` is the MCU's EEPROM
+    at start (from address 0, at most 4 KiB). :class:`HarnessError` when the harness cannot
+    run the file or ends without saying why."""
     binary = harness_binary(cache_root)
+    bus = bus if bus is not None else I2cBus()
     command = [str(binary), str(hex_path), str(CLOCK_HZ), str(stack_limit), str(cycles)]
-    feed = b"".join(_framed(port, data) for port, data in (received or {}).items())
-    try:
-        done = subprocess.run(
-            command, input=feed, capture_output=True, timeout=timeout_s, check=False
-        )
-    except subprocess.TimeoutExpired:
-        raise HarnessError(f"the run took longer than {timeout_s:g} s of host time") from None
-    if done.returncode != 0:
-        said = done.stderr.decode("utf-8", "replace").strip() or f"exit {done.returncode}"
-        raise HarnessError(f"the harness could not run {hex_path.name}: {said}")
+    with tempfile.TemporaryDirectory(prefix="openpcs-twin-run-") as scratch:
+        if eeprom is not None:
+            image = Path(scratch) / "eeprom.bin"
+            image.write_bytes(eeprom[:4096])
+            command.append(str(image))
+        return _run(command, hex_path, received, bus, timeout_s)
+
+
+def _run(
+    command: list[str],
+    hex_path: Path,
+    received: dict[int, bytes] | None,
+    bus: I2cBus,
+    timeout_s: float,
+) -> RunResult:
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    stdin, stdout = process.stdin, process.stdout
+    if stdin is None or stdout is None:  # both were asked for: never so
+        raise HarnessError("the harness's pipes could not be opened")
+    lock = threading.Lock()
+
+    def send(frame: bytes) -> None:
+        with lock:
+            try:
+                stdin.write(frame)
+                stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # the harness has stopped: its last message says why
+
+    def feed() -> None:
+        for port, data in (received or {}).items():
+            send(_framed(port, data))
+
+    killer = threading.Timer(timeout_s, process.kill)
+    killer.start()
+    threading.Thread(target=feed, daemon=True).start()
     sent: dict[int, bytearray] = {}
     stop: Stop | None = None
-    for kind, payload in _messages(done.stdout):
-        if kind == "U" and payload:
-            sent.setdefault(payload[0], bytearray()).extend(payload[1:])
-        elif kind == "S" and len(payload) >= _STOP.size:
-            code, pc, cycle = _STOP.unpack_from(payload)
-            text = payload[_STOP.size :].decode("utf-8", "replace")
-            stop = Stop(StopReason(code.decode("ascii")), pc, cycle, text)
+    try:
+        while (header := _read_exactly(stdout, _HEADER.size)) and len(header) == _HEADER.size:
+            kind, length = _HEADER.unpack(header)
+            payload = _read_exactly(stdout, length)
+            if len(payload) != length:
+                raise HarnessError("the harness's output ends inside a message")
+            if kind == b"U" and payload:
+                sent.setdefault(payload[0], bytearray()).extend(payload[1:])
+            elif kind == b"I" and len(payload) == _I2C.size:
+                step, byte, cycle = _I2C.unpack(payload)
+                answer = bus.step(step.decode("ascii"), byte, cycle)
+                if step != b"p":
+                    send(_HEADER.pack(b"A", 1) + bytes([answer & 0xFF]))
+            elif kind == b"S" and len(payload) >= _STOP.size:
+                code, pc, cycle = _STOP.unpack_from(payload)
+                text = payload[_STOP.size :].decode("utf-8", "replace")
+                stop = Stop(StopReason(code.decode("ascii")), pc, cycle, text)
+    finally:
+        killer.cancel()
+        with lock:
+            stdin.close()
+        returncode = process.wait()
+        error = process.stderr.read() if process.stderr is not None else b""
+        stdout.close()
+        if process.stderr is not None:
+            process.stderr.close()
+    if returncode != 0:
+        said = error.decode("utf-8", "replace").strip() or f"exit {returncode}"
+        if returncode < 0:
+            said = f"it took longer than {timeout_s:g} s of host time"
+        raise HarnessError(f"the harness could not run {hex_path.name}: {said}")
     if stop is None:
         raise HarnessError("the harness ended without saying why")
     return RunResult(stop, {port: bytes(data) for port, data in sent.items()})

@@ -1,0 +1,1 @@
+"""Models of the chips and modules a Waspmote program talks to, one module each."""
