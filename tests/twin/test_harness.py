@@ -59,8 +59,36 @@ def test_a_stack_that_runs_into_the_variables_is_stopped_where_it_is(tmp_path: P
     assert result.stop.reason is StopReason.STACK_GUARD
     assert "stack ran into the program's variables" in result.stop.text
     assert 0 < result.stop.pc < program.stat().st_size  # in the program, not past it
-    unguarded = run_program(program, cycles=CLOCK_HZ // 100, cache_root=tmp_path)
-    assert unguarded.stop.reason is not StopReason.STACK_GUARD
+
+
+def test_a_frame_across_a_256_byte_boundary_is_no_overflow(tmp_path: Path) -> None:
+    """SPH is written before SPL: for two instructions SP reads up to 255 bytes low."""
+    program, _ = _built("stack_boundary", tmp_path)
+    free = run_program(program, cycles=CLOCK_HZ, cache_root=tmp_path)
+    deepest = int(free.sent[0].split()[-1], 16)
+    assert free.stop.reason is StopReason.STOPPED
+    # a limit below the deepest frame, above where SP dips between the two writes
+    guarded = run_program(program, cycles=CLOCK_HZ, stack_limit=deepest - 0x20, cache_root=tmp_path)
+    assert guarded.stop.reason is StopReason.STOPPED
+    assert guarded.sent == free.sent
+    caught = run_program(program, cycles=CLOCK_HZ, stack_limit=deepest + 2, cache_root=tmp_path)
+    assert caught.stop.reason is StopReason.STACK_GUARD
+
+
+def test_a_watchdog_reset_leaves_the_uart_as_the_chip_does(tmp_path: Path) -> None:
+    """simavr's reset turns the transmitter on again; the harness puts it right each time."""
+    program, _ = _built("watchdog_reset", tmp_path)
+    result = run_program(program, cycles=CLOCK_HZ // 5, cache_root=tmp_path)
+    lines = result.sent[0].decode().splitlines()
+    assert lines[0].startswith("b=00 ")
+    assert lines[1] == "b=00 r=08"  # after the watchdog's reset (WDRF), the same state
+    assert result.stop.reason is StopReason.STOPPED
+
+
+def test_a_run_longer_than_its_host_time_is_said_so(tmp_path: Path) -> None:
+    program, _ = _built("spin", tmp_path)
+    with pytest.raises(HarnessError, match=r"took longer than 0\.5 s of host time"):
+        run_program(program, cycles=10**15, timeout_s=0.5, cache_root=tmp_path)
 
 
 def test_a_program_that_never_ends_stops_at_its_cycle_limit(tmp_path: Path) -> None:

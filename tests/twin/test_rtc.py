@@ -105,3 +105,24 @@ def test_an_unmodelled_chip_acks_and_reads_zero_and_is_reported() -> None:
     absent = I2cBus(unmodelled="absent")
     assert absent.step("a", 0x39 << 1, 10) == 0
     assert absent.step("w", 0x12, 11) == 0
+
+
+def test_a_clock_in_twelve_hour_mode_stays_in_it() -> None:
+    clock = RealTimeClock()
+    clock.start(False, 0)
+    for value in (0, 0x00, 0x59, 0x40 | 0x20 | 0x11, 1, 0x06, 0x12, 0x26):  # 11:59:00 PM
+        clock.write(value, 0)
+    clock.stop(0)
+    assert clock.time_at(0) == datetime(2026, 12, 6, 23, 59, tzinfo=UTC)
+    registers = _read(clock, 60 * CLOCK_HZ)  # a minute later: 12:00:00 AM the next day
+    assert registers[2] == 0x40 | 0x12  # 12-hour, AM, 12
+    assert registers[4] == 0x07
+
+
+def test_the_oscillator_flag_is_only_ever_cleared_by_a_write() -> None:
+    clock = RealTimeClock()
+    clock.start(False, 0)
+    clock.write(0x0F, 0)
+    clock.write(0x88, 0)  # OSF and EN32kHz: only EN32kHz takes
+    clock.stop(0)
+    assert clock.registers[0x0F] == 0x08

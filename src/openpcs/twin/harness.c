@@ -272,6 +272,29 @@ static void sleep_costs_nothing(struct avr_t *avr_, avr_cycle_count_t how_long)
 	(void)how_long; /* simavr advances the clock itself; the host need not wait */
 }
 
+/* simavr's reset leaves what the ATmega1281's does not: the transmitters on (a debugging
+   convenience) and SP at its own RAM end (0xFFFF here, see main). Put right after each reset. */
+enum { SRAM_END = 0x21FF };
+static int reset_pending;
+static void (*core_reset)(struct avr_t *avr_);
+
+static void as_the_chip_resets(void)
+{
+	avr->data[R_SPL] = SRAM_END & 0xff;
+	avr->data[R_SPH] = SRAM_END >> 8;
+	for (int port = 0; port < PORTS; port++)
+		if (uarts[port])
+			avr_regbit_clear(avr, uarts[port]->txen);
+	reset_pending = 0;
+}
+
+static void on_reset(struct avr_t *avr_)
+{
+	if (core_reset)
+		core_reset(avr_);
+	reset_pending = 1; /* the IO modules reset after this: corrected after the next step */
+}
+
 static avr_uart_t *find_uart(char name)
 {
 	for (avr_io_t *io = avr->io_port; io; io = io->next)
@@ -288,7 +311,6 @@ static void set_up_uart(uint8_t port)
 	uarts[port] = u;
 	uint32_t flags = 0; /* no host sleep on polls, no console printing by simavr */
 	avr_ioctl(avr, AVR_IOCTL_UART_SET_FLAGS((char)('0' + port)), &flags);
-	avr_regbit_clear(avr, u->txen); /* the ATmega1281 resets with the transmitter off */
 	avr_register_io_write(avr, u->r_ucsrb, after_ucsrb_write, u);
 	avr_irq_register_notify(u->io.irq + UART_IRQ_OUTPUT, on_uart_output, (void *)(uintptr_t)port);
 }
@@ -335,9 +357,9 @@ int main(int argc, char **argv)
 	}
 	avr = avr_make_mcu_by_name("atmega1281");
 	/* Addresses past the 8 KiB of SRAM are the external memory interface's: the ATmega1281
-	   reads and writes them without a fault (nothing answers), where simavr stops the run.
-	   The space is given memory, so a program that reads a buffer past the end of RAM runs
-	   on as on the node. */
+	   reads and writes them without a fault, where simavr stops the run. The space is given
+	   memory (what is written there is kept, where the node's bus would float), so a program
+	   that reads a buffer past the end of RAM runs on as on the node. */
 	if (avr)
 		avr->ramend = 0xFFFF;
 	if (!avr || avr_init(avr) != 0) {
@@ -360,10 +382,18 @@ int main(int argc, char **argv)
 	for (uint8_t port = 0; port < PORTS; port++)
 		set_up_uart(port);
 	set_up_twi();
+	core_reset = avr->reset;
+	avr->reset = on_reset;
+	as_the_chip_resets();
 
-	int armed = 0; /* the guard watches once the program has set its stack above the limit */
+	/* The guard watches once the program has set its stack above the limit. A function's
+	   prologue writes SPH, then SREG, then SPL: in between, SP can read up to 255 bytes low.
+	   Only a stack pointer below the limit for more steps than that takes is an overflow. */
+	int armed = 0, low_steps = 0;
 	for (unsigned long step = 1;; step++) {
 		int state = avr_run(avr);
+		if (reset_pending)
+			as_the_chip_resets();
 		if (state == cpu_Done)
 			stop('D', "the program stopped (sleep with interrupts off)");
 		if (state == cpu_Crashed)
@@ -371,8 +401,8 @@ int main(int argc, char **argv)
 		if (stack_limit) {
 			unsigned sp = avr->data[R_SPL] | (unsigned)avr->data[R_SPH] << 8;
 			if (sp >= stack_limit)
-				armed = 1;
-			else if (armed)
+				armed = 1, low_steps = 0;
+			else if (armed && ++low_steps > 3)
 				stop('G', "the stack ran into the program's variables");
 		}
 		if (avr->cycle >= max_cycles)

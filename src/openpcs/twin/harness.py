@@ -10,6 +10,7 @@ back what the program sent and why the run stopped.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -43,6 +44,9 @@ _BUILD_TIMEOUT_S: Final = 120
 _HEADER: Final = struct.Struct("<cH")
 _STOP: Final = struct.Struct("<cIQ")
 _I2C: Final = struct.Struct("<cBQ")
+_SIMAVR_HEADERS: Final = tuple(
+    Path("/usr/include/simavr") / name for name in ("sim_avr.h", "avr_uart.h", "avr_twi.h")
+)
 
 
 class HarnessError(Exception):
@@ -89,7 +93,9 @@ def harness_binary(cache_root: Path | None = None) -> Path:
     """The built harness for this source, compiling it on first use; :class:`HarnessError`
     naming the packages to install when ``gcc`` or simavr's library is missing."""
     source = _source_text()
-    digest = hashlib.sha256(source).hexdigest()[:20]
+    # the harness reads simavr's structures: a new libsimavr is a new harness
+    headers = b"".join(path.read_bytes() for path in _SIMAVR_HEADERS if path.is_file())
+    digest = hashlib.sha256(source + headers).hexdigest()[:20]
     target = (cache_root or default_cache_dir()) / "twin" / digest / "harness"
     if target.is_file():
         return target
@@ -118,9 +124,13 @@ def harness_binary(cache_root: Path | None = None) -> Path:
             raise HarnessError(f"building the twin's harness failed: {first}")
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".harness.")
         os.close(handle)
-        shutil.copyfile(built, temporary)
-        os.chmod(temporary, 0o755)
-        os.replace(temporary, target)
+        try:
+            shutil.copyfile(built, temporary)
+            os.chmod(temporary, 0o755)
+            os.replace(temporary, target)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise HarnessError(f"the twin's harness cannot be kept in the cache: {exc}") from None
     return target
 
 
@@ -181,18 +191,22 @@ def _run(
     lock = threading.Lock()
 
     def send(frame: bytes) -> None:
-        with lock:
-            try:
-                stdin.write(frame)
-                stdin.flush()
-            except (BrokenPipeError, ValueError):
-                pass  # the harness has stopped: its last message says why
+        # a harness that has stopped takes nothing more: its last message says why
+        with lock, contextlib.suppress(BrokenPipeError, ValueError):
+            stdin.write(frame)
+            stdin.flush()
 
     def feed() -> None:
         for port, data in (received or {}).items():
             send(_framed(port, data))
 
-    killer = threading.Timer(timeout_s, process.kill)
+    timed_out = threading.Event()
+
+    def kill_on_time() -> None:
+        timed_out.set()
+        process.kill()
+
+    killer = threading.Timer(timeout_s, kill_on_time)
     killer.start()
     threading.Thread(target=feed, daemon=True).start()
     sent: dict[int, bytearray] = {}
@@ -214,19 +228,25 @@ def _run(
                 code, pc, cycle = _STOP.unpack_from(payload)
                 text = payload[_STOP.size :].decode("utf-8", "replace")
                 stop = Stop(StopReason(code.decode("ascii")), pc, cycle, text)
+    except BaseException:
+        process.kill()  # a device model failed: the harness must not wait for its answer
+        raise
     finally:
-        killer.cancel()
-        with lock:
+        # the harness stopped first: what it was not given no longer matters
+        with contextlib.suppress(BrokenPipeError, ValueError):
             stdin.close()
         returncode = process.wait()
+        killer.cancel()
         error = process.stderr.read() if process.stderr is not None else b""
         stdout.close()
         if process.stderr is not None:
             process.stderr.close()
     if returncode != 0:
         said = error.decode("utf-8", "replace").strip() or f"exit {returncode}"
-        if returncode < 0:
+        if timed_out.is_set():
             said = f"it took longer than {timeout_s:g} s of host time"
+        elif returncode < 0:
+            said = f"the harness was stopped by signal {-returncode}"
         raise HarnessError(f"the harness could not run {hex_path.name}: {said}")
     if stop is None:
         raise HarnessError("the harness ended without saying why")

@@ -1,5 +1,8 @@
 """The real-time clock the Waspmote API drives at I2C address 0x68 (DS3231/DS1337 register
-map): the time and date in BCD, two alarms, control and status, temperature.
+map): the time and date in BCD (24- or 12-hour, as the program set it), the alarm, control
+and status registers as the chip keeps them, temperature. The alarms are kept, not yet
+compared with the time: no alarm flag rises and no interrupt wakes the node (next, with
+deep sleep).
 
 The clock runs on the MCU's time: what it reads is the time it was set to plus the MCU
 seconds since, so a program that sleeps or waits sees its clock move as a node's would. A
@@ -21,6 +24,11 @@ _REGISTERS: Final = 0x13
 _TIME: Final = range(0, 7)
 _STATUS: Final = 0x0F
 _TEMPERATURE: Final = 0x11
+_TWELVE_HOUR: Final = 0x40
+_PM: Final = 0x20
+_CLEAR_ONLY: Final = 0x83  # OSF, A2F, A1F
+_BUSY: Final = 0x04
+_EN32KHZ: Final = 0x08
 
 
 def _bcd(value: int) -> int:
@@ -29,6 +37,13 @@ def _bcd(value: int) -> int:
 
 def _from_bcd(value: int) -> int:
     return (value >> 4) * 10 + (value & 0x0F)
+
+
+def _hour(register: int) -> int:
+    """The hour register in 24-hour terms, whichever mode it is in."""
+    if register & _TWELVE_HOUR:
+        return _from_bcd(register & 0x1F) % 12 + (12 if register & _PM else 0)
+    return _from_bcd(register & 0x3F)
 
 
 class RealTimeClock:
@@ -53,7 +68,11 @@ class RealTimeClock:
         moment = self.time_at(cycle)
         self.registers[0] = _bcd(moment.second)
         self.registers[1] = _bcd(moment.minute)
-        self.registers[2] = _bcd(moment.hour)  # 24-hour mode
+        if self.registers[2] & _TWELVE_HOUR:  # the mode the program chose, and AM/PM
+            twelve = moment.hour % 12 or 12
+            self.registers[2] = _TWELVE_HOUR | (_PM if moment.hour >= 12 else 0) | _bcd(twelve)
+        else:
+            self.registers[2] = _bcd(moment.hour)
         self.registers[3] = moment.isoweekday() % 7 + 1
         self.registers[4] = _bcd(moment.day)
         self.registers[5] = _bcd(moment.month)
@@ -75,8 +94,9 @@ class RealTimeClock:
             if not self._time_written:
                 self._latch(cycle)  # the registers not written keep the running time
             self._time_written = True
-        if self._pointer == _STATUS:
-            byte &= self.registers[_STATUS] | 0xFC  # alarm flags are only cleared by writes
+        if self._pointer == _STATUS:  # OSF and the alarm flags are only cleared, BSY is kept
+            old = self.registers[_STATUS]
+            byte = (old & _BUSY) | (byte & _EN32KHZ) | (old & byte & _CLEAR_ONLY)
         self.registers[self._pointer] = byte & 0xFF
         self._pointer = (self._pointer + 1) % _REGISTERS
 
@@ -96,7 +116,7 @@ class RealTimeClock:
                     2000 + _from_bcd(r[6]),
                     _from_bcd(r[5] & 0x1F),
                     _from_bcd(r[4] & 0x3F),
-                    _from_bcd(r[2] & 0x3F),
+                    _hour(r[2]),
                     _from_bcd(r[1] & 0x7F),
                     _from_bcd(r[0] & 0x7F),
                     tzinfo=UTC,
