@@ -3,17 +3,11 @@
    interface's addresses answer nothing), and so must the twin. */
 #include <avr/io.h>
 
-static void put(char c)
-{
-	while (!(UCSR0A & _BV(UDRE0))) {
-	}
-	UDR0 = c;
-}
+#include "console.h"
 
 int main(void)
 {
-	UBRR0 = 7;
-	UCSR0B = _BV(TXEN0);
+	console_on();
 	volatile unsigned char *beyond = (volatile unsigned char *)0x2200;
 	beyond[0] = 0x5A;
 	unsigned char read = beyond[0x100];

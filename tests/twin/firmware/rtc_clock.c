@@ -2,21 +2,9 @@
    for a chip at 0x50 that is not there; prints what it found on UART0, one line each:
    "T ss mm hh dd MM yy" (hex), and "N 50" when 0x50 did not answer. */
 #include <avr/io.h>
+
+#include "console.h"
 #include <util/twi.h>
-
-static void put(char c)
-{
-	while (!(UCSR0A & _BV(UDRE0))) {
-	}
-	UDR0 = c;
-}
-
-static void hex(unsigned char v)
-{
-	const char *digits = "0123456789abcdef";
-	put(digits[v >> 4]);
-	put(digits[v & 15]);
-}
 
 static unsigned char wait_twi(void)
 {
@@ -73,8 +61,7 @@ static void show_time(void)
 
 int main(void)
 {
-	UBRR0 = 7;
-	UCSR0B = _BV(TXEN0);
+	console_on();
 	TWBR = 66; /* 100 kHz at 14.7456 MHz */
 	static const unsigned char set[] = { 0x58, 0x59, 0x10, 0x07, 0x06, 0x12, 0x26 };
 	start(0x68 << 1);

@@ -3,14 +3,9 @@
    deepest last. */
 #include <avr/interrupt.h>
 #include <avr/io.h>
-#include <avr/sleep.h>
 
-static void put(char c)
-{
-	while (!(UCSR0A & _BV(UDRE0))) {
-	}
-	UDR0 = c;
-}
+#include "console.h"
+#include <avr/sleep.h>
 
 static void show(unsigned v)
 {
@@ -38,8 +33,7 @@ __attribute__((noinline)) static unsigned outer(void)
 
 int main(void)
 {
-	UBRR0 = 7;
-	UCSR0B = _BV(TXEN0);
+	console_on();
 	show(SP);
 	outer();
 	while (!(UCSR0A & _BV(TXC0))) {

@@ -2,30 +2,17 @@
    MCU (as the API's PWR.reboot does) and prints them again: "b=00 r=.." twice on a chip. */
 #include <avr/interrupt.h>
 #include <avr/io.h>
+
+#include "console.h"
 #include <avr/sleep.h>
 #include <avr/wdt.h>
-
-static void put(char c)
-{
-	while (!(UCSR0A & _BV(UDRE0))) {
-	}
-	UDR0 = c;
-}
-
-static void hex(unsigned char v)
-{
-	const char *digits = "0123456789abcdef";
-	put(digits[v >> 4]);
-	put(digits[v & 15]);
-}
 
 int main(void)
 {
 	unsigned char at_reset = UCSR0B, cause = MCUSR;
 	MCUSR = 0;
 	wdt_disable();
-	UBRR0 = 7;
-	UCSR0B = _BV(TXEN0);
+	console_on();
 	put('b');
 	put('=');
 	hex(at_reset);
