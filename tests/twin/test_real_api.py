@@ -15,6 +15,7 @@ from openpcs.config.check import check_file
 from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.pipeline import choose_builder, program_node
 from openpcs.twin.bus import I2cBus
+from openpcs.twin.devices.crypto_eeprom import CRYPTO_EEPROM_ADDRESS, CryptoEeprom
 from openpcs.twin.devices.rtc import RTC_ADDRESS, RealTimeClock
 from openpcs.twin.harness import CLOCK_HZ, StopReason, run_program
 from openpcs.twin.waspmote import factory_eeprom
@@ -30,6 +31,7 @@ def test_the_built_program_boots_and_prints_its_banner(tmp_path: Path) -> None:
     if not api_dir:
         pytest.skip(f"needs a Waspmote API tree: set {API_DIR_ENV}")
     result = check_file(NODES / "smart-environment-pro_xbee-802-15-4_meshlium.yaml")
+    assert result.config is not None
     made = program_node(result, tmp_path, choose_builder(api_dir))
     assert made.build is not None
     with zipfile.ZipFile(made.bundle.path) as bundle:
@@ -37,11 +39,12 @@ def test_the_built_program_boots_and_prints_its_banner(tmp_path: Path) -> None:
         program = tmp_path / hex_name
         program.write_bytes(bundle.read(hex_name))
     clock = RealTimeClock()
+    chip = CryptoEeprom(bytes.fromhex(result.config.serial or ""))
     run = run_program(
         program,
         cycles=3 * CLOCK_HZ,  # three seconds of the node's time
         stack_limit=_RAM_START + made.build.ram_bytes,
-        bus=I2cBus({RTC_ADDRESS: clock}),
+        bus=I2cBus({RTC_ADDRESS: clock, CRYPTO_EEPROM_ADDRESS: chip}),
         eeprom=factory_eeprom(),
         cache_root=tmp_path,
     )
@@ -49,6 +52,8 @@ def test_the_built_program_boots_and_prints_its_banner(tmp_path: Path) -> None:
     assert console.startswith(b"openpcs "), console[:200]
     assert b"Smart Environment PRO program" in console
     assert b"Waspmote version is v12" not in console  # the factory EEPROM says v15
+    assert b"it runs on" not in console  # the serial number read is the node's own
     assert b"\x7e\x00\x05\x08" in console  # an XBee API frame: an AT command to the module
     assert run.stop.reason is StopReason.CYCLE_LIMIT  # neither crashed nor out of stack
     assert clock.problems == []
+    assert chip.problems == []

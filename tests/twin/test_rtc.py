@@ -126,3 +126,13 @@ def test_the_oscillator_flag_is_only_ever_cleared_by_a_write() -> None:
     clock.write(0x88, 0)  # OSF and EN32kHz: only EN32kHz takes
     clock.stop(0)
     assert clock.registers[0x0F] == 0x08
+
+
+def test_a_driver_that_writes_twcr_twice_a_byte_reads_every_byte(tmp_path: Path) -> None:
+    """The API's TWI driver sets TWEA and TWINT in two writes: simavr asked the device for a
+    byte on each, and the program got one byte in two (the node's serial number was lost)."""
+    program, _ = _built("twi_two_writes", tmp_path)
+    clock = RealTimeClock(datetime(2026, 12, 6, 10, 59, 58, tzinfo=UTC))
+    bus = I2cBus({RTC_ADDRESS: clock}, unmodelled="absent")
+    result = run_program(program, cycles=CLOCK_HZ // 10, bus=bus, cache_root=tmp_path)
+    assert result.sent[0] == b"R 58 59 10\n"

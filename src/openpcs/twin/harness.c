@@ -183,6 +183,7 @@ static void read_input(void)
 /* --- I2C: each step asked of openpcs, which answers for the device at that address ------- */
 
 static avr_irq_t *twi_input;
+static avr_twi_t *twi;
 
 static int ask_i2c(uint8_t step, uint8_t byte)
 {
@@ -218,8 +219,13 @@ static void on_twi_output(struct avr_irq_t *irq, uint32_t value, void *param)
 		if (ask_i2c('w', message.u.twi.data))
 			avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_ACK, addr, 1));
 	} else if (msg & TWI_COND_READ) {
-		uint8_t data = (uint8_t)ask_i2c('r', addr);
-		avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_READ, addr, data));
+		avr_raise_irq(twi_input, avr_twi_irq_msg(TWI_COND_READ, addr, (uint8_t)ask_i2c('r', addr)));
+		/* simavr opens its read latch when the program reads TWDR and never closes it, so
+		   every later TWCR write with TWINT set asks for another byte (the API's
+		   twi_send_ack writes TWCR twice a byte, and one byte in two was lost). The chip
+		   receives one byte per TWDR read: the latch closes here. */
+		if (twi)
+			twi->state &= ~TWI_COND_READ;
 	}
 }
 
@@ -229,6 +235,9 @@ static void set_up_twi(void)
 	twi_input = avr_io_getirq(avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
 	if (output && twi_input)
 		avr_irq_register_notify(output, on_twi_output, NULL);
+	for (avr_io_t *io = avr->io_port; io; io = io->next)
+		if (io->kind && !strcmp(io->kind, "twi"))
+			twi = (avr_twi_t *)io;
 }
 
 /* --- stopping ------------------------------------------------------------------------------ */
