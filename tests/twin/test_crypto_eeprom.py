@@ -60,8 +60,16 @@ def test_a_wrong_crc_and_an_unknown_command_get_the_chips_errors() -> None:
     assert bus.step("r", 0, 0) == 0xFF  # CRC error
     bus.step("p", 0, 0)
     unknown = _exchange(bus, bytes.fromhex("09120000000000"), 4)
-    assert unknown[1] == 0x03  # parse error
+    assert unknown[1] == 0x50  # parse error
     assert chip.problems == ["command 09120000000000 is not modelled"]
+    too_long = _exchange(bus, bytes.fromhex("091000f0000021"), 4)
+    assert too_long[1] == 0x10  # count error: a BlockRead is at most 32 bytes
+    info = _exchange(bus, bytes.fromhex("090c00000c0000"), 6)  # as PWR.switchesOFF asks
+    assert info[:4] == b"\x06\x00\x00\x00"
+    bus.step("a", address, 0)
+    bus.step("w", 0x07, 0)  # one byte: no memory address
+    bus.step("p", 0, 0)
+    assert chip.problems[-1] == "a write of 07 holds no memory address"
 
 
 def test_a_serial_number_is_eight_bytes() -> None:

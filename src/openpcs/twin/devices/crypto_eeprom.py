@@ -8,10 +8,12 @@ What the API asks of it at start, and what this model answers:
   response ``count, status, data…, CRC (2)`` for the next read;
 - a read after the address 0xFFF0: the status register (0: ready);
 - the BlockRead command (opcode 0x10) of the serial number (8 bytes at 0xF000) and of the
-  JEDEC identifier (0x00 0x1F at 0xF010); Reset (0x00) and Sleep (0x11) answer success.
+  JEDEC identifier (0x00 0x1F at 0xF010), at most 32 bytes (more: the count-error status,
+  0x10); Reset (0x00) and Sleep (0x11) answer success, Info (0x0C) two zero bytes.
 
 A command whose CRC is wrong gets the chip's CRC-error status (0xFF); an opcode the model does
-not know gets the parse-error status (0x03) and is reported in :attr:`CryptoEeprom.problems`.
+not know gets the parse-error status (0x50) and is reported in :attr:`CryptoEeprom.problems`,
+as is a write too short to hold a memory address.
 The CRC is CRC-16 with polynomial 0x8005, initial value 0, most significant bit first, high
 byte first (the AES132's).
 """
@@ -31,7 +33,10 @@ _JEDEC_ID: Final = b"\x00\x1f"
 _BLOCK_READ: Final = 0x10
 _SUCCESS_ONLY: Final = frozenset({0x00, 0x11})  # Reset, Sleep
 _CRC_ERROR: Final = 0xFF
-_PARSE_ERROR: Final = 0x03
+_PARSE_ERROR: Final = 0x50
+_COUNT_ERROR: Final = 0x10
+_INFO: Final = 0x0C
+_BLOCK_READ_MAX: Final = 32
 
 
 def crc16(data: bytes) -> bytes:
@@ -90,6 +95,8 @@ class CryptoEeprom:
 
     def _take_written(self) -> None:
         if len(self._written) < 2:
+            if self._written:
+                self.problems.append(f"a write of {self._written.hex()} holds no memory address")
             self._written = bytearray()
             return
         self._address = self._written[0] << 8 | self._written[1]
@@ -109,10 +116,13 @@ class CryptoEeprom:
         opcode = body[1]
         if opcode in _SUCCESS_ONLY:
             return _response(0x00)
+        if opcode == _INFO:
+            return _response(0x00, b"\x00\x00")
         if opcode == _BLOCK_READ and len(body) >= 7:
             address = body[3] << 8 | body[4]
             length = body[5] << 8 | body[6]
-            data = bytes(self.memory.get(address + i, 0x00) for i in range(min(length, 32)))
-            return _response(0x00, data)
+            if length > _BLOCK_READ_MAX:
+                return _response(_COUNT_ERROR)
+            return _response(0x00, bytes(self.memory.get(address + i, 0x00) for i in range(length)))
         self.problems.append(f"command {body.hex()} is not modelled")
         return _response(_PARSE_ERROR)
