@@ -288,23 +288,20 @@ class BatchRunner(BatchViews):
                 ).scalar_one()
             )
 
-    def _keep_config(self, serial: str, document: dict[str, Any], made_by: str) -> None:
-        """The device reopens as it was programmed, unless that would replace keys another
-        account saved (they stay, an admin's batch included: the owner keeps her device) or
-        the device was removed while the batch ran."""
+    def _hand_over(self, serial: str, document: dict[str, Any], made_by: str, admin: bool) -> None:
+        """Give the gateway the keys a node's program sets (:meth:`GatewayKeys.give`), and
+        keep its configuration as the device's saved one, so the device reopens as it was
+        programmed; unless that would replace keys another account saved (they stay, an
+        admin's batch included: the owner keeps her device) or the device was removed while
+        the batch ran."""
+        saved, saver = self.registry.saved_config_and_saver(serial)
+        if self.keys is not None:
+            self.keys.give(serial, document, builder=made_by, admin=admin, saver=saver)
         try:
-            if not key_held_by_another(self.registry, serial, made_by, admin=False):
+            if not key_held_by_another(saved, saver, made_by, admin=False):
                 self.registry.save_config(serial, document, made_by)
         except NotFound:
             _log.info("batch: %s left the registry while its batch ran", serial)
-
-    def _hand_over(
-        self, serial: str, document: dict[str, Any], made_by: str, *, admin: bool
-    ) -> None:
-        """Give the gateway the keys a node's program sets (:meth:`GatewayKeys.give`)."""
-        if self.keys is not None:
-            _, saver = self.registry.saved_config_and_saver(serial)
-            self.keys.give(serial, document, builder=made_by, admin=admin, saver=saver)
 
     def _fail_nodes(self, batch_id: int) -> None:
         with self.engine.begin() as connection:
@@ -337,8 +334,7 @@ class BatchRunner(BatchViews):
                 data = (out / outcome.bundle).read_bytes()
                 archive.writestr(outcome.bundle, data)
                 document = node_document(template, rows[outcome.line])
-                self._hand_over(outcome.serial, document, made_by, admin=admin)
-                self._keep_config(outcome.serial, document, made_by)
+                self._hand_over(outcome.serial, document, made_by, admin)
                 self.registry.record_program(
                     outcome.serial,
                     made_by=made_by,

@@ -104,12 +104,11 @@ def _secrets_set(value: Any, path: tuple[str | int, ...] = ()) -> set[tuple[str 
 
 
 def key_held_by_another(
-    registry: Registry, serial: str, account: str, *, admin: bool
+    saved: dict[str, Any] | None, saver: str | None, account: str, *, admin: bool
 ) -> str | None:
-    """The path of a key the device's saved configuration holds that another account saved,
-    when ``account`` (an ``admin`` or not) may not save over it: only that account or an
-    admin may replace those keys. ``None`` when it may."""
-    saved, saver = registry.saved_config_and_saver(serial)
+    """The path of a key a device's ``saved`` configuration holds that another account
+    (``saver``) saved, when ``account`` (an ``admin`` or not) may not save over it: only
+    that account or an admin may replace those keys. ``None`` when it may."""
     if saved is None or admin or (saver is not None and saver == account):
         return None
     held = sorted(_secrets_set(saved), key=format_path)
@@ -123,14 +122,15 @@ def keep_saved_keys(
     account saved (:func:`key_held_by_another`). (Letting anyone who gives every key save
     over them would let them try guesses, and take the device's keys over.) Otherwise the
     account that saved the configuration there is (``None``: none recorded)."""
+    saved, saver = registry.saved_config_and_saver(serial)
     writer = caller.name if caller.writable else ""
-    if path := key_held_by_another(registry, serial, writer, admin=caller.account.is_admin):
+    if path := key_held_by_another(saved, saver, writer, admin=caller.account.is_admin):
         raise Conflict(
             "the saved configuration holds keys another account saved: only that account or "
             "an admin may save over it",
             path,
         )
-    return registry.saved_config_and_saver(serial)[1]
+    return saver
 
 
 def prepared(document: dict[str, Any], registry: Registry, caller: Caller) -> dict[str, Any]:
