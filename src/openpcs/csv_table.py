@@ -37,6 +37,12 @@ class CsvRow:
     columns: int
 
     @property
+    def extra_cells(self) -> bool:
+        """More cells than the header has columns: cells that belong to no column (where a
+        short line's missing cells may be taken as empty)."""
+        return self.count > self.columns
+
+    @property
     def problem(self) -> str | None:
         """What is wrong with the line's shape: more or fewer cells than columns."""
         if self.count == self.columns:

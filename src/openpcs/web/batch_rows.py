@@ -83,7 +83,7 @@ def rows_from_csv(text: str) -> list[dict[str, str]]:
     lines: dict[str, int] = {}
     for row in table.rows:
         serial = row.cells.get("serial", "").upper()
-        if row.count > row.columns or not serial:
+        if row.extra_cells or not serial:
             raise Refused(f"line {row.line}: {row.problem or 'no serial'}", "csv")
         if serial in lines:
             raise Refused(f"line {row.line}: {serial} is already on line {lines[serial]}", "csv")

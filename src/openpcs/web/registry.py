@@ -217,7 +217,7 @@ class Registry:
             cells = {column.lower(): cell for column, cell in row.cells.items()}
             serial, name, model = (cells.get(c, "") for c in ("serial", "name", "model"))
             try:
-                if row.count > row.columns:  # a short line's missing cells are empty
+                if row.extra_cells:  # a short line's missing cells are empty
                     raise Refused(str(row.problem))
                 entry = self.add(serial, name, model, cells.get("tags", "").split(";"))
             except LicenceFull as exc:  # said once, for this line and every one after it
