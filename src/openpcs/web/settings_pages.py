@@ -38,6 +38,7 @@ def settings_router(services: WebServices) -> APIRouter:
         """The page; ``refused`` (``error`` and the ``stored`` text typed) answers a folder
         that was not kept, with what was typed still in its field to correct."""
         build = services.build
+        kept = build.stored() or ""
         return render_page(
             services,
             "settings.html",
@@ -46,8 +47,8 @@ def settings_router(services: WebServices) -> APIRouter:
             folder=build.api_folder(),
             checks=build.checks(),
             test=test,
-            kept=build.stored() or "",
-            **({"stored": build.stored() or ""} | refused),
+            kept=kept,
+            **({"stored": kept} | refused),
         )
 
     @router.get("/settings")

@@ -4,7 +4,8 @@
 (function () {
   const root = document.getElementById("batch");
   const id = root.dataset.batch;
-  const FINAL = ["done", "failed", "interrupted"];
+  const STOPPED = ["failed", "interrupted"]; // ended without running its course
+  const FINAL = ["done", ...STOPPED];
   async function poll() {
     const response = await fetch(`/api/v1/pcs/batches/${id}`, { credentials: "same-origin" });
     if (!response.ok) return;
@@ -15,7 +16,7 @@
     const message = document.getElementById("batch-message");
     message.textContent = `: ${batch.message}`;
     // a batch that ran its course says it in its counts; one that stopped says why
-    message.hidden = !["failed", "interrupted"].includes(batch.state);
+    message.hidden = !STOPPED.includes(batch.state);
     document.getElementById("batch-progress").value = batch.done + batch.failed;
     const zip = document.getElementById("batch-zip");
     if (zip) zip.hidden = !batch.has_archive;
@@ -23,7 +24,7 @@
       const row = root.querySelector(`tr[data-position="${node.position}"]`);
       if (!row) continue;
       row.querySelector(".state").textContent = node.state;
-      row.classList.toggle("failed", ["failed", "interrupted"].includes(node.state));
+      row.classList.toggle("failed", STOPPED.includes(node.state));
       row.querySelector(".outcome").textContent = node.bundle_name || node.message;
     }
     root.dataset.state = batch.state;
