@@ -11,81 +11,114 @@
  * STACK_LIMIT is the first RAM address above the program's variables (.data, .bss): a stack
  * pointer below it is a stack that has run into them, and stops the run (0: no guard).
  *
- * Messages both ways: one byte of kind, two bytes of length (little-endian), the payload.
- *   harness -> openpcs  'U' port, bytes...        bytes the program sent on UART0/UART1
- *                       'I' step, byte, cycle (8 LE)  an I2C step; openpcs answers 'A' at once:
- *                           'a' address byte (7-bit address << 1 | read): answer 1 to ACK
- *                           'w' data byte written: answer 1 to ACK
- *                           'r' address byte: answer the byte read
- *                           'p' a stop: no answer
- *                       'S' code, pc (4 LE), cycle (8 LE), text   the run stopped; then exit 0
- *   openpcs -> harness  'U' port, bytes...        bytes for the program to receive
- *                       'A' byte                      the answer to an I2C step
- * Stop codes: 'L' cycle limit, 'G' stack guard, 'C' crashed, 'D' the program stopped.
+ * The run is repeatable: the harness waits for openpcs's answer to everything it says, and
+ * bytes for the program carry the MCU cycle they arrive at. Messages (harness_pipe.h framing):
+ *   harness -> openpcs, each answered ('K' unless said):
+ *     'U' port, cycle (8 LE), bytes...   bytes the program sent on UART0/UART1 by that cycle
+ *     'I' step, byte, cycle (8 LE)       an I2C step, answered 'A': 'a' address byte (7-bit
+ *                                        address << 1 | read) and 'w' data byte: 1 to ACK;
+ *                                        'r' (address byte): the byte read; 'p' stop: no answer
+ *     'P' port letter, value, cycle      the program changed the output register of a port
+ *     'Z' cycle (8 LE)                   the MCU goes into power-down sleep; answered 'W'
+ *     'S' code, pc (4 LE), cycle (8 LE), text   the run stopped; then exit 0 (no answer)
+ *   openpcs -> harness:
+ *     'K'                                the message was taken
+ *     'A' byte                           the answer to an I2C step
+ *     'W' cycle (8 LE)                   wake at that cycle (the clock jumps there; 0: never)
+ *     'U' port, cycle (8 LE), bytes...   bytes for the program to receive, not before cycle
+ *     'E' port letter, pin, level        drive an input pin from outside (an interrupt line)
+ *     'R'                                reset the MCU (the RTC's watchdog alarm)
+ *     'Q'                                stop the run (code 'Q')
+ * The harness starts once it has a 'K' (bytes sent before it are there from the start).
+ * Stop codes: 'L' cycle limit, 'G' stack guard, 'C' crashed, 'D' the program stopped,
+ * 'Q' openpcs stopped it.
  *
  * Where simavr differs from the ATmega1281 it is corrected here (docs/twin.md): the UART
  * transmitters are off after reset and UDREn is set whenever no byte is in flight; addresses
- * past SRAM (the external memory interface's) do not stop the run.
+ * past SRAM (the external memory interface's) do not stop the run; a read of TWDR gives one
+ * byte; power-down sleep stops the MCU's clocks (its timers do not wake it).
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <simavr/avr_eeprom.h>
+#include <simavr/avr_ioport.h>
 #include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
 #include <simavr/sim_avr.h>
 #include <simavr/sim_hex.h>
 #include <simavr/sim_io.h>
 
-enum { PORTS = 2, CHECK_EVERY = 4096, FLASH_LIMIT = 0x20000 };
+#include "harness_pipe.h"
+
+enum { PORTS = 2, CHECK_EVERY = 4096, FLASH_LIMIT = 0x20000, PIN_DRIVES = 32 };
 
 static avr_t *avr;
 static avr_uart_t *uarts[PORTS];
 
-/* --- output: whole messages, written in batches ------------------------------------------ */
+/* --- what openpcs says ------------------------------------------------------------------- */
 
-static uint8_t out_buf[1 << 16];
-static size_t out_len;
+static int answered, answer;
+static uint64_t wake_at;
+static int reset_asked, quit_asked;
+static struct { char port; uint8_t pin, level; } drives[PIN_DRIVES];
+static int drive_count;
 
-static void flush_out(void)
+static void enqueue(uint8_t port, uint64_t at, const uint8_t *bytes, size_t len);
+
+static void on_message(uint8_t kind, const uint8_t *payload, size_t len)
 {
-	size_t done = 0;
-	while (done < out_len) {
-		ssize_t n = write(STDOUT_FILENO, out_buf + done, out_len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			exit(3); /* openpcs went away: nobody to tell */
-		done += (size_t)n;
-	}
-	out_len = 0;
+	if (kind == 'K' && len == 0)
+		answered = 1;
+	else if (kind == 'A' && len == 1)
+		answered = 1, answer = payload[0];
+	else if (kind == 'W' && len == 8)
+		answered = 1, wake_at = get_u64(payload);
+	else if (kind == 'U' && len >= 9)
+		enqueue(payload[0], get_u64(payload + 1), payload + 9, len - 9);
+	else if (kind == 'E' && len == 3 && drive_count < PIN_DRIVES) {
+		drives[drive_count].port = (char)payload[0];
+		drives[drive_count].pin = payload[1] & 7;
+		drives[drive_count++].level = payload[2] != 0;
+	} else if (kind == 'R')
+		reset_asked = 1;
+	else if (kind == 'Q')
+		quit_asked = 1;
 }
 
-static void send_message(uint8_t kind, const uint8_t *payload, uint16_t len)
+/* Say one thing and wait for its answer. */
+static void ask(uint8_t kind, const uint8_t *payload, uint16_t len)
 {
-	if (out_len + 3u + len > sizeof out_buf)
-		flush_out();
-	out_buf[out_len++] = kind;
-	out_buf[out_len++] = (uint8_t)(len & 0xff);
-	out_buf[out_len++] = (uint8_t)(len >> 8);
-	memcpy(out_buf + out_len, payload, len);
-	out_len += len;
+	pipe_send(kind, payload, len);
+	answered = 0;
+	pipe_wait(on_message, &answered);
+}
+
+/* Pins openpcs drives, applied between instructions (never inside a register write). */
+static void apply_drives(void)
+{
+	for (int i = 0; i < drive_count; i++) {
+		avr_irq_t *irq = avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(drives[i].port), drives[i].pin);
+		if (irq)
+			avr_raise_irq(irq, drives[i].level);
+	}
+	drive_count = 0;
 }
 
 /* --- UART bytes out, gathered per port ----------------------------------------------------- */
 
-static uint8_t sent[1 + 1024];
+static uint8_t sent[1 + 8 + 1024];
 static size_t sent_len;
+enum { SENT_HEAD = 9 };
 
 static void flush_sent(void)
 {
-	if (sent_len > 1)
-		send_message('U', sent, (uint16_t)sent_len);
+	if (sent_len > SENT_HEAD) {
+		put_u64(sent + 1, avr->cycle);
+		ask('U', sent, (uint16_t)sent_len);
+	}
 	sent_len = 0;
 }
 
@@ -95,30 +128,33 @@ static void on_uart_output(struct avr_irq_t *irq, uint32_t value, void *param)
 	uint8_t port = (uint8_t)(uintptr_t)param;
 	if (sent_len && (sent[0] != port || sent_len == sizeof sent))
 		flush_sent();
-	if (!sent_len)
-		sent[sent_len++] = port;
+	if (!sent_len) {
+		sent[0] = port;
+		sent_len = SENT_HEAD;
+	}
 	sent[sent_len++] = (uint8_t)value;
 }
 
-/* --- UART bytes in: queued, fed as the receiver has room -------------------------------- */
+/* --- UART bytes in: queued with the cycle each may arrive at, fed as the receiver has room */
 
-static uint8_t *queue[PORTS];
+typedef struct { uint8_t byte; uint64_t at; } timed_byte;
+static timed_byte *queue[PORTS];
 static size_t queue_len[PORTS], queue_at[PORTS], queue_size[PORTS];
 
-static void enqueue(uint8_t port, const uint8_t *bytes, size_t len)
+static void enqueue(uint8_t port, uint64_t at, const uint8_t *bytes, size_t len)
 {
 	if (port >= PORTS || !uarts[port])
 		return;
 	if (queue_len[port] + len > queue_size[port]) {
 		size_t size = (queue_len[port] + len) * 2;
-		uint8_t *grown = realloc(queue[port], size);
+		timed_byte *grown = realloc(queue[port], size * sizeof *grown);
 		if (!grown)
 			exit(4);
 		queue[port] = grown;
 		queue_size[port] = size;
 	}
-	memcpy(queue[port] + queue_len[port], bytes, len);
-	queue_len[port] += len;
+	for (size_t i = 0; i < len; i++)
+		queue[port][queue_len[port]++] = (timed_byte){ bytes[i], at };
 }
 
 static void feed(void)
@@ -128,55 +164,46 @@ static void feed(void)
 		/* one byte at a time, into an empty receive FIFO: never an overrun */
 		if (!u || queue_at[port] == queue_len[port] || u->input.read != u->input.write)
 			continue;
+		if (queue[port][queue_at[port]].at > avr->cycle)
+			continue; /* not yet sent by the device */
 		if (!avr_regbit_get(avr, u->rxen))
 			continue; /* a receiver that is off takes nothing: the bytes wait */
-		avr_raise_irq(u->io.irq + UART_IRQ_INPUT, queue[port][queue_at[port]++]);
+		avr_raise_irq(u->io.irq + UART_IRQ_INPUT, queue[port][queue_at[port]++].byte);
 		if (queue_at[port] == queue_len[port])
 			queue_at[port] = queue_len[port] = 0;
 	}
 }
 
-/* --- input messages from openpcs ------------------------------------------------------------ */
-
-static uint8_t in_buf[1 << 16];
-static size_t in_len;
-static int in_open = 1;
-static int answer = -1; /* the answer to the I2C step asked, once it has come */
-
-/* Take in one read's worth of bytes (blocking or not); 0 when the input is closed. */
-static int take_input(void)
+static int bytes_waiting(void)
 {
-	ssize_t n;
-	do
-		n = read(STDIN_FILENO, in_buf + in_len, sizeof in_buf - in_len);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		in_open = 0; /* no more input: the program runs on with what it has */
-		return 0;
-	}
-	in_len += (size_t)n;
-	size_t at = 0;
-	while (in_len - at >= 3) {
-		size_t len = in_buf[at + 1] | (size_t)in_buf[at + 2] << 8;
-		if (in_len - at < 3 + len)
-			break;
-		if (in_buf[at] == 'U' && len >= 1)
-			enqueue(in_buf[at + 3], in_buf + at + 4, len - 1);
-		else if (in_buf[at] == 'A' && len == 1)
-			answer = in_buf[at + 3];
-		at += 3 + len;
-	}
-	memmove(in_buf, in_buf + at, in_len - at);
-	in_len -= at;
-	if (in_len == sizeof in_buf)
-		exit(5); /* a message larger than the buffer: not one openpcs sends */
-	return 1;
+	return queue_len[0] != queue_at[0] || queue_len[1] != queue_at[1];
 }
 
-static void read_input(void)
+/* --- output pins: each change of a port's output register told --------------------------- */
+
+static const char port_names[] = "ABCDEFG";
+static uint8_t port_values[sizeof port_names];
+
+static void on_port_write(struct avr_irq_t *irq, uint32_t value, void *param)
 {
-	struct pollfd fd = { .fd = STDIN_FILENO, .events = POLLIN };
-	while (in_open && poll(&fd, 1, 0) > 0 && take_input()) {
+	(void)irq;
+	size_t index = (size_t)(uintptr_t)param;
+	if (port_values[index] == (uint8_t)value)
+		return;
+	port_values[index] = (uint8_t)value;
+	flush_sent(); /* what was sent before the change, told before it */
+	uint8_t payload[2 + 8] = { (uint8_t)port_names[index], (uint8_t)value };
+	put_u64(payload + 2, avr->cycle);
+	ask('P', payload, sizeof payload);
+}
+
+static void set_up_ports(void)
+{
+	for (size_t i = 0; i < sizeof port_names - 1; i++) {
+		avr_irq_t *irq = avr_io_getirq(avr, AVR_IOCTL_IOPORT_GETIRQ(port_names[i]),
+			IOPORT_IRQ_REG_PORT);
+		if (irq)
+			avr_irq_register_notify(irq, on_port_write, (void *)(uintptr_t)i);
 	}
 }
 
@@ -187,20 +214,14 @@ static avr_twi_t *twi;
 
 static int ask_i2c(uint8_t step, uint8_t byte)
 {
-	uint8_t payload[2 + 8];
-	payload[0] = step;
-	payload[1] = byte;
-	for (int i = 0; i < 8; i++)
-		payload[2 + i] = (uint8_t)(avr->cycle >> (8 * i));
+	uint8_t payload[2 + 8] = { step, byte };
+	put_u64(payload + 2, avr->cycle);
 	flush_sent();
-	send_message('I', payload, sizeof payload);
-	flush_out();
-	if (step == 'p')
+	if (step == 'p') {
+		pipe_send('I', payload, sizeof payload);
 		return 0;
-	answer = -1;
-	while (answer < 0)
-		if (!take_input())
-			exit(6); /* openpcs went away in the middle of a bus transaction */
+	}
+	ask('I', payload, sizeof payload);
 	return answer;
 }
 
@@ -251,17 +272,55 @@ static void stop(uint8_t code, const char *text)
 	payload[len++] = code;
 	for (int i = 0; i < 4; i++)
 		payload[len++] = (uint8_t)(pc >> (8 * i));
-	for (int i = 0; i < 8; i++)
-		payload[len++] = (uint8_t)(cycle >> (8 * i));
+	put_u64(payload + len, cycle);
+	len += 8;
 	size_t text_len = strlen(text);
 	if (text_len > 200)
 		text_len = 200;
 	memcpy(payload + len, text, text_len);
 	len += text_len;
 	flush_sent();
-	send_message('S', payload, (uint16_t)len);
-	flush_out();
+	pipe_send('S', payload, (uint16_t)len);
+	pipe_flush();
 	exit(0);
+}
+
+/* --- power-down sleep: the clock jumps to the wake-up ------------------------------------- */
+
+enum { R_SMCR = 0x53, SLEEP_OPCODE = 0x9588 };
+
+/* The MCU is about to execute SLEEP in power-down or power-save mode (SE set): on the
+   ATmega1281 its timers stop and only an external interrupt (the RTC's alarm line) or the
+   watchdog wakes it. simavr would let the next timer interrupt wake it within a millisecond.
+   openpcs says when the node wakes ('W') and which lines rise then ('E'); the clock jumps
+   there and every timer is pushed back by as much, so none runs while the MCU is down. */
+static int about_to_sleep_deeply(void)
+{
+	if (avr->state != cpu_Running || avr->pc + 1 >= FLASH_LIMIT)
+		return 0;
+	unsigned opcode = avr->flash[avr->pc] | (unsigned)avr->flash[avr->pc + 1] << 8;
+	uint8_t smcr = avr->data[R_SMCR];
+	unsigned mode = (smcr >> 1) & 7;
+	return opcode == SLEEP_OPCODE && (smcr & 1) && (mode == 2 || mode == 3);
+}
+
+static void sleep_deeply(void)
+{
+	uint8_t payload[8];
+	flush_sent();
+	put_u64(payload, avr->cycle);
+	pipe_send('Z', payload, sizeof payload);
+	answered = 0;
+	pipe_wait(on_message, &answered);
+	if (wake_at == 0)
+		stop('D', "the node went to sleep with nothing set to wake it");
+	if (wake_at > avr->cycle) {
+		avr_cycle_count_t skipped = wake_at - avr->cycle;
+		for (avr_cycle_timer_slot_p slot = avr->cycle_timers.timer; slot; slot = slot->next)
+			slot->when += skipped;
+		avr->cycle = wake_at;
+	}
+	apply_drives();
 }
 
 /* --- where simavr differs from the ATmega1281 --------------------------------------------- */
@@ -391,6 +450,7 @@ int main(int argc, char **argv)
 	for (uint8_t port = 0; port < PORTS; port++)
 		set_up_uart(port);
 	set_up_twi();
+	set_up_ports();
 	core_reset = avr->reset;
 	avr->reset = on_reset;
 	as_the_chip_resets();
@@ -399,7 +459,12 @@ int main(int argc, char **argv)
 	   prologue writes SPH, then SREG, then SPL: in between, SP can read up to 255 bytes low.
 	   Only a stack pointer below the limit for more steps than that takes is an overflow. */
 	int armed = 0, low_steps = 0;
+	answered = 0;
+	pipe_wait(on_message, &answered); /* openpcs is ready; bytes sent before are queued */
+	apply_drives();
 	for (unsigned long step = 1;; step++) {
+		if (about_to_sleep_deeply())
+			sleep_deeply();
 		int state = avr_run(avr);
 		if (reset_pending)
 			as_the_chip_resets();
@@ -418,10 +483,17 @@ int main(int argc, char **argv)
 			stop('L', "the cycle limit was reached");
 		if (step % CHECK_EVERY == 0) {
 			flush_sent();
-			flush_out();
-			read_input();
+			pipe_poll(on_message);
 		}
-		if (queue_len[0] || queue_len[1])
+		if (drive_count)
+			apply_drives();
+		if (quit_asked)
+			stop('Q', "openpcs stopped the run");
+		if (reset_asked) {
+			reset_asked = 0, armed = 0;
+			avr_reset(avr);
+		}
+		if (bytes_waiting())
 			feed();
 	}
 }

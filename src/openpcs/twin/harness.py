@@ -1,56 +1,48 @@
-"""The emulator harness: ``harness.c`` built once per source into the openpcs cache, run on a
-program, and what it says read back (docs/twin.md).
+"""The emulator harness run on a program, and what it says answered (docs/twin.md).
 
-:func:`harness_binary` compiles the C source with the system ``gcc`` against ``libsimavr``
-the first time a source is seen (``<cache>/twin/<sha256 of the source>/harness``, written to a
-temporary name and renamed, so two processes never run half a file). :func:`run_program`
-runs a ``.hex`` for a number of MCU cycles with the bytes each UART is to receive, and gives
-back what the program sent and why the run stopped.
+:func:`run_program` runs a ``.hex`` for a number of MCU cycles. What the program does that
+the outside sees (UART bytes, I2C steps, output pins, power-down sleep) goes to a
+:class:`World`, which answers through the :class:`Link` it is given: bytes for the program at
+a cycle, input lines driven, a reset, a stop. The harness waits for each answer, so a run is
+the same every time. Without a world, the program hears the bytes of ``received`` from the
+start, its I2C goes to ``bus``, and a power-down sleep ends the run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
-import shutil
 import struct
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from importlib import resources
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, Protocol
 
-from openpcs.program.cache import default_cache_dir
 from openpcs.twin.bus import I2cBus
+from openpcs.twin.harness_build import HarnessError, harness_binary
 
 __all__ = [
     "CLOCK_HZ",
     "HarnessError",
+    "Link",
     "RunResult",
     "Stop",
     "StopReason",
+    "World",
     "harness_binary",
     "run_program",
 ]
 
 #: the Waspmote's crystal
 CLOCK_HZ: Final = 14_745_600
-_SOURCE: Final = "harness.c"
-_BUILD_TIMEOUT_S: Final = 120
 _HEADER: Final = struct.Struct("<cH")
 _STOP: Final = struct.Struct("<cIQ")
-_I2C: Final = struct.Struct("<cBQ")
-_SIMAVR_HEADERS: Final = tuple(
-    Path("/usr/include/simavr") / name for name in ("sim_avr.h", "avr_uart.h", "avr_twi.h")
-)
-
-
-class HarnessError(Exception):
-    """The harness cannot be built or run; the message says what to install or what failed."""
+_STEP: Final = struct.Struct("<cBQ")
+_CYCLE: Final = struct.Struct("<Q")
+_CHUNK: Final = 60_000
 
 
 class StopReason(Enum):
@@ -60,6 +52,7 @@ class StopReason(Enum):
     STACK_GUARD = "G"
     CRASHED = "C"
     STOPPED = "D"
+    ASKED = "Q"
 
 
 @dataclass(frozen=True)
@@ -85,66 +78,76 @@ class RunResult:
     sent: dict[int, bytes] = field(default_factory=dict)
 
 
-def _source_text() -> bytes:
-    return resources.files("openpcs.twin").joinpath(_SOURCE).read_bytes()
+class Link:
+    """What the devices say to the running program; each is taken by the harness in order,
+    before it goes on from the message being answered."""
+
+    def __init__(self, send: Callable[[bytes], None]) -> None:
+        self._send = send
+
+    def uart(self, port: int, data: bytes, cycle: int) -> None:
+        """``data`` arrives on UART ``port``, its first byte not before ``cycle``."""
+        for start in range(0, len(data), _CHUNK):
+            payload = bytes([port]) + _CYCLE.pack(cycle) + data[start : start + _CHUNK]
+            self._message(b"U", payload)
+
+    def drive(self, port: str, pin: int, level: bool) -> None:
+        """Drive input ``pin`` of ``port`` (``"D"``, 2) from outside, as an interrupt line."""
+        self._message(b"E", port.encode("ascii") + bytes([pin, int(level)]))
+
+    def reset(self) -> None:
+        """Reset the MCU (what the RTC's watchdog alarm does)."""
+        self._message(b"R", b"")
+
+    def stop(self) -> None:
+        """End the run (it stops with :attr:`StopReason.ASKED`)."""
+        self._message(b"Q", b"")
+
+    def _message(self, kind: bytes, payload: bytes) -> None:
+        self._send(_HEADER.pack(kind, len(payload)) + payload)
 
 
-def harness_binary(cache_root: Path | None = None) -> Path:
-    """The built harness for this source, compiling it on first use; :class:`HarnessError`
-    naming the packages to install when ``gcc`` or simavr's library is missing."""
-    source = _source_text()
-    # the harness reads simavr's structures: a new libsimavr is a new harness
-    headers = b"".join(path.read_bytes() for path in _SIMAVR_HEADERS if path.is_file())
-    digest = hashlib.sha256(source + headers).hexdigest()[:20]
-    target = (cache_root or default_cache_dir()) / "twin" / digest / "harness"
-    if target.is_file():
-        return target
-    compiler = shutil.which("gcc")
-    if compiler is None:
-        raise HarnessError("the twin needs gcc to build its harness: apt-get install gcc")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="openpcs-twin-") as scratch:
-        source_path = Path(scratch) / _SOURCE
-        source_path.write_bytes(source)
-        built = Path(scratch) / "harness"
-        command = [compiler, "-O2", "-o", str(built), str(source_path), "-lsimavr"]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=_BUILD_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise HarnessError("building the twin's harness timed out") from None
-        if done.returncode != 0:
-            first = (done.stderr.strip().splitlines() or ["no message"])[0]
-            if "simavr" in done.stderr:
-                raise HarnessError(
-                    "the twin needs simavr's library: apt-get install simavr libsimavr-dev "
-                    f"({first})"
-                )
-            raise HarnessError(f"building the twin's harness failed: {first}")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".harness.")
-        os.close(handle)
-        try:
-            shutil.copyfile(built, temporary)
-            os.chmod(temporary, 0o755)
-            os.replace(temporary, target)
-        except OSError as exc:
-            Path(temporary).unlink(missing_ok=True)
-            raise HarnessError(f"the twin's harness cannot be kept in the cache: {exc}") from None
-    return target
+class World(Protocol):
+    """The devices around the MCU. Each call happens while the program waits for it."""
+
+    def started(self, link: Link) -> None:
+        """The run begins; ``link`` is how the devices speak from now on."""
+
+    def uart_sent(self, port: int, data: bytes, cycle: int) -> None:
+        """The program sent ``data`` on UART ``port``, the last byte by ``cycle``."""
+
+    def port_written(self, port: str, value: int, cycle: int) -> None:
+        """The program changed output register ``port`` (``"A"``…``"G"``) to ``value``."""
+
+    def i2c(self, step: str, byte: int, cycle: int) -> int:
+        """An I2C step (:meth:`I2cBus.step`) and its answer."""
+
+    def sleeps(self, cycle: int) -> int:
+        """The MCU goes into power-down; the cycle it wakes at (0: nothing wakes it)."""
 
 
-def _framed(port: int, data: bytes) -> bytes:
-    chunks = []
-    for start in range(0, len(data), 60_000):
-        part = bytes([port]) + data[start : start + 60_000]
-        chunks.append(_HEADER.pack(b"U", len(part)) + part)
-    return b"".join(chunks)
+class _Plain:
+    """The world of a run without one: bytes from the start, a bus, no wake-up."""
 
+    def __init__(self, received: dict[int, bytes] | None, bus: I2cBus) -> None:
+        self.received = received or {}
+        self.bus = bus
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    data = stream.read(size)
-    return data if data is not None else b""
+    def started(self, link: Link) -> None:
+        for port, data in self.received.items():
+            link.uart(port, data, 0)
+
+    def uart_sent(self, port: int, data: bytes, cycle: int) -> None:
+        pass
+
+    def port_written(self, port: str, value: int, cycle: int) -> None:
+        pass
+
+    def i2c(self, step: str, byte: int, cycle: int) -> int:
+        return self.bus.step(step, byte, cycle)
+
+    def sleeps(self, cycle: int) -> int:
+        return 0
 
 
 def run_program(
@@ -154,34 +157,68 @@ def run_program(
     stack_limit: int = 0,
     received: dict[int, bytes] | None = None,
     bus: I2cBus | None = None,
+    world: World | None = None,
     eeprom: bytes | None = None,
     cache_root: Path | None = None,
     timeout_s: float = 600,
 ) -> RunResult:
-    """Run ``hex_path`` for at most ``cycles`` MCU cycles, each UART receiving the bytes of
-    ``received`` (port → bytes) as fast as the program reads them, and ``bus`` answering its
-    I2C steps (none: every address answers as an unmodelled chip). ``stack_limit`` (the first
-    address above ``.data``/``.bss``) turns the stack guard on; ``eeprom`` is the MCU's EEPROM
-    at start (from address 0, at most 4 KiB). :class:`HarnessError` when the harness cannot
-    run the file or ends without saying why."""
+    """Run ``hex_path`` for at most ``cycles`` MCU cycles among ``world``'s devices (or,
+    without one, with the bytes of ``received`` (port → bytes) there from the start and
+    ``bus`` answering its I2C steps; none: every address answers as an unmodelled chip).
+    ``stack_limit`` (the first address above ``.data``/``.bss``) turns the stack guard on;
+    ``eeprom`` is the MCU's EEPROM at start (from address 0, at most 4 KiB).
+    :class:`HarnessError` when the harness cannot run the file or ends without saying why."""
     binary = harness_binary(cache_root)
-    bus = bus if bus is not None else I2cBus()
+    chosen = world if world is not None else _Plain(received, bus or I2cBus())
     command = [str(binary), str(hex_path), str(CLOCK_HZ), str(stack_limit), str(cycles)]
     with tempfile.TemporaryDirectory(prefix="openpcs-twin-run-") as scratch:
         if eeprom is not None:
             image = Path(scratch) / "eeprom.bin"
             image.write_bytes(eeprom[:4096])
             command.append(str(image))
-        return _run(command, hex_path, received, bus, timeout_s)
+        return _run(command, hex_path, chosen, timeout_s)
 
 
-def _run(
-    command: list[str],
-    hex_path: Path,
-    received: dict[int, bytes] | None,
-    bus: I2cBus,
-    timeout_s: float,
-) -> RunResult:
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    data = stream.read(size)
+    return data if data is not None else b""
+
+
+class _Session:
+    """One run's conversation: each message from the harness handed to the world."""
+
+    def __init__(self, world: World, link: Link, send: Callable[[bytes], None]) -> None:
+        self.world = world
+        self.link = link
+        self.send = send
+        self.sent: dict[int, bytearray] = {}
+        self.stop: Stop | None = None
+
+    def take(self, kind: bytes, payload: bytes) -> None:
+        if kind == b"U" and len(payload) > 9:
+            port, cycle = payload[0], _CYCLE.unpack_from(payload, 1)[0]
+            self.sent.setdefault(port, bytearray()).extend(payload[9:])
+            self.world.uart_sent(port, payload[9:], cycle)
+            self.send(_HEADER.pack(b"K", 0))
+        elif kind == b"I" and len(payload) == _STEP.size:
+            step, byte, cycle = _STEP.unpack(payload)
+            answer = self.world.i2c(step.decode("ascii"), byte, cycle)
+            if step != b"p":
+                self.send(_HEADER.pack(b"A", 1) + bytes([answer & 0xFF]))
+        elif kind == b"P" and len(payload) == 10:
+            name, value = chr(payload[0]), payload[1]
+            self.world.port_written(name, value, _CYCLE.unpack_from(payload, 2)[0])
+            self.send(_HEADER.pack(b"K", 0))
+        elif kind == b"Z" and len(payload) == 8:
+            wake = self.world.sleeps(_CYCLE.unpack(payload)[0])
+            self.send(_HEADER.pack(b"W", 8) + _CYCLE.pack(max(wake, 0)))
+        elif kind == b"S" and len(payload) >= _STOP.size:
+            code, pc, cycle = _STOP.unpack_from(payload)
+            text = payload[_STOP.size :].decode("utf-8", "replace")
+            self.stop = Stop(StopReason(code.decode("ascii")), pc, cycle, text)
+
+
+def _run(command: list[str], hex_path: Path, world: World, timeout_s: float) -> RunResult:
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -196,10 +233,6 @@ def _run(
             stdin.write(frame)
             stdin.flush()
 
-    def feed() -> None:
-        for port, data in (received or {}).items():
-            send(_framed(port, data))
-
     timed_out = threading.Event()
 
     def kill_on_time() -> None:
@@ -208,31 +241,21 @@ def _run(
 
     killer = threading.Timer(timeout_s, kill_on_time)
     killer.start()
-    threading.Thread(target=feed, daemon=True).start()
-    sent: dict[int, bytearray] = {}
-    stop: Stop | None = None
+    link = Link(send)
+    session = _Session(world, link, send)
     try:
+        world.started(link)
+        send(_HEADER.pack(b"K", 0))  # ready: the harness starts the MCU
         while (header := _read_exactly(stdout, _HEADER.size)) and len(header) == _HEADER.size:
             kind, length = _HEADER.unpack(header)
             payload = _read_exactly(stdout, length)
             if len(payload) != length:
                 raise HarnessError("the harness's output ends inside a message")
-            if kind == b"U" and payload:
-                sent.setdefault(payload[0], bytearray()).extend(payload[1:])
-            elif kind == b"I" and len(payload) == _I2C.size:
-                step, byte, cycle = _I2C.unpack(payload)
-                answer = bus.step(step.decode("ascii"), byte, cycle)
-                if step != b"p":
-                    send(_HEADER.pack(b"A", 1) + bytes([answer & 0xFF]))
-            elif kind == b"S" and len(payload) >= _STOP.size:
-                code, pc, cycle = _STOP.unpack_from(payload)
-                text = payload[_STOP.size :].decode("utf-8", "replace")
-                stop = Stop(StopReason(code.decode("ascii")), pc, cycle, text)
+            session.take(kind, payload)
     except BaseException:
         process.kill()  # a device model failed: the harness must not wait for its answer
         raise
     finally:
-        # the harness stopped first: what it was not given no longer matters
         with contextlib.suppress(BrokenPipeError, ValueError):
             stdin.close()
         returncode = process.wait()
@@ -248,6 +271,6 @@ def _run(
         elif returncode < 0:
             said = f"the harness was stopped by signal {-returncode}"
         raise HarnessError(f"the harness could not run {hex_path.name}: {said}")
-    if stop is None:
+    if session.stop is None:
         raise HarnessError("the harness ended without saying why")
-    return RunResult(stop, {port: bytes(data) for port, data in sent.items()})
+    return RunResult(session.stop, {port: bytes(data) for port, data in session.sent.items()})

@@ -1,24 +1,24 @@
-"""The Waspmote v15 the twin stands in for: what its factory left in the MCU's EEPROM
-(``twin/data/waspmote.yaml``)."""
+"""The Waspmote v15 the twin stands in for (``twin/data/waspmote.yaml``): what its factory
+left in the MCU's EEPROM, and the MCU lines its devices reach."""
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Final
+from typing import Any, Final
 
 import yaml
 
-__all__ = ["factory_eeprom"]
+__all__ = ["factory_eeprom", "rtc_interrupt_lines"]
 
 #: the ATmega1281's EEPROM
 EEPROM_BYTES: Final = 4096
 
 
 @cache
-def _facts() -> dict[str, dict[int, int]]:
+def _facts() -> dict[str, Any]:
     text = resources.files("openpcs.twin").joinpath("data/waspmote.yaml").read_text("utf-8")
-    loaded: dict[str, dict[int, int]] = yaml.safe_load(text)
+    loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
 
 
@@ -29,3 +29,8 @@ def factory_eeprom() -> bytes:
     for address, value in _facts()["mcu_eeprom"].items():
         image[address] = value
     return bytes(image)
+
+
+def rtc_interrupt_lines() -> tuple[tuple[str, int], ...]:
+    """The (port, pin) lines the RTC's interrupt raises: the wake-up interrupt first."""
+    return tuple((str(port), int(pin)) for port, pin in _facts()["rtc_interrupt_lines"])

@@ -1,8 +1,10 @@
 """The real-time clock the Waspmote API drives at I2C address 0x68 (DS3231/DS1337 register
 map): the time and date in BCD (24- or 12-hour, as the program set it), the alarm, control
-and status registers as the chip keeps them, temperature. The alarms are kept, not yet
-compared with the time: no alarm flag rises and no interrupt wakes the node (next, with
-deep sleep).
+and status registers as the chip keeps them, temperature. An alarm whose time comes raises
+its flag (A1F, A2F); with its interrupt enabled (A1IE, A2IE, INTCN) the chip's interrupt line
+is asserted until the program clears the flag. On a Waspmote v15 that line wakes the MCU
+(alarm 1: the node's sleep) or resets it (alarm 2: the RTC watchdog):
+:meth:`RealTimeClock.next_interrupt` says when and which, :meth:`line_asserted` whether.
 
 The clock runs on the MCU's time: what it reads is the time it was set to plus the MCU
 seconds since, so a program that sleeps or waits sees its clock move as a node's would. A
@@ -15,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from openpcs.twin.devices.rtc_alarms import Alarm, next_match
 from openpcs.twin.harness import CLOCK_HZ
 
 __all__ = ["RTC_ADDRESS", "RealTimeClock"]
@@ -29,6 +32,11 @@ _PM: Final = 0x20
 _CLEAR_ONLY: Final = 0x83  # OSF, A2F, A1F
 _BUSY: Final = 0x04
 _EN32KHZ: Final = 0x08
+_CONTROL: Final = 0x0E
+_INTCN: Final = 0x04
+_ALARM_REGISTERS: Final = range(0x07, 0x0E)
+#: per alarm: its registers, whether it has seconds, its flag and interrupt-enable bit
+_ALARMS: Final = ((slice(0x07, 0x0B), True, 0x01), (slice(0x0B, 0x0E), False, 0x02))
 
 
 def _bcd(value: int) -> int:
@@ -57,6 +65,9 @@ class RealTimeClock:
         self._pointer = 0
         self._expect_pointer = False
         self._time_written = False
+        self._alarm_written = False
+        #: per alarm, the time up to which its matches have raised its flag
+        self._checked = [self._base, self._base]
         #: what the program did that the chip would not take
         self.problems: list[str] = []
 
@@ -78,8 +89,53 @@ class RealTimeClock:
         self.registers[5] = _bcd(moment.month)
         self.registers[6] = _bcd(moment.year % 100)
 
+    def _alarm(self, index: int) -> Alarm:
+        where, has_seconds, _ = _ALARMS[index]
+        return Alarm.from_registers(bytes(self.registers[where]), has_seconds=has_seconds)
+
+    def _raise_flags(self, cycle: int) -> None:
+        """Raise the flag of each alarm whose time came since it was last looked at."""
+        now = self.time_at(cycle)
+        for index in range(len(_ALARMS)):
+            match = next_match(self._alarm(index), self._checked[index])
+            if match is not None and match <= now:
+                self.registers[_STATUS] |= _ALARMS[index][2]
+            self._checked[index] = max(now, self._checked[index])
+
+    def line_asserted(self, cycle: int) -> bool:
+        """Whether the interrupt line is asserted at ``cycle``: an enabled alarm's flag up."""
+        self._raise_flags(cycle)
+        control, status = self.registers[_CONTROL], self.registers[_STATUS]
+        return bool(control & _INTCN and control & status & 0x03)
+
+    def watchdog_asserted(self, cycle: int) -> bool:
+        """Whether alarm 2 (the API's RTC watchdog) holds the line at ``cycle``."""
+        self._raise_flags(cycle)
+        control, status = self.registers[_CONTROL], self.registers[_STATUS]
+        return bool(control & _INTCN and control & status & 0x02)
+
+    def next_interrupt(self, cycle: int) -> tuple[int, int] | None:
+        """The cycle at which the interrupt line will next be asserted, and by which alarm
+        (1 or 2); None when no enabled alarm will match."""
+        self._raise_flags(cycle)
+        control = self.registers[_CONTROL]
+        if not control & _INTCN:
+            return None
+        found: tuple[int, int] | None = None
+        for index, (_, _, bit) in enumerate(_ALARMS):
+            if not control & bit:
+                continue
+            match = next_match(self._alarm(index), self._checked[index])
+            if match is None:
+                continue
+            at = self._base_cycle + int((match - self._base).total_seconds()) * CLOCK_HZ
+            if found is None or at < found[0]:
+                found = (max(at, cycle), index + 1)
+        return found
+
     def start(self, read: bool, cycle: int) -> None:
         """Addressed: a read latches the time; a write's first byte moves the pointer."""
+        self._raise_flags(cycle)
         if read:
             self._latch(cycle)
         self._expect_pointer = not read
@@ -94,6 +150,8 @@ class RealTimeClock:
             if not self._time_written:
                 self._latch(cycle)  # the registers not written keep the running time
             self._time_written = True
+        if self._pointer in _ALARM_REGISTERS:
+            self._alarm_written = True
         if self._pointer == _STATUS:  # OSF and the alarm flags are only cleared, BSY is kept
             old = self.registers[_STATUS]
             byte = (old & _BUSY) | (byte & _EN32KHZ) | (old & byte & _CLEAR_ONLY)
@@ -107,7 +165,12 @@ class RealTimeClock:
         return value
 
     def stop(self, cycle: int) -> None:
-        """A write to the time registers sets the clock now."""
+        """A write to the time registers sets the clock now; a new alarm (or a new time)
+        matches from now on."""
+        if self._alarm_written or self._time_written:
+            self._alarm_written = False
+            now = self.time_at(cycle)
+            self._checked = [now, now]
         if self._time_written:
             r = self.registers
             self._time_written = False
@@ -125,3 +188,4 @@ class RealTimeClock:
                 self.problems.append(f"the program set the clock to no valid date: {r[:7].hex()}")
                 return
             self._base, self._base_cycle = base, cycle
+            self._checked = [base, base]
