@@ -52,11 +52,11 @@
 #include <simavr/sim_io.h>
 
 #include "harness_pipe.h"
+#include "harness_uart.h"
 
-enum { PORTS = 2, CHECK_EVERY = 4096, FLASH_LIMIT = 0x20000, PIN_DRIVES = 32 };
+enum { CHECK_EVERY = 4096, FLASH_LIMIT = 0x20000, PIN_DRIVES = 32 };
 
 static avr_t *avr;
-static avr_uart_t *uarts[PORTS];
 
 /* --- what openpcs says ------------------------------------------------------------------- */
 
@@ -65,8 +65,6 @@ static uint64_t wake_at;
 static int reset_asked, quit_asked;
 static struct { char port; uint8_t pin, level; } drives[PIN_DRIVES];
 static int drive_count;
-
-static void enqueue(uint8_t port, uint64_t at, const uint8_t *bytes, size_t len);
 
 static void on_message(uint8_t kind, const uint8_t *payload, size_t len)
 {
@@ -77,7 +75,7 @@ static void on_message(uint8_t kind, const uint8_t *payload, size_t len)
 	else if (kind == 'W' && len == 8)
 		answered = 1, wake_at = get_u64(payload);
 	else if (kind == 'U' && len >= 9)
-		enqueue(payload[0], get_u64(payload + 1), payload + 9, len - 9);
+		uart_enqueue(payload[0], get_u64(payload + 1), payload + 9, len - 9);
 	else if (kind == 'E' && len == 3 && drive_count < PIN_DRIVES) {
 		drives[drive_count].port = (char)payload[0];
 		drives[drive_count].pin = payload[1] & 7;
@@ -107,78 +105,6 @@ static void apply_drives(void)
 	drive_count = 0;
 }
 
-/* --- UART bytes out, gathered per port ----------------------------------------------------- */
-
-static uint8_t sent[1 + 8 + 1024];
-static size_t sent_len;
-enum { SENT_HEAD = 9 };
-
-static void flush_sent(void)
-{
-	if (sent_len > SENT_HEAD) {
-		put_u64(sent + 1, avr->cycle);
-		ask('U', sent, (uint16_t)sent_len);
-	}
-	sent_len = 0;
-}
-
-static void on_uart_output(struct avr_irq_t *irq, uint32_t value, void *param)
-{
-	(void)irq;
-	uint8_t port = (uint8_t)(uintptr_t)param;
-	if (sent_len && (sent[0] != port || sent_len == sizeof sent))
-		flush_sent();
-	if (!sent_len) {
-		sent[0] = port;
-		sent_len = SENT_HEAD;
-	}
-	sent[sent_len++] = (uint8_t)value;
-}
-
-/* --- UART bytes in: queued with the cycle each may arrive at, fed as the receiver has room */
-
-typedef struct { uint8_t byte; uint64_t at; } timed_byte;
-static timed_byte *queue[PORTS];
-static size_t queue_len[PORTS], queue_at[PORTS], queue_size[PORTS];
-
-static void enqueue(uint8_t port, uint64_t at, const uint8_t *bytes, size_t len)
-{
-	if (port >= PORTS || !uarts[port])
-		return;
-	if (queue_len[port] + len > queue_size[port]) {
-		size_t size = (queue_len[port] + len) * 2;
-		timed_byte *grown = realloc(queue[port], size * sizeof *grown);
-		if (!grown)
-			exit(4);
-		queue[port] = grown;
-		queue_size[port] = size;
-	}
-	for (size_t i = 0; i < len; i++)
-		queue[port][queue_len[port]++] = (timed_byte){ bytes[i], at };
-}
-
-static void feed(void)
-{
-	for (uint8_t port = 0; port < PORTS; port++) {
-		avr_uart_t *u = uarts[port];
-		/* one byte at a time, into an empty receive FIFO: never an overrun */
-		if (!u || queue_at[port] == queue_len[port] || u->input.read != u->input.write)
-			continue;
-		if (queue[port][queue_at[port]].at > avr->cycle)
-			continue; /* not yet sent by the device */
-		if (!avr_regbit_get(avr, u->rxen))
-			continue; /* a receiver that is off takes nothing: the bytes wait */
-		avr_raise_irq(u->io.irq + UART_IRQ_INPUT, queue[port][queue_at[port]++].byte);
-		if (queue_at[port] == queue_len[port])
-			queue_at[port] = queue_len[port] = 0;
-	}
-}
-
-static int bytes_waiting(void)
-{
-	return queue_len[0] != queue_at[0] || queue_len[1] != queue_at[1];
-}
-
 /* --- output pins: each change of a port's output register told --------------------------- */
 
 static const char port_names[] = "ABCDEFG";
@@ -191,7 +117,7 @@ static void on_port_write(struct avr_irq_t *irq, uint32_t value, void *param)
 	if (port_values[index] == (uint8_t)value)
 		return;
 	port_values[index] = (uint8_t)value;
-	flush_sent(); /* what was sent before the change, told before it */
+	uart_flush(); /* what was sent before the change, told before it */
 	uint8_t payload[2 + 8] = { (uint8_t)port_names[index], (uint8_t)value };
 	put_u64(payload + 2, avr->cycle);
 	ask('P', payload, sizeof payload);
@@ -216,7 +142,7 @@ static int ask_i2c(uint8_t step, uint8_t byte)
 {
 	uint8_t payload[2 + 8] = { step, byte };
 	put_u64(payload + 2, avr->cycle);
-	flush_sent();
+	uart_flush();
 	if (step == 'p') {
 		pipe_send('I', payload, sizeof payload);
 		return 0;
@@ -279,7 +205,7 @@ static void stop(uint8_t code, const char *text)
 		text_len = 200;
 	memcpy(payload + len, text, text_len);
 	len += text_len;
-	flush_sent();
+	uart_flush();
 	pipe_send('S', payload, (uint16_t)len);
 	pipe_flush();
 	exit(0);
@@ -307,11 +233,13 @@ static int about_to_sleep_deeply(void)
 static void sleep_deeply(void)
 {
 	uint8_t payload[8];
-	flush_sent();
+	uart_flush();
 	put_u64(payload, avr->cycle);
 	pipe_send('Z', payload, sizeof payload);
 	answered = 0;
 	pipe_wait(on_message, &answered);
+	if (quit_asked)
+		stop('Q', "openpcs stopped the run");
 	if (wake_at == 0)
 		stop('D', "the node went to sleep with nothing set to wake it");
 	if (wake_at > avr->cycle) {
@@ -325,14 +253,6 @@ static void sleep_deeply(void)
 
 /* --- where simavr differs from the ATmega1281 --------------------------------------------- */
 
-static void after_ucsrb_write(struct avr_t *avr_, avr_io_addr_t addr, uint8_t value, void *param)
-{
-	(void)addr;
-	(void)value;
-	avr_uart_t *u = param;
-	if (u->tx_cnt == 0) /* nothing in flight: the transmit buffer is empty */
-		avr_raise_interrupt(avr_, &u->udrc);
-}
 
 static void sleep_costs_nothing(struct avr_t *avr_, avr_cycle_count_t how_long)
 {
@@ -350,9 +270,7 @@ static void as_the_chip_resets(void)
 {
 	avr->data[R_SPL] = SRAM_END & 0xff;
 	avr->data[R_SPH] = SRAM_END >> 8;
-	for (int port = 0; port < PORTS; port++)
-		if (uarts[port])
-			avr_regbit_clear(avr, uarts[port]->txen);
+	uart_transmitters_off();
 	reset_pending = 0;
 }
 
@@ -361,26 +279,6 @@ static void on_reset(struct avr_t *avr_)
 	if (core_reset)
 		core_reset(avr_);
 	reset_pending = 1; /* the IO modules reset after this: corrected after the next step */
-}
-
-static avr_uart_t *find_uart(char name)
-{
-	for (avr_io_t *io = avr->io_port; io; io = io->next)
-		if (io->kind && !strcmp(io->kind, "uart") && ((avr_uart_t *)io)->name == name)
-			return (avr_uart_t *)io;
-	return NULL;
-}
-
-static void set_up_uart(uint8_t port)
-{
-	avr_uart_t *u = find_uart((char)('0' + port));
-	if (!u)
-		return;
-	uarts[port] = u;
-	uint32_t flags = 0; /* no host sleep on polls, no console printing by simavr */
-	avr_ioctl(avr, AVR_IOCTL_UART_SET_FLAGS((char)('0' + port)), &flags);
-	avr_register_io_write(avr, u->r_ucsrb, after_ucsrb_write, u);
-	avr_irq_register_notify(u->io.irq + UART_IRQ_OUTPUT, on_uart_output, (void *)(uintptr_t)port);
 }
 
 /* --- main ---------------------------------------------------------------------------------- */
@@ -447,8 +345,7 @@ int main(int argc, char **argv)
 	}
 	unsigned long stack_limit = strtoul(argv[3], NULL, 0);
 	unsigned long long max_cycles = strtoull(argv[4], NULL, 10);
-	for (uint8_t port = 0; port < PORTS; port++)
-		set_up_uart(port);
+	uart_setup(avr, ask);
 	set_up_twi();
 	set_up_ports();
 	core_reset = avr->reset;
@@ -482,7 +379,7 @@ int main(int argc, char **argv)
 		if (avr->cycle >= max_cycles)
 			stop('L', "the cycle limit was reached");
 		if (step % CHECK_EVERY == 0) {
-			flush_sent();
+			uart_flush();
 			pipe_poll(on_message);
 		}
 		if (drive_count)
@@ -493,7 +390,7 @@ int main(int argc, char **argv)
 			reset_asked = 0, armed = 0;
 			avr_reset(avr);
 		}
-		if (bytes_waiting())
-			feed();
+		if (uart_waiting())
+			uart_feed();
 	}
 }

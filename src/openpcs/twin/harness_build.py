@@ -21,7 +21,13 @@ from openpcs.program.cache import default_cache_dir
 
 __all__ = ["HarnessError", "harness_binary"]
 
-_SOURCES: Final = ("harness.c", "harness_pipe.c", "harness_pipe.h")
+_SOURCES: Final = (
+    "harness.c",
+    "harness_pipe.c",
+    "harness_pipe.h",
+    "harness_uart.c",
+    "harness_uart.h",
+)
 _BUILD_TIMEOUT_S: Final = 120
 _SIMAVR_HEADERS: Final = tuple(
     Path("/usr/include/simavr") / name
