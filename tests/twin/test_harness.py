@@ -15,10 +15,12 @@ FIRMWARE = Path(__file__).parent / "firmware"
 
 
 def _built(name: str, out: Path) -> tuple[Path, int]:
-    """The program's .hex and the first RAM address above its variables."""
+    """The program's .hex and the first RAM address above its variables (headers the test
+    wrote in ``out`` are found)."""
     elf = out / f"{name}.elf"
+    source = str(FIRMWARE / f"{name}.c")
     subprocess.run(
-        ["avr-gcc", "-mmcu=atmega1281", "-Os", "-o", str(elf), str(FIRMWARE / f"{name}.c")],
+        ["avr-gcc", "-mmcu=atmega1281", "-Os", "-I", str(out), "-o", str(elf), source],
         check=True,
     )
     hex_path = out / f"{name}.hex"

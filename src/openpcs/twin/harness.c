@@ -4,8 +4,10 @@
  * its standard input brings what the devices answer. Built by openpcs.twin.harness on first
  * use (gcc, -lsimavr) and run as:
  *
- *     harness PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES [EEPROM.bin]
+ *     harness PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES MARK [EEPROM.bin]
  *
+ * MARK is a flash byte address (0: none) told each time the program gets there ('M'): the
+ * start of the program's loop(), whose every call is one of the node's cycles.
  * EEPROM.bin, when given, is the MCU's EEPROM at start (what the factory wrote there: the
  * boot version the API reads, say), from address 0.
  * STACK_LIMIT is the first RAM address above the program's variables (.data, .bss): a stack
@@ -20,6 +22,7 @@
  *                                        'r' (address byte): the byte read; 'p' stop: no answer
  *     'P' port letter, value, cycle      the program changed the output register of a port
  *     'Z' cycle (8 LE)                   the MCU goes into power-down sleep; answered 'W'
+ *     'M' cycle (8 LE)                   the program reached MARK
  *     'S' code, pc (4 LE), cycle (8 LE), text   the run stopped; then exit 0 (no answer)
  *   openpcs -> harness:
  *     'K'                                the message was taken
@@ -43,14 +46,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <simavr/avr_eeprom.h>
 #include <simavr/avr_ioport.h>
 #include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
 #include <simavr/sim_avr.h>
-#include <simavr/sim_hex.h>
 #include <simavr/sim_io.h>
 
+#include "harness_load.h"
 #include "harness_pipe.h"
 #include "harness_uart.h"
 
@@ -283,41 +285,11 @@ static void on_reset(struct avr_t *avr_)
 
 /* --- main ---------------------------------------------------------------------------------- */
 
-static int load_eeprom(const char *path)
-{
-	static uint8_t image[4096];
-	FILE *file = fopen(path, "rb");
-	if (!file)
-		return -1;
-	size_t size = fread(image, 1, sizeof image, file);
-	fclose(file);
-	avr_eeprom_desc_t desc = { .ee = image, .offset = 0, .size = (uint32_t)size };
-	avr_ioctl(avr, AVR_IOCTL_EEPROM_SET, &desc); /* simavr 1.6 answers -1 even when it did */
-	return 0;
-}
-
-static int load(const char *path)
-{
-	ihex_chunk_p chunks = NULL;
-	int count = read_ihex_chunks(path, &chunks);
-	if (count <= 0)
-		return -1;
-	int loaded = 0;
-	for (int i = 0; i < count; i++) {
-		if (chunks[i].baseaddr + chunks[i].size <= FLASH_LIMIT) {
-			avr_loadcode(avr, chunks[i].data, chunks[i].size, chunks[i].baseaddr);
-			loaded = 1;
-		}
-		free(chunks[i].data);
-	}
-	free(chunks);
-	return loaded ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
-	if (argc != 5 && argc != 6) {
-		fprintf(stderr, "usage: %s PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES [EEPROM.bin]\n",
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr,
+			"usage: %s PROGRAM.hex FREQUENCY_HZ STACK_LIMIT MAX_CYCLES MARK [EEPROM.bin]\n",
 			argv[0]);
 		return 2;
 	}
@@ -335,16 +307,17 @@ int main(int argc, char **argv)
 	avr->frequency = (uint32_t)strtoul(argv[2], NULL, 10);
 	avr->sleep = sleep_costs_nothing;
 	avr->log = LOG_NONE;
-	if (load(argv[1]) != 0) {
+	if (load_program(avr, argv[1], FLASH_LIMIT) != 0) {
 		fprintf(stderr, "%s: not an Intel HEX program for the ATmega1281\n", argv[1]);
 		return 2;
 	}
-	if (argc == 6 && load_eeprom(argv[5]) != 0) {
-		fprintf(stderr, "%s: the EEPROM image cannot be read\n", argv[5]);
+	if (argc == 7 && load_eeprom(avr, argv[6]) != 0) {
+		fprintf(stderr, "%s: the EEPROM image cannot be read\n", argv[6]);
 		return 2;
 	}
 	unsigned long stack_limit = strtoul(argv[3], NULL, 0);
 	unsigned long long max_cycles = strtoull(argv[4], NULL, 10);
+	unsigned long mark = strtoul(argv[5], NULL, 0);
 	uart_setup(avr, ask);
 	set_up_twi();
 	set_up_ports();
@@ -363,6 +336,12 @@ int main(int argc, char **argv)
 		if (about_to_sleep_deeply())
 			sleep_deeply();
 		int state = avr_run(avr);
+		if (mark && avr->pc == mark) {
+			uint8_t payload[8];
+			uart_flush();
+			put_u64(payload, avr->cycle);
+			ask('M', payload, sizeof payload);
+		}
 		if (reset_pending)
 			as_the_chip_resets();
 		if (state == cpu_Done)

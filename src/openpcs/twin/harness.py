@@ -125,6 +125,9 @@ class World(Protocol):
     def sleeps(self, cycle: int) -> int:
         """The MCU goes into power-down; the cycle it wakes at (0: nothing wakes it)."""
 
+    def marked(self, cycle: int) -> None:
+        """The program reached the run's mark (``run_program``'s ``mark``)."""
+
 
 class _Plain:
     """The world of a run without one: bytes from the start, a bus, no wake-up."""
@@ -149,6 +152,9 @@ class _Plain:
     def sleeps(self, cycle: int) -> int:
         return 0
 
+    def marked(self, cycle: int) -> None:
+        pass
+
 
 def run_program(
     hex_path: Path,
@@ -158,6 +164,7 @@ def run_program(
     received: dict[int, bytes] | None = None,
     bus: I2cBus | None = None,
     world: World | None = None,
+    mark: int = 0,
     eeprom: bytes | None = None,
     cache_root: Path | None = None,
     timeout_s: float = 600,
@@ -166,11 +173,12 @@ def run_program(
     without one, with the bytes of ``received`` (port → bytes) there from the start and
     ``bus`` answering its I2C steps; none: every address answers as an unmodelled chip).
     ``stack_limit`` (the first address above ``.data``/``.bss``) turns the stack guard on;
-    ``eeprom`` is the MCU's EEPROM at start (from address 0, at most 4 KiB).
+    ``eeprom`` is the MCU's EEPROM at start (from address 0, at most 4 KiB); each time the
+    program reaches flash byte address ``mark`` (when not 0) the world is told.
     :class:`HarnessError` when the harness cannot run the file or ends without saying why."""
     binary = harness_binary(cache_root)
     chosen = world if world is not None else _Plain(received, bus or I2cBus())
-    command = [str(binary), str(hex_path), str(CLOCK_HZ), str(stack_limit), str(cycles)]
+    command = [str(binary), str(hex_path), str(CLOCK_HZ), str(stack_limit), str(cycles), str(mark)]
     with tempfile.TemporaryDirectory(prefix="openpcs-twin-run-") as scratch:
         if eeprom is not None:
             image = Path(scratch) / "eeprom.bin"
@@ -212,6 +220,9 @@ class _Session:
         elif kind == b"Z" and len(payload) == 8:
             wake = self.world.sleeps(_CYCLE.unpack(payload)[0])
             self.send(_HEADER.pack(b"W", 8) + _CYCLE.pack(max(wake, 0)))
+        elif kind == b"M" and len(payload) == 8:
+            self.world.marked(_CYCLE.unpack(payload)[0])
+            self.send(_HEADER.pack(b"K", 0))
         elif kind == b"S" and len(payload) >= _STOP.size:
             code, pc, cycle = _STOP.unpack_from(payload)
             text = payload[_STOP.size :].decode("utf-8", "replace")

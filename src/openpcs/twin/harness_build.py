@@ -1,6 +1,6 @@
 """The emulator harness built once per source into the openpcs cache (docs/twin.md).
 
-:func:`harness_binary` compiles the C sources (``harness.c`` and ``harness_pipe.c``) with the
+:func:`harness_binary` compiles the C sources (``harness*.c``) with the
 system ``gcc`` against ``libsimavr`` the first time a source is seen
 (``<cache>/twin/<sha256 of the sources and simavr's headers>/harness``), written to a
 temporary name and renamed, so two processes never run half a file.
@@ -23,6 +23,8 @@ __all__ = ["HarnessError", "harness_binary"]
 
 _SOURCES: Final = (
     "harness.c",
+    "harness_load.c",
+    "harness_load.h",
     "harness_pipe.c",
     "harness_pipe.h",
     "harness_uart.c",

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 import yaml
 
-__all__ = ["factory_eeprom", "rtc_interrupt_lines"]
+__all__ = ["factory_eeprom", "line", "rtc_interrupt_lines"]
 
 #: the ATmega1281's EEPROM
 EEPROM_BYTES: Final = 4096
@@ -34,3 +34,9 @@ def factory_eeprom() -> bytes:
 def rtc_interrupt_lines() -> tuple[tuple[str, int], ...]:
     """The (port, pin) lines the RTC's interrupt raises: the wake-up interrupt first."""
     return tuple((str(port), int(pin)) for port, pin in _facts()["rtc_interrupt_lines"])
+
+
+def line(name: str) -> tuple[str, int]:
+    """The (port, pin) of a named line: ``uart0_to_socket0``, ``socket0_power``."""
+    port, pin = _facts()[name]
+    return str(port), int(pin)

@@ -1,0 +1,143 @@
+"""``openpcs twin``: run a node's program in the node twin and see its frames reach a gateway.
+
+Exit status: 0 when every cycle sent its frames and they decode to the configured fields; 1
+when one did not (each failure names its cycle, the peripheral and the last console line),
+or the configuration has errors; 2 when a file cannot be read, the program cannot be built
+or the twin cannot run it.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from openpcs.check_view import print_check
+from openpcs.cli_common import err, out
+from openpcs.config.check import check_file
+from openpcs.config.loader import ConfigLoadError
+from openpcs.program.api_tree import API_DIR_ENV
+from openpcs.program.errors import ProgramError
+from openpcs.program.pipeline import choose_builder
+from openpcs.twin.gateway_link import GatewayClient, GatewayError, local_gateway
+from openpcs.twin.run import TwinError, TwinReport, build_for_twin, run_twin
+
+__all__ = ["register"]
+
+
+def _stop(message: str, code: int) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def twin(
+    config_file: Annotated[str, typer.Argument(metavar="CONFIG", help="Node configuration.")],
+    api_dir: Annotated[
+        str | None,
+        typer.Option("--api-dir", help=f"Waspmote API tree (default: ${API_DIR_ENV})."),
+    ] = None,
+    cycles: Annotated[int, typer.Option("--cycles", min=1, max=100, help="Cycles to run.")] = 3,
+    gateway: Annotated[
+        str | None,
+        typer.Option("--gateway", help="A running openpcs gateway (default: one of its own)."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="An admin token of that gateway.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Output the report as JSON.")] = False,
+) -> None:
+    """Build the node's program and run it on an emulated Waspmote for a number of cycles:
+    what it prints, what its radio sends, the frames decoded and stored by a gateway."""
+    try:
+        result = check_file(config_file)
+    except ConfigLoadError as exc:
+        raise _stop(str(exc), 2) from None
+    if not result.valid:
+        print_check(err, result)
+        raise typer.Exit(1)
+    if gateway is not None and not token:
+        raise _stop("--gateway needs --token, an admin token of that gateway", 2)
+    try:
+        choice = choose_builder(api_dir)
+        with tempfile.TemporaryDirectory(prefix="openpcs-twin-") as work:
+            built = build_for_twin(result, choice, Path(work))
+            place: AbstractContextManager[GatewayClient] = (
+                nullcontext(GatewayClient(gateway, token)) if gateway else local_gateway()
+            )
+            with place as client:
+                report = run_twin(result, built, cycles=cycles, gateway=client)
+    except (ProgramError, TwinError, GatewayError) as exc:
+        raise _stop(str(exc), 2) from None
+    if as_json:
+        out.print(json.dumps(_document(report), indent=2), markup=False)
+    else:
+        _print(report, gateway)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _document(report: TwinReport) -> dict[str, Any]:
+    return {
+        "serial": report.serial,
+        "radio": report.radio,
+        "ok": report.ok,
+        "failures": report.failures,
+        "setup": [{"seconds": line.seconds, "text": line.text} for line in report.setup],
+        "cycles": [
+            {
+                "cycle": cycle.number,
+                "console": [{"seconds": line.seconds, "text": line.text} for line in cycle.console],
+                "sent": [
+                    {"radio": d.radio, "to": d.to, "payload": d.payload.hex().upper()}
+                    for d in cycle.deliveries
+                ],
+                "frames": cycle.frames,
+                "stored": [
+                    {"id": s.frame_id, "status": s.status, "readings": s.readings}
+                    for s in cycle.stored
+                ],
+                "problem": cycle.problem,
+            }
+            for cycle in report.cycles
+        ],
+        "stop": {"reason": report.stop.reason.name.lower(), "seconds": report.stop.seconds},
+        "unmodelled_chips": [f"0x{address:02X}" for address in sorted(report.unmodelled_chips)],
+    }
+
+
+def _print(report: TwinReport, gateway: str | None) -> None:
+    out.print(f"node {report.serial}, {report.radio} in socket 0", markup=False)
+    for line in report.setup:
+        out.print(f"  {line}", markup=False)
+    for cycle in report.cycles:
+        out.print(f"cycle {cycle.number}", markup=False)
+        for line in cycle.console:
+            out.print(f"  {line}", markup=False)
+        for delivery in cycle.deliveries:
+            out.print(
+                f"  sent on {delivery.radio} to {delivery.to}: {len(delivery.payload)} bytes",
+                markup=False,
+            )
+        for frame in cycle.frames:
+            fields = ", ".join(str(f.get("tag")) for f in frame.get("fields", []))
+            out.print(f"  frame {frame.get('frame_type')}: {fields}", markup=False)
+        for stored in cycle.stored:
+            out.print(
+                f"  gateway: frame {stored.frame_id} {stored.status}, {stored.readings} readings",
+                markup=False,
+            )
+    if report.unmodelled_chips:
+        chips = ", ".join(f"0x{a:02X}" for a in sorted(report.unmodelled_chips))
+        out.print(f"chips the twin only pretends to have (ACK, zeros): {chips}", markup=False)
+    where = gateway or "the twin's own gateway (a temporary store, gone when it ends)"
+    out.print(f"delivered to {where}", markup=False)
+    for failure in report.failures:
+        err.print(f"failed: {failure}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``twin`` to the top-level app."""
+    app.command("twin")(twin)

@@ -1,0 +1,156 @@
+"""Where the twin's radios deliver: an openpcs gateway, running elsewhere (its URL and an
+admin token) or started here on a temporary store.
+
+Before the first frame the node's keys and network aliases are registered with the gateway
+(``PUT /api/v1/devices/{serial}``), as the web app does when it programs a node. Each
+delivery then goes the way the radio's traffic reaches a gateway: an XBee's packet as the
+gateway's own XBee hands it over (a 0x90 receive packet from the node's address, ``POST
+/api/v1/frames?format=ncd-api``).
+"""
+
+from __future__ import annotations
+
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+import uvicorn
+
+from openpcs.gateway.api.app import create_app
+from openpcs.gateway.runtime import ADMIN_TOKEN_FILE, Gateway
+from openpcs.gateway.settings import resolve_settings
+from openpcs.ncd.api import ReceivePacket, wrap
+from openpcs.twin.radios.module import Delivery
+
+__all__ = ["GatewayClient", "GatewayError", "Stored", "local_gateway"]
+
+_START_S: Final = 20.0
+_TIMEOUT_S: Final = 30.0
+#: receive options of a packet the gateway's XBee acknowledged
+_ACKNOWLEDGED: Final = 0x01
+
+
+class GatewayError(Exception):
+    """The gateway refused or could not be reached; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The gateway's receipt for one delivery."""
+
+    frame_id: int | None
+    status: str
+    readings: int
+    error: str | None
+
+
+class GatewayClient:
+    """Talks to one gateway at ``url`` with an admin ``token``."""
+
+    def __init__(self, url: str, token: str | None) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=_TIMEOUT_S)
+        self.url = url.rstrip("/")
+
+    def close(self) -> None:
+        """Let the connections go."""
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise GatewayError(f"the gateway at {self.url} cannot be reached: {exc}") from None
+        if response.status_code in (401, 403):
+            raise GatewayError(f"the gateway at {self.url} refused the token (an admin token)")
+        if response.status_code >= 400:
+            detail = response.text.strip()[:300]
+            raise GatewayError(f"the gateway said {response.status_code}: {detail}")
+        return response
+
+    def register(self, serial: str, keys: Mapping[str, str], aliases: list[str]) -> None:
+        """Give the gateway the node's keys and network aliases."""
+        change: dict[str, Any] = {}
+        if keys:
+            change["keys"] = dict(keys)
+        if aliases:
+            change["aliases"] = aliases
+        if change:
+            self._call("PUT", f"/api/v1/devices/{quote(serial, safe='')}", json=change)
+
+    def deliver(self, delivery: Delivery) -> Stored:
+        """Hand one delivery to the gateway the way its radio's traffic reaches one."""
+        source = bytes.fromhex(delivery.meta.get("source", "00" * 8))
+        packet = ReceivePacket(source, delivery.payload, options=_ACKNOWLEDGED)
+        response = self._call(
+            "POST",
+            "/api/v1/frames",
+            params={"format": "ncd-api"},
+            content=wrap(packet.data()),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        receipt = response.json()["frames"][0]
+        return Stored(
+            receipt.get("id"), receipt["status"], receipt.get("readings", 0), receipt.get("error")
+        )
+
+    def readings(self, serial: str) -> list[dict[str, Any]]:
+        """The readings the gateway holds for ``serial``, oldest first."""
+        found: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"serial": serial, "limit": 500}
+            if after:
+                params["after"] = after
+            page = self._call("GET", "/api/v1/readings", params=params).json()
+            found += page["items"]
+            after = page.get("next")
+            if not after:
+                return found
+
+
+@contextmanager
+def local_gateway() -> Iterator[GatewayClient]:
+    """A gateway on a temporary store, listening on loopback while the block runs."""
+    with tempfile.TemporaryDirectory(prefix="openpcs-twin-gateway-") as data:
+        settings = resolve_settings(
+            {"data_dir": data, "http": {"host": "127.0.0.1", "port": 0}, "tcp": {"port": 0}},
+            environ={},
+        )
+        gateway = Gateway(settings)
+        gateway.open()
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        port = int(listener.getsockname()[1])
+        config = uvicorn.Config(
+            create_app(gateway),
+            lifespan="on",
+            access_log=False,
+            log_config=None,
+            log_level="warning",
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + _START_S
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not server.started:
+            raise GatewayError("the twin's own gateway did not start")
+        token = (Path(data) / ADMIN_TOKEN_FILE).read_text().strip()
+        client = GatewayClient(f"http://127.0.0.1:{port}", token)
+        try:
+            yield client
+        finally:
+            client.close()
+            server.should_exit = True
+            thread.join(_START_S)
+            listener.close()

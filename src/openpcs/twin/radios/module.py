@@ -1,0 +1,53 @@
+"""What every radio model is to the node twin: powered by its socket's switch, spoken to on
+its UART, answering with bytes at MCU cycles, and delivering what the node sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from openpcs.twin.harness import CLOCK_HZ
+
+__all__ = ["Delivery", "Reply", "SocketModule", "cycles_after"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the module put on the air (or the network) for the node: ``payload`` as the
+    receiving side gets it, ``to`` the address it went to, at MCU ``cycle``."""
+
+    radio: str
+    to: str
+    payload: bytes
+    cycle: int
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Bytes the module sends the MCU, the first not before ``cycle``."""
+
+    cycle: int
+    data: bytes
+
+
+class SocketModule(Protocol):
+    """A radio module in socket 0."""
+
+    #: what it is called in reports ("XBee 802.15.4", "LoRaWAN", …)
+    name: str
+    #: what it put on the air, in order
+    deliveries: list[Delivery]
+    #: what the program did that the module would refuse or not understand
+    problems: list[str]
+
+    def power(self, on: bool, cycle: int) -> None:
+        """The socket's power switch changed."""
+
+    def received(self, data: bytes, cycle: int) -> list[Reply]:
+        """The program sent ``data`` (the last byte by ``cycle``); the module's answers."""
+
+
+def cycles_after(cycle: int, milliseconds: float) -> int:
+    """The MCU cycle ``milliseconds`` after ``cycle``."""
+    return cycle + int(milliseconds * CLOCK_HZ / 1000)

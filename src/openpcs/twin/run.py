@@ -1,0 +1,228 @@
+"""A configured node run in the twin: built against the user's Waspmote API, run for a number
+of cycles among its devices, what it sent delivered to a gateway, and judged.
+
+:func:`build_for_twin` builds the program and keeps what the twin needs from it (the ``.hex``,
+the end of its variables for the stack guard, the address of ``loop()`` that marks each
+cycle). :func:`run_twin` runs it and gives a :class:`TwinReport`: per cycle, the console's
+lines, what each radio sent, the frames decoded and what the gateway stored. A cycle is
+good when its frames decode and carry every field the configuration plans.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import SecretStr
+
+from openpcs.config.check import CheckResult
+from openpcs.config.plan import plan_frame
+from openpcs.frames.codec import decode_any
+from openpcs.frames.errors import FrameError
+from openpcs.program.generator import generate_checked
+from openpcs.program.pipeline import BuilderChoice
+from openpcs.twin.console import ConsoleLine
+from openpcs.twin.gateway_link import GatewayClient, Stored
+from openpcs.twin.harness import CLOCK_HZ, HarnessError, Stop, StopReason, run_program
+from openpcs.twin.node import NodeWorld
+from openpcs.twin.radios.module import Delivery, SocketModule
+from openpcs.twin.radios.xbee import KINDS as XBEE_KINDS
+from openpcs.twin.radios.xbee import XBeeModule
+from openpcs.twin.waspmote import factory_eeprom
+from openpcs.web.gateway_keys import keys_of
+
+__all__ = ["BuiltNode", "CycleReport", "TwinReport", "build_for_twin", "run_twin"]
+
+#: the first RAM address of an ATmega1281
+_RAM_START: Final = 0x200
+#: the names avr-gcc gives the sketch's loop() (C++, or C)
+_LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
+#: the longest a run may take in node time: a day per cycle
+_NODE_SECONDS_PER_CYCLE: Final = 86_400
+
+
+class TwinError(Exception):
+    """The twin cannot run this node; the message says why."""
+
+
+@dataclass(frozen=True)
+class BuiltNode:
+    """A program built for the twin."""
+
+    hex_path: Path
+    stack_limit: int
+    loop_address: int
+
+
+def _loop_address(elf: Path) -> int:
+    nm = shutil.which("avr-nm")
+    if nm is None:
+        return 0
+    listing = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=False).stdout
+    for line in listing.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] in _LOOP_SYMBOLS and parts[1] in "Tt":
+            return int(parts[0], 16)
+    return 0
+
+
+def build_for_twin(result: CheckResult, choice: BuilderChoice, work: Path) -> BuiltNode:
+    """Build the checked node's program into ``work``; :class:`TwinError` without a builder."""
+    if choice.builder is None:
+        raise TwinError(f"the twin runs a built program, and none can be built: {choice.reason}")
+    program = generate_checked(result)
+    build = choice.builder.build(program, work, hex_name="node.hex")
+    return BuiltNode(build.hex_path, _RAM_START + build.ram_bytes, _loop_address(build.elf_path))
+
+
+@dataclass
+class CycleReport:
+    """One cycle of the node: what it printed, sent, and what became of it."""
+
+    number: int
+    console: list[ConsoleLine] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    stored: list[Stored] = field(default_factory=list)
+    problem: str | None = None
+
+
+@dataclass
+class TwinReport:
+    """A whole run."""
+
+    serial: str
+    radio: str
+    stop: Stop
+    setup: list[ConsoleLine]
+    cycles: list[CycleReport]
+    problems: list[str]
+    unmodelled_chips: dict[int, int]
+
+    @property
+    def ok(self) -> bool:
+        """Every cycle asked for ran and delivered its fields, and nothing went wrong."""
+        return not self.failures
+
+    @property
+    def failures(self) -> list[str]:
+        """What went wrong, each naming its cycle or peripheral."""
+        said = [f"cycle {c.number}: {c.problem}" for c in self.cycles if c.problem]
+        if self.stop.reason not in (StopReason.ASKED,):
+            said.append(f"the run ended early: {self.stop.text} (PC 0x{self.stop.pc:05X})")
+        return said + self.problems
+
+
+def _revealed(value: Any) -> Any:
+    """The configuration's data with its secrets as they are (the keys the gateway needs)."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _revealed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_revealed(item) for item in value]
+    return value
+
+
+def _module(result: CheckResult) -> SocketModule | None:
+    config = result.config
+    if config is None or config.radio is None:
+        return None
+    kind = config.radio.type
+    if kind in XBEE_KINDS:
+        own = bytes.fromhex("0013A200") + bytes.fromhex(config.serial or "00" * 8)[-4:]
+        return XBeeModule(kind, own)
+    return None
+
+
+def run_twin(
+    result: CheckResult,
+    built: BuiltNode,
+    *,
+    cycles: int,
+    gateway: GatewayClient | None,
+    cache_root: Path | None = None,
+) -> TwinReport:
+    """Run the built node for ``cycles`` cycles, deliver to ``gateway`` and judge."""
+    config = result.config
+    if config is None or config.serial is None:
+        raise TwinError("the configuration has no serial ID")
+    module = _module(result)
+    if module is None:
+        radio = config.radio.type if config.radio is not None else "none"
+        raise TwinError(f"the twin has no model of the {radio} radio yet")
+    world = NodeWorld(
+        bytes.fromhex(config.serial), module, cycles=cycles, marked_loop=bool(built.loop_address)
+    )
+    try:
+        run = run_program(
+            built.hex_path,
+            cycles=(cycles + 1) * _NODE_SECONDS_PER_CYCLE * CLOCK_HZ,
+            stack_limit=built.stack_limit,
+            world=world,
+            mark=built.loop_address,
+            eeprom=factory_eeprom(),
+            cache_root=cache_root,
+        )
+    except HarnessError as exc:
+        raise TwinError(str(exc)) from None
+    world.console.finish(run.stop.cycle)
+    keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
+    if gateway is not None:
+        gateway.register(config.serial, keys, aliases)
+    reports = [CycleReport(number) for number in range(1, cycles + 1)]
+    setup = []
+    for line in world.console.lines:
+        number = world.cycle_of(line.cycle)
+        if number == 0:
+            setup.append(line)
+        elif number <= cycles:
+            reports[number - 1].console.append(line)
+    for delivery in module.deliveries:
+        number = world.cycle_of(delivery.cycle)
+        if 1 <= number <= cycles:
+            reports[number - 1].deliveries.append(delivery)
+    plan = plan_frame(config)
+    wanted = {f.sensor.tag for f in plan.fields if not f.occasional} if plan else set()
+    for report in reports:
+        _judge(report, list(keys.values()), wanted, gateway)
+    return TwinReport(
+        serial=config.serial,
+        radio=module.name,
+        stop=run.stop,
+        setup=setup,
+        cycles=reports,
+        problems=[f"{module.name}: {p}" for p in module.problems]
+        + [f"RTC: {p}" for p in world.clock.problems]
+        + [f"crypto EEPROM: {p}" for p in world.crypto.problems],
+        unmodelled_chips=dict(world.bus.unmodelled),
+    )
+
+
+def _judge(
+    report: CycleReport, keys: list[str], wanted: set[str], gateway: GatewayClient | None
+) -> None:
+    last = report.console[-1].text if report.console else "(nothing printed)"
+    if not report.deliveries:
+        report.problem = f"the radio sent nothing; the console's last line: {last}"
+        return
+    seen: set[str] = set()
+    for delivery in report.deliveries:
+        try:
+            frame = decode_any(delivery.payload, keys or None)
+        except FrameError as exc:
+            report.problem = f"a frame that does not decode ({exc}); last line: {last}"
+            return
+        report.frames.append(frame.to_dict())
+        seen |= {f.tag for f in frame.fields}
+        if gateway is not None:
+            report.stored.append(gateway.deliver(delivery))
+    missing = sorted(wanted - seen)
+    if missing:
+        report.problem = f"the frames lack {', '.join(missing)}; last line: {last}"
+    refused = [s for s in report.stored if s.status == "error"]
+    if refused:
+        report.problem = f"the gateway refused a frame: {refused[0].error}"
