@@ -64,7 +64,8 @@ def test_a_frame_with_a_wrong_checksum_is_dropped_and_said() -> None:
     bad = bytearray(wrap(bytes((0x08, 0x52)) + b"CH\x0c"))
     bad[-1] ^= 0xFF
     assert module.received(bytes(bad), 0) == []
-    assert module.problems and "checksum" in module.problems[0]
+    assert len(module.problems) == 1
+    assert "checksum" in module.problems[0]
     unknown = module.received(wrap(bytes((0x08, 0x52)) + b"ZZ", escaped=True), 0)
     assert unknown[0].data[7] == 2  # status: invalid command
     silent = XBeeModule("xbee_802_15_4", _OWN)  # not powered: hears nothing

@@ -10,6 +10,7 @@ gateway's own XBee hands it over (a 0x90 receive packet from the node's address,
 
 from __future__ import annotations
 
+import logging
 import socket
 import tempfile
 import threading
@@ -126,7 +127,14 @@ def local_gateway() -> Iterator[GatewayClient]:
             environ={},
         )
         gateway = Gateway(settings)
-        gateway.open()
+        # its admin token is the twin's own, read below: nothing to tell the user
+        runtime_log = logging.getLogger("openpcs.gateway")
+        level = runtime_log.level
+        runtime_log.setLevel(logging.ERROR)
+        try:
+            gateway.open()
+        finally:
+            runtime_log.setLevel(level)
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.bind(("127.0.0.1", 0))
         port = int(listener.getsockname()[1])

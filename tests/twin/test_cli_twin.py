@@ -1,0 +1,66 @@
+"""``openpcs twin`` refuses what it cannot run with the reason and exit 2, a configuration
+with errors with its findings and exit 1; with a real Waspmote API (``WASPMOTE_API_DIR``,
+skipped with the reason when absent) the XBee 802.15.4 → Meshlium example runs three cycles
+and a gateway stores each cycle's frame."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from openpcs.cli import app
+from openpcs.config.check import check_file
+from openpcs.program.api_tree import API_DIR_ENV
+from openpcs.program.pipeline import choose_builder
+from openpcs.twin.gateway_link import local_gateway
+from openpcs.twin.run import build_for_twin, run_twin
+from tests.config.test_examples import NODES
+
+runner = CliRunner()
+_XBEE = NODES / "smart-environment-pro_xbee-802-15-4_meshlium.yaml"
+
+
+def test_without_an_api_tree_the_twin_says_it_cannot_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(API_DIR_ENV, raising=False)
+    result = runner.invoke(app, ["twin", str(_XBEE)])
+    assert result.exit_code == 2
+    assert "the twin runs a built program, and none can be built" in result.output
+
+
+def test_a_gateway_without_a_token_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["twin", str(_XBEE), "--gateway", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "--gateway needs --token" in result.output
+
+
+def test_a_configuration_with_errors_is_not_run(tmp_path: Path) -> None:
+    broken = tmp_path / "node.yaml"
+    broken.write_text(_XBEE.read_text().replace("model: smart_environment_pro", "model: nope"))
+    result = runner.invoke(app, ["twin", str(broken)])
+    assert result.exit_code == 1
+
+
+@pytest.mark.usefixtures("avr_toolchain")
+def test_the_xbee_example_runs_three_cycles_into_a_gateway(tmp_path: Path) -> None:
+    api_dir = os.environ.get(API_DIR_ENV)
+    if not api_dir:
+        pytest.skip(f"needs a Waspmote API tree: set {API_DIR_ENV}")
+    result = check_file(_XBEE)
+    built = build_for_twin(result, choose_builder(api_dir), tmp_path)
+    assert built.loop_address > 0
+    with local_gateway() as gateway:
+        report = run_twin(result, built, cycles=3, gateway=gateway, cache_root=tmp_path)
+        readings = gateway.readings(report.serial)
+    assert [c.number for c in report.cycles] == [1, 2, 3]
+    for cycle in report.cycles:
+        assert len(cycle.deliveries) == 1
+        assert [s.status for s in cycle.stored] == ["ok"]
+        tags = {f["tag"] for f in cycle.frames[0]["fields"]}
+        assert {"TC", "HUM", "PRES", "BAT"} <= tags
+    assert len({r["frame_id"] for r in readings}) == 3
+    assert report.setup[0].text.startswith("openpcs ")
