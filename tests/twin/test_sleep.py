@@ -7,45 +7,28 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from openpcs.twin.bus import I2cBus
-from openpcs.twin.devices.rtc import RTC_ADDRESS, RealTimeClock
-from openpcs.twin.devices.rtc_wiring import RtcWiring
-from openpcs.twin.harness import CLOCK_HZ, Link, StopReason, run_program
+from openpcs.twin.harness import CLOCK_HZ, StopReason, run_program
+from openpcs.twin.node import NodeWorld
 from tests.twin.test_harness import _built
 
+_SERIAL = bytes(8)
 
-class _ClockOnly:
-    """A world with the RTC on the bus and wired to the MCU, nothing else."""
+
+class _Counted(NodeWorld):
+    """A Waspmote with no radio, whose sleeps are counted."""
 
     def __init__(self) -> None:
-        self.clock = RealTimeClock()
-        self.bus = I2cBus({RTC_ADDRESS: self.clock}, unmodelled="absent")
-        self.wiring = RtcWiring(self.clock)
+        super().__init__(_SERIAL, None, cycles=100)
         self.slept: list[int] = []
-
-    def started(self, link: Link) -> None:
-        self.wiring.connect(link)
-
-    def uart_sent(self, port: int, data: bytes, cycle: int) -> None:
-        self.wiring.update(cycle)
-
-    def port_written(self, port: str, value: int, cycle: int) -> None:
-        self.wiring.update(cycle)
-
-    def i2c(self, step: str, byte: int, cycle: int) -> int:
-        answer = self.bus.step(step, byte, cycle)
-        if step == "p":
-            self.wiring.update(cycle)
-        return answer
 
     def sleeps(self, cycle: int) -> int:
         self.slept.append(cycle)
-        return self.wiring.wake_cycle(cycle)
+        return super().sleeps(cycle)
 
 
 def test_the_alarm_wakes_the_sleeping_node_and_the_clock_jumps(tmp_path: Path) -> None:
     program, _ = _built("rtc_sleep", tmp_path)
-    world = _ClockOnly()
+    world = _Counted()
     # 60 s of MCU time would take a minute of host time if sleep were run through
     result = run_program(program, cycles=60 * CLOCK_HZ, world=world, cache_root=tmp_path)
     lines = result.sent[0].decode().splitlines()
@@ -69,7 +52,7 @@ def test_a_node_that_sleeps_with_nothing_to_wake_it_is_stopped(tmp_path: Path) -
     """A world that has no wake-up for the sleeping MCU (0) ends the run there, saying so."""
     program, _ = _built("rtc_sleep", tmp_path)
 
-    class _Never(_ClockOnly):
+    class _Never(_Counted):
         def sleeps(self, cycle: int) -> int:
             self.slept.append(cycle)
             return 0

@@ -11,7 +11,7 @@ from openpcs.frames.codec import decode_any
 from openpcs.frames.document import encode_document
 from openpcs.ncd.api import wrap
 from openpcs.twin.gateway_link import local_gateway
-from openpcs.twin.harness import CLOCK_HZ, StopReason, run_program
+from openpcs.twin.harness import CLOCK_HZ, RunResult, StopReason, run_program
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.xbee import XBeeModule
 from tests.twin.test_harness import _built
@@ -38,13 +38,19 @@ def _write_payload(out: Path, payload: bytes) -> None:
     )
 
 
+def _run(out: Path, payload: bytes, cycles: int) -> tuple[XBeeModule, NodeWorld, RunResult]:
+    """The XBee node built with ``payload`` and run for ``cycles`` cycles."""
+    _write_payload(out, payload)
+    program, _ = _built("xbee_node", out)
+    module = XBeeModule("xbee_802_15_4", _OWN)
+    world = NodeWorld(bytes.fromhex(_SERIAL), module, cycles=cycles)
+    result = run_program(program, cycles=60 * CLOCK_HZ, world=world, cache_root=out)
+    return module, world, result
+
+
 def test_an_xbee_node_sends_each_cycle_and_hears_its_answers(tmp_path: Path) -> None:
     payload = _frame()
-    _write_payload(tmp_path, payload)
-    program, _ = _built("xbee_node", tmp_path)
-    module = XBeeModule("xbee_802_15_4", _OWN)
-    world = NodeWorld(bytes.fromhex(_SERIAL), module, cycles=2)
-    result = run_program(program, cycles=60 * CLOCK_HZ, world=world, cache_root=tmp_path)
+    module, world, result = _run(tmp_path, payload, 2)
     # the radio's bytes never reached the console, the console's never reached the radio
     assert [line.text for line in world.console.lines] == ["AT 00 00 TX 00"] * 2
     assert [d.payload for d in module.deliveries] == [payload, payload]
@@ -74,11 +80,7 @@ def test_a_frame_with_a_wrong_checksum_is_dropped_and_said() -> None:
 
 def test_the_gateway_stores_what_the_twin_s_xbee_delivered(tmp_path: Path) -> None:
     payload = _frame()
-    _write_payload(tmp_path, payload)
-    program, _ = _built("xbee_node", tmp_path)
-    module = XBeeModule("xbee_802_15_4", _OWN)
-    world = NodeWorld(bytes.fromhex(_SERIAL), module, cycles=1)
-    run_program(program, cycles=30 * CLOCK_HZ, world=world, cache_root=tmp_path)
+    module, _, _ = _run(tmp_path, payload, 1)
     with local_gateway() as gateway:
         stored = gateway.deliver(module.deliveries[0])
         readings = gateway.readings(_SERIAL)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from openpcs.twin.devices.rtc_alarms import Alarm, next_match
+from openpcs.twin.devices.rtc_alarms import Alarm, from_bcd, hour_of, next_match
 from openpcs.twin.harness import CLOCK_HZ
 
 __all__ = ["RTC_ADDRESS", "RealTimeClock"]
@@ -41,17 +41,6 @@ _ALARMS: Final = ((slice(0x07, 0x0B), True, 0x01), (slice(0x0B, 0x0E), False, 0x
 
 def _bcd(value: int) -> int:
     return (value // 10) << 4 | value % 10
-
-
-def _from_bcd(value: int) -> int:
-    return (value >> 4) * 10 + (value & 0x0F)
-
-
-def _hour(register: int) -> int:
-    """The hour register in 24-hour terms, whichever mode it is in."""
-    if register & _TWELVE_HOUR:
-        return _from_bcd(register & 0x1F) % 12 + (12 if register & _PM else 0)
-    return _from_bcd(register & 0x3F)
 
 
 class RealTimeClock:
@@ -176,12 +165,12 @@ class RealTimeClock:
             self._time_written = False
             try:
                 base = datetime(
-                    2000 + _from_bcd(r[6]),
-                    _from_bcd(r[5] & 0x1F),
-                    _from_bcd(r[4] & 0x3F),
-                    _hour(r[2]),
-                    _from_bcd(r[1] & 0x7F),
-                    _from_bcd(r[0] & 0x7F),
+                    2000 + from_bcd(r[6]),
+                    from_bcd(r[5] & 0x1F),
+                    from_bcd(r[4] & 0x3F),
+                    hour_of(r[2]),
+                    from_bcd(r[1] & 0x7F),
+                    from_bcd(r[0] & 0x7F),
                     tzinfo=UTC,
                 )
             except ValueError:  # no such date: the chip would count from nonsense

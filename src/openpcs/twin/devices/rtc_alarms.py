@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-__all__ = ["Alarm", "next_match"]
+__all__ = ["Alarm", "from_bcd", "hour_of", "next_match"]
 
 _ANY: Final = 0x80
 _WEEKDAY: Final = 0x40
@@ -24,14 +24,16 @@ _PM: Final = 0x20
 _DAYS_SEARCHED: Final = 63
 
 
-def _from_bcd(value: int) -> int:
+def from_bcd(value: int) -> int:
+    """A BCD byte's value."""
     return (value >> 4) * 10 + (value & 0x0F)
 
 
-def _hour(register: int) -> int:
+def hour_of(register: int) -> int:
+    """An hour register in 24-hour terms, whichever mode (12 or 24 hours) it is in."""
     if register & _TWELVE_HOUR:
-        return _from_bcd(register & 0x1F) % 12 + (12 if register & _PM else 0)
-    return _from_bcd(register & 0x3F)
+        return from_bcd(register & 0x1F) % 12 + (12 if register & _PM else 0)
+    return from_bcd(register & 0x3F)
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,13 @@ class Alarm:
         second: int | None = 0
         if has_seconds:
             raw = values.pop(0)
-            second = None if raw & _ANY else _from_bcd(raw & 0x7F)
+            second = None if raw & _ANY else from_bcd(raw & 0x7F)
         minute_raw, hour_raw, day_raw = values[:3]
         return cls(
             second=second,
-            minute=None if minute_raw & _ANY else _from_bcd(minute_raw & 0x7F),
-            hour=None if hour_raw & _ANY else _hour(hour_raw),
-            day=None if day_raw & _ANY else _from_bcd(day_raw & 0x3F),
+            minute=None if minute_raw & _ANY else from_bcd(minute_raw & 0x7F),
+            hour=None if hour_raw & _ANY else hour_of(hour_raw),
+            day=None if day_raw & _ANY else from_bcd(day_raw & 0x3F),
             weekday=bool(day_raw & _WEEKDAY),
         )
 
