@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,7 +66,7 @@ def twin(
         with tempfile.TemporaryDirectory(prefix="openpcs-twin-") as work:
             built = build_for_twin(result, choice, Path(work))
             place: AbstractContextManager[GatewayClient] = (
-                nullcontext(GatewayClient(gateway, token)) if gateway else local_gateway()
+                closing(GatewayClient(gateway, token)) if gateway else local_gateway()
             )
             with place as client:
                 report = run_twin(result, built, cycles=cycles, gateway=client)

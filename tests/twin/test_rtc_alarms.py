@@ -84,3 +84,12 @@ def test_alarm_2_is_the_watchdog() -> None:
     assert clock.next_interrupt(0) == (70 * CLOCK_HZ, 2)
     assert not clock.watchdog_asserted(69 * CLOCK_HZ)
     assert clock.watchdog_asserted(70 * CLOCK_HZ)
+
+
+def test_an_hour_no_clock_reaches_never_matches_and_breaks_nothing() -> None:
+    assert next_match(_alarm1(0x00, 0x00, 0x24, 0x80), _START) is None  # hour 24
+    assert next_match(_alarm1(0x00, 0x3F, 0x3F, 0x80), _START) is None
+    clock = RealTimeClock(_START)
+    _write(clock, 0x07, bytes([0x00, 0x00, 0x24, 0x80]), 0)
+    _write(clock, 0x0E, bytes([0x05]), 0)
+    assert clock.next_interrupt(CLOCK_HZ) is None

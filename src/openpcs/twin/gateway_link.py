@@ -98,7 +98,10 @@ class GatewayClient:
             content=wrap(packet.data()),
             headers={"Content-Type": "application/octet-stream"},
         )
-        receipt = response.json()["frames"][0]
+        try:
+            receipt = response.json()["frames"][0]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise GatewayError(f"{self.url} did not answer as an openpcs gateway") from None
         return Stored(
             receipt.get("id"), receipt["status"], receipt.get("readings", 0), receipt.get("error")
         )
@@ -111,9 +114,12 @@ class GatewayClient:
             params: dict[str, Any] = {"serial": serial, "limit": 500}
             if after:
                 params["after"] = after
-            page = self._call("GET", "/api/v1/readings", params=params).json()
-            found += page["items"]
-            after = page.get("next")
+            try:
+                page = self._call("GET", "/api/v1/readings", params=params).json()
+                found += page["items"]
+                after = page.get("next")
+            except (ValueError, KeyError, TypeError):
+                raise GatewayError(f"{self.url} did not answer as an openpcs gateway") from None
             if not after:
                 return found
 

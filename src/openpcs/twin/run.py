@@ -40,6 +40,8 @@ __all__ = ["BuiltNode", "CycleReport", "TwinReport", "build_for_twin", "run_twin
 _RAM_START: Final = 0x200
 #: the names avr-gcc gives the sketch's loop() (C++, or C)
 _LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
+#: what the gateway answers for a frame it kept: decoded, or (device-to-cloud) as sent
+_STORED: Final = frozenset({"ok", "encrypted"})
 #: the longest a run may take in node time: a day per cycle
 _NODE_SECONDS_PER_CYCLE: Final = 86_400
 
@@ -57,8 +59,11 @@ class BuiltNode:
     loop_address: int
 
 
-def _loop_address(elf: Path) -> int:
-    nm = shutil.which("avr-nm")
+def _loop_address(elf: Path, compiler: Path) -> int:
+    """Where ``loop()`` starts (0 when the symbols cannot be read): avr-nm beside the
+    compiler that built the program, else on the PATH."""
+    beside = compiler.with_name(compiler.name.replace("gcc", "nm"))
+    nm = str(beside) if beside.is_file() else shutil.which("avr-nm")
     if nm is None:
         return 0
     listing = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=False).stdout
@@ -75,7 +80,8 @@ def build_for_twin(result: CheckResult, choice: BuilderChoice, work: Path) -> Bu
         raise TwinError(f"the twin runs a built program, and none can be built: {choice.reason}")
     program = generate_checked(result)
     build = choice.builder.build(program, work, hex_name="node.hex")
-    return BuiltNode(build.hex_path, _RAM_START + build.ram_bytes, _loop_address(build.elf_path))
+    loop = _loop_address(build.elf_path, choice.builder.toolchain.gcc)
+    return BuiltNode(build.hex_path, _RAM_START + build.ram_bytes, loop)
 
 
 @dataclass
@@ -187,8 +193,12 @@ def run_twin(
             reports[number - 1].deliveries.append(delivery)
     plan = plan_frame(config)
     wanted = {f.sensor.tag for f in plan.fields if not f.occasional} if plan else set()
+    destination = getattr(config.radio, "mac", None)
     for report in reports:
         _judge(report, list(keys.values()), wanted, gateway)
+        wrong = [d.to for d in report.deliveries if destination and d.to != destination.upper()]
+        if wrong and report.problem is None:
+            report.problem = f"the radio sent to {wrong[0]}, not to {destination}"
     return TwinReport(
         serial=config.serial,
         radio=module.name,
@@ -223,6 +233,7 @@ def _judge(
     missing = sorted(wanted - seen)
     if missing:
         report.problem = f"the frames lack {', '.join(missing)}; last line: {last}"
-    refused = [s for s in report.stored if s.status == "error"]
+    refused = [s for s in report.stored if s.status not in _STORED]
     if refused:
-        report.problem = f"the gateway refused a frame: {refused[0].error}"
+        said = refused[0].error or "no reason given"
+        report.problem = f"the gateway did not store a frame: {refused[0].status} ({said})"

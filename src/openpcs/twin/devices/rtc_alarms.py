@@ -80,6 +80,12 @@ def next_match(alarm: Alarm, after: datetime) -> datetime | None:
     hours = range(24) if alarm.hour is None else (alarm.hour,)
     minutes = range(60) if alarm.minute is None else (alarm.minute,)
     seconds = range(60) if alarm.second is None else (alarm.second,)
+    if any(
+        value > limit
+        for value, limit in ((alarm.hour, 23), (alarm.minute, 59), (alarm.second, 59))
+        if value is not None
+    ):
+        return None  # a value no clock reaches: the alarm never matches
     for offset in range(_DAYS_SEARCHED):
         moment = day + timedelta(days=offset)
         if not alarm._day_fits(moment):
@@ -89,8 +95,6 @@ def next_match(alarm: Alarm, after: datetime) -> datetime | None:
                 continue
             for minute in minutes:
                 for second in seconds:
-                    if minute > 59 or hour > 23 or second > 59:
-                        return None  # a value no clock reaches: the alarm never matches
                     candidate = moment.replace(hour=hour, minute=minute, second=second)
                     if candidate >= start:
                         return candidate

@@ -1,0 +1,51 @@
+"""How the twin judges a cycle: frames that decode and carry the planned fields, stored by
+the gateway (a duplicate or an ignored frame is no delivery), nothing sent is said so."""
+
+from __future__ import annotations
+
+from openpcs.frames.document import encode_document
+from openpcs.twin.console import ConsoleLine
+from openpcs.twin.gateway_link import Stored
+from openpcs.twin.radios.module import Delivery
+from openpcs.twin.run import CycleReport, _judge
+
+_FRAME = encode_document({"serial": "2C0B7E2D4A9123CD", "fields": [{"TC": 21.5}, {"BAT": 80}]})
+
+
+class _Gateway:
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def deliver(self, delivery: Delivery) -> Stored:
+        return Stored(1, self.status, 2 if self.status == "ok" else 0, None)
+
+
+def _cycle() -> CycleReport:
+    report = CycleReport(1, console=[ConsoleLine(10, "Sleeping 00:00:15:00")])
+    report.deliveries.append(Delivery("XBee 802.15.4", "0013A2004133471A", _FRAME, 5))
+    return report
+
+
+def test_a_cycle_whose_frame_is_stored_with_its_fields_is_good() -> None:
+    report = _cycle()
+    _judge(report, [], {"TC", "BAT"}, _Gateway("ok"))  # type: ignore[arg-type]
+    assert report.problem is None
+
+
+def test_a_missing_field_a_refused_frame_and_silence_are_each_said() -> None:
+    lacking = _cycle()
+    _judge(lacking, [], {"TC", "BAT", "HUM"}, _Gateway("ok"))  # type: ignore[arg-type]
+    assert lacking.problem == "the frames lack HUM; last line: Sleeping 00:00:15:00"
+    duplicate = _cycle()
+    _judge(duplicate, [], {"TC"}, _Gateway("duplicate"))  # type: ignore[arg-type]
+    assert duplicate.problem == "the gateway did not store a frame: duplicate (no reason given)"
+    silent = CycleReport(2, console=[ConsoleLine(10, "XBee: the frame was not delivered")])
+    _judge(silent, [], {"TC"}, None)
+    assert silent.problem == (
+        "the radio sent nothing; the console's last line: XBee: the frame was not delivered"
+    )
+    garbled = _cycle()
+    garbled.deliveries[0] = Delivery("XBee 802.15.4", "0013A2004133471A", b"<=>\x06junk", 5)
+    _judge(garbled, [], {"TC"}, None)
+    assert garbled.problem is not None
+    assert garbled.problem.startswith("a frame that does not decode")
