@@ -195,9 +195,8 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 class _Session:
     """One run's conversation: each message from the harness handed to the world."""
 
-    def __init__(self, world: World, link: Link, send: Callable[[bytes], None]) -> None:
+    def __init__(self, world: World, send: Callable[[bytes], None]) -> None:
         self.world = world
-        self.link = link
         self.send = send
         self.sent: dict[int, bytearray] = {}
         self.stop: Stop | None = None
@@ -253,7 +252,7 @@ def _run(command: list[str], hex_path: Path, world: World, timeout_s: float) -> 
     killer = threading.Timer(timeout_s, kill_on_time)
     killer.start()
     link = Link(send)
-    session = _Session(world, link, send)
+    session = _Session(world, send)
     try:
         world.started(link)
         send(_HEADER.pack(b"K", 0))  # ready: the harness starts the MCU

@@ -10,7 +10,6 @@ as one). After the number asked for, the run stops where the next would begin.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from openpcs.twin.bus import I2cBus, I2cDevice
 from openpcs.twin.console import Console
@@ -21,14 +20,7 @@ from openpcs.twin.harness import Link
 from openpcs.twin.radios.module import SocketModule
 from openpcs.twin.waspmote import line
 
-__all__ = ["NodeWorld", "Uart1Traffic"]
-
-
-@dataclass
-class Uart1Traffic:
-    """What the program sent on UART1 (socket 1, GPS, the auxiliary sockets): kept, unmodelled."""
-
-    sent: bytearray = field(default_factory=bytearray)
+__all__ = ["NodeWorld"]
 
 
 class NodeWorld:
@@ -57,7 +49,8 @@ class NodeWorld:
         self.wiring = RtcWiring(self.clock)
         self.module = module
         self.console = Console()
-        self.uart1 = Uart1Traffic()
+        #: what the program sent on UART1 (socket 1, GPS, auxiliary sockets): kept, unmodelled
+        self.uart1 = bytearray()
         self.cycles = cycles
         self.marked_loop = marked_loop
         #: the MCU cycle at which each node cycle began (unmarked: the first at power-on)
@@ -83,7 +76,7 @@ class NodeWorld:
         otherwise; UART1 is kept."""
         self.wiring.update(cycle)
         if port == 1:
-            self.uart1.sent += data
+            self.uart1 += data
         elif self.module is not None and self._level(self._mux):
             for reply in self.module.received(data, cycle):
                 if self._link is not None:

@@ -117,7 +117,7 @@ class TwinReport:
     def failures(self) -> list[str]:
         """What went wrong, each naming its cycle or peripheral."""
         said = [f"cycle {c.number}: {c.problem}" for c in self.cycles if c.problem]
-        if self.stop.reason not in (StopReason.ASKED,):
+        if self.stop.reason is not StopReason.ASKED:
             said.append(f"the run ended early: {self.stop.text} (PC 0x{self.stop.pc:05X})")
         return said + self.problems
 

@@ -91,17 +91,20 @@ class RealTimeClock:
                 self.registers[_STATUS] |= _ALARMS[index][2]
             self._checked[index] = max(now, self._checked[index])
 
-    def line_asserted(self, cycle: int) -> bool:
-        """Whether the interrupt line is asserted at ``cycle``: an enabled alarm's flag up."""
+    def asserted_alarms(self, cycle: int) -> int:
+        """The enabled alarms whose flags hold the interrupt line at ``cycle``: bit 0 alarm
+        1, bit 1 alarm 2 (0: the line is released)."""
         self._raise_flags(cycle)
         control, status = self.registers[_CONTROL], self.registers[_STATUS]
-        return bool(control & _INTCN and control & status & 0x03)
+        return control & status & 0x03 if control & _INTCN else 0
+
+    def line_asserted(self, cycle: int) -> bool:
+        """Whether the interrupt line is asserted at ``cycle``: an enabled alarm's flag up."""
+        return self.asserted_alarms(cycle) != 0
 
     def watchdog_asserted(self, cycle: int) -> bool:
         """Whether alarm 2 (the API's RTC watchdog) holds the line at ``cycle``."""
-        self._raise_flags(cycle)
-        control, status = self.registers[_CONTROL], self.registers[_STATUS]
-        return bool(control & _INTCN and control & status & 0x02)
+        return bool(self.asserted_alarms(cycle) & 0x02)
 
     def next_interrupt(self, cycle: int) -> tuple[int, int] | None:
         """The cycle at which the interrupt line will next be asserted, and by which alarm

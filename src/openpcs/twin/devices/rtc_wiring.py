@@ -15,6 +15,7 @@ from openpcs.twin.waspmote import rtc_interrupt_lines
 __all__ = ["RtcWiring"]
 
 _WATCHDOG_ALARM = 2
+_WATCHDOG_BIT = 0x02
 
 
 class RtcWiring:
@@ -38,8 +39,8 @@ class RtcWiring:
     def update(self, cycle: int) -> None:
         """Bring the lines to what the clock says at ``cycle`` (after each bus transaction
         and each message from the program); reset the MCU when the watchdog alarm fires."""
-        level = self.clock.line_asserted(cycle)
-        watchdog = self.clock.watchdog_asserted(cycle)
+        asserted = self.clock.asserted_alarms(cycle)
+        level, watchdog = asserted != 0, bool(asserted & _WATCHDOG_BIT)
         if self._link is None:
             return
         if watchdog and not self._watchdog_seen:
