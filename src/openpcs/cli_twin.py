@@ -91,7 +91,12 @@ def _document(report: TwinReport) -> dict[str, Any]:
                 "cycle": cycle.number,
                 "console": [{"seconds": line.seconds, "text": line.text} for line in cycle.console],
                 "sent": [
-                    {"radio": d.radio, "to": d.to, "payload": d.payload.hex().upper()}
+                    {
+                        "radio": d.radio,
+                        "to": d.to,
+                        "payload": d.payload.hex().upper(),
+                        "meta": d.meta,
+                    }
                     for d in cycle.deliveries
                 ],
                 "frames": cycle.frames,
@@ -117,13 +122,20 @@ def _print(report: TwinReport, gateway: str | None) -> None:
         for line in cycle.console:
             out.print(f"  {line}", markup=False)
         for delivery in cycle.deliveries:
+            counter = delivery.meta.get("f_cnt")
+            said = f" (uplink counter {counter})" if counter is not None else ""
             out.print(
-                f"  sent on {delivery.radio} to {delivery.to}: {len(delivery.payload)} bytes",
+                f"  sent on {delivery.radio} to {delivery.to}{said}: {len(delivery.payload)} bytes",
                 markup=False,
             )
         for frame in cycle.frames:
-            fields = ", ".join(str(f.get("tag")) for f in frame.get("fields", []))
-            out.print(f"  frame {frame.get('frame_type')}: {fields}", markup=False)
+            fields = ", ".join(
+                f"{f.get('tag')} {' '.join(str(v) for v in f.get('values', []))}"
+                for f in frame.get("fields", [])
+            )
+            out.print(
+                f"  {frame.get('kind')} frame {frame.get('sequence')}: {fields}", markup=False
+            )
         for stored in cycle.stored:
             out.print(
                 f"  gateway: frame {stored.frame_id} {stored.status}, {stored.readings} readings",

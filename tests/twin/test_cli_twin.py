@@ -1,7 +1,8 @@
 """``openpcs twin`` refuses what it cannot run with the reason and exit 2, a configuration
 with errors with its findings and exit 1; with a real Waspmote API (``WASPMOTE_API_DIR``,
-skipped with the reason when absent) the XBee 802.15.4 → Meshlium example runs three cycles
-and a gateway stores each cycle's frame."""
+skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA and Sigfox
+examples run three cycles and a gateway stores each cycle's frames, the LoRaWAN uplinks with
+a counter that rises every uplink."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from tests.config.test_examples import NODES
 
 runner = CliRunner()
 _XBEE = NODES / "smart-environment-pro_xbee-802-15-4_meshlium.yaml"
+_LORAWAN = NODES / "smart-environment-pro_lorawan-us-otaa.yaml"
+_SIGFOX = NODES / "smart-agriculture_sigfox.yaml"
+_PLANNED = {_XBEE: {"TC", "HUM", "PRES", "BAT"}, _LORAWAN: {"TC", "HUM", "PRES", "BAT"}}
+_PLANNED[_SIGFOX] = {"ANE", "WV", "PLV1", "PLV2", "PLV3", "SOIL_C", "BAT"}
 
 
 def test_without_an_api_tree_the_twin_says_it_cannot_build(
@@ -46,11 +51,12 @@ def test_a_configuration_with_errors_is_not_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("avr_toolchain")
-def test_the_xbee_example_runs_three_cycles_into_a_gateway(tmp_path: Path) -> None:
+@pytest.mark.parametrize("example", list(_PLANNED), ids=["xbee", "lorawan", "sigfox"])
+def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: Path) -> None:
     api_dir = os.environ.get(API_DIR_ENV)
     if not api_dir:
         pytest.skip(f"needs a Waspmote API tree: set {API_DIR_ENV}")
-    result = check_file(_XBEE)
+    result = check_file(example)
     built = build_for_twin(result, choose_builder(api_dir), tmp_path)
     assert built.loop_address > 0
     with local_gateway() as gateway:
@@ -58,9 +64,12 @@ def test_the_xbee_example_runs_three_cycles_into_a_gateway(tmp_path: Path) -> No
         readings = gateway.readings(report.serial)
     assert [c.number for c in report.cycles] == [1, 2, 3]
     for cycle in report.cycles:
-        assert len(cycle.deliveries) == 1
-        assert [s.status for s in cycle.stored] == ["ok"]
-        tags = {f["tag"] for f in cycle.frames[0]["fields"]}
-        assert {"TC", "HUM", "PRES", "BAT"} <= tags
-    assert len({r["frame_id"] for r in readings}) == 3
+        assert cycle.deliveries
+        assert {s.status for s in cycle.stored} == {"ok"}
+        tags = {f["tag"] for frame in cycle.frames for f in frame["fields"]}
+        assert _PLANNED[example] <= tags
+    assert len({r["frame_id"] for r in readings}) == sum(len(c.stored) for c in report.cycles)
     assert report.setup[0].text.startswith("openpcs ")
+    sent = [d for c in report.cycles for d in c.deliveries]
+    if example == _LORAWAN:
+        assert [int(d.meta["f_cnt"]) for d in sent] == list(range(len(sent)))

@@ -14,13 +14,14 @@ from openpcs.twin.harness import CLOCK_HZ, HarnessError, StopReason, harness_bin
 FIRMWARE = Path(__file__).parent / "firmware"
 
 
-def _built(name: str, out: Path) -> tuple[Path, int]:
+def _built(name: str, out: Path, *defines: str) -> tuple[Path, int]:
     """The program's .hex and the first RAM address above its variables (headers the test
-    wrote in ``out`` are found)."""
+    wrote in ``out`` are found; each of ``defines`` is defined)."""
     elf = out / f"{name}.elf"
     source = str(FIRMWARE / f"{name}.c")
+    flags = [f"-D{define}" for define in defines]
     subprocess.run(
-        ["avr-gcc", "-mmcu=atmega1281", "-Os", "-I", str(out), "-o", str(elf), source],
+        ["avr-gcc", "-mmcu=atmega1281", "-Os", *flags, "-I", str(out), "-o", str(elf), source],
         check=True,
     )
     hex_path = out / f"{name}.hex"

@@ -5,11 +5,14 @@ Before the first frame the node's keys and network aliases are registered with t
 (``PUT /api/v1/devices/{serial}``), as the web app does when it programs a node. Each
 delivery then goes the way the radio's traffic reaches a gateway: an XBee's packet as the
 gateway's own XBee hands it over (a 0x90 receive packet from the node's address, ``POST
-/api/v1/frames?format=ncd-api``).
+/api/v1/frames?format=ncd-api``); a LoRaWAN uplink as a network server's webhook tells it
+(ChirpStack v4's uplink event, ``POST /api/v1/webhooks/lorawan/chirpstack?event=up``); a
+Sigfox message as the Sigfox backend's callback (``POST /api/v1/webhooks/sigfox``).
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 import tempfile
@@ -89,15 +92,30 @@ class GatewayClient:
 
     def deliver(self, delivery: Delivery) -> Stored:
         """Hand one delivery to the gateway the way its radio's traffic reaches one."""
-        source = bytes.fromhex(delivery.meta.get("source", "00" * 8))
-        packet = ReceivePacket(source, delivery.payload, options=_ACKNOWLEDGED)
-        response = self._call(
-            "POST",
-            "/api/v1/frames",
-            params={"format": "ncd-api"},
-            content=wrap(packet.data()),
-            headers={"Content-Type": "application/octet-stream"},
-        )
+        if delivery.via == "lorawan":
+            response = self._call(
+                "POST",
+                "/api/v1/webhooks/lorawan/chirpstack",
+                params={"event": "up"},
+                json=_chirpstack_uplink(delivery),
+            )
+        elif delivery.via == "sigfox":
+            callback = {
+                "device": delivery.meta["device"],
+                "data": delivery.payload.hex(),
+                "seqNumber": int(delivery.meta["seq_number"]),
+            }
+            response = self._call("POST", "/api/v1/webhooks/sigfox", json=callback)
+        else:
+            source = bytes.fromhex(delivery.meta.get("source", "00" * 8))
+            packet = ReceivePacket(source, delivery.payload, options=_ACKNOWLEDGED)
+            response = self._call(
+                "POST",
+                "/api/v1/frames",
+                params={"format": "ncd-api"},
+                content=wrap(packet.data()),
+                headers={"Content-Type": "application/octet-stream"},
+            )
         try:
             receipt = response.json()["frames"][0]
         except (ValueError, KeyError, IndexError, TypeError):
@@ -122,6 +140,20 @@ class GatewayClient:
                 raise GatewayError(f"{self.url} did not answer as an openpcs gateway") from None
             if not after:
                 return found
+
+
+def _chirpstack_uplink(delivery: Delivery) -> dict[str, Any]:
+    """A LoRaWAN delivery as ChirpStack v4 posts an uplink event."""
+    meta = delivery.meta
+    return {
+        "deviceInfo": {"devEui": meta["dev_eui"].lower()},
+        "devAddr": delivery.to.lower(),
+        "fCnt": int(meta["f_cnt"]),
+        "fPort": int(meta["f_port"]),
+        "dr": int(meta["dr"]),
+        "confirmed": meta.get("confirmed") == "true",
+        "data": base64.b64encode(delivery.payload).decode("ascii"),
+    }
 
 
 @contextmanager

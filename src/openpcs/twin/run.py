@@ -28,7 +28,10 @@ from openpcs.twin.console import ConsoleLine
 from openpcs.twin.gateway_link import GatewayClient, Stored
 from openpcs.twin.harness import CLOCK_HZ, HarnessError, Stop, StopReason, run_program
 from openpcs.twin.node import NodeWorld
+from openpcs.twin.radios.lorawan import LoRaWANModule, modelled_region
+from openpcs.twin.radios.lorawan_network import LoRaNetwork, Registration
 from openpcs.twin.radios.module import Delivery, SocketModule
+from openpcs.twin.radios.sigfox import SigfoxModule
 from openpcs.twin.radios.xbee import KINDS as XBEE_KINDS
 from openpcs.twin.radios.xbee import XBeeModule
 from openpcs.twin.waspmote import factory_eeprom
@@ -138,9 +141,16 @@ def _module(result: CheckResult) -> SocketModule | None:
     if config is None or config.radio is None:
         return None
     kind = config.radio.type
+    serial = config.serial or "00" * 8
     if kind in XBEE_KINDS:
-        own = bytes.fromhex("0013A200") + bytes.fromhex(config.serial or "00" * 8)[-4:]
-        return XBeeModule(kind, own)
+        return XBeeModule(kind, bytes.fromhex("0013A200" + serial[-8:]))
+    radio = _revealed(config.radio.model_dump(mode="python"))
+    if kind == "lorawan" and modelled_region(radio["region"]):
+        names = ("dev_eui", "app_eui", "app_key", "dev_addr", "nwk_skey", "app_skey")
+        network = LoRaNetwork(Registration(**{n: radio.get(n) for n in names}))
+        return LoRaWANModule(radio["region"], network, "0004A30B00" + serial[-6:])
+    if kind == "sigfox":
+        return SigfoxModule(serial[-8:])
     return None
 
 
@@ -178,7 +188,7 @@ def run_twin(
     world.console.finish(run.stop.cycle)
     keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
     if gateway is not None:
-        gateway.register(config.serial, keys, aliases)
+        gateway.register(config.serial, keys, aliases + module.aliases)
     reports = [CycleReport(number) for number in range(1, cycles + 1)]
     setup = []
     for line in world.console.lines:

@@ -9,17 +9,22 @@ from typing import Any, Final
 
 import yaml
 
-__all__ = ["factory_eeprom", "line", "rtc_interrupt_lines"]
+__all__ = ["factory_eeprom", "line", "rtc_interrupt_lines", "twin_data"]
 
 #: the ATmega1281's EEPROM
 EEPROM_BYTES: Final = 4096
 
 
 @cache
-def _facts() -> dict[str, Any]:
-    text = resources.files("openpcs.twin").joinpath("data/waspmote.yaml").read_text("utf-8")
+def twin_data(name: str) -> dict[str, Any]:
+    """One of the twin's data files (``twin/data/<name>``), as read."""
+    text = resources.files("openpcs.twin").joinpath(f"data/{name}").read_text("utf-8")
     loaded: dict[str, Any] = yaml.safe_load(text)
     return loaded
+
+
+def _facts() -> dict[str, Any]:
+    return twin_data("waspmote.yaml")
 
 
 def factory_eeprom() -> bytes:

@@ -14,13 +14,16 @@ __all__ = ["Delivery", "Reply", "SocketModule", "cycles_after"]
 @dataclass(frozen=True)
 class Delivery:
     """What the module put on the air (or the network) for the node: ``payload`` as the
-    receiving side gets it, ``to`` the address it went to, at MCU ``cycle``."""
+    receiving side gets it, ``to`` the address it went to, at MCU ``cycle``; ``via`` says how
+    it reaches a gateway (``xbee``: a packet its XBee receives; ``lorawan``: a network
+    server's uplink webhook; ``sigfox``: the Sigfox backend's callback)."""
 
     radio: str
     to: str
     payload: bytes
     cycle: int
     meta: dict[str, str] = field(default_factory=dict)
+    via: str = "xbee"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class SocketModule(Protocol):
     deliveries: list[Delivery]
     #: what the program did that the module would refuse or not understand
     problems: list[str]
+    #: the network identities ("sigfox:<ID>") the gateway must know the node by
+    aliases: list[str]
 
     def power(self, on: bool, cycle: int) -> None:
         """The socket's power switch changed."""

@@ -57,6 +57,7 @@ class XBeeModule:
         self.written: dict[str, bytes] = {}
         self.deliveries: list[Delivery] = []
         self.problems: list[str] = []
+        self.aliases: list[str] = []
         self._powered = False
         self._reader = ApiStreamReader(escaped=True)
 

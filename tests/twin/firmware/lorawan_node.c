@@ -1,0 +1,142 @@
+/* A node in plain avr-libc that does what the Waspmote API does with an RN2483 in socket 0,
+   for a number of cycles: powers the socket (PA1) and gives it UART0 (PD5 high), checks the
+   module ("sys get ver"); on the first cycle sets it up from its factory state and joins OTAA
+   (then "mac save" keeps the session), on later cycles resumes the saved session ("mac join
+   abp"); sends PAYLOAD (payload.h, written by the test) as an unconfirmed uplink on port 3;
+   with SAVE_AFTER_TX keeps the module's counters ("mac save", as the API's send functions
+   do), without it loses them with the socket's power (the frame counter defect). Then it
+   gives UART0 back to the USB console (PD5 low), prints one line per cycle ("V1 J accepted
+   T mac_tx_ok U 1": the version check, the join, the uplink's answer, "mac get upctr"),
+   switches the socket off and sleeps in power-down until the RTC's alarm 1, ten seconds on. */
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/sleep.h>
+#include <string.h>
+
+#include "console.h"
+#include "payload.h"
+#include "rtc.h"
+
+static char line[64];
+
+ISR(INT2_vect)
+{
+}
+
+static void say(const char *text)
+{
+	while (*text)
+		put(*text++);
+	put('\r');
+	put('\n');
+}
+
+/* One answer line, without its CR LF. */
+static const char *hear(void)
+{
+	unsigned n = 0;
+	for (;;) {
+		while (!(UCSR0A & _BV(RXC0))) {
+		}
+		char c = (char)UDR0;
+		if (c == '\n')
+			break;
+		if (c != '\r' && n < sizeof line - 1)
+			line[n++] = c;
+	}
+	line[n] = 0;
+	return line;
+}
+
+static void print(const char *text)
+{
+	while (*text)
+		put(*text++);
+}
+
+static void uplink(void)
+{
+	print("mac tx uncnf 3 ");
+	for (unsigned i = 0; i < sizeof PAYLOAD; i++) {
+		const char *digits = "0123456789ABCDEF";
+		put(digits[PAYLOAD[i] >> 4]);
+		put(digits[PAYLOAD[i] & 15]);
+	}
+	put('\r');
+	put('\n');
+}
+
+int main(void)
+{
+	console_on();
+	UCSR0B |= _BV(RXEN0);
+	TWBR = 66;
+	DDRA |= _BV(1);
+	DDRD |= _BV(5);
+	static const unsigned char set[] = { 0x00, 0x00, 0x12, 0x01, 0x01, 0x06, 0x26 };
+	rtc_write(0, set, sizeof set);
+	EICRA = _BV(ISC21) | _BV(ISC20);
+	EIMSK = _BV(INT2);
+	sei();
+	unsigned char second = 0;
+	unsigned char first = 1;
+	static char report[80];
+	for (;;) {
+		PORTA |= _BV(1); /* socket 0 on, UART0 to it */
+		PORTD |= _BV(5);
+		say("sys get ver");
+		char version = strncmp(hear(), "RN2483", 6) == 0 ? '1' : '0';
+		static char join[16];
+		if (first) {
+			say("sys factoryRESET");
+			hear();
+			say("mac set deveui 0004A30B001C0530");
+			hear();
+			say("mac set appeui 70B3D57ED0001234");
+			hear();
+			say("mac set appkey 000102030405060708090A0B0C0D0E0F");
+			hear();
+			say("mac join otaa");
+			hear();
+			strcpy(join, hear());
+			say("mac save");
+			hear();
+			first = 0;
+		} else {
+			say("mac join abp");
+			hear();
+			strcpy(join, hear());
+		}
+		uplink();
+		hear();
+		static char sent[16];
+		strcpy(sent, hear());
+#ifdef SAVE_AFTER_TX
+		say("mac save");
+		hear();
+#endif
+		say("mac get upctr");
+		hear();
+		PORTD &= ~_BV(5); /* UART0 back to USB */
+		PORTA &= ~_BV(1);
+		strcpy(report, "V");
+		report[1] = version;
+		report[2] = 0;
+		strcat(report, " J ");
+		strcat(report, join);
+		strcat(report, " T ");
+		strcat(report, sent);
+		strcat(report, " U ");
+		strcat(report, line);
+		print(report);
+		put('\n');
+		second = (unsigned char)((second + 10) % 60);
+		unsigned char alarm[] = { (unsigned char)((second / 10) << 4 | second % 10), 0x80, 0x80,
+			0x80 };
+		rtc_write(0x07, alarm, sizeof alarm);
+		unsigned char control[] = { 0x05, 0x00 };
+		rtc_write(0x0E, control, sizeof control);
+		set_sleep_mode(SLEEP_MODE_PWR_DOWN);
+		sleep_mode();
+	}
+}

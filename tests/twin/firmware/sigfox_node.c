@@ -1,0 +1,113 @@
+/* A node in plain avr-libc that does what the Waspmote API does with a Sigfox module in
+   socket 0, for a number of cycles: powers the socket (PA1) and gives it UART0 (PD5 high),
+   checks it ("AT", then the region, "ATS304?"), reads its ID ("ATI7"), sends PAYLOAD
+   (payload.h, written by the test) as "AT$SF=<hex>" and then a message one byte too long.
+   It gives UART0 back to the USB console (PD5 low), prints one line per cycle ("A OK R 1
+   I 1A2B3C4D S OK L ERROR": each answer's last line), switches the socket off and sleeps in
+   power-down until the RTC's alarm 1, ten seconds on. */
+#include <avr/interrupt.h>
+#include <avr/io.h>
+#include <avr/sleep.h>
+#include <string.h>
+
+#include "console.h"
+#include "payload.h"
+#include "rtc.h"
+
+static char line[32];
+static char report[96];
+
+ISR(INT2_vect)
+{
+}
+
+static void print(const char *text)
+{
+	while (*text)
+		put(*text++);
+}
+
+/* Read lines until one is "OK" or "ERROR"; keep the last other line in `line`. */
+static const char *until_verdict(void)
+{
+	static char verdict[16];
+	for (;;) {
+		unsigned n = 0;
+		for (;;) {
+			while (!(UCSR0A & _BV(RXC0))) {
+			}
+			char c = (char)UDR0;
+			if (c == '\n')
+				break;
+			if (c != '\r' && n < sizeof verdict - 1)
+				verdict[n++] = c;
+		}
+		verdict[n] = 0;
+		if (strcmp(verdict, "OK") == 0 || strcmp(verdict, "ERROR") == 0)
+			return verdict;
+		if (n > 0)
+			strcpy(line, verdict);
+	}
+}
+
+static void message(unsigned extra)
+{
+	const char *digits = "0123456789ABCDEF";
+	print("AT$SF=");
+	for (unsigned i = 0; i < sizeof PAYLOAD + extra; i++) {
+		unsigned char byte = i < sizeof PAYLOAD ? PAYLOAD[i] : 0;
+		put(digits[byte >> 4]);
+		put(digits[byte & 15]);
+	}
+	put('\r');
+}
+
+static void note(const char *label, const char *text)
+{
+	strcat(report, label);
+	strcat(report, text);
+}
+
+int main(void)
+{
+	console_on();
+	UCSR0B |= _BV(RXEN0);
+	TWBR = 66;
+	DDRA |= _BV(1);
+	DDRD |= _BV(5);
+	static const unsigned char set[] = { 0x00, 0x00, 0x12, 0x01, 0x01, 0x06, 0x26 };
+	rtc_write(0, set, sizeof set);
+	EICRA = _BV(ISC21) | _BV(ISC20);
+	EIMSK = _BV(INT2);
+	sei();
+	unsigned char second = 0;
+	for (;;) {
+		PORTA |= _BV(1); /* socket 0 on, UART0 to it */
+		PORTD |= _BV(5);
+		report[0] = 0;
+		print("AT\r");
+		note("A ", until_verdict());
+		print("ATS304?\r");
+		until_verdict();
+		note(" R ", line);
+		print("ATI7\r");
+		until_verdict();
+		note(" I ", line);
+		message(0);
+		note(" S ", until_verdict());
+		message(13 - sizeof PAYLOAD);
+		note(" L ", until_verdict());
+		PORTD &= ~_BV(5); /* UART0 back to USB */
+		PORTA &= ~_BV(1);
+		print(report);
+		put('\n');
+		second = (unsigned char)((second + 10) % 60);
+		unsigned char alarm[] = { (unsigned char)((second / 10) << 4 | second % 10), 0x80, 0x80,
+			0x80 };
+		rtc_write(0x07, alarm, sizeof alarm);
+		unsigned char control[] = { 0x05, 0x00 };
+		rtc_write(0x0E, control, sizeof control);
+		set_sleep_mode(SLEEP_MODE_PWR_DOWN);
+		sleep_mode();
+	}
+}
