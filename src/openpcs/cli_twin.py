@@ -25,6 +25,7 @@ from openpcs.program.errors import ProgramError
 from openpcs.program.pipeline import choose_builder
 from openpcs.twin.gateway_link import GatewayClient, GatewayError, local_gateway
 from openpcs.twin.run import TwinError, TwinReport, build_for_twin, run_twin
+from openpcs.twin.sensors import ValuesError, load_values
 
 __all__ = ["register"]
 
@@ -48,6 +49,10 @@ def twin(
     token: Annotated[
         str | None, typer.Option("--token", help="An admin token of that gateway.")
     ] = None,
+    values_file: Annotated[
+        Path | None,
+        typer.Option("--values", help="YAML of what the sensors measure, by field tag (TC: 21.5)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Output the report as JSON.")] = False,
 ) -> None:
     """Build the node's program and run it on an emulated Waspmote for a number of cycles:
@@ -62,6 +67,10 @@ def twin(
     if gateway is not None and not token:
         raise _stop("--gateway needs --token, an admin token of that gateway", 2)
     try:
+        values = load_values(values_file)
+    except ValuesError as exc:
+        raise _stop(str(exc), 2) from None
+    try:
         choice = choose_builder(api_dir)
         with tempfile.TemporaryDirectory(prefix="openpcs-twin-") as work:
             built = build_for_twin(result, choice, Path(work))
@@ -69,7 +78,7 @@ def twin(
                 closing(GatewayClient(gateway, token)) if gateway else local_gateway()
             )
             with place as client:
-                report = run_twin(result, built, cycles=cycles, gateway=client)
+                report = run_twin(result, built, cycles=cycles, gateway=client, values=values)
     except (ProgramError, TwinError, GatewayError) as exc:
         raise _stop(str(exc), 2) from None
     if as_json:

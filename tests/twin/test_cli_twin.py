@@ -2,7 +2,8 @@
 with errors with its findings and exit 1; with a real Waspmote API (``WASPMOTE_API_DIR``,
 skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA and Sigfox
 examples run three cycles and a gateway stores each cycle's frames, the LoRaWAN uplinks with
-a counter that rises every uplink."""
+a counter that rises every uplink and the readings equal to the values the sensors were given
+(the BME280's to its resolution)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.pipeline import choose_builder
 from openpcs.twin.gateway_link import local_gateway
 from openpcs.twin.run import build_for_twin, run_twin
+from openpcs.twin.sensors import load_values
 from tests.config.test_examples import NODES
 
 runner = CliRunner()
@@ -59,8 +61,11 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
     result = check_file(example)
     built = build_for_twin(result, choose_builder(api_dir), tmp_path)
     assert built.loop_address > 0
+    values = {**load_values(None), "TC": 21.5, "HUM": 48.2, "PRES": 100_800.0, "BAT": 77.0}
     with local_gateway() as gateway:
-        report = run_twin(result, built, cycles=3, gateway=gateway, cache_root=tmp_path)
+        report = run_twin(
+            result, built, cycles=3, gateway=gateway, values=values, cache_root=tmp_path
+        )
         readings = gateway.readings(report.serial)
     assert [c.number for c in report.cycles] == [1, 2, 3]
     for cycle in report.cycles:
@@ -70,6 +75,14 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
         assert _PLANNED[example] <= tags
     assert len({r["frame_id"] for r in readings}) == sum(len(c.stored) for c in report.cycles)
     assert report.setup[0].text.startswith("openpcs ")
+    # the gateway holds what the sensors measured (the BME280 to its resolution)
+    stored = {(r["frame_id"], r["sensor"]): r["value"] for r in readings}
+    for (_, tag), value in stored.items():
+        if tag == "BAT":
+            assert value == 77
+        if tag in ("TC", "HUM", "PRES"):
+            assert value == pytest.approx(values[tag], abs={"TC": 0.005, "HUM": 0.05}.get(tag, 0.5))
+    assert [c.problem for c in report.cycles if c.problem and "read" in c.problem] == []
     sent = [d for c in report.cycles for d in c.deliveries]
     if example == _LORAWAN:
         assert [int(d.meta["f_cnt"]) for d in sent] == list(range(len(sent)))

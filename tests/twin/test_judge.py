@@ -1,13 +1,16 @@
 """How the twin judges a cycle: frames that decode and carry the planned fields, stored by
-the gateway (a duplicate or an ignored frame is no delivery), nothing sent is said so."""
+the gateway (a duplicate or an ignored frame is no delivery), nothing sent is said so; a field
+that does not carry what its sensor measured (to the field's decimals) is said."""
 
 from __future__ import annotations
 
 from openpcs.frames.document import encode_document
 from openpcs.twin.console import ConsoleLine
+from openpcs.twin.devices.bme280 import BME280
 from openpcs.twin.gateway_link import Stored
 from openpcs.twin.radios.module import Delivery
-from openpcs.twin.run import CycleReport, _judge
+from openpcs.twin.run import CycleReport, _compare, _judge
+from openpcs.twin.sensors import NodeSensors
 
 _FRAME = encode_document({"serial": "2C0B7E2D4A9123CD", "fields": [{"TC": 21.5}, {"BAT": 80}]})
 
@@ -49,3 +52,21 @@ def test_a_missing_field_a_refused_frame_and_silence_are_each_said() -> None:
     _judge(garbled, [], {"TC"}, None)
     assert garbled.problem is not None
     assert garbled.problem.startswith("a frame that does not decode")
+
+
+def test_a_field_that_does_not_carry_what_the_sensor_measured_is_said() -> None:
+    right = _cycle()
+    _judge(right, [], {"TC", "BAT"}, None)
+    _compare(right, NodeSensors(battery=80.0))
+    assert right.problem is None
+    wrong = _cycle()
+    _judge(wrong, [], {"TC", "BAT"}, None)
+    _compare(wrong, NodeSensors(battery=79.0))
+    assert wrong.problem == "BAT read 80, where the sensor measured 79.0"
+    # a value equal to the field's decimals is the same reading
+    chip = BME280({"TC": 21.5, "HUM": 40.0, "PRES": 100_000.0})
+    chip.measured = {"TC": 21.504}
+    close = _cycle()
+    _judge(close, [], {"TC"}, None)
+    _compare(close, NodeSensors(bme280=chip, battery=80.0))
+    assert close.problem is None

@@ -31,6 +31,7 @@
  *     'U' port, cycle (8 LE), bytes...   bytes for the program to receive, not before cycle
  *     'E' port letter, pin, level        drive an input pin from outside (an interrupt line)
  *     'R'                                reset the MCU (the RTC's watchdog alarm)
+ *     'V' channel, millivolts (4 LE)     the voltage on an analog input (ADC0..ADC7)
  *     'Q'                                stop the run (code 'Q')
  * The harness starts once it has a 'K' (bytes sent before it are there from the start).
  * Stop codes: 'L' cycle limit, 'G' stack guard, 'C' crashed, 'D' the program stopped,
@@ -46,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <simavr/avr_adc.h>
 #include <simavr/avr_ioport.h>
 #include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
@@ -82,6 +84,12 @@ static void on_message(uint8_t kind, const uint8_t *payload, size_t len)
 		drives[drive_count].port = (char)payload[0];
 		drives[drive_count].pin = payload[1] & 7;
 		drives[drive_count++].level = payload[2] != 0;
+	} else if (kind == 'V' && len == 5 && payload[0] < 8) {
+		uint32_t millivolts = payload[1] | (uint32_t)payload[2] << 8 |
+			(uint32_t)payload[3] << 16 | (uint32_t)payload[4] << 24;
+		avr_irq_t *input = avr_io_getirq(avr, AVR_IOCTL_ADC_GETIRQ, ADC_IRQ_ADC0 + payload[0]);
+		if (input)
+			avr_raise_irq(input, millivolts);
 	} else if (kind == 'R')
 		reset_asked = 1;
 	else if (kind == 'Q')
@@ -305,6 +313,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	avr->frequency = (uint32_t)strtoul(argv[2], NULL, 10);
+	avr->vcc = avr->avcc = avr->aref = 3300; /* a Waspmote's 3.3 V, AVCC and AREF */
 	avr->sleep = sleep_costs_nothing;
 	avr->log = LOG_NONE;
 	if (load_program(avr, argv[1], FLASH_LIMIT) != 0) {

@@ -95,6 +95,10 @@ class Link:
         """Drive input ``pin`` of ``port`` (``"D"``, 2) from outside, as an interrupt line."""
         self._message(b"E", port.encode("ascii") + bytes([pin, int(level)]))
 
+    def analog(self, channel: int, millivolts: int) -> None:
+        """Put ``millivolts`` on analog input ``channel`` (ADC0..ADC7) from now on."""
+        self._message(b"V", bytes([channel]) + millivolts.to_bytes(4, "little"))
+
     def reset(self) -> None:
         """Reset the MCU (what the RTC's watchdog alarm does)."""
         self._message(b"R", b"")

@@ -25,8 +25,9 @@ __all__ = ["NodeWorld"]
 
 class NodeWorld:
     """A v15 Waspmote whose serial number is ``serial`` (8 bytes), with ``module`` in socket 0
-    (or none) and ``chips`` on the I2C bus beside the RTC and the crypto EEPROM; the run stops
-    at the ``cycles``-th deep sleep."""
+    (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM and ``analog``
+    voltages (mV, by ADC channel) on its analog inputs; the run stops after ``cycles``
+    cycles."""
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class NodeWorld:
         cycles: int,
         clock: RealTimeClock | None = None,
         chips: Mapping[int, I2cDevice] | None = None,
+        analog: Mapping[int, int] | None = None,
         marked_loop: bool = False,
     ) -> None:
         self.clock = clock or RealTimeClock()
@@ -46,6 +48,7 @@ class NodeWorld:
             **(chips or {}),
         }
         self.bus = I2cBus(devices)
+        self.analog = dict(analog or {})
         self.wiring = RtcWiring(self.clock)
         self.module = module
         self.console = Console()
@@ -67,8 +70,11 @@ class NodeWorld:
         return bool(self._ports.get(port, 0) >> pin & 1)
 
     def started(self, link: Link) -> None:
-        """The run begins: the RTC's lines are low, socket 0 is off."""
+        """The run begins: the RTC's lines are low, socket 0 is off, the analog inputs hold
+        their voltages."""
         self._link = link
+        for channel, millivolts in self.analog.items():
+            link.analog(channel, millivolts)
         self.wiring.connect(link)
 
     def uart_sent(self, port: int, data: bytes, cycle: int) -> None:

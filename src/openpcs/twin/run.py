@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from pydantic import SecretStr
 
+from openpcs.catalog.sensors import sensor_table
 from openpcs.config.check import CheckResult
 from openpcs.config.plan import plan_frame
 from openpcs.frames.codec import decode_any
@@ -34,6 +36,7 @@ from openpcs.twin.radios.module import Delivery, SocketModule
 from openpcs.twin.radios.sigfox import SigfoxModule
 from openpcs.twin.radios.xbee import KINDS as XBEE_KINDS
 from openpcs.twin.radios.xbee import XBeeModule
+from openpcs.twin.sensors import NodeSensors, load_values, sensors_for
 from openpcs.twin.waspmote import factory_eeprom
 from openpcs.web.gateway_keys import keys_of
 
@@ -160,9 +163,12 @@ def run_twin(
     *,
     cycles: int,
     gateway: GatewayClient | None,
+    values: Mapping[str, float] | None = None,
     cache_root: Path | None = None,
 ) -> TwinReport:
-    """Run the built node for ``cycles`` cycles, deliver to ``gateway`` and judge."""
+    """Run the built node for ``cycles`` cycles, its sensors measuring ``values`` (field
+    tag to value; the defaults when ``None``), deliver to ``gateway`` and judge: a frame
+    field the sensors measured must carry their value, to its frame decimals."""
     config = result.config
     if config is None or config.serial is None:
         raise TwinError("the configuration has no serial ID")
@@ -170,8 +176,14 @@ def run_twin(
     if module is None:
         radio = config.radio.type if config.radio is not None else "none"
         raise TwinError(f"the twin has no model of the {radio} radio yet")
+    sensors = sensors_for(config, values if values is not None else load_values(None))
     world = NodeWorld(
-        bytes.fromhex(config.serial), module, cycles=cycles, marked_loop=bool(built.loop_address)
+        bytes.fromhex(config.serial),
+        module,
+        cycles=cycles,
+        chips=sensors.chips,
+        analog=sensors.analog,
+        marked_loop=bool(built.loop_address),
     )
     try:
         run = run_program(
@@ -206,6 +218,7 @@ def run_twin(
     destination = getattr(config.radio, "mac", None)
     for report in reports:
         _judge(report, list(keys.values()), wanted, gateway)
+        _compare(report, sensors)
         wrong = [d.to for d in report.deliveries if destination and d.to != destination.upper()]
         if wrong and report.problem is None:
             report.problem = f"the radio sent to {wrong[0]}, not to {destination}"
@@ -220,6 +233,21 @@ def run_twin(
         + [f"crypto EEPROM: {p}" for p in world.crypto.problems],
         unmodelled_chips=dict(world.bus.unmodelled),
     )
+
+
+def _compare(report: CycleReport, sensors: NodeSensors) -> None:
+    """The cycle's frames must carry what the sensors measured, to each field's decimals."""
+    measured = sensors.measured()
+    for frame in report.frames:
+        table = sensor_table(frame.get("sensor_table") or 6)
+        for item in frame.get("fields", []):
+            tag, read = item.get("tag"), item.get("values", [None])[0]
+            spec = table.find_tag(tag) if isinstance(tag, str) else None
+            if tag not in measured or spec is None or not isinstance(read, int | float):
+                continue
+            differs = round(read, spec.decimals) != round(measured[tag], spec.decimals)
+            if differs and report.problem is None:
+                report.problem = f"{tag} read {read}, where the sensor measured {measured[tag]}"
 
 
 def _judge(

@@ -1,0 +1,97 @@
+"""What the twin's node measures: the values (defaults in ``twin/data/sensor_values.yaml``,
+overridden by a values file), and the chips and analog inputs that make the program read
+them.
+
+A values file is YAML: a mapping of frame field tags to numbers (``TC: 21.5``). A tag the twin
+does not measure, a value that is not a number or lies outside its range is a
+:class:`ValuesError` naming the file and the tag.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from openpcs.config.model import NodeConfig
+from openpcs.twin.bus import I2cDevice
+from openpcs.twin.devices.battery import BATTERY_CHANNEL, battery_millivolts
+from openpcs.twin.devices.bme280 import BME280, BME280_ADDRESS
+from openpcs.twin.waspmote import twin_data
+
+__all__ = ["NodeSensors", "ValuesError", "load_values", "sensors_for"]
+
+#: the probes whose readings come from a BME280 at 0x77 (frame-type-6 boards)
+_BME280_PROBES: Final = frozenset({"bme280", "ambient_bme280"})
+
+
+class ValuesError(ValueError):
+    """A values file the twin cannot take; the message names the file and the tag."""
+
+
+def _ranges() -> dict[str, dict[str, Any]]:
+    return twin_data("sensor_values.yaml")
+
+
+def load_values(path: Path | None) -> dict[str, float]:
+    """The values the sensors measure: the defaults, with the file's (if any) over them."""
+    ranges = _ranges()
+    values = {tag: float(spec["default"]) for tag, spec in ranges.items()}
+    if path is None:
+        return values
+    try:
+        given = yaml.safe_load(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValuesError(f"{path}: cannot be read ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise ValuesError(f"{path}: is not YAML ({exc})") from None
+    if given is None:
+        return values
+    if not isinstance(given, Mapping):
+        raise ValuesError(f"{path}: a mapping of field tags to numbers is expected")
+    for tag, value in given.items():
+        spec = ranges.get(str(tag))
+        if spec is None:
+            raise ValuesError(
+                f"{path}: {tag!r}: the twin measures {', '.join(ranges)}, not this field"
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise ValuesError(f"{path}: {tag}: {value!r} is not a number")
+        if not spec["low"] <= value <= spec["high"]:
+            raise ValuesError(f"{path}: {tag}: {value} is outside {spec['low']}..{spec['high']}")
+        if spec.get("whole") and value != int(value):
+            raise ValuesError(f"{path}: {tag}: {value} is not a whole number")
+        values[str(tag)] = float(value)
+    return values
+
+
+@dataclass
+class NodeSensors:
+    """The chips (by I2C address) and analog inputs (mV by channel) of one node."""
+
+    chips: dict[int, I2cDevice] = field(default_factory=dict)
+    analog: dict[int, int] = field(default_factory=dict)
+    bme280: BME280 | None = None
+    battery: float = 0.0
+
+    def measured(self) -> dict[str, float]:
+        """The values the program should have read, by field tag: the battery level, and
+        what the BME280's last measurement compensates to (once it measured)."""
+        said = {"BAT": self.battery}
+        if self.bme280 is not None:
+            said |= self.bme280.measured
+        return said
+
+
+def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
+    """The sensors of ``config``'s node measuring ``values``."""
+    sensors = NodeSensors(battery=values["BAT"])
+    sensors.analog[BATTERY_CHANNEL] = battery_millivolts(int(values["BAT"]))
+    if any(socket.probe in _BME280_PROBES for socket in config.sockets.values()):
+        sensors.bme280 = BME280(values)
+        sensors.chips[BME280_ADDRESS] = sensors.bme280
+    return sensors
