@@ -124,3 +124,34 @@ def test_addresses_past_sram_do_not_stop_the_program(tmp_path: Path) -> None:
     result = run_program(program, cycles=CLOCK_HZ // 100, cache_root=tmp_path)
     assert result.sent[0] == b"ok\n"
     assert result.stop.reason is StopReason.CYCLE_LIMIT
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["copied to the stack", "streamed"])
+def test_the_certificate_defect_is_stopped_by_the_stack_guard(
+    tmp_path: Path, streamed: bool
+) -> None:
+    """The defect the firmware issue fixed: a CA certificate copied from flash into a stack
+    buffer runs into the variables of a program that uses most of the RAM; the guard stops it
+    where it is. Streamed from flash, the same program installs it and goes on."""
+    pem = (Path(__file__).parents[2] / "examples" / "nodes" / "demo-ca.pem").read_text()
+    text = pem.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\r\\n")
+    (tmp_path / "certificate.h").write_text(
+        "#include <avr/pgmspace.h>\n"
+        f'static const char CERTIFICATE[] PROGMEM = "{text}";\n'
+        # the variables leave the stack half the certificate's length
+        f"#define VARIABLES {0x2000 - len(pem) // 2 - 40}\n"
+    )
+    program, end_of_variables = _built(
+        "certificate_copy", tmp_path, *(["STREAMED"] if streamed else [])
+    )
+    assert 0x2200 - end_of_variables < len(pem)  # less room than the copy needs
+    result = run_program(
+        program, cycles=CLOCK_HZ, stack_limit=end_of_variables, cache_root=tmp_path
+    )
+    if streamed:
+        assert result.stop.reason is StopReason.STOPPED
+        assert result.sent[0] == f"{len(pem.replace(chr(10), chr(13) + chr(10))):04x}\n".encode()
+    else:
+        assert result.stop.reason is StopReason.STACK_GUARD
+        assert 0 < result.stop.pc < program.stat().st_size
+        assert result.sent == {}
