@@ -23,6 +23,7 @@ from openpcs.config.loader import ConfigLoadError
 from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.errors import ProgramError
 from openpcs.program.pipeline import choose_builder
+from openpcs.twin.bundle_input import built_from_bundle
 from openpcs.twin.gateway_link import GatewayClient, GatewayError, local_gateway
 from openpcs.twin.run import TwinError, TwinReport, build_for_twin, run_twin
 from openpcs.twin.sensors import ValuesError, load_values
@@ -36,7 +37,17 @@ def _stop(message: str, code: int) -> typer.Exit:
 
 
 def twin(
-    config_file: Annotated[str, typer.Argument(metavar="CONFIG", help="Node configuration.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            metavar="CONFIG|BUNDLE",
+            help="Node configuration, or a bundle (.zip) to run as built (with --config).",
+        ),
+    ],
+    bundle_config: Annotated[
+        str | None,
+        typer.Option("--config", help="The configuration a bundle was built from."),
+    ] = None,
     api_dir: Annotated[
         str | None,
         typer.Option("--api-dir", help=f"Waspmote API tree (default: ${API_DIR_ENV})."),
@@ -55,8 +66,17 @@ def twin(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Output the report as JSON.")] = False,
 ) -> None:
-    """Build the node's program and run it on an emulated Waspmote for a number of cycles:
-    what it prints, what its radio sends, the frames decoded and stored by a gateway."""
+    """Build the node's program (or take a bundle's) and run it on an emulated Waspmote for a
+    number of cycles: what it prints, what its radio sends, the frames decoded and stored by
+    a gateway."""
+    bundle = Path(target) if target.lower().endswith(".zip") else None
+    if bundle is not None and bundle_config is None:
+        raise _stop(
+            "a bundle holds no secrets: give --config, the configuration it was built from", 2
+        )
+    if bundle is None and bundle_config is not None:
+        raise _stop("--config is for a bundle; a configuration is the argument itself", 2)
+    config_file = bundle_config if bundle_config is not None else target
     try:
         result = check_file(config_file)
     except ConfigLoadError as exc:
@@ -71,9 +91,11 @@ def twin(
     except ValuesError as exc:
         raise _stop(str(exc), 2) from None
     try:
-        choice = choose_builder(api_dir)
         with tempfile.TemporaryDirectory(prefix="openpcs-twin-") as work:
-            built = build_for_twin(result, choice, Path(work))
+            if bundle is not None:
+                built = built_from_bundle(bundle, result, Path(work))
+            else:
+                built = build_for_twin(result, choose_builder(api_dir), Path(work))
             place: AbstractContextManager[GatewayClient] = (
                 closing(GatewayClient(gateway, token)) if gateway else local_gateway()
             )

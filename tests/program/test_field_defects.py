@@ -447,6 +447,21 @@ def test_xbee_programs_keep_no_received_packet_on_the_heap() -> None:
     assert send.index("xbee868LP.pos = MAX_FINISH_PACKETS;", on) < send.index(".send(", on)
 
 
+def test_a_zigbee_program_sets_its_channel_mask_without_the_overflowing_call() -> None:
+    """Found by the node twin (its stack guard stopped the ZigBee example at the end of
+    setup()): WaspXBeeCore::setScanningChannels() strcpy_P's its 20-character frame template
+    and its terminator into a 20-byte buffer, so the terminator lands on the saved high byte
+    of the caller's frame pointer; setup() then returned with its stack in the I/O registers.
+    The mask goes as a plain SC command instead."""
+    sketch = example_program("ambient-control_xbee-zigbee3_zigbee-receiver").files[SKETCH]
+    assert "xbeeZB.setScanningChannels(" not in sketch
+    setup = body(sketch, "void setup()")
+    on = setup.index("xbeeZB.ON();")
+    assert setup.index('xbeeZB.sendCommandAT("SC7FFF#");', on) < setup.index(
+        "xbeeZB.writeValues();"
+    )
+
+
 def test_a_field_added_later_leaves_the_set_up_tag_alone() -> None:
     """Nodes programmed before `radio.sub_band` existed keep their module's session when they
     are programmed again without it: the tag is the one the old settings gave."""

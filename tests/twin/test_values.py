@@ -70,3 +70,6 @@ def test_a_node_with_a_bme280_probe_gets_the_chip_and_every_node_its_battery() -
     without = check_file(NODES / "smart-agriculture_sigfox.yaml").config
     assert without is not None
     assert sensors_for(without, values).chips == {}
+    built_in = check_file(NODES / "ambient-control_xbee-zigbee3_zigbee-receiver.yaml").config
+    assert built_in is not None
+    assert set(sensors_for(built_in, values).chips) == {0x77}  # the board's own BME280

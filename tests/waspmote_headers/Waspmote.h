@@ -205,6 +205,7 @@ public:
     uint8_t OFF();
     uint8_t setChannel(uint8_t channel);
     uint8_t setScanningChannels(uint8_t high, uint8_t low);
+    uint8_t sendCommandAT(const char *atcommand);
     uint8_t setPAN(uint8_t *pan);
     uint8_t setEncryptionMode(uint8_t mode);
     uint8_t setLinkKey(const char *key);

@@ -43,7 +43,7 @@ from openpcs.web.gateway_keys import keys_of
 __all__ = ["BuiltNode", "CycleReport", "TwinReport", "build_for_twin", "run_twin"]
 
 #: the first RAM address of an ATmega1281
-_RAM_START: Final = 0x200
+RAM_START: Final = 0x200
 #: the names avr-gcc gives the sketch's loop() (C++, or C)
 _LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
 #: what the gateway answers for a frame it kept: decoded, or (device-to-cloud) as sent
@@ -87,7 +87,7 @@ def build_for_twin(result: CheckResult, choice: BuilderChoice, work: Path) -> Bu
     program = generate_checked(result)
     build = choice.builder.build(program, work, hex_name="node.hex")
     loop = _loop_address(build.elf_path, choice.builder.toolchain.gcc)
-    return BuiltNode(build.hex_path, _RAM_START + build.ram_bytes, loop)
+    return BuiltNode(build.hex_path, RAM_START + build.ram_bytes, loop)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import yaml
 
+from openpcs.catalog.hardware import node_models
 from openpcs.config.model import NodeConfig
 from openpcs.twin.bus import I2cDevice
 from openpcs.twin.devices.battery import BATTERY_CHANNEL, battery_millivolts
@@ -88,10 +89,13 @@ class NodeSensors:
 
 
 def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
-    """The sensors of ``config``'s node measuring ``values``."""
+    """The sensors of ``config``'s node (its sockets' probes and its model's built-in ones)
+    measuring ``values``."""
     sensors = NodeSensors(battery=values["BAT"])
     sensors.analog[BATTERY_CHANNEL] = battery_millivolts(int(values["BAT"]))
-    if any(socket.probe in _BME280_PROBES for socket in config.sockets.values()):
+    probes = {socket.probe for socket in config.sockets.values()}
+    probes |= set(node_models()[config.model].builtin)
+    if probes & _BME280_PROBES:
         sensors.bme280 = BME280(values)
         sensors.chips[BME280_ADDRESS] = sensors.bme280
     return sensors
