@@ -71,9 +71,7 @@ def twin(
     a gateway."""
     bundle = Path(target) if target.lower().endswith(".zip") else None
     if bundle is not None and bundle_config is None:
-        raise _stop(
-            "a bundle holds no secrets: give --config, the configuration it was built from", 2
-        )
+        raise _stop("a bundle holds no configuration: give --config, the one it was built from", 2)
     if bundle is None and bundle_config is not None:
         raise _stop("--config is for a bundle; a configuration is the argument itself", 2)
     config_file = bundle_config if bundle_config is not None else target

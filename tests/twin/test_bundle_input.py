@@ -90,3 +90,31 @@ def test_what_is_no_bundle_or_holds_no_binary_is_refused(tmp_path: Path) -> None
     stray = runner.invoke(app, ["twin", str(_XBEE), "--config", str(_XBEE)])
     assert stray.exit_code == 2
     assert "--config is for a bundle" in stray.output
+
+
+def test_a_damaged_or_odd_zip_is_refused_without_a_traceback(tmp_path: Path) -> None:
+    program = tmp_path / "node.hex"
+    program.write_text(":00000001FF\n" * 50)
+    bundle = _bundle(tmp_path, program)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(damaged, "w") as out:
+        for info in source.infolist():
+            out.writestr(info.filename, source.read(info), zipfile.ZIP_DEFLATED)
+    raw = bytearray(damaged.read_bytes())
+    start = raw.index(b"node.hex", raw.index(b"node.hex") + 1) - 30  # its local header
+    body = start + 30 + len("node.hex") + 5
+    raw[body : body + 20] = b"\xff" * 20  # the deflate stream, spoilt
+    damaged.write_bytes(bytes(raw))
+    result = runner.invoke(app, ["twin", str(damaged), "--config", str(_XBEE)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    huge = tmp_path / "huge.zip"
+    with zipfile.ZipFile(huge, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("manifest.json", " " * 2_000_000 + "{}")
+    result = runner.invoke(app, ["twin", str(huge), "--config", str(_XBEE)])
+    assert result.exit_code == 2
+    assert "larger than any openpcs writes" in result.output
+    odd = _bundle(tmp_path, program, binary={"included": "no", "hex": "node.hex"})
+    result = runner.invoke(app, ["twin", str(odd), "--config", str(_XBEE)])
+    assert result.exit_code == 2
+    assert "holds no binary" in result.output

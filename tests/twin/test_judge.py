@@ -70,3 +70,15 @@ def test_a_field_that_does_not_carry_what_the_sensor_measured_is_said() -> None:
     _judge(close, [], {"TC"}, None)
     _compare(close, NodeSensors(bme280=chip, battery=80.0))
     assert close.problem is None
+
+
+def test_a_fitted_sensor_s_error_value_is_judged_even_if_the_chip_never_measured() -> None:
+    """A program that never starts a measurement (or gets the API's -1000 for a chip it does
+    not find) is judged against what the chip would have given."""
+    chip = BME280({"TC": 21.5, "HUM": 40.0, "PRES": 100_000.0})
+    failed = CycleReport(1, console=[ConsoleLine(10, "Sleeping 00:00:15:00")])
+    frame = encode_document({"serial": "2C0B7E2D4A9123CD", "fields": [{"TC": -1000.0}]})
+    failed.deliveries.append(Delivery("XBee 802.15.4", "0013A2004133471A", frame, 5))
+    _judge(failed, [], {"TC"}, None)
+    _compare(failed, NodeSensors(bme280=chip, battery=80.0))
+    assert failed.problem == "TC read -1000.0, where the sensor measured 21.5"

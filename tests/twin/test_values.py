@@ -33,6 +33,7 @@ def test_the_defaults_and_a_file_over_them(tmp_path: Path) -> None:
         ("TC: warm\n", "TC: 'warm' is not a number"),
         ("TC: .nan\n", "TC: nan is not a number"),
         ("HUM: true\n", "HUM: True is not a number"),
+        ("TC: " + "9" * 400 + "\n", "is outside -40..85"),
         ("PRES: 5\n", "PRES: 5 is outside 30000..110000"),
         ("BAT: 50.5\n", "BAT: 50.5 is not a whole number"),
         ("- TC\n", "a mapping of field tags to numbers is expected"),

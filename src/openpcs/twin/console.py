@@ -26,6 +26,13 @@ class ConsoleLine:
         return f"[{self.seconds:10.3f} s] {self.text}"
 
 
+def _readable(raw: bytes) -> str:
+    """The line as text: UTF-8, with control bytes (a frame printed as a string holds some)
+    shown as ``\\xNN`` so that the report stays plain text."""
+    text = raw.decode("utf-8", "replace")
+    return "".join(c if c.isprintable() or c == "\t" else f"\\x{ord(c):02X}" for c in text)
+
+
 class Console:
     """Gathers the bytes printed into lines (``\\n`` ends one; ``\\r`` is dropped)."""
 
@@ -47,13 +54,12 @@ class Console:
             self._end(cycle)
 
     def _end(self, cycle: int) -> None:
-        text = self._partial.decode("utf-8", "replace")
-        self.lines.append(ConsoleLine(cycle, text))
+        self.lines.append(ConsoleLine(cycle, _readable(bytes(self._partial))))
         self._partial.clear()
 
     @property
     def last(self) -> str:
         """The last line printed (or being printed), "" before any."""
         if self._partial:
-            return self._partial.decode("utf-8", "replace")
+            return _readable(bytes(self._partial))
         return self.lines[-1].text if self.lines else ""

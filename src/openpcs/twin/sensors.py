@@ -60,7 +60,11 @@ def load_values(path: Path | None) -> dict[str, float]:
             raise ValuesError(
                 f"{path}: {tag!r}: the twin measures {', '.join(ranges)}, not this field"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and math.isnan(value))
+        ):
             raise ValuesError(f"{path}: {tag}: {value!r} is not a number")
         if not spec["low"] <= value <= spec["high"]:
             raise ValuesError(f"{path}: {tag}: {value} is outside {spec['low']}..{spec['high']}")

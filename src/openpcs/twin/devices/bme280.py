@@ -74,13 +74,15 @@ class BME280:
         facts = twin_data("bme280.yaml")
         self.calibration: dict[str, int] = dict(facts["calibration"])
         self.air = dict(air)
-        #: what the chip's last readings compensate to, by tag
+        #: what the chip's readings compensate to, by tag (what a program that reads it
+        #: right gets; known before it measures, so a frame without it is judged too)
         self.measured: dict[str, float] = {}
         self._power_on = {_CHIP_ID: int(facts["chip_id"]), **_trimming(self.calibration)}
         self.registers = bytearray(256)
         self._reset()
         self._pointer = 0
         self._writes = 0
+        self._raw = self._nearest()
 
     def _reset(self) -> None:
         self.registers[:] = bytes(256)
@@ -125,9 +127,9 @@ class BME280:
             if value & 0x03 != 0x03:  # forced: back to sleep once measured
                 self.registers[_CTRL_MEAS] = value & ~0x03
 
-    def _measure(self) -> None:
+    def _nearest(self) -> tuple[int, int, int]:
+        """The raw readings nearest the air, and what they compensate to (``measured``)."""
         cal = self.calibration
-        meas, hum = self.registers[_CTRL_MEAS], self.registers[_CTRL_HUM]
         raw_t = raw_for(100 * self.air["TC"], lambda r: temperature(r, cal), RAW_20)
         fine = t_fine_of(raw_t, cal)
         raw_p = raw_for(256 * self.air["PRES"], lambda r: pressure_q8(r, fine, cal), RAW_20)
@@ -138,6 +140,11 @@ class BME280:
             "PRES": _float32(pressure_q8(raw_p, fine, cal)) / 256,
             "HUM": humidity_q10(raw_h, fine, cal) / 1024,
         }
+        return raw_t, raw_p, raw_h
+
+    def _measure(self) -> None:
+        meas, hum = self.registers[_CTRL_MEAS], self.registers[_CTRL_HUM]
+        raw_t, raw_p, raw_h = self._raw
         raw_t = raw_t if meas >> 5 else _SKIPPED_20
         raw_p = raw_p if (meas >> 2) & 7 else _SKIPPED_20
         raw_h = raw_h if hum & 7 else _SKIPPED_16

@@ -235,7 +235,7 @@ class LoRaWANModule:
     def _get(self, words: list[str]) -> str:
         key = " ".join(words)
         if key == "status":
-            return f"{int(self._joined):04X}"
+            return f"{int(self._joined):08X}"
         if key == "band":
             return self._band
         if key == "rxdelay2":
