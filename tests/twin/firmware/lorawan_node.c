@@ -8,20 +8,13 @@
    gives UART0 back to the USB console (PD5 low), prints one line per cycle ("V1 J accepted
    T mac_tx_ok U 1": the version check, the join, the uplink's answer, "mac get upctr"),
    switches the socket off and sleeps in power-down until the RTC's alarm 1, ten seconds on. */
-#include <avr/interrupt.h>
 #include <avr/io.h>
-#include <avr/sleep.h>
 #include <string.h>
 
-#include "console.h"
 #include "payload.h"
-#include "rtc.h"
+#include "socket_node.h"
 
 static char line[64];
-
-ISR(INT2_vect)
-{
-}
 
 static void say(const char *text)
 {
@@ -68,22 +61,11 @@ static void uplink(void)
 
 int main(void)
 {
-	console_on();
-	UCSR0B |= _BV(RXEN0);
-	TWBR = 66;
-	DDRA |= _BV(1);
-	DDRD |= _BV(5);
-	static const unsigned char set[] = { 0x00, 0x00, 0x12, 0x01, 0x01, 0x06, 0x26 };
-	rtc_write(0, set, sizeof set);
-	EICRA = _BV(ISC21) | _BV(ISC20);
-	EIMSK = _BV(INT2);
-	sei();
-	unsigned char second = 0;
+	node_start();
 	unsigned char first = 1;
 	static char report[80];
 	for (;;) {
-		PORTA |= _BV(1); /* socket 0 on, UART0 to it */
-		PORTD |= _BV(5);
+		socket_on(1);
 		say("sys get ver");
 		char version = strncmp(hear(), "RN2483", 6) == 0 ? '1' : '0';
 		static char join[16];
@@ -117,8 +99,7 @@ int main(void)
 #endif
 		say("mac get upctr");
 		hear();
-		PORTD &= ~_BV(5); /* UART0 back to USB */
-		PORTA &= ~_BV(1);
+		socket_on(0);
 		strcpy(report, "V");
 		report[1] = version;
 		report[2] = 0;
@@ -130,13 +111,6 @@ int main(void)
 		strcat(report, line);
 		print(report);
 		put('\n');
-		second = (unsigned char)((second + 10) % 60);
-		unsigned char alarm[] = { (unsigned char)((second / 10) << 4 | second % 10), 0x80, 0x80,
-			0x80 };
-		rtc_write(0x07, alarm, sizeof alarm);
-		unsigned char control[] = { 0x05, 0x00 };
-		rtc_write(0x0E, control, sizeof control);
-		set_sleep_mode(SLEEP_MODE_PWR_DOWN);
-		sleep_mode();
+		sleep_ten_seconds();
 	}
 }

@@ -5,21 +5,14 @@
    It gives UART0 back to the USB console (PD5 low), prints one line per cycle ("A OK R 1
    I 1A2B3C4D S OK L ERROR": each answer's last line), switches the socket off and sleeps in
    power-down until the RTC's alarm 1, ten seconds on. */
-#include <avr/interrupt.h>
 #include <avr/io.h>
-#include <avr/sleep.h>
 #include <string.h>
 
-#include "console.h"
 #include "payload.h"
-#include "rtc.h"
+#include "socket_node.h"
 
 static char line[32];
 static char report[96];
-
-ISR(INT2_vect)
-{
-}
 
 static void print(const char *text)
 {
@@ -70,20 +63,9 @@ static void note(const char *label, const char *text)
 
 int main(void)
 {
-	console_on();
-	UCSR0B |= _BV(RXEN0);
-	TWBR = 66;
-	DDRA |= _BV(1);
-	DDRD |= _BV(5);
-	static const unsigned char set[] = { 0x00, 0x00, 0x12, 0x01, 0x01, 0x06, 0x26 };
-	rtc_write(0, set, sizeof set);
-	EICRA = _BV(ISC21) | _BV(ISC20);
-	EIMSK = _BV(INT2);
-	sei();
-	unsigned char second = 0;
+	node_start();
 	for (;;) {
-		PORTA |= _BV(1); /* socket 0 on, UART0 to it */
-		PORTD |= _BV(5);
+		socket_on(1);
 		report[0] = 0;
 		print("AT\r");
 		note("A ", until_verdict());
@@ -97,17 +79,9 @@ int main(void)
 		note(" S ", until_verdict());
 		message(13 - sizeof PAYLOAD);
 		note(" L ", until_verdict());
-		PORTD &= ~_BV(5); /* UART0 back to USB */
-		PORTA &= ~_BV(1);
+		socket_on(0);
 		print(report);
 		put('\n');
-		second = (unsigned char)((second + 10) % 60);
-		unsigned char alarm[] = { (unsigned char)((second / 10) << 4 | second % 10), 0x80, 0x80,
-			0x80 };
-		rtc_write(0x07, alarm, sizeof alarm);
-		unsigned char control[] = { 0x05, 0x00 };
-		rtc_write(0x0E, control, sizeof control);
-		set_sleep_mode(SLEEP_MODE_PWR_DOWN);
-		sleep_mode();
+		sleep_ten_seconds();
 	}
 }

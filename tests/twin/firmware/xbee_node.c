@@ -4,18 +4,12 @@
    by the test) to a 64-bit address (0x00 request) and reads the status (0x89); then gives
    UART0 back to the USB console (PD5 low), prints "AT xx xx TX xx" (the statuses), switches
    the socket off and sleeps in power-down until the RTC's alarm 1 (ten seconds on). */
-#include <avr/interrupt.h>
 #include <avr/io.h>
-#include <avr/sleep.h>
 
 #include "payload.h"
-#include "rtc.h"
+#include "socket_node.h"
 
 static const unsigned char destination[8] = { 0x00, 0x13, 0xA2, 0x00, 0x41, 0x33, 0x47, 0x1A };
-
-ISR(INT2_vect)
-{
-}
 
 static void raw(unsigned char byte, unsigned char escape)
 {
@@ -80,20 +74,9 @@ static unsigned char at_command(char a, char b, const unsigned char *value, unsi
 
 int main(void)
 {
-	console_on();
-	UCSR0B |= _BV(RXEN0);
-	TWBR = 66;
-	DDRA |= _BV(1);
-	DDRD |= _BV(5);
-	static const unsigned char set[] = { 0x00, 0x00, 0x12, 0x01, 0x01, 0x06, 0x26 };
-	rtc_write(0, set, sizeof set);
-	EICRA = _BV(ISC21) | _BV(ISC20);
-	EIMSK = _BV(INT2);
-	sei();
-	unsigned char second = 0;
+	node_start();
 	for (;;) {
-		PORTA |= _BV(1); /* socket 0 on, UART0 to it */
-		PORTD |= _BV(5);
+		socket_on(1);
 		static const unsigned char channel[] = { 0x0C };
 		unsigned char ch = at_command('C', 'H', channel, 1);
 		unsigned char wr = at_command('W', 'R', 0, 0);
@@ -102,17 +85,9 @@ int main(void)
 			head[2 + i] = destination[i];
 		frame(head, sizeof head, PAYLOAD, sizeof PAYLOAD);
 		unsigned char tx = answer(2);
-		PORTD &= ~_BV(5); /* UART0 back to USB */
-		PORTA &= ~_BV(1);
+		socket_on(0);
 		put('A'), put('T'), put(' '), hex(ch), put(' '), hex(wr);
 		put(' '), put('T'), put('X'), put(' '), hex(tx), put('\n');
-		second = (unsigned char)((second + 10) % 60);
-		unsigned char alarm[] = { (unsigned char)((second / 10) << 4 | second % 10), 0x80, 0x80,
-			0x80 };
-		rtc_write(0x07, alarm, sizeof alarm);
-		unsigned char control[] = { 0x05, 0x00 };
-		rtc_write(0x0E, control, sizeof control);
-		set_sleep_mode(SLEEP_MODE_PWR_DOWN);
-		sleep_mode();
+		sleep_ten_seconds();
 	}
 }
