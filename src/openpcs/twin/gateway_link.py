@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -32,7 +31,7 @@ from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import ADMIN_TOKEN_FILE, Gateway
 from openpcs.gateway.settings import resolve_settings
 from openpcs.ncd.api import ReceivePacket, wrap
-from openpcs.twin.radios.module import Delivery
+from openpcs.twin.radios.module import Delivery, Stored
 
 __all__ = ["GatewayClient", "GatewayError", "Stored", "local_gateway"]
 
@@ -46,23 +45,17 @@ class GatewayError(Exception):
     """The gateway refused or could not be reached; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Stored:
-    """The gateway's receipt for one delivery."""
-
-    frame_id: int | None
-    status: str
-    readings: int
-    error: str | None
-
-
 class GatewayClient:
-    """Talks to one gateway at ``url`` with an admin ``token``."""
+    """Talks to one gateway at ``url`` with an admin ``token``; its TCP ingest listens at
+    ``tcp_address`` (``None``: it has none the twin knows of)."""
 
-    def __init__(self, url: str, token: str | None) -> None:
+    def __init__(
+        self, url: str, token: str | None, tcp_address: tuple[str, int] | None = None
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=_TIMEOUT_S)
         self.url = url.rstrip("/")
+        self.tcp_address = tcp_address
 
     def close(self) -> None:
         """Let the connections go."""
@@ -192,7 +185,9 @@ def local_gateway() -> Iterator[GatewayClient]:
         if not server.started:
             raise GatewayError("the twin's own gateway did not start")
         token = (Path(data) / ADMIN_TOKEN_FILE).read_text().strip()
-        client = GatewayClient(f"http://127.0.0.1:{port}", token)
+        tcp_port = gateway.ports.get("tcp")
+        tcp = ("127.0.0.1", tcp_port) if tcp_port else None
+        client = GatewayClient(f"http://127.0.0.1:{port}", token, tcp)
         try:
             yield client
         finally:

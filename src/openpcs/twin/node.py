@@ -1,6 +1,7 @@
 """The world around a Waspmote v15's MCU in the twin: its I2C chips, the RTC wired to wake
-and reset it, the USB console and the radio in socket 0 sharing UART0 (the multiplexer line
-says which hears the program), socket 0's power switch, and the node's cycles.
+and reset it, the USB console on UART0, the radio in its socket (socket 0 shares UART0 with
+the console, socket 1 has UART1; the multiplexer lines say which hears the program), the
+socket's power switch, and the node's cycles.
 
 A cycle is one call of the program's ``loop()`` when the run marks it (the address from the
 program's symbols), else what runs up to each deep sleep (a probe's warm-up sleep then counts
@@ -18,14 +19,14 @@ from openpcs.twin.devices.rtc import RTC_ADDRESS, RealTimeClock
 from openpcs.twin.devices.rtc_wiring import RtcWiring
 from openpcs.twin.harness import Link
 from openpcs.twin.radios.module import SocketModule
-from openpcs.twin.waspmote import line
+from openpcs.twin.waspmote import socket_wiring
 
 __all__ = ["NodeWorld"]
 
 
 class NodeWorld:
-    """A v15 Waspmote whose serial number is ``serial`` (8 bytes), with ``module`` in socket 0
-    (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM and ``analog``
+    """A v15 Waspmote whose serial number is ``serial`` (8 bytes), with ``module`` in its
+    socket (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM and ``analog``
     voltages (mV, by ADC channel) on its analog inputs; the run stops after ``cycles``
     cycles."""
 
@@ -52,7 +53,7 @@ class NodeWorld:
         self.wiring = RtcWiring(self.clock)
         self.module = module
         self.console = Console()
-        #: what the program sent on UART1 (socket 1, GPS, auxiliary sockets): kept, unmodelled
+        #: what the program sent on UART1 to no modelled module (GPS, auxiliary sockets): kept
         self.uart1 = bytearray()
         self.cycles = cycles
         self.marked_loop = marked_loop
@@ -62,8 +63,7 @@ class NodeWorld:
         self.sleeps_at: list[int] = []
         self._link: Link | None = None
         self._ports: dict[str, int] = {}
-        self._mux = line("uart0_to_socket0")
-        self._power = line("socket0_power")
+        self._wiring = socket_wiring(module.socket if module is not None else 0)
 
     def _level(self, port_and_pin: tuple[str, int]) -> bool:
         port, pin = port_and_pin
@@ -78,23 +78,24 @@ class NodeWorld:
         self.wiring.connect(link)
 
     def uart_sent(self, port: int, data: bytes, cycle: int) -> None:
-        """UART0 goes to the radio while the multiplexer gives it socket 0, to the console
-        otherwise; UART1 is kept."""
+        """A UART's bytes go to the radio while its multiplexer lines give them the radio's
+        socket; otherwise UART0's to the console, UART1's are kept."""
         self.wiring.update(cycle)
-        if port == 1:
-            self.uart1 += data
-        elif self.module is not None and self._level(self._mux):
+        routed = all(self._level(route) for route in self._wiring.route)
+        if self.module is not None and port == self._wiring.uart and routed:
             for reply in self.module.received(data, cycle):
                 if self._link is not None:
-                    self._link.uart(0, reply.data, reply.cycle)
-        else:
+                    self._link.uart(port, reply.data, reply.cycle)
+        elif port == 0:
             self.console.feed(data, cycle)
+        else:
+            self.uart1 += data
 
     def port_written(self, port: str, value: int, cycle: int) -> None:
-        """Socket 0's power switch reaches the module."""
-        was_powered = self._level(self._power)
+        """The socket's power switch reaches the module."""
+        was_powered = self._level(self._wiring.power)
         self._ports[port] = value
-        powered = self._level(self._power)
+        powered = self._level(self._wiring.power)
         if powered != was_powered and self.module is not None:
             self.module.power(powered, cycle)
         self.wiring.update(cycle)

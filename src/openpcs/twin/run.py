@@ -172,10 +172,14 @@ def run_twin(
     config = result.config
     if config is None or config.serial is None:
         raise TwinError("the configuration has no serial ID")
+    keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
     module = _module(result)
     if module is None:
         radio = config.radio.type if config.radio is not None else "none"
         raise TwinError(f"the twin has no model of the {radio} radio yet")
+    if gateway is not None:
+        # before the run: a module on the Internet reaches the gateway while the node runs
+        gateway.register(config.serial, keys, aliases + module.aliases)
     sensors = sensors_for(config, values if values is not None else load_values(None))
     world = NodeWorld(
         bytes.fromhex(config.serial),
@@ -198,9 +202,6 @@ def run_twin(
     except HarnessError as exc:
         raise TwinError(str(exc)) from None
     world.console.finish(run.stop.cycle)
-    keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
-    if gateway is not None:
-        gateway.register(config.serial, keys, aliases + module.aliases)
     reports = [CycleReport(number) for number in range(1, cycles + 1)]
     setup = []
     for line in world.console.lines:
@@ -266,7 +267,9 @@ def _judge(
             return
         report.frames.append(frame.to_dict())
         seen |= {f.tag for f in frame.fields}
-        if gateway is not None:
+        if delivery.stored is not None:
+            report.stored.append(delivery.stored)
+        elif gateway is not None and delivery.via != "internet":
             report.stored.append(gateway.deliver(delivery))
     missing = sorted(wanted - seen)
     if missing:

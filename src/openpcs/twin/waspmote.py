@@ -3,13 +3,14 @@ left in the MCU's EEPROM, and the MCU lines its devices reach."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Final
 
 import yaml
 
-__all__ = ["factory_eeprom", "line", "rtc_interrupt_lines", "twin_data"]
+__all__ = ["SocketWiring", "factory_eeprom", "rtc_interrupt_lines", "socket_wiring", "twin_data"]
 
 #: the ATmega1281's EEPROM
 EEPROM_BYTES: Final = 4096
@@ -41,7 +42,19 @@ def rtc_interrupt_lines() -> tuple[tuple[str, int], ...]:
     return tuple((str(port), int(pin)) for port, pin in _facts()["rtc_interrupt_lines"])
 
 
-def line(name: str) -> tuple[str, int]:
-    """The (port, pin) of a named line: ``uart0_to_socket0``, ``socket0_power``."""
-    port, pin = _facts()[name]
-    return str(port), int(pin)
+@dataclass(frozen=True)
+class SocketWiring:
+    """How a radio's socket reaches the MCU: its ``uart``, the (port, pin) lines that must
+    all be high for that UART to reach the socket (``route``), and its ``power`` switch."""
+
+    uart: int
+    route: tuple[tuple[str, int], ...]
+    power: tuple[str, int]
+
+
+def socket_wiring(socket: int) -> SocketWiring:
+    """The wiring of socket ``socket`` (0 or 1); :class:`KeyError` for another."""
+    facts = _facts()["sockets"][socket]
+    port, pin = facts["power"]
+    route = tuple((str(p), int(n)) for p, n in facts["route"])
+    return SocketWiring(int(facts["uart"]), route, (str(port), int(pin)))

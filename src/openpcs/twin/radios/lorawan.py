@@ -92,6 +92,7 @@ class LoRaWANModule:
         self.deliveries: list[Delivery] = []
         self.problems: list[str] = []
         self.aliases: list[str] = []
+        self.socket = 0
         #: every uplink sent, accepted or not
         self.uplinks: list[Uplink] = []
         self._region = spec

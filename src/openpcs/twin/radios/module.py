@@ -8,7 +8,17 @@ from typing import Protocol
 
 from openpcs.twin.harness import CLOCK_HZ
 
-__all__ = ["Delivery", "Reply", "SocketModule", "cycles_after"]
+__all__ = ["Delivery", "Reply", "SocketModule", "Stored", "cycles_after"]
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The gateway's receipt for one delivered frame."""
+
+    frame_id: int | None
+    status: str
+    readings: int
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -16,7 +26,9 @@ class Delivery:
     """What the module put on the air (or the network) for the node: ``payload`` as the
     receiving side gets it, ``to`` the address it went to, at MCU ``cycle``; ``via`` says how
     it reaches a gateway (``xbee``: a packet its XBee receives; ``lorawan``: a network
-    server's uplink webhook; ``sigfox``: the Sigfox backend's callback)."""
+    server's uplink webhook; ``sigfox``: the Sigfox backend's callback; ``internet``: the
+    module itself reached the gateway during the run, and ``stored`` is the gateway's
+    receipt)."""
 
     radio: str
     to: str
@@ -24,6 +36,7 @@ class Delivery:
     cycle: int
     meta: dict[str, str] = field(default_factory=dict)
     via: str = "xbee"
+    stored: Stored | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,8 @@ class SocketModule(Protocol):
     problems: list[str]
     #: the network identities ("sigfox:<ID>") the gateway must know the node by
     aliases: list[str]
+    #: the socket it sits in: 0 (UART0, shared with the USB console) or 1 (UART1)
+    socket: int
 
     def power(self, on: bool, cycle: int) -> None:
         """The socket's power switch changed."""

@@ -34,6 +34,7 @@ class SigfoxModule:
         self.name = "Sigfox TD1207"
         self.device_id = device_id.upper()
         self.aliases = [f"sigfox:{self.device_id}"]
+        self.socket = 0
         self.deliveries: list[Delivery] = []
         self.problems: list[str] = []
         self._region = int(facts["region"])

@@ -58,6 +58,7 @@ class XBeeModule:
         self.deliveries: list[Delivery] = []
         self.problems: list[str] = []
         self.aliases: list[str] = []
+        self.socket = 0
         self._powered = False
         self._reader = ApiStreamReader(escaped=True)
 
