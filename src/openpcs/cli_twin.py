@@ -13,6 +13,7 @@ import tempfile
 from contextlib import AbstractContextManager, closing
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import typer
 
@@ -20,6 +21,7 @@ from openpcs.check_view import print_check
 from openpcs.cli_common import err, out
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
+from openpcs.gateway.settings import TcpSettings
 from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.errors import ProgramError
 from openpcs.program.pipeline import choose_builder
@@ -60,6 +62,15 @@ def twin(
     token: Annotated[
         str | None, typer.Option("--token", help="An admin token of that gateway.")
     ] = None,
+    gateway_tcp: Annotated[
+        int,
+        typer.Option(
+            "--gateway-tcp",
+            min=1,
+            max=65535,
+            help="That gateway's TCP ingest port, for a 4G or WiFi node's TCP destination.",
+        ),
+    ] = TcpSettings.model_fields["port"].default,
     values_file: Annotated[
         Path | None,
         typer.Option("--values", help="YAML of what the sensors measure, by field tag (TC: 21.5)."),
@@ -95,7 +106,7 @@ def twin(
             else:
                 built = build_for_twin(result, choose_builder(api_dir), Path(work))
             place: AbstractContextManager[GatewayClient] = (
-                closing(GatewayClient(gateway, token)) if gateway else local_gateway()
+                closing(_remote(gateway, token, gateway_tcp)) if gateway else local_gateway()
             )
             with place as client:
                 report = run_twin(result, built, cycles=cycles, gateway=client, values=values)
@@ -106,6 +117,12 @@ def twin(
     else:
         _print(report, gateway)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _remote(url: str, token: str | None, tcp_port: int) -> GatewayClient:
+    """A running gateway at ``url``; its TCP ingest on the same host."""
+    host = urlsplit(url).hostname
+    return GatewayClient(url, token, (host, tcp_port) if host else None)
 
 
 def _document(report: TwinReport) -> dict[str, Any]:
@@ -139,11 +156,12 @@ def _document(report: TwinReport) -> dict[str, Any]:
         ],
         "stop": {"reason": report.stop.reason.name.lower(), "seconds": report.stop.seconds},
         "unmodelled_chips": [f"0x{address:02X}" for address in sorted(report.unmodelled_chips)],
+        "reached": report.reached,
     }
 
 
 def _print(report: TwinReport, gateway: str | None) -> None:
-    out.print(f"node {report.serial}, {report.radio} in socket 0", markup=False)
+    out.print(f"node {report.serial}, {report.radio} in socket {report.socket}", markup=False)
     for line in report.setup:
         out.print(f"  {line}", markup=False)
     for cycle in report.cycles:
@@ -167,9 +185,12 @@ def _print(report: TwinReport, gateway: str | None) -> None:
             )
         for stored in cycle.stored:
             out.print(
-                f"  gateway: frame {stored.frame_id} {stored.status}, {stored.readings} readings",
+                f"  gateway: frame {stored.frame_id} {stored.status}"
+                + ("" if stored.readings is None else f", {stored.readings} readings"),
                 markup=False,
             )
+    for reached in report.reached:
+        out.print(f"on the Internet: {reached}", markup=False)
     if report.unmodelled_chips:
         chips = ", ".join(f"0x{a:02X}" for a in sorted(report.unmodelled_chips))
         out.print(f"chips the twin only pretends to have (ACK, zeros): {chips}", markup=False)

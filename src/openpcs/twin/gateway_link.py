@@ -31,6 +31,7 @@ from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import ADMIN_TOKEN_FILE, Gateway
 from openpcs.gateway.settings import resolve_settings
 from openpcs.ncd.api import ReceivePacket, wrap
+from openpcs.twin.internet import Internet
 from openpcs.twin.radios.module import Delivery, Stored
 
 __all__ = ["GatewayClient", "GatewayError", "Stored", "local_gateway"]
@@ -56,6 +57,12 @@ class GatewayClient:
         self._client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=_TIMEOUT_S)
         self.url = url.rstrip("/")
         self.tcp_address = tcp_address
+        self._token = token
+
+    def internet(self) -> Internet:
+        """The Internet a node's 4G or WiFi module reaches, every host this gateway; the
+        networks that carry SMS post them with this client's token."""
+        return Internet(self.url, self.tcp_address, carrier_token=self._token)
 
     def close(self) -> None:
         """Let the connections go."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Mapping
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -29,7 +30,9 @@ from openpcs.program.pipeline import BuilderChoice
 from openpcs.twin.console import ConsoleLine
 from openpcs.twin.gateway_link import GatewayClient, Stored
 from openpcs.twin.harness import CLOCK_HZ, HarnessError, Stop, StopReason, run_program
+from openpcs.twin.internet import Internet
 from openpcs.twin.node import NodeWorld
+from openpcs.twin.radios.le910 import Cellular4GModule
 from openpcs.twin.radios.lorawan import LoRaWANModule, modelled_region
 from openpcs.twin.radios.lorawan_network import LoRaNetwork, Registration
 from openpcs.twin.radios.module import Delivery, SocketModule
@@ -48,6 +51,8 @@ RAM_START: Final = 0x200
 _LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
 #: what the gateway answers for a frame it kept: decoded, or (device-to-cloud) as sent
 _STORED: Final = frozenset({"ok", "encrypted"})
+#: the radios whose modules reach servers on the Internet themselves
+_ON_THE_INTERNET: Final = frozenset({"4g", "wifi"})
 #: the longest a run may take in node time: a day per cycle
 _NODE_SECONDS_PER_CYCLE: Final = 86_400
 
@@ -113,6 +118,11 @@ class TwinReport:
     cycles: list[CycleReport]
     problems: list[str]
     unmodelled_chips: dict[int, int]
+    #: what a 4G or WiFi module reached on the Internet, in order (a request made over TLS
+    #: says that it reached the twin's gateway in plain HTTP)
+    reached: list[str] = field(default_factory=list)
+    #: the socket the radio sits in
+    socket: int = 0
 
     @property
     def ok(self) -> bool:
@@ -139,7 +149,7 @@ def _revealed(value: Any) -> Any:
     return value
 
 
-def _module(result: CheckResult) -> SocketModule | None:
+def _module(result: CheckResult, internet: Internet | None) -> SocketModule | None:
     config = result.config
     if config is None or config.radio is None:
         return None
@@ -148,6 +158,11 @@ def _module(result: CheckResult) -> SocketModule | None:
     if kind in XBEE_KINDS:
         return XBeeModule(kind, bytes.fromhex("0013A200" + serial[-8:]))
     radio = _revealed(config.radio.model_dump(mode="python"))
+    if kind == "4g" and internet is not None:
+        certificate = getattr(config.destination, "certificate", None)
+        return Cellular4GModule(
+            internet, apn=radio["apn"], pin=radio.get("pin"), certificate=certificate
+        )
     if kind == "lorawan" and modelled_region(radio["region"]):
         names = ("dev_eui", "app_eui", "app_key", "dev_addr", "nwk_skey", "app_skey")
         network = LoRaNetwork(Registration(**{n: radio.get(n) for n in names}))
@@ -173,10 +188,44 @@ def run_twin(
     if config is None or config.serial is None:
         raise TwinError("the configuration has no serial ID")
     keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
-    module = _module(result)
+    internet = gateway.internet() if gateway is not None else None
+    module = _module(result, internet)
     if module is None:
         radio = config.radio.type if config.radio is not None else "none"
+        if radio in _ON_THE_INTERNET and internet is None:
+            raise TwinError(f"a {radio} node reaches a server: the twin needs a gateway")
         raise TwinError(f"the twin has no model of the {radio} radio yet")
+    with closing(internet) if internet is not None else nullcontext():
+        report = _run(
+            result,
+            built,
+            module,
+            identity=(keys, aliases),
+            cycles=cycles,
+            gateway=gateway,
+            values=values,
+            cache_root=cache_root,
+        )
+    report.reached = list(internet.log) if internet is not None else []
+    return report
+
+
+def _run(
+    result: CheckResult,
+    built: BuiltNode,
+    module: SocketModule,
+    *,
+    identity: tuple[dict[str, str], list[str]],
+    cycles: int,
+    gateway: GatewayClient | None,
+    values: Mapping[str, float] | None,
+    cache_root: Path | None,
+) -> TwinReport:
+    """:func:`run_twin` once the module is there; ``identity``: the node's keys and aliases."""
+    config = result.config
+    if config is None or config.serial is None:
+        raise TwinError("the configuration has no serial ID")
+    keys, aliases = identity
     if gateway is not None:
         # before the run: a module on the Internet reaches the gateway while the node runs
         gateway.register(config.serial, keys, aliases + module.aliases)
@@ -226,6 +275,7 @@ def run_twin(
     return TwinReport(
         serial=config.serial,
         radio=module.name,
+        socket=module.socket,
         stop=run.stop,
         setup=setup,
         cycles=reports,

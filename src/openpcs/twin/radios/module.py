@@ -13,11 +13,12 @@ __all__ = ["Delivery", "Reply", "SocketModule", "Stored", "cycles_after"]
 
 @dataclass(frozen=True)
 class Stored:
-    """The gateway's receipt for one delivered frame."""
+    """The gateway's receipt for one delivered frame (``readings``: how many it stored from
+    it, ``None`` when its answer does not say)."""
 
     frame_id: int | None
     status: str
-    readings: int
+    readings: int | None
     error: str | None
 
 
