@@ -17,7 +17,7 @@ from tests.config.test_examples import NODES
 
 def test_the_defaults_and_a_file_over_them(tmp_path: Path) -> None:
     defaults = load_values(None)
-    assert set(defaults) == {"TC", "HUM", "PRES", "BAT"}
+    assert set(defaults) == {"TC", "HUM", "PRES", "BAT", "PM1", "PM2_5", "PM10", "CO"}
     given = tmp_path / "values.yaml"
     given.write_text("TC: 21.5\nBAT: 77\n")
     values = load_values(given)
@@ -29,7 +29,10 @@ def test_the_defaults_and_a_file_over_them(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("CO2: 400\n", "'CO2': the twin measures TC, HUM, PRES, BAT, not this field"),
+        (
+            "CO2: 400\n",
+            "'CO2': the twin measures TC, HUM, PRES, BAT, PM1, PM2_5, PM10, CO, not this field",
+        ),
         ("TC: warm\n", "TC: 'warm' is not a number"),
         ("TC: .nan\n", "TC: nan is not a number"),
         ("HUM: true\n", "HUM: True is not a number"),
@@ -66,7 +69,10 @@ def test_a_node_with_a_bme280_probe_gets_the_chip_and_every_node_its_battery() -
     with_probe = check_file(NODES / "smart-environment-pro_xbee-802-15-4_meshlium.yaml").config
     assert with_probe is not None
     sensors = sensors_for(with_probe, values)
-    assert set(sensors.chips) == {0x77}
+    # the BME280, and the Gases PRO probes' EEPROM, front end and ADC
+    assert set(sensors.chips) == {0x77, 0x50, 0x48, 0x69}
+    assert sensors.gases is not None
+    assert set(sensors.gases.probes) == {"A"}  # CO; B (NO2) and C (O3) have no model yet
     assert 0 in sensors.analog
     without = check_file(NODES / "smart-agriculture_sigfox.yaml").config
     assert without is not None

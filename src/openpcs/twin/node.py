@@ -1,7 +1,8 @@
 """The world around a Waspmote v15's MCU in the twin: its I2C chips, the RTC wired to wake
 and reset it, the USB console on UART0, the radio in its socket (socket 0 shares UART0 with
 the console, socket 1 has UART1; the multiplexer lines say which hears the program), the
-socket's power switch, and the node's cycles.
+other devices on the UARTs (the particle matter sensor on UART1), their power switches, and
+the node's cycles.
 
 A cycle is one call of the program's ``loop()`` when the run marks it (the address from the
 program's symbols), else what runs up to each deep sleep (a probe's warm-up sleep then counts
@@ -18,17 +19,19 @@ from openpcs.twin.devices.crypto_eeprom import CRYPTO_EEPROM_ADDRESS, CryptoEepr
 from openpcs.twin.devices.rtc import RTC_ADDRESS, RealTimeClock
 from openpcs.twin.devices.rtc_wiring import RtcWiring
 from openpcs.twin.harness import Link
-from openpcs.twin.radios.module import SocketModule
-from openpcs.twin.waspmote import socket_wiring
+from openpcs.twin.lines import PortLevels
+from openpcs.twin.radios.module import SerialDevice, SocketModule
+from openpcs.twin.waspmote import SerialWiring, serial_wiring
 
 __all__ = ["NodeWorld"]
 
 
 class NodeWorld:
     """A v15 Waspmote whose serial number is ``serial`` (8 bytes), with ``module`` in its
-    socket (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM and ``analog``
-    voltages (mV, by ADC channel) on its analog inputs; the run stops after ``cycles``
-    cycles."""
+        socket (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM, ``analog``
+        voltages (mV, by ADC channel) on its analog inputs and ``uart_devices`` on its UARTs (by
+        place, ``twin/data/waspmote.yaml``); its output ports' levels go to ``levels``, which the
+    devices that watch a line share; the run stops after ``cycles`` cycles."""
 
     def __init__(
         self,
@@ -39,6 +42,8 @@ class NodeWorld:
         clock: RealTimeClock | None = None,
         chips: Mapping[int, I2cDevice] | None = None,
         analog: Mapping[int, int] | None = None,
+        uart_devices: Mapping[str, SerialDevice] | None = None,
+        levels: PortLevels | None = None,
         marked_loop: bool = False,
     ) -> None:
         self.clock = clock or RealTimeClock()
@@ -62,12 +67,20 @@ class NodeWorld:
         #: the MCU cycles at which the node went into deep sleep
         self.sleeps_at: list[int] = []
         self._link: Link | None = None
-        self._ports: dict[str, int] = {}
-        self._wiring = socket_wiring(module.socket if module is not None else 0)
+        self.levels = levels if levels is not None else PortLevels()
+        places = dict(uart_devices or {})
+        if module is not None:
+            places[f"socket{module.socket}"] = module
+        self._serial: list[tuple[SerialWiring, SerialDevice]] = [
+            (serial_wiring(place), device) for place, device in places.items()
+        ]
 
     def _level(self, port_and_pin: tuple[str, int]) -> bool:
         port, pin = port_and_pin
-        return bool(self._ports.get(port, 0) >> pin & 1)
+        return self.levels.high(port, pin)
+
+    def _reaches(self, wiring: SerialWiring) -> bool:
+        return all(self._level((port, pin)) == bool(level) for port, pin, level in wiring.route)
 
     def started(self, link: Link) -> None:
         """The run begins: the RTC's lines are low, socket 0 is off, the analog inputs hold
@@ -78,12 +91,15 @@ class NodeWorld:
         self.wiring.connect(link)
 
     def uart_sent(self, port: int, data: bytes, cycle: int) -> None:
-        """A UART's bytes go to the radio while its multiplexer lines give them the radio's
-        socket; otherwise UART0's to the console, UART1's are kept."""
+        """A UART's bytes go to the device its multiplexer lines give them to; with none,
+        UART0's to the console, UART1's are kept."""
         self.wiring.update(cycle)
-        routed = all(self._level(route) for route in self._wiring.route)
-        if self.module is not None and port == self._wiring.uart and routed:
-            for reply in self.module.received(data, cycle):
+        device = next(
+            (d for w, d in self._serial if w.uart == port and self._reaches(w)),
+            None,
+        )
+        if device is not None:
+            for reply in device.received(data, cycle):
                 if self._link is not None:
                     self._link.uart(port, reply.data, reply.cycle)
         elif port == 0:
@@ -92,12 +108,13 @@ class NodeWorld:
             self.uart1 += data
 
     def port_written(self, port: str, value: int, cycle: int) -> None:
-        """The socket's power switch reaches the module."""
-        was_powered = self._level(self._wiring.power)
-        self._ports[port] = value
-        powered = self._level(self._wiring.power)
-        if powered != was_powered and self.module is not None:
-            self.module.power(powered, cycle)
+        """Each power switch reaches its device."""
+        was = [self._level(wiring.power) for wiring, _ in self._serial]
+        self.levels.write(port, value)
+        for (wiring, device), was_powered in zip(self._serial, was, strict=True):
+            powered = self._level(wiring.power)
+            if powered != was_powered:
+                device.power(powered, cycle)
         self.wiring.update(cycle)
 
     def i2c(self, step: str, byte: int, cycle: int) -> int:

@@ -236,6 +236,8 @@ def _run(
         cycles=cycles,
         chips=sensors.chips,
         analog=sensors.analog,
+        uart_devices=sensors.uart_devices,
+        levels=sensors.levels,
         marked_loop=bool(built.loop_address),
     )
     try:
@@ -281,8 +283,9 @@ def _run(
         cycles=reports,
         problems=[f"{module.name}: {p}" for p in module.problems]
         + [f"RTC: {p}" for p in world.clock.problems]
-        + [f"crypto EEPROM: {p}" for p in world.crypto.problems],
-        unmodelled_chips=dict(world.bus.unmodelled),
+        + [f"crypto EEPROM: {p}" for p in world.crypto.problems]
+        + sensors.problems(),
+        unmodelled_chips=dict(world.bus.unmodelled) | sensors.unmodelled(),
     )
 
 

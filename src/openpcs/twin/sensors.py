@@ -18,16 +18,23 @@ from typing import Any, Final
 import yaml
 
 from openpcs.catalog.hardware import node_models
+from openpcs.catalog.hardware import probes as catalog_probes
 from openpcs.config.model import NodeConfig
 from openpcs.twin.bus import I2cDevice
 from openpcs.twin.devices.battery import BATTERY_CHANNEL, battery_millivolts
 from openpcs.twin.devices.bme280 import BME280, BME280_ADDRESS
+from openpcs.twin.devices.gas_pro import GasProbe, GasProBoard, gas_probe_names
+from openpcs.twin.devices.particle_matter import ParticleMatterSensor
+from openpcs.twin.lines import PortLevels
+from openpcs.twin.radios.module import SerialDevice
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["NodeSensors", "ValuesError", "load_values", "sensors_for"]
 
 #: the probes whose readings come from a BME280 at 0x77 (frame-type-6 boards)
 _BME280_PROBES: Final = frozenset({"bme280", "ambient_bme280"})
+#: the catalog's family of the Gases PRO probes (one board of chips per socket)
+_GAS_PRO_FAMILY: Final = "gas_pro"
 
 
 class ValuesError(ValueError):
@@ -76,19 +83,43 @@ def load_values(path: Path | None) -> dict[str, float]:
 
 @dataclass
 class NodeSensors:
-    """The chips (by I2C address) and analog inputs (mV by channel) of one node."""
+    """The chips (by I2C address), analog inputs (mV by channel) and devices on the UARTs (by
+    place) of one node."""
 
     chips: dict[int, I2cDevice] = field(default_factory=dict)
     analog: dict[int, int] = field(default_factory=dict)
+    uart_devices: dict[str, SerialDevice] = field(default_factory=dict)
     bme280: BME280 | None = None
+    particle_matter: ParticleMatterSensor | None = None
+    gases: GasProBoard | None = None
     battery: float = 0.0
+    #: the MCU's output lines, which the gas probes' enable lines are
+    levels: PortLevels = field(default_factory=PortLevels)
 
     def measured(self) -> dict[str, float]:
         """The values the program should have read, by field tag: the battery level, and
-        what the BME280's last measurement compensates to (once it measured)."""
+        what the BME280's and the particle matter sensor's last measurements gave (once
+        they measured)."""
         said = {"BAT": self.battery}
         if self.bme280 is not None:
             said |= self.bme280.measured
+        if self.particle_matter is not None:
+            said |= self.particle_matter.measured
+        for probe in self.gases.probes.values() if self.gases is not None else ():
+            said |= probe.measured
+        return said
+
+    def unmodelled(self) -> dict[int, int]:
+        """The chips of probes without a model the program addressed (address: times)."""
+        return dict(self.gases.unmodelled) if self.gases is not None else {}
+
+    def problems(self) -> list[str]:
+        """What the program did that a sensor would refuse or not understand."""
+        said = []
+        if self.particle_matter is not None:
+            said += [f"{self.particle_matter.name}: {p}" for p in self.particle_matter.problems]
+        if self.gases is not None:
+            said += [f"Gases PRO: {p}" for p in self.gases.problems]
         return said
 
 
@@ -102,4 +133,24 @@ def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
     if probes & _BME280_PROBES:
         sensors.bme280 = BME280(values)
         sensors.chips[BME280_ADDRESS] = sensors.bme280
+    gas_probes = {
+        str(letter): socket.probe
+        for letter, socket in config.sockets.items()
+        if catalog_probes()[socket.probe].family == _GAS_PRO_FAMILY
+    }
+    if gas_probes:
+        bme = sensors.bme280
+        air = (lambda: bme.measured.get("TC")) if bme is not None else (lambda: None)
+        modelled = gas_probe_names()
+        board = {
+            letter: GasProbe(kind, values, air)
+            for letter, kind in gas_probes.items()
+            if kind in modelled
+        }
+        others = frozenset(letter for letter in gas_probes if letter not in board)
+        sensors.gases = GasProBoard(board, sensors.levels, others)
+        sensors.chips |= sensors.gases.chips
+    if "particle_matter" in probes:
+        sensors.particle_matter = ParticleMatterSensor(values)
+        sensors.uart_devices["particle_matter"] = sensors.particle_matter
     return sensors

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import yaml
 
-__all__ = ["SocketWiring", "factory_eeprom", "rtc_interrupt_lines", "socket_wiring", "twin_data"]
+__all__ = ["SerialWiring", "factory_eeprom", "rtc_interrupt_lines", "serial_wiring", "twin_data"]
 
 #: the ATmega1281's EEPROM
 EEPROM_BYTES: Final = 4096
@@ -43,18 +43,20 @@ def rtc_interrupt_lines() -> tuple[tuple[str, int], ...]:
 
 
 @dataclass(frozen=True)
-class SocketWiring:
-    """How a radio's socket reaches the MCU: its ``uart``, the (port, pin) lines that must
-    all be high for that UART to reach the socket (``route``), and its ``power`` switch."""
+class SerialWiring:
+    """How a device on a UART reaches the MCU: the ``uart``, the (port, pin, level) lines that
+    must all be at their level for that UART to reach it (``route``), and its ``power``
+    switch (port, pin; on when high)."""
 
     uart: int
-    route: tuple[tuple[str, int], ...]
+    route: tuple[tuple[str, int, int], ...]
     power: tuple[str, int]
 
 
-def socket_wiring(socket: int) -> SocketWiring:
-    """The wiring of socket ``socket`` (0 or 1); :class:`KeyError` for another."""
-    facts = _facts()["sockets"][socket]
+def serial_wiring(place: str) -> SerialWiring:
+    """The wiring of ``place`` (``socket0``, ``socket1``, ``particle_matter``);
+    :class:`KeyError` for another."""
+    facts = _facts()["serial_places"][place]
     port, pin = facts["power"]
-    route = tuple((str(p), int(n)) for p, n in facts["route"])
-    return SocketWiring(int(facts["uart"]), route, (str(port), int(pin)))
+    route = tuple((str(p), int(n), int(level)) for p, n, level in facts["route"])
+    return SerialWiring(int(facts["uart"]), route, (str(port), int(pin)))

@@ -1,5 +1,6 @@
 """What every radio model is to the node twin: powered by its socket's switch, spoken to on
-its UART, answering with bytes at MCU cycles, and delivering what the node sent."""
+its UART, answering with bytes at MCU cycles, and delivering what the node sent; and what any
+device on a UART is (:class:`SerialDevice`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Protocol
 
 from openpcs.twin.harness import CLOCK_HZ
 
-__all__ = ["Delivery", "Reply", "SocketModule", "Stored", "cycles_after"]
+__all__ = ["Delivery", "Reply", "SerialDevice", "SocketModule", "Stored", "cycles_after"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,18 @@ class Reply:
     data: bytes
 
 
-class SocketModule(Protocol):
-    """A radio module in socket 0."""
+class SerialDevice(Protocol):
+    """A device on one of the MCU's UARTs, behind a power switch."""
+
+    def power(self, on: bool, cycle: int) -> None:
+        """Its power switch changed."""
+
+    def received(self, data: bytes, cycle: int) -> list[Reply]:
+        """The program sent ``data`` (the last byte by ``cycle``); the device's answers."""
+
+
+class SocketModule(SerialDevice, Protocol):
+    """A radio module in a socket."""
 
     #: what it is called in reports ("XBee 802.15.4", "LoRaWAN", …)
     name: str
@@ -61,12 +72,6 @@ class SocketModule(Protocol):
     aliases: list[str]
     #: the socket it sits in: 0 (UART0, shared with the USB console) or 1 (UART1)
     socket: int
-
-    def power(self, on: bool, cycle: int) -> None:
-        """The socket's power switch changed."""
-
-    def received(self, data: bytes, cycle: int) -> list[Reply]:
-        """The program sent ``data`` (the last byte by ``cycle``); the module's answers."""
 
 
 def cycles_after(cycle: int, milliseconds: float) -> int:

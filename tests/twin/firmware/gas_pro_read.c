@@ -1,0 +1,110 @@
+/* Reads the Gases PRO probe in socket A as the API's Gas class does, in the MCU's own float
+   arithmetic: drives the socket's enable line (PF6) high (unless -DNO_ENABLE), reads the
+   EEPROM at 0x50 (version, sensor type, sensitivity, checksum, baseline), checks the LMP91000
+   at 0x48 is ready (status bit 0), sets its gain (TIACN 0x16: 35 kOhm), reference (REFCN 0xB0:
+   1024 mV) and mode, averages four 16-bit conversions of the MCP3421 at 0x69 (raw/16 mV) and
+   computes ((V - Vref) / Rgain - baseline / 1000) * 1000 / sensitivity ppm without temperature
+   compensation. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
+#include <avr/io.h>
+#include <avr/sleep.h>
+#include <string.h>
+
+#include "console.h"
+#include "twi.h"
+
+static void read_registers(unsigned char chip, unsigned char first, unsigned char *out,
+	unsigned count)
+{
+	start(chip << 1);
+	send(first);
+	start(chip << 1 | 1);
+	for (unsigned i = 0; i < count; i++)
+		out[i] = receive(i + 1 == count);
+	stop();
+}
+
+static void write_register(unsigned char chip, unsigned char address, unsigned char value)
+{
+	start(chip << 1);
+	send(address);
+	send(value);
+	stop();
+}
+
+static void decimal(long value)
+{
+	char digits[12];
+	int n = 0;
+	if (value < 0)
+		put('-'), value = -value;
+	do
+		digits[n++] = (char)('0' + value % 10);
+	while (value /= 10);
+	while (n)
+		put(digits[--n]);
+}
+
+static void print(const char *text)
+{
+	while (*text)
+		put(*text++);
+}
+
+int main(void)
+{
+	console_on();
+	TWBR = 50;
+	DDRF |= _BV(6) | _BV(7);
+	PORTF &= ~_BV(7); /* the probe's power, on when low */
+#ifndef NO_ENABLE
+	PORTF |= _BV(6);
+#endif
+	unsigned char info[12];
+	read_registers(0x50, 0x00, info, 2);
+	read_registers(0x50, 0x02, info + 2, 4);
+	read_registers(0x50, 0x06, info + 6, 1);
+	read_registers(0x50, 0x08, info + 8, 4);
+	float sensitivity, baseline;
+	memcpy(&sensitivity, info + 2, 4);
+	memcpy(&baseline, info + 8, 4);
+	unsigned char checksum = info[0] ^ info[1] ^ info[2] ^ info[3] ^ info[4] ^ info[5];
+	print("V ");
+	decimal(info[0]);
+	print(" T ");
+	decimal(info[1]);
+	print(checksum == info[6] ? " K OK" : " K NO");
+	unsigned char status;
+	read_registers(0x48, 0x00, &status, 1);
+	print(" R ");
+	decimal(status & 1);
+	write_register(0x48, 0x10, 0x16);
+	write_register(0x48, 0x11, 0xB0);
+	write_register(0x48, 0x12, 0x03);
+	float total = 0;
+	for (unsigned char i = 0; i < 4; i++) {
+		start(0x69 << 1);
+		send(0x88);
+		stop();
+		unsigned char code[3];
+		start(0x69 << 1 | 1);
+		for (unsigned char k = 0; k < 3; k++)
+			code[k] = receive(k == 2);
+		stop();
+		total += (float)(code[0] * 256 + code[1]) / 16;
+	}
+	float volts = total / 4;
+	unsigned char back[2];
+	read_registers(0x48, 0x10, back, 2);
+	float zero = (back[1] & 0x80 ? 2048.0f : 3300.0f) * 0.5f;
+	float gain = ((back[0] >> 2) & 7) == 5 ? 35.0f : 0.0f;
+	float conc = (volts - zero) / gain;
+	conc -= baseline / 1000;
+	conc = conc * 1000 / sensitivity;
+	print(" C ");
+	decimal((long)(conc * 1000 + (conc < 0 ? -0.5f : 0.5f)));
+	put('\n');
+	set_sleep_mode(SLEEP_MODE_PWR_DOWN);
+	sleep_mode();
+	for (;;) {
+	}
+}
