@@ -4,7 +4,7 @@ skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US 
 and 4G HTTP examples run three cycles and a gateway stores each cycle's frames (the 4G
 module's requests reach it while the node runs), the LoRaWAN uplinks with
 a counter that rises every uplink and the readings equal to the values the sensors were given
-(the BME280's to its resolution)."""
+(the BME280's and the CO probe's to their resolution)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _SIGFOX = NODES / "smart-agriculture_sigfox.yaml"
 _CELLULAR = NODES / "smart-environment-pro_4g_http.yaml"
 _PLANNED = {_XBEE: {"TC", "HUM", "PRES", "BAT"}, _LORAWAN: {"TC", "HUM", "PRES", "BAT"}}
 _PLANNED[_SIGFOX] = {"ANE", "WV", "PLV1", "PLV2", "PLV3", "SOIL_C", "BAT"}
-_PLANNED[_CELLULAR] = {"TC", "HUM", "PRES", "BAT"}
+_PLANNED[_CELLULAR] = {"CO", "PM1", "PM2_5", "PM10", "TC", "HUM", "PRES", "BAT"}
 
 
 def test_without_an_api_tree_the_twin_says_it_cannot_build(
@@ -65,6 +65,7 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
     built = build_for_twin(result, choose_builder(api_dir), tmp_path)
     assert built.loop_address > 0
     values = {**load_values(None), "TC": 21.5, "HUM": 48.2, "PRES": 100_800.0, "BAT": 77.0}
+    values |= {"CO": 12.5, "PM1": 4.25, "PM2_5": 9.5, "PM10": 18.75}
     with local_gateway() as gateway:
         report = run_twin(
             result, built, cycles=3, gateway=gateway, values=values, cache_root=tmp_path
@@ -85,6 +86,10 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
             assert value == 77
         if tag in ("TC", "HUM", "PRES"):
             assert value == pytest.approx(values[tag], abs={"TC": 0.005, "HUM": 0.05}.get(tag, 0.5))
+        if tag in ("PM1", "PM2_5", "PM10"):
+            assert value == values[tag]
+        if tag == "CO":  # to what four ADC codes give
+            assert value == pytest.approx(values[tag], abs=0.01)
     assert [c.problem for c in report.cycles if c.problem and "read" in c.problem] == []
     sent = [d for c in report.cycles for d in c.deliveries]
     if example == _LORAWAN:
