@@ -14,6 +14,7 @@ from openpcs.twin.harness import CLOCK_HZ, StopReason, run_program
 from openpcs.twin.internet import Internet
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.le910 import Cellular4GModule
+from openpcs.twin.radios.module import Reply
 from tests.twin.test_harness import _built
 
 _SERIAL = "2C0B7E2D4A9123CD"
@@ -136,3 +137,89 @@ def test_the_module_answers_only_once_started_and_refuses_what_it_does_not_know(
     ]
     assert internet.log == ["tcp://h:9000 → refused (the gateway has no TCP ingest)"]
     internet.close()
+
+
+def _started(internet: Internet, *, pin: str | None = None) -> tuple[Cellular4GModule, int]:
+    """A module powered, started, its echo off, on the network with its data context."""
+    module = Cellular4GModule(internet, apn=_APN, pin=pin, certificate=_CA)
+    module.power(True, 0)
+    ready = 10 * CLOCK_HZ
+    module.received(b"ATE0\r", ready)
+    module.received(f'AT+CGDCONT=1,"IP","{_APN}"\rAT#GPRS=1\r'.encode(), ready)
+    return module, ready
+
+
+def _said(replies: list[Reply]) -> bytes:
+    return b"".join(reply.data for reply in replies)
+
+
+def test_malformed_commands_are_refused_not_raised() -> None:
+    internet = Internet("http://127.0.0.1:9", None)
+    module, ready = _started(internet)
+    for line in (
+        'AT#HTTPCFG=0,"h",\xb2\xb2\r',  # digits to isdigit(), not to int()
+        'AT#SD=1,0,9\xb2,"h",0,9,1\r',
+        "AT#SSLSECCFG=1,0,\xb9\r",
+        'AT#SSLD=1,4\xb3,"h",0,1\r',
+        'AT#SSENDEXT=1,"\n"x\r',  # arguments csv cannot split
+    ):
+        assert _said(module.received(line.encode("latin-1"), ready)).endswith(b"ERROR\r\n")
+    internet.close()
+
+
+def test_what_follows_an_unknown_command_is_not_reported() -> None:
+    internet = Internet("http://127.0.0.1:9", None)
+    module, ready = _started(internet)
+    module.received(b'AT#EPASSW="a-secret-password"\r', ready)
+    assert module.problems == ["the 4G LE910 has no command 'AT#EPASSW'"]
+    assert "secret" not in " ".join(module.problems)
+    internet.close()
+
+
+def test_a_ca_of_another_length_than_announced_is_refused() -> None:
+    internet = Internet("http://127.0.0.1:9", None)
+    module, ready = _started(internet)
+    (prompt,) = module.received(b"AT#SSLSECDATA=1,1,1,10\r", ready)
+    assert prompt.data == b"\r\n> "
+    assert _said(module.received(b"0123456789AB\x1a", ready)) == b"\r\nERROR\r\n"
+    assert module.ip.stored_ca is None
+    assert module.problems == ["a CA certificate of 12 bytes, 10 announced"]
+    # ESC cancels a block: nothing stored, and the module takes commands again
+    module.received(b"AT#SSLSECDATA=1,1,1,4\r", ready)
+    assert _said(module.received(b"ABCD\x1bAT\r", ready)) == b"\r\nOK\r\n\r\nOK\r\n"
+    assert module.ip.stored_ca is None
+    internet.close()
+
+
+def test_a_request_the_gateway_does_not_store_fails_and_none_leaves_it(tmp_path: Path) -> None:
+    frame = _frame(3).hex().upper()
+    with local_gateway() as gateway:
+        internet = gateway.internet()
+        module, ready = _started(internet)
+        module.received(b'AT#HTTPCFG=0,"gateway.test",80\r', ready)
+        # a path the gateway does not serve: the program gets 404, the frame no receipt
+        ring = module.received(f'AT#HTTPQRY=0,0,"/nowhere?frame={frame}"\r'.encode(), ready)
+        assert b"#HTTPRING: 0,404," in _said(ring)
+        (delivery,) = module.deliveries
+        assert delivery.stored is not None
+        assert delivery.stored.status == "http 404"
+        # an absolute URL would leave the gateway: refused
+        module.received(f'AT#HTTPQRY=0,0,"http://127.0.0.1:9/x?frame={frame}"\r'.encode(), ready)
+        assert len(module.deliveries) == 1
+        assert "refused (not a path)" in internet.log[-1]
+        internet.close()
+
+
+def test_each_line_on_a_tcp_connection_is_a_delivery_of_its_cycle() -> None:
+    with local_gateway() as gateway:
+        internet = gateway.internet()
+        module, ready = _started(internet)
+        module.received(b'AT#SD=1,0,9100,"gateway.test",0,9100,1\r', ready)
+        first, second = (_frame(n).hex().upper() + "\n" for n in (5, 6))
+        for data, at in ((first, ready), (second, ready + CLOCK_HZ)):
+            module.received(f"AT#SSENDEXT=1,{len(data)}\r".encode(), at)
+            assert _said(module.received(data.encode(), at)) == b"\r\nOK\r\n"
+        module.power(False, ready + 2 * CLOCK_HZ)  # the connection closes with the power
+        internet.close()
+    assert [d.cycle for d in module.deliveries] == [ready, ready + CLOCK_HZ]
+    assert [d.stored and d.stored.status for d in module.deliveries] == ["ok", "ok"]

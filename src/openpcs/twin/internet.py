@@ -125,11 +125,20 @@ class TcpLink:
         self._radio = radio
         self._to = to
         self._sent = bytearray()
+        #: where each line sent begins in ``_sent``, and the MCU cycle it was sent at
+        self._starts: list[tuple[int, int]] = []
 
-    def send(self, data: bytes) -> None:
-        """Put ``data`` on the connection."""
-        self._connection.sendall(data)
+    def send(self, data: bytes, cycle: int) -> bool:
+        """Put ``data`` (sent by the node at ``cycle``) on the connection; ``False`` when the
+        gateway's side is gone."""
+        if not self._starts or self._sent.endswith(b"\n"):
+            self._starts.append((len(self._sent), cycle))
+        try:
+            self._connection.sendall(data)
+        except OSError:
+            return False
         self._sent += data
+        return True
 
     def close(self, cycle: int) -> list[Delivery]:
         """Close the node's side, collect the gateway's reply lines, and give each hex line
@@ -144,36 +153,54 @@ class TcpLink:
             pass
         finally:
             self._connection.close()
-        lines = [line for line in self._sent.decode("latin-1").splitlines() if line.strip()]
         answers = replies.decode("latin-1").splitlines()
-        deliveries = []
-        for index, line in enumerate(lines):
+        deliveries: list[Delivery] = []
+        for line, sent_at in self._lines():
+            index = len(deliveries)
             receipt = _receipt_of_line(answers[index]) if index < len(answers) else None
+            if receipt is None:
+                receipt = Stored(None, "no reply", None, "the gateway's TCP ingest said nothing")
             deliveries.append(
-                Delivery(self._radio, self._to, _hex(line), cycle, via="internet", stored=receipt)
+                Delivery(self._radio, self._to, _hex(line), sent_at, via="internet", stored=receipt)
             )
         return deliveries
+
+    def _lines(self) -> list[tuple[str, int]]:
+        """The lines sent (blank ones skipped), each with the cycle its first byte was sent."""
+        found = []
+        text = self._sent.decode("latin-1")
+        position = 0
+        for line in text.splitlines(keepends=True):
+            sent_at = max((c for start, c in self._starts if start <= position), default=0)
+            position += len(line)
+            if line.strip():
+                found.append((line.strip(), sent_at))
+        return found
 
 
 class Internet:
     """Every host is the gateway at ``url`` (its HTTP address); TCP goes to ``tcp_address``
     (the gateway's TCP ingest; ``None``: no TCP listener, a connection is refused). The node's
-    own requests carry no credentials of the twin's; an SMS reaches the gateway's webhook as
-    an SMS provider posts it, with ``carrier_token`` (a token with the ``ingest`` scope)."""
+    own requests carry no credentials of the twin's, and go to the gateway's address with the
+    node's path (a target that is not a path is refused); an SMS reaches the gateway's webhook
+    as an SMS provider posts it, with ``carrier_token`` (the twin's admin token, on a client
+    of its own)."""
 
     def __init__(
         self, url: str, tcp_address: tuple[str, int] | None, *, carrier_token: str | None = None
     ) -> None:
         self.url = url.rstrip("/")
         self.tcp_address = tcp_address
-        self._client = httpx.Client(base_url=self.url, timeout=_TIMEOUT_S)
-        self._carrier = {"Authorization": f"Bearer {carrier_token}"} if carrier_token else {}
+        self._client = httpx.Client(timeout=_TIMEOUT_S)
+        carrier = {"Authorization": f"Bearer {carrier_token}"} if carrier_token else {}
+        self._carrier = httpx.Client(base_url=self.url, headers=carrier, timeout=_TIMEOUT_S)
         #: what the node reached, in order ("GET http://host:port/path → 200"), for the report
         self.log: list[str] = []
 
     def close(self) -> None:
         """Let the connections go."""
         self._client.close()
+        self._carrier.close()
 
     def http(
         self, request: HttpRequest, *, host: str, port: int, tls: bool, radio: str, cycle: int
@@ -182,12 +209,19 @@ class Internet:
         it carried, as deliveries with the gateway's receipt."""
         scheme = "https" if tls else "http"
         to = f"{scheme}://{host}:{port}{request.target}"
+        if not request.target.startswith("/"):
+            # an absolute URL would leave the gateway: the twin's Internet has no other host
+            self.log.append(f"{request.method} {request.target[:120]!r} → refused (not a path)")
+            return HttpAnswer(400, "text/plain", b"a request target must be a path"), []
         headers = {k: v for k, v in request.headers.items() if k not in ("host", "connection")}
         try:
             response = self._client.request(
-                request.method, request.target, headers=headers, content=request.body or None
+                request.method,
+                httpx.URL(self.url + request.target),
+                headers=headers,
+                content=request.body or None,
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, UnicodeError, ValueError) as exc:
             self.log.append(f"{request.method} {to[:120]} → no answer ({exc})")
             return HttpAnswer(0, "text/plain", b""), []
         answer = HttpAnswer(
@@ -197,7 +231,10 @@ class Internet:
         )
         plain = " (in plain HTTP: the twin's gateway has no HTTPS)" if tls else ""
         self.log.append(f"{request.method} {to[:120]} → {answer.status}{plain}")
-        receipt = _receipt_of_text(response.text) if response.status_code < 500 else None
+        receipt = _receipt_of_text(response.text) if response.is_success else None
+        if receipt is None:
+            said = response.text.strip()[:200] or "no receipt in the answer"
+            receipt = Stored(None, f"http {answer.status}", None, said)
         deliveries = [
             Delivery(radio, to, frame, cycle, {"status": str(answer.status)}, "internet", receipt)
             for frame in _frames_in(request)
@@ -223,9 +260,7 @@ class Internet:
         would post it."""
         to = f"sms:{number}"
         try:
-            response = self._client.post(
-                "/api/v1/webhooks/sms", json={"body": text}, headers=self._carrier
-            )
+            response = self._carrier.post("/api/v1/webhooks/sms", json={"body": text})
         except httpx.HTTPError as exc:
             self.log.append(f"{to} → no answer ({exc})")
             return []
@@ -236,6 +271,6 @@ class Internet:
             receipt = Stored(
                 first.get("id"), first["status"], first.get("readings"), first.get("error")
             )
-        except (ValueError, KeyError, IndexError, TypeError):
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             receipt = Stored(None, f"http {response.status_code}", None, response.text[:200])
         return [Delivery(radio, to, _hex(text), cycle, via="internet", stored=receipt)]

@@ -52,7 +52,7 @@ _LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
 #: what the gateway answers for a frame it kept: decoded, or (device-to-cloud) as sent
 _STORED: Final = frozenset({"ok", "encrypted"})
 #: the radios whose modules reach servers on the Internet themselves
-_ON_THE_INTERNET: Final = frozenset({"4g", "wifi"})
+_ON_THE_INTERNET: Final = frozenset({"4g"})
 #: the longest a run may take in node time: a day per cycle
 _NODE_SECONDS_PER_CYCLE: Final = 86_400
 
@@ -188,12 +188,15 @@ def run_twin(
     if config is None or config.serial is None:
         raise TwinError("the configuration has no serial ID")
     keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
-    internet = gateway.internet() if gateway is not None else None
+    radio = config.radio.type if config.radio is not None else "none"
+    on_the_internet = radio in _ON_THE_INTERNET
+    if on_the_internet and gateway is None:
+        raise TwinError(f"a {radio} node reaches a server: the twin needs a gateway")
+    internet = gateway.internet() if gateway is not None and on_the_internet else None
     module = _module(result, internet)
     if module is None:
-        radio = config.radio.type if config.radio is not None else "none"
-        if radio in _ON_THE_INTERNET and internet is None:
-            raise TwinError(f"a {radio} node reaches a server: the twin needs a gateway")
+        if internet is not None:
+            internet.close()
         raise TwinError(f"the twin has no model of the {radio} radio yet")
     with closing(internet) if internet is not None else nullcontext():
         report = _run(
@@ -253,6 +256,8 @@ def _run(
     except HarnessError as exc:
         raise TwinError(str(exc)) from None
     world.console.finish(run.stop.cycle)
+    # the run is over: what the module still held open (a TCP connection) is closed
+    module.power(False, run.stop.cycle)
     reports = [CycleReport(number) for number in range(1, cycles + 1)]
     setup = []
     for line in world.console.lines:

@@ -6,7 +6,8 @@
    sequence number (the byte at SEQUENCE_AT) one up each time: an HTTP
    GET (AT#HTTPCFG, AT#HTTPQRY, the #HTTPRING URC, AT#HTTPRCV), a TCP socket (AT#SD,
    AT#SSENDEXT, AT#SH), an SMS (AT+CMGS) and an HTTPS GET on a TLS socket after storing the CA
-   (AT#SSLEN, AT#SSLSECCFG, AT#SSLSECDATA, AT#SSLD, AT#SSLSEND, AT#SSLRECV, AT#SSLH). It shuts
+   (AT#SSLEN, AT#SSLSECCFG, AT#SSLSECDATA ending in Ctrl-Z, AT#SSLD, AT#SSLSEND once for each
+   piece of the request, AT#SSLRECV, AT#SSLH). It shuts
    the module down (AT#SHDN, GPRS_PW low), prints one line per cycle on the USB console, each
    step's verdict ("P OK I 10.64.12.7 H 200 ok 1 T OK S OK L OK R ok 4") and sleeps in
    power-down until the RTC's alarm 1, ten seconds on. */
@@ -205,6 +206,16 @@ static void sms_send(void)
 	verdict(" S ", ok);
 }
 
+static void tls_write(const char *text)
+{
+	command("AT#SSLSEND=1");
+	if (prompt()) {
+		module_send(text);
+		module_byte(0x1A);
+		expect("OK", 5000);
+	}
+}
+
 static void https_get(void)
 {
 	char store[40] = "AT#SSLSECDATA=1,1,1,";
@@ -217,6 +228,7 @@ static void https_get(void)
 	unsigned char ok = prompt();
 	if (ok) {
 		module_send(CA);
+		module_byte(0x1A); /* as manageSSL() and the generated programs end it */
 		ok = expect("OK", 5000);
 	}
 	verdict(" L ", ok);
@@ -225,14 +237,10 @@ static void https_get(void)
 		note(" R ", "none");
 		return;
 	}
-	command("AT#SSLSEND=1");
-	if (prompt()) {
-		module_send("GET /getpost_frame_parser.php?frame=");
-		module_send(digits);
-		module_send(" HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n");
-		module_byte(0x1A);
-		expect("OK", 5000);
-	}
+	/* the request in pieces, one AT#SSLSEND each, as the generated programs write it */
+	tls_write("GET /getpost_frame_parser.php?frame=");
+	tls_write(digits);
+	tls_write(" HTTP/1.1\r\nHost: gateway.test\r\nConnection: close\r\n\r\n");
 	command("AT#SSLRECV=1,490");
 	expect("#SSLRECV: ", 5000);
 	/* the answer: status line, headers, a blank line, then the body's one line */

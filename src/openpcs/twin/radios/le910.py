@@ -26,7 +26,7 @@ from openpcs.twin.waspmote import twin_data
 
 __all__ = ["Cellular4GModule"]
 
-#: settings the API writes that the module only acknowledges
+#: settings the API writes that the module only acknowledges (matched in upper case)
 _SETTINGS: Final = re.compile(
     r"AT(\+CMEE=[012]|\+WS46=\d+|#USERID=.*|#PASSW=.*|#SCFGEXT3?=[\d,]+|\+CMGF=1|\+CPMS=.*"
     r"|\+CNMI=[\d,]+|\+CSMP=[\d,]+)"
@@ -111,7 +111,8 @@ class Cellular4GModule:
                 if block is None:
                     return replies
                 done, self._collect = self._collect.done, None
-                replies += done(block, cycle)
+                data, cancelled = block
+                replies += [self._voice.say(cycle, "OK")] if cancelled else done(data, cycle)
                 continue
             line = self._next_line()
             if line is None:
@@ -134,12 +135,12 @@ class Cellular4GModule:
         outcome = self._answer(line, cycle)
         if isinstance(outcome, Collect):
             self._collect = outcome
-            outcome = [self._voice.say(cycle, "> ")]
+            outcome = [Reply(self._voice.at(cycle, "answer"), b"\r\n> ")]
         return [echo, *outcome] if echo is not None else outcome
 
     def _answer(self, line: str, cycle: int) -> Outcome:
         upper = line.upper()
-        if upper in ("AT", "ATE1", "ATE0") or _SETTINGS.fullmatch(line):
+        if upper in ("AT", "ATE", "ATE1", "ATE0") or _SETTINGS.fullmatch(upper):
             if upper.startswith("ATE"):
                 self._echo = upper == "ATE1"
             return [self._voice.say(cycle, "OK")]
@@ -148,11 +149,17 @@ class Cellular4GModule:
             self.power(False, cycle)
             return [reply]
         head, equals, rest = line.partition("=")
-        handler = self._commands.get(head if equals else line)
+        handler = self._commands.get(head.upper() if equals else upper)
         if handler is None:
-            self.problems.append(f"the {self.name} has no command {line[:40]!r}")
+            # the command's name only: what follows may be a password
+            self.problems.append(f"the {self.name} has no command {head[:24]!r}")
             return [self._voice.say(cycle, "ERROR")]
-        return handler(arguments(rest), cycle)
+        try:
+            given = arguments(rest)
+        except ValueError as exc:
+            self.problems.append(f"{head[:24]}: {exc}")
+            return [self._voice.say(cycle, "ERROR")]
+        return handler(given, cycle)
 
     def _tell(self, name: str, value: str) -> Callable[[list[str], int], Outcome]:
         def tell(args: list[str], cycle: int) -> Outcome:
@@ -181,10 +188,13 @@ class Cellular4GModule:
         return [self._voice.say(cycle, "OK")]
 
     def _sms(self, args: list[str], cycle: int) -> Outcome:
-        if len(args) != 1 or not self._sim_open:
-            self.problems.append("an SMS before the SIM took its PIN" if args else "AT+CMGS")
+        if not args or not args[0]:
+            self.problems.append("AT+CMGS without a phone number")
             return [self._voice.say(cycle, "+CMS ERROR: 500")]
-        number = args[0]
+        if not self._sim_open:
+            self.problems.append("an SMS before the SIM took its PIN")
+            return [self._voice.say(cycle, "+CMS ERROR: 500")]
+        number = args[0]  # a second argument, the number's type, changes nothing here
 
         def send(text: bytes, end: int) -> list[Reply]:
             self.deliveries.extend(

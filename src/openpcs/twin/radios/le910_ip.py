@@ -29,6 +29,7 @@ report says which).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -36,19 +37,30 @@ from typing import Any, Final
 from openpcs.twin.internet import HttpRequest, Internet, TcpLink, parse_http_request
 from openpcs.twin.radios.module import Delivery, Reply, cycles_after
 
-__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "takes"]
+__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "number", "takes"]
 
 _HTTP_METHODS: Final = {"0": "GET", "1": "HEAD", "2": "DELETE"}
 _CONNECTION: Final = "1"
 _SOCKET_CONNECTED: Final = 2
-#: AT#SSLSECCFG's authentication mode that checks the server against the stored CA
+#: AT#SSLSECCFG's authentication mode from which the server is checked against the stored CA
 _SERVER_AUTHENTICATION: Final = 1
 _CTRL_Z: Final = 0x1A
+_ESCAPE: Final = 0x1B
+_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 
 
 def arguments(text: str) -> list[str]:
-    """A command's comma-separated arguments, quoted ones without their quotes."""
-    return [item.strip() for item in next(csv.reader([text]))] if text else []
+    """A command's comma-separated arguments, quoted ones without their quotes;
+    :class:`ValueError` for a line that cannot be split."""
+    try:
+        return [item.strip() for item in next(csv.reader([text]))] if text else []
+    except csv.Error as exc:
+        raise ValueError(f"unreadable arguments ({exc})") from None
+
+
+def number(text: str) -> int | None:
+    """``text`` as a decimal number (ASCII digits only), ``None`` when it is not one."""
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def _pem_body(text: str) -> str:
@@ -139,14 +151,18 @@ class IpServices:
             "AT#SSLRECV": self._tls_read,
             "AT#SSLH": self._tls_close,
         }
-        self.power_off(0)
+        self._link: TcpLink | None = None
+        self._forget()
 
     def power_off(self, cycle: int) -> None:
         """Without power the context, the connections and the settings are gone."""
-        link = getattr(self, "_link", None)
-        if link is not None:
-            self._deliveries.extend(link.close(cycle))
-        self._link: TcpLink | None = None
+        if self._link is not None:
+            self._deliveries.extend(self._link.close(cycle))
+            self._link = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """The module as it starts: no context, no connection, no settings."""
         self._peer = ("", 0)
         self._apn: str | None = None
         self._active = False
@@ -198,9 +214,10 @@ class IpServices:
     # --- HTTP ----------------------------------------------------------------------------
 
     def _http_profile(self, args: list[str], cycle: int) -> Outcome:
-        if len(args) < 3 or not args[2].isdigit():
-            return self._refuse(cycle, f"AT#HTTPCFG with {args}")
-        self._http_to = (args[1], int(args[2]))
+        port = number(args[2]) if len(args) >= 3 else None
+        if port is None:
+            return self._refuse(cycle, "AT#HTTPCFG without a port")
+        self._http_to = (args[1], port)
         return self._ok(cycle)
 
     def _http_query(self, args: list[str], cycle: int) -> Outcome:
@@ -232,13 +249,14 @@ class IpServices:
         return [self._voice.say(cycle, state, "OK")]
 
     def _socket_dial(self, args: list[str], cycle: int) -> Outcome:
-        if len(args) < 4 or args[0] != _CONNECTION or not args[2].isdigit():
-            return self._refuse(cycle, f"AT#SD with {args}")
+        port = number(args[2]) if len(args) >= 4 else None
+        if port is None or args[0] != _CONNECTION:
+            return self._refuse(cycle, "AT#SD: the API dials connection 1 with a port")
         if args[1] != "0":
             return self._refuse(cycle, "a UDP socket: the twin's module connects TCP only")
         if not self._active or self._link is not None:
             return self._refuse(cycle)
-        host, port = args[3], int(args[2])
+        host = args[3]
         self._link = self._internet.connect(host, port, radio=self._radio)
         if self._link is None:
             return self._refuse(cycle, f"tcp://{host}:{port} refused the connection")
@@ -247,14 +265,16 @@ class IpServices:
 
     def _socket_send(self, args: list[str], cycle: int) -> Outcome:
         link = self._link
-        if link is None or len(args) != 2 or not args[1].isdigit():
-            return self._refuse(cycle, "AT#SSENDEXT without a connection")
+        size = number(args[1]) if len(args) == 2 else None
+        if link is None or size is None:
+            return self._refuse(cycle, "AT#SSENDEXT without a connection or a size")
 
         def send(data: bytes, end: int) -> list[Reply]:
-            link.send(data)
+            if not link.send(data, end):
+                return self._refuse(end, "the gateway closed the TCP connection")
             return self._ok(end)
 
-        return Collect(int(args[1]), send)
+        return Collect(size, send)
 
     def _socket_close(self, args: list[str], cycle: int) -> Outcome:
         if self._link is not None:
@@ -269,35 +289,41 @@ class IpServices:
         return self._ok(cycle)
 
     def _tls_security(self, args: list[str], cycle: int) -> Outcome:
-        if len(args) != 3 or not args[2].isdigit():
-            return self._refuse(cycle, f"AT#SSLSECCFG with {args}")
-        self._tls_authentication = int(args[2])
+        mode = number(args[2]) if len(args) == 3 else None
+        if mode is None:
+            return self._refuse(cycle, "AT#SSLSECCFG without an authentication mode")
+        self._tls_authentication = mode
         return self._ok(cycle)
 
     def _tls_data(self, args: list[str], cycle: int) -> Outcome:
         if len(args) == 3 and args[1] == "0":
             self.stored_ca = None
             return self._ok(cycle)
-        if len(args) != 4 or args[1:3] != ["1", "1"] or not args[3].isdigit():
-            return self._refuse(cycle, f"AT#SSLSECDATA with {args}: the twin stores a CA only")
+        size = number(args[3]) if len(args) == 4 else None
+        if size is None or args[1:3] != ["1", "1"]:
+            return self._refuse(cycle, "AT#SSLSECDATA: the twin's module stores a CA only")
 
         def store(data: bytes, end: int) -> list[Reply]:
+            if len(data) != size:
+                return self._refuse(end, f"a CA certificate of {len(data)} bytes, {size} announced")
             self.stored_ca = data.decode("latin-1")
             return self._ok(end)
 
-        return Collect(int(args[3]), store)
+        # the data ends with Ctrl-Z (ESC cancels), and must be as long as announced
+        return Collect(None, store)
 
     def _tls_state(self, args: list[str], cycle: int) -> Outcome:
         state = 0 if not self._tls_enabled else 2 if self._tls_peer else 1
         return [self._voice.say(cycle, f"#SSLS: 1,{state}", "OK")]
 
     def _tls_dial(self, args: list[str], cycle: int) -> Outcome:
-        if len(args) < 3 or not args[1].isdigit() or not self._tls_enabled:
-            return self._refuse(cycle, f"AT#SSLD with {args} (TLS enabled: {self._tls_enabled})")
+        port = number(args[1]) if len(args) >= 3 else None
+        if port is None or not self._tls_enabled:
+            return self._refuse(cycle, f"AT#SSLD without a port or TLS enabled ({args[:2]})")
         if not self._active:
             return self._refuse(cycle)
-        host, port = args[2], int(args[1])
-        if self._tls_authentication == _SERVER_AUTHENTICATION:
+        host = args[2]
+        if self._tls_authentication >= _SERVER_AUTHENTICATION:
             if self.stored_ca is None:
                 return self._refuse(cycle, f"TLS to {host}:{port}: no CA certificate stored")
             if self._certificate and _pem_body(self.stored_ca) != self._certificate:
@@ -339,7 +365,7 @@ class IpServices:
         return Collect(None, send)
 
     def _tls_read(self, args: list[str], cycle: int) -> Outcome:
-        wanted = int(args[1]) if len(args) == 2 and args[1].isdigit() else self._largest
+        wanted = (number(args[1]) if len(args) == 2 else None) or self._largest
         if not self._response:
             # the server closes the connection once it has answered (Connection: close)
             closed = "DISCONNECTED" if self._tls_peer is None or self._answered else "TIMEOUT"
@@ -355,17 +381,18 @@ class IpServices:
         return self._ok(cycle)
 
 
-def takes(collect: Collect, pending: bytearray) -> bytes | None:
-    """What ``collect`` takes from the start of ``pending`` (removed), once it is whole."""
+def takes(collect: Collect, pending: bytearray) -> tuple[bytes, bool] | None:
+    """What ``collect`` takes from the start of ``pending`` (removed), once it is whole, and
+    whether it was cancelled (ESC, in a block that ends with Ctrl-Z); ``None`` before."""
     if collect.size is not None:
         if len(pending) < collect.size:
             return None
         data = bytes(pending[: collect.size])
         del pending[: collect.size]
-        return data
-    end = pending.find(bytes([_CTRL_Z]))
+        return data, False
+    end = next((i for i, byte in enumerate(pending) if byte in (_CTRL_Z, _ESCAPE)), -1)
     if end < 0:
         return None
-    data = bytes(pending[:end])
+    data, cancelled = bytes(pending[:end]), pending[end] == _ESCAPE
     del pending[: end + 1]
-    return data
+    return data, cancelled
