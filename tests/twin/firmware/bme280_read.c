@@ -12,24 +12,6 @@
 
 enum { BME = 0x77 };
 
-static void read_registers(unsigned char first, unsigned char *out, unsigned count)
-{
-	start(BME << 1);
-	send(first);
-	start(BME << 1 | 1);
-	for (unsigned i = 0; i < count; i++)
-		out[i] = receive(i + 1 == count);
-	stop();
-}
-
-static void write_register(unsigned char address, unsigned char value)
-{
-	start(BME << 1);
-	send(address);
-	send(value);
-	stop();
-}
-
 static void decimal(long long value)
 {
 	char digits[24];
@@ -48,9 +30,9 @@ int main(void)
 	console_on();
 	TWBR = 66;
 	unsigned char id, c[26], h[7], raw[8];
-	read_registers(0xD0, &id, 1);
-	read_registers(0x88, c, 26);
-	read_registers(0xE1, h, 7);
+	read_registers(BME, 0xD0, &id, 1);
+	read_registers(BME, 0x88, c, 26);
+	read_registers(BME, 0xE1, h, 7);
 	uint16_t T1 = c[0] | c[1] << 8, P1 = c[6] | c[7] << 8;
 	int16_t T2 = (int16_t)(c[2] | c[3] << 8), T3 = (int16_t)(c[4] | c[5] << 8);
 	int16_t P[10];
@@ -60,9 +42,9 @@ int main(void)
 	int16_t H2 = (int16_t)(h[0] | h[1] << 8);
 	int16_t H4 = (int16_t)(h[3] << 4 | (h[4] & 0x0F)), H5 = (int16_t)(h[5] << 4 | h[4] >> 4);
 	signed char H6 = (signed char)h[6];
-	write_register(0xF2, 0x01);
-	write_register(0xF4, 0x25); /* temperature and pressure x1, forced */
-	read_registers(0xF7, raw, 8);
+	write_register(BME, 0xF2, 0x01);
+	write_register(BME, 0xF4, 0x25); /* temperature and pressure x1, forced */
+	read_registers(BME, 0xF7, raw, 8);
 	long adc_p = ((long)raw[0] << 12) | ((long)raw[1] << 4) | (raw[2] >> 4);
 	long adc_t = ((long)raw[3] << 12) | ((long)raw[4] << 4) | (raw[5] >> 4);
 	long adc_h = ((long)raw[6] << 8) | raw[7];

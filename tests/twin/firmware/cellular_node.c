@@ -16,11 +16,8 @@
 
 #include "payload.h"
 #include "socket_node.h"
+#include "uart1.h"
 
-/* busy-wait iterations in about a millisecond */
-#define LOOPS_PER_MS 1200UL
-
-static char line[64];
 static char report[160];
 static char digits[2 * sizeof PAYLOAD + 1];
 
@@ -54,54 +51,11 @@ static void append_number(char *text, unsigned value)
 	*text = 0;
 }
 
-static void module_byte(char c)
-{
-	while (!(UCSR1A & _BV(UDRE1))) {
-	}
-	UDR1 = c;
-}
-
-static void module_send(const char *text)
-{
-	while (*text)
-		module_byte(*text++);
-}
-
-static int module_receive(unsigned long ms)
-{
-	for (unsigned long n = ms * LOOPS_PER_MS; n; n--)
-		if (UCSR1A & _BV(RXC1))
-			return UDR1;
-	return -1;
-}
-
-/* Lines until one holds `word` (kept in `line`; 1) or is an error (0), or `ms` pass (0). */
-static unsigned char expect(const char *word, unsigned long ms)
-{
-	for (;;) {
-		unsigned n = 0;
-		for (;;) {
-			int c = module_receive(ms);
-			if (c < 0)
-				return 0;
-			if (c == '\n')
-				break;
-			if (c != '\r' && n < sizeof line - 1)
-				line[n++] = (char)c;
-		}
-		line[n] = 0;
-		if (strstr(line, word))
-			return 1;
-		if (strstr(line, "ERROR"))
-			return 0;
-	}
-}
-
 /* Characters until the module's '>' prompt. */
 static unsigned char prompt(void)
 {
 	for (;;) {
-		int c = module_receive(2000);
+		int c = uart1_receive(2000);
 		if (c < 0)
 			return 0;
 		if (c == '>')
@@ -128,8 +82,8 @@ static void command(const char *text)
 {
 	while (UCSR1A & _BV(RXC1))
 		(void)UDR1;
-	module_send(text);
-	module_byte('\r');
+	uart1_send(text);
+	uart1_byte('\r');
 }
 
 static void socket1_power(unsigned char on)
@@ -158,8 +112,8 @@ static void http_get(void)
 {
 	command("AT#HTTPCFG=0,\"gateway.test\",80");
 	expect("OK", 2000);
-	module_send("AT#HTTPQRY=0,0,\"/getpost_frame_parser.php?frame=");
-	module_send(digits);
+	uart1_send("AT#HTTPQRY=0,0,\"/getpost_frame_parser.php?frame=");
+	uart1_send(digits);
 	command("\"");
 	if (!expect("OK", 5000) || !expect("#HTTPRING: 0,", 60000)) {
 		note(" H ", "none");
@@ -183,7 +137,7 @@ static void tcp_send(void)
 		command(dial);
 		ok = prompt();
 		if (ok) {
-			module_send(digits);
+			uart1_send(digits);
 			ok = expect("OK", 5000);
 		}
 		command("AT#SH=1");
@@ -199,8 +153,8 @@ static void sms_send(void)
 	command("AT+CMGS=\"+34600000000\"");
 	unsigned char ok = prompt();
 	if (ok) {
-		module_send(digits);
-		module_byte(0x1A);
+		uart1_send(digits);
+		uart1_byte(0x1A);
 		ok = expect("OK", 10000);
 	}
 	verdict(" S ", ok);
@@ -210,8 +164,8 @@ static void tls_write(const char *text)
 {
 	command("AT#SSLSEND=1");
 	if (prompt()) {
-		module_send(text);
-		module_byte(0x1A);
+		uart1_send(text);
+		uart1_byte(0x1A);
 		expect("OK", 5000);
 	}
 }
@@ -227,8 +181,8 @@ static void https_get(void)
 	command(store);
 	unsigned char ok = prompt();
 	if (ok) {
-		module_send(CA);
-		module_byte(0x1A); /* as manageSSL() and the generated programs end it */
+		uart1_send(CA);
+		uart1_byte(0x1A); /* as manageSSL() and the generated programs end it */
 		ok = expect("OK", 5000);
 	}
 	verdict(" L ", ok);

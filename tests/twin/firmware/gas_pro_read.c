@@ -12,25 +12,6 @@
 #include "console.h"
 #include "twi.h"
 
-static void read_registers(unsigned char chip, unsigned char first, unsigned char *out,
-	unsigned count)
-{
-	start(chip << 1);
-	send(first);
-	start(chip << 1 | 1);
-	for (unsigned i = 0; i < count; i++)
-		out[i] = receive(i + 1 == count);
-	stop();
-}
-
-static void write_register(unsigned char chip, unsigned char address, unsigned char value)
-{
-	start(chip << 1);
-	send(address);
-	send(value);
-	stop();
-}
-
 static void decimal(long value)
 {
 	char digits[12];

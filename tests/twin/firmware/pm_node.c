@@ -8,47 +8,7 @@
 #include <string.h>
 
 #include "console.h"
-
-#define LOOPS_PER_MS 1200UL
-
-static char line[160];
-
-static void send(const char *text)
-{
-	while (*text) {
-		while (!(UCSR1A & _BV(UDRE1))) {
-		}
-		UDR1 = *text++;
-	}
-}
-
-static int next_byte(unsigned long ms)
-{
-	for (unsigned long n = ms * LOOPS_PER_MS; n; n--)
-		if (UCSR1A & _BV(RXC1))
-			return UDR1;
-	return -1;
-}
-
-/* Lines until one holds `word` (kept in `line`; 1), or `ms` pass without a byte (0). */
-static unsigned char expect(const char *word, unsigned long ms)
-{
-	for (;;) {
-		unsigned n = 0;
-		for (;;) {
-			int c = next_byte(ms);
-			if (c < 0)
-				return 0;
-			if (c == '\n')
-				break;
-			if (c != '\r' && n < sizeof line - 1)
-				line[n++] = (char)c;
-		}
-		line[n] = 0;
-		if (strstr(line, word))
-			return 1;
-	}
-}
+#include "uart1.h"
 
 static void print(const char *text)
 {
@@ -73,12 +33,12 @@ int main(void)
 #endif
 	unsigned char ok = 0;
 	for (unsigned char tries = 0; tries < 5 && !ok; tries++) {
-		send("AT\r");
+		uart1_send("AT\r");
 		ok = expect("OK", 1000);
 	}
 	print(ok ? "A OK" : "A NO");
 	if (ok) {
-		send("AT$200=500,500,2\r");
+		uart1_send("AT$200=500,500,2\r");
 		print(" V ");
 		if (expect("$200", 3000) && expect(",", 1000)) {
 			char *third = line;
@@ -89,7 +49,7 @@ int main(void)
 			print(line);
 		}
 		expect("OK", 1000);
-		send("AT$999\r");
+		uart1_send("AT$999\r");
 		expect("", 1000);
 		print(" X ");
 		print(line);

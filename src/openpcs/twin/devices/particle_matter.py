@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Final
 
-from openpcs.twin.radios.module import Reply, cycles_after
+from openpcs.twin.radios.module import Reply, cycles_after, take_commands
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["PM_FIELDS", "ParticleMatterSensor"]
@@ -60,14 +60,7 @@ class ParticleMatterSensor:
         """Each whole command (up to its CR) is answered; nothing while off or starting."""
         if not self._powered or cycle < self._ready_at:
             return []
-        self._line += data
-        replies: list[Reply] = []
-        while (end := self._line.find(b"\r")) >= 0:
-            command = bytes(self._line[:end]).strip(b"\n").decode("ascii", "replace")
-            del self._line[: end + 1]
-            if command:
-                replies.append(self._answer(command, cycle))
-        return replies
+        return [self._answer(c, cycle) for c in take_commands(self._line, data)]
 
     def _say(self, cycle: int, text: str, after_ms: float | None = None) -> Reply:
         wait = self._timing["answer"] if after_ms is None else after_ms

@@ -9,7 +9,15 @@ from typing import Protocol
 
 from openpcs.twin.harness import CLOCK_HZ
 
-__all__ = ["Delivery", "Reply", "SerialDevice", "SocketModule", "Stored", "cycles_after"]
+__all__ = [
+    "Delivery",
+    "Reply",
+    "SerialDevice",
+    "SocketModule",
+    "Stored",
+    "cycles_after",
+    "take_commands",
+]
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,19 @@ class SocketModule(SerialDevice, Protocol):
     aliases: list[str]
     #: the socket it sits in: 0 (UART0, shared with the USB console) or 1 (UART1)
     socket: int
+
+
+def take_commands(pending: bytearray, data: bytes) -> list[str]:
+    """``data`` added to ``pending``; the whole commands (each up to its CR, without line
+    ends, empty ones skipped) taken from it, in order."""
+    pending += data
+    commands = []
+    while (end := pending.find(b"\r")) >= 0:
+        command = bytes(pending[:end]).strip(b"\n").decode("ascii", "replace")
+        del pending[: end + 1]
+        if command:
+            commands.append(command)
+    return commands
 
 
 def cycles_after(cycle: int, milliseconds: float) -> int:

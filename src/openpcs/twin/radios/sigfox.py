@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from openpcs.twin.radios.module import Delivery, Reply, cycles_after
+from openpcs.twin.radios.module import Delivery, Reply, cycles_after, take_commands
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["SigfoxModule"]
@@ -53,14 +53,7 @@ class SigfoxModule:
         """Each whole command (up to its CR) is answered, in order."""
         if not self._powered:
             return []
-        self._line += data
-        replies: list[Reply] = []
-        while (end := self._line.find(b"\r")) >= 0:
-            command = bytes(self._line[:end]).strip(b"\n").decode("ascii", "replace")
-            del self._line[: end + 1]
-            if command:
-                replies.append(self._answer(command, cycle))
-        return replies
+        return [self._answer(c, cycle) for c in take_commands(self._line, data)]
 
     def _say(self, cycle: int, text: str, after_ms: float | None = None) -> Reply:
         wait = self._timing["answer"] if after_ms is None else after_ms
