@@ -4,6 +4,7 @@ commands the API sends at start and their answers, and what it does not model, r
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,3 +76,36 @@ def test_a_wrong_crc_and_an_unknown_command_get_the_chips_errors() -> None:
 def test_a_serial_number_is_eight_bytes() -> None:
     with pytest.raises(ValueError, match="8 bytes"):
         CryptoEeprom(b"\x01\x02")
+
+
+def _legacy_command(slot: int, block: bytes) -> bytes:
+    """The API's encryptBlock16(): count, opcode 0x0F, mode, param1 (the slot), param2, data."""
+    return bytes([7 + 16 + 2, 0x0F, 0x00, 0x00, slot, 0x00, 0x00]) + block
+
+
+def test_a_key_saved_in_a_slot_encrypts_as_aes_128() -> None:
+    chip = CryptoEeprom(SERIAL)
+    bus = I2cBus({CRYPTO_EEPROM_ADDRESS: chip})
+    key = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")  # FIPS-197's example key
+    zeros = bytes(16)
+
+    def encrypt(slot: int) -> bytes:
+        answer = _exchange(bus, _legacy_command(slot, zeros), 20)
+        assert answer[:2] == b"\x14\x00"  # count, status: success
+        assert answer[18:] == crc16(answer[:18])
+        return answer[2:18]
+
+    before = encrypt(15)
+    # saveKey(15, key, 16): a write of the key at 0xF200 + 15 * 16
+    address = CRYPTO_EEPROM_ADDRESS << 1
+    assert bus.step("a", address, 0) == 1
+    for byte in b"\xf2\xf0" + key:
+        bus.step("w", byte, 0)
+    bus.step("p", 0, 0)
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    assert encrypt(15) == encryptor.update(zeros) + encryptor.finalize()
+    assert before != encrypt(15)  # an unwritten slot holds 0xFF bytes, another key
+    assert encrypt(14) == before
+    assert chip.problems == []
+    # a slot past the sixteenth: the chip's parse error
+    assert _exchange(bus, _legacy_command(16, zeros), 2) == b"\x04\x50"

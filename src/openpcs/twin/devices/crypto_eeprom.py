@@ -9,7 +9,11 @@ What the API asks of it at start, and what this model answers:
 - a read after the address 0xFFF0: the status register (0: ready);
 - the BlockRead command (opcode 0x10) of the serial number (8 bytes at 0xF000) and of the
   JEDEC identifier (0x00 0x1F at 0xF010), at most 32 bytes (more: the count-error status,
-  0x10); Reset (0x00) and Sleep (0x11) answer success, Info (0x0C) two zero bytes.
+  0x10); Reset (0x00) and Sleep (0x11) answer success, Info (0x0C) two zero bytes;
+- a write of bytes at another address stores them (``saveKey()`` writes a key into the key
+  memory, 16 bytes per slot from 0xF200); Legacy (0x0F, param1 the slot) answers the
+  AES-128 encryption of its 16-byte block with that slot's key (an unwritten slot holds
+  0xFF bytes), as ``encrypt()`` uses it for the Cloud Bridge's frames.
 
 A command whose CRC is wrong gets the chip's CRC-error status (0xFF); an opcode the model does
 not know gets the parse-error status (0x50) and is reported in :attr:`CryptoEeprom.problems`,
@@ -21,6 +25,8 @@ byte first (the AES132's).
 from __future__ import annotations
 
 from typing import Final
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 __all__ = ["CRYPTO_EEPROM_ADDRESS", "CryptoEeprom", "crc16"]
 
@@ -37,6 +43,13 @@ _PARSE_ERROR: Final = 0x50
 _COUNT_ERROR: Final = 0x10
 _INFO: Final = 0x0C
 _BLOCK_READ_MAX: Final = 32
+#: Legacy: AES-128 (ECB) of one 16-byte block with a key of the key memory
+_LEGACY: Final = 0x0F
+_KEY_MEMORY: Final = 0xF200
+_KEY_SLOTS: Final = 16
+_BLOCK: Final = 16
+#: what an unwritten byte of the chip's memory holds
+_ERASED: Final = 0xFF
 
 
 def crc16(data: bytes) -> bytes:
@@ -105,6 +118,8 @@ class CryptoEeprom:
         if self._address == _COMMAND_BUFFER and data:
             self._response = self._run(data)
             self._read_at = 0
+        elif data:
+            self.memory |= {self._address + i: byte for i, byte in enumerate(data)}
 
     def _run(self, command: bytes) -> bytes:
         count = command[0]
@@ -124,5 +139,16 @@ class CryptoEeprom:
             if length > _BLOCK_READ_MAX:
                 return _response(_COUNT_ERROR)
             return _response(0x00, bytes(self.memory.get(address + i, 0x00) for i in range(length)))
-        self.problems.append(f"command {body.hex()} is not modelled")
+        if opcode == _LEGACY and len(body) == 7 + _BLOCK:
+            return self._legacy(body[3] << 8 | body[4], body[7:])
+        self.problems.append(f"command {body[:7].hex()} is not modelled")
         return _response(_PARSE_ERROR)
+
+    def _legacy(self, slot: int, block: bytes) -> bytes:
+        """``block`` encrypted with the key in ``slot`` (AES-128, one block)."""
+        if slot >= _KEY_SLOTS:
+            return _response(_PARSE_ERROR)
+        start = _KEY_MEMORY + slot * _BLOCK
+        key = bytes(self.memory.get(start + i, _ERASED) for i in range(_BLOCK))
+        encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+        return _response(0x00, encryptor.update(block) + encryptor.finalize())
