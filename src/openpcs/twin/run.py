@@ -37,6 +37,7 @@ from openpcs.twin.radios.lorawan import LoRaWANModule, modelled_region
 from openpcs.twin.radios.lorawan_network import LoRaNetwork, Registration
 from openpcs.twin.radios.module import Delivery, SocketModule
 from openpcs.twin.radios.sigfox import SigfoxModule
+from openpcs.twin.radios.wifi_pro import WifiProModule
 from openpcs.twin.radios.xbee import KINDS as XBEE_KINDS
 from openpcs.twin.radios.xbee import XBeeModule
 from openpcs.twin.sensors import NodeSensors, load_values, sensors_for
@@ -52,7 +53,7 @@ _LOOP_SYMBOLS: Final = ("_Z4loopv", "loop")
 #: what the gateway answers for a frame it kept: decoded, or (device-to-cloud) as sent
 _STORED: Final = frozenset({"ok", "encrypted"})
 #: the radios whose modules reach servers on the Internet themselves
-_ON_THE_INTERNET: Final = frozenset({"4g"})
+_ON_THE_INTERNET: Final = frozenset({"4g", "wifi"})
 #: the longest a run may take in node time: a day per cycle
 _NODE_SECONDS_PER_CYCLE: Final = 86_400
 
@@ -158,10 +159,18 @@ def _module(result: CheckResult, internet: Internet | None) -> SocketModule | No
     if kind in XBEE_KINDS:
         return XBeeModule(kind, bytes.fromhex("0013A200" + serial[-8:]))
     radio = _revealed(config.radio.model_dump(mode="python"))
+    certificate = getattr(config.destination, "certificate", None)
     if kind == "4g" and internet is not None:
-        certificate = getattr(config.destination, "certificate", None)
         return Cellular4GModule(
             internet, apn=radio["apn"], pin=radio.get("pin"), certificate=certificate
+        )
+    if kind == "wifi" and internet is not None:
+        return WifiProModule(
+            internet,
+            essid=radio["essid"],
+            security=radio["security"],
+            password=radio.get("password"),
+            certificate=certificate,
         )
     if kind == "lorawan" and modelled_region(radio["region"]):
         names = ("dev_eui", "app_eui", "app_key", "dev_addr", "nwk_skey", "app_skey")

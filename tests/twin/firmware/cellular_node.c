@@ -14,48 +14,16 @@
 #include <avr/io.h>
 #include <string.h>
 
-#include "payload.h"
 #include "socket_node.h"
-#include "uart1.h"
+#include "module_uart.h"
+#include "frames.h"
 
 static char report[160];
-static char digits[2 * sizeof PAYLOAD + 1];
-
-/* The hex text of the next frame. */
-static void next_frame(void)
-{
-	static unsigned char sent;
-	const char *hex = "0123456789ABCDEF";
-	for (unsigned i = 0; i < sizeof PAYLOAD; i++) {
-		unsigned char byte = PAYLOAD[i];
-		if (i == SEQUENCE_AT)
-			byte = (unsigned char)(byte + sent);
-		digits[2 * i] = hex[byte >> 4];
-		digits[2 * i + 1] = hex[byte & 15];
-	}
-	sent++;
-}
-
-/* `value` in decimal after `text`. */
-static void append_number(char *text, unsigned value)
-{
-	char reversed[6];
-	unsigned char n = 0;
-	do {
-		reversed[n++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value);
-	text += strlen(text);
-	while (n)
-		*text++ = reversed[--n];
-	*text = 0;
-}
-
 /* Characters until the module's '>' prompt. */
 static unsigned char prompt(void)
 {
 	for (;;) {
-		int c = uart1_receive(2000);
+		int c = module_receive(2000);
 		if (c < 0)
 			return 0;
 		if (c == '>')
@@ -82,8 +50,8 @@ static void command(const char *text)
 {
 	while (UCSR1A & _BV(RXC1))
 		(void)UDR1;
-	uart1_send(text);
-	uart1_byte('\r');
+	module_send(text);
+	module_byte('\r');
 }
 
 static void socket1_power(unsigned char on)
@@ -112,8 +80,8 @@ static void http_get(void)
 {
 	command("AT#HTTPCFG=0,\"gateway.test\",80");
 	expect("OK", 2000);
-	uart1_send("AT#HTTPQRY=0,0,\"/getpost_frame_parser.php?frame=");
-	uart1_send(digits);
+	module_send("AT#HTTPQRY=0,0,\"/getpost_frame_parser.php?frame=");
+	module_send(digits);
 	command("\"");
 	if (!expect("OK", 5000) || !expect("#HTTPRING: 0,", 60000)) {
 		note(" H ", "none");
@@ -137,7 +105,7 @@ static void tcp_send(void)
 		command(dial);
 		ok = prompt();
 		if (ok) {
-			uart1_send(digits);
+			module_send(digits);
 			ok = expect("OK", 5000);
 		}
 		command("AT#SH=1");
@@ -153,8 +121,8 @@ static void sms_send(void)
 	command("AT+CMGS=\"+34600000000\"");
 	unsigned char ok = prompt();
 	if (ok) {
-		uart1_send(digits);
-		uart1_byte(0x1A);
+		module_send(digits);
+		module_byte(0x1A);
 		ok = expect("OK", 10000);
 	}
 	verdict(" S ", ok);
@@ -164,8 +132,8 @@ static void tls_write(const char *text)
 {
 	command("AT#SSLSEND=1");
 	if (prompt()) {
-		uart1_send(text);
-		uart1_byte(0x1A);
+		module_send(text);
+		module_byte(0x1A);
 		expect("OK", 5000);
 	}
 }
@@ -181,8 +149,8 @@ static void https_get(void)
 	command(store);
 	unsigned char ok = prompt();
 	if (ok) {
-		uart1_send(CA);
-		uart1_byte(0x1A); /* as manageSSL() and the generated programs end it */
+		module_send(CA);
+		module_byte(0x1A); /* as manageSSL() and the generated programs end it */
 		ok = expect("OK", 5000);
 	}
 	verdict(" L ", ok);

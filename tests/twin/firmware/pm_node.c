@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "console.h"
-#include "uart1.h"
+#include "module_uart.h"
 
 static void print(const char *text)
 {
@@ -33,12 +33,12 @@ int main(void)
 #endif
 	unsigned char ok = 0;
 	for (unsigned char tries = 0; tries < 5 && !ok; tries++) {
-		uart1_send("AT\r");
+		module_send("AT\r");
 		ok = expect("OK", 1000);
 	}
 	print(ok ? "A OK" : "A NO");
 	if (ok) {
-		uart1_send("AT$200=500,500,2\r");
+		module_send("AT$200=500,500,2\r");
 		print(" V ");
 		if (expect("$200", 3000) && expect(",", 1000)) {
 			char *third = line;
@@ -49,7 +49,7 @@ int main(void)
 			print(line);
 		}
 		expect("OK", 1000);
-		uart1_send("AT$999\r");
+		module_send("AT$999\r");
 		expect("", 1000);
 		print(" X ");
 		print(line);

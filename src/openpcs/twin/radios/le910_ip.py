@@ -37,7 +37,7 @@ from typing import Any, Final
 from openpcs.twin.internet import HttpRequest, Internet, TcpLink, parse_http_request
 from openpcs.twin.radios.module import Delivery, Reply, cycles_after
 
-__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "number", "takes"]
+__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "number", "pem_body", "takes"]
 
 _HTTP_METHODS: Final = {"0": "GET", "1": "HEAD", "2": "DELETE"}
 _CONNECTION: Final = "1"
@@ -63,7 +63,7 @@ def number(text: str) -> int | None:
     return int(text) if _DIGITS.fullmatch(text) else None
 
 
-def _pem_body(text: str) -> str:
+def pem_body(text: str) -> str:
     """A certificate's first PEM block without its line ends or spaces, for comparison."""
     end_marker = "-----END CERTIFICATE-----"
     first = text[: text.find(end_marker) + len(end_marker)] if end_marker in text else text
@@ -124,7 +124,7 @@ class IpServices:
         self._address = str(facts["address"])
         self._largest = int(facts["largest_read"])
         self._network_apn = apn
-        self._certificate = _pem_body(certificate) if certificate else None
+        self._certificate = pem_body(certificate) if certificate else None
         self._deliveries = deliveries
         self._problems = problems
         self._radio = radio
@@ -326,7 +326,7 @@ class IpServices:
         if self._tls_authentication >= _SERVER_AUTHENTICATION:
             if self.stored_ca is None:
                 return self._refuse(cycle, f"TLS to {host}:{port}: no CA certificate stored")
-            if self._certificate and _pem_body(self.stored_ca) != self._certificate:
+            if self._certificate and pem_body(self.stored_ca) != self._certificate:
                 return self._refuse(
                     cycle,
                     f"TLS to {host}:{port}: the stored CA certificate is not the destination's",
