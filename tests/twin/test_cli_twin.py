@@ -1,8 +1,8 @@
 """``openpcs twin`` refuses what it cannot run with the reason and exit 2, a configuration
 with errors with its findings and exit 1; with a real Waspmote API (``WASPMOTE_API_DIR``,
-skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA, Sigfox
-and 4G HTTP examples run three cycles and a gateway stores each cycle's frames (the 4G
-module's requests reach it while the node runs), the LoRaWAN uplinks with
+skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA, Sigfox,
+4G HTTP and WiFi TCP examples run three cycles and a gateway stores each cycle's frames (the 4G
+and WiFi modules' requests reach it while the node runs), the LoRaWAN uplinks with
 a counter that rises every uplink and the readings equal to the values the sensors were given
 (the BME280's and the CO probe's to their resolution)."""
 
@@ -28,9 +28,11 @@ _XBEE = NODES / "smart-environment-pro_xbee-802-15-4_meshlium.yaml"
 _LORAWAN = NODES / "smart-environment-pro_lorawan-us-otaa.yaml"
 _SIGFOX = NODES / "smart-agriculture_sigfox.yaml"
 _CELLULAR = NODES / "smart-environment-pro_4g_http.yaml"
+_WIFI = NODES / "smart-agriculture_wifi_tcp.yaml"
 _PLANNED = {_XBEE: {"TC", "HUM", "PRES", "BAT"}, _LORAWAN: {"TC", "HUM", "PRES", "BAT"}}
 _PLANNED[_SIGFOX] = {"ANE", "WV", "PLV1", "PLV2", "PLV3", "SOIL_C", "BAT"}
 _PLANNED[_CELLULAR] = {"CO", "PM1", "PM2_5", "PM10", "TC", "HUM", "PRES", "BAT"}
+_PLANNED[_WIFI] = {"TC", "HUM", "PRES", "BAT"}
 
 
 def test_without_an_api_tree_the_twin_says_it_cannot_build(
@@ -56,7 +58,7 @@ def test_a_configuration_with_errors_is_not_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("avr_toolchain")
-@pytest.mark.parametrize("example", list(_PLANNED), ids=["xbee", "lorawan", "sigfox", "4g"])
+@pytest.mark.parametrize("example", list(_PLANNED), ids=["xbee", "lorawan", "sigfox", "4g", "wifi"])
 def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: Path) -> None:
     api_dir = os.environ.get(API_DIR_ENV)
     if not api_dir:

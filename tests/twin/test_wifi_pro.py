@@ -81,6 +81,7 @@ def test_the_module_echoes_ignores_the_console_and_checks_the_ca() -> None:
     module = _module(internet)
     assert module.received(b"AT+i\r", 0) == []  # off
     module.power(True, 0)
+    assert module.received(b"AT+i\r", CLOCK_HZ // 10) == []  # still starting
     ready = CLOCK_HZ
     echo, ok = module.received(b"AT+i\r", ready)
     assert (echo.data, ok.data) == (b"AT+i\r\n", b"I/OK\r\n")
@@ -107,3 +108,96 @@ def test_the_module_echoes_ignores_the_console_and_checks_the_ca() -> None:
     module.received(b"AT+iFD\r", later)
     assert module.received(b"AT+iRP10\r", later)[1].data == b"I/(0,0,0,0)\r\n"
     internet.close()
+
+
+def _joined(internet: Internet, **access: str) -> tuple[WifiProModule, int]:
+    """A module started, told the access point ``access`` (setting name: value)."""
+    module = WifiProModule(
+        internet,
+        essid=_ESSID,
+        security=access.pop("security", "wpa2"),
+        password=access.pop("password", _KEY),
+        certificate=_CA,
+    )
+    module.power(True, 0)
+    ready = CLOCK_HZ
+    for name, value in {"AT+iWLSI": _ESSID, **access}.items():
+        module.received(f"{name}={value}\r".encode(), ready)
+    return module, ready
+
+
+def _answer(module: WifiProModule, line: bytes, cycle: int) -> bytes:
+    return b"".join(reply.data for reply in module.received(line, cycle)[1:])
+
+
+def test_wep_and_open_access_points_are_joined_with_their_settings() -> None:
+    internet = Internet("http://127.0.0.1:9", None)
+    wep, ready = _joined(
+        internet,
+        security="wep128",
+        password="0123456789",
+        **{"AT+iWST0": "2", "AT+iWKY0": "0123456789"},
+    )
+    assert _answer(wep, b"AT+iRP10\r", ready) == b"I/(4,54,80,90)\r\n"
+    wrong, ready = _joined(
+        internet,
+        security="wep128",
+        password="0123456789",
+        **{"AT+iWST0": "2", "AT+iWKY0": "9876543210"},
+    )
+    assert _answer(wrong, b"AT+iRP10\r", ready) == b"I/(0,0,0,0)\r\n"
+    plain, ready = _joined(internet, security="open", password="", **{"AT+iWST0": "0"})
+    assert _answer(plain, b"AT+iRP10\r", ready) == b"I/(4,54,80,90)\r\n"
+    # the soft reset answers I/OK, then I/ONLINE once the module is back
+    ok, online = plain.received(b"AT+iDOWN\r", ready)[1:]
+    assert (ok.data, online.data) == (b"I/OK\r\n", b"I/ONLINE\r\n")
+    assert online.cycle > ok.cycle
+    internet.close()
+
+
+def test_urls_and_addresses_the_module_cannot_read_are_refused_not_raised() -> None:
+    internet = Internet("http://127.0.0.1:9", None)
+    module, ready = _joined(internet, **{"AT+iWST0": "4", "AT+iWPP0": _KEY})
+    for line in (
+        b'AT+iRLNK="http://host:99999/x"\r',
+        b'AT+iRLNK="http://host:abc/x"\r',
+        b'AT+iRLNK="ftp://host:21/x"\r',
+        b'AT+iRLNK="http://[::1/x"\r',
+        b"AT+iSTCP:host,70000\r",
+        b"AT+iSTCP:host,\xb2\r",
+    ):
+        assert _answer(module, line, ready) == b"I/ERROR (001)\r\n"
+    # an IPv6 address as the API writes it (no brackets): the port follows the last colon
+    module.received(b'AT+iRLNK="http://2001:db8::1:8080/x?frame=00"\r', ready)
+    assert internet.log[-1].startswith("GET http://2001:db8::1:8080/x?frame=00 → no answer")
+    internet.close()
+
+
+def test_a_tls_socket_with_the_destinations_ca_delivers_its_request(tmp_path: Path) -> None:
+    frame = _frame(9).hex().upper()
+    with local_gateway() as gateway:
+        internet = gateway.internet()
+        module, ready = _joined(internet, **{"AT+iWST0": "4", "AT+iWPP0": _KEY})
+        module.received(b"AT+iCA=" + _CA.replace("\n", "\r").encode(), ready)
+        assert _answer(module, b"AT+iSTCP:gateway.test,443\r", ready) == b"I/000\r\n"
+        assert _answer(module, b"AT+iSSL=0\r", ready) == b"I/OK\r\n"
+        request = f"GET /getpost_frame_parser.php?frame={frame} HTTP/1.1\r\n"
+        for piece in (request, "Host: gateway.test\r\nAuthorization: Bearer k\r\n", "\r\n"):
+            data = piece.encode()
+            header = f"AT+iSSND%:0,{len(data)}:".encode()
+            assert [r.data for r in module.received(header + data, ready)] == [b"I/OK\r\n"]
+        (delivery,) = module.deliveries
+        assert delivery.payload == _frame(9)
+        assert delivery.stored is not None
+        assert delivery.stored.status == "ok"
+        # the TLS socket needed no TCP connection of its own to the gateway
+        assert all(not said.startswith("tcp://") for said in internet.log)
+        # a plain socket's bytes reach the TCP ingest, delivered when the power goes
+        module.received(b"AT+iSCLS:0\r", ready)
+        module.received(b"AT+iSTCP:gateway.test,9100\r", ready)
+        line = (_frame(10).hex().upper() + "\n").encode()
+        module.received(f"AT+iSSND%:0,{len(line)}:".encode() + line, ready)
+        module.power(False, ready + CLOCK_HZ)
+        internet.close()
+    assert [d.stored and d.stored.status for d in module.deliveries] == ["ok", "ok"]
+    assert module.problems == []

@@ -29,7 +29,14 @@ from openpcs.program.generator import generate_checked
 from openpcs.program.pipeline import BuilderChoice
 from openpcs.twin.console import ConsoleLine
 from openpcs.twin.gateway_link import GatewayClient, Stored
-from openpcs.twin.harness import CLOCK_HZ, HarnessError, Stop, StopReason, run_program
+from openpcs.twin.harness import (
+    CLOCK_HZ,
+    HarnessError,
+    RunResult,
+    Stop,
+    StopReason,
+    run_program,
+)
 from openpcs.twin.internet import Internet
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.le910 import Cellular4GModule
@@ -252,6 +259,7 @@ def _run(
         levels=sensors.levels,
         marked_loop=bool(built.loop_address),
     )
+    run: RunResult | None = None
     try:
         run = run_program(
             built.hex_path,
@@ -264,9 +272,10 @@ def _run(
         )
     except HarnessError as exc:
         raise TwinError(str(exc)) from None
+    finally:
+        # the run is over: what the module still held open (a TCP connection) is closed
+        module.power(False, run.stop.cycle if run is not None else 0)
     world.console.finish(run.stop.cycle)
-    # the run is over: what the module still held open (a TCP connection) is closed
-    module.power(False, run.stop.cycle)
     reports = [CycleReport(number) for number in range(1, cycles + 1)]
     setup = []
     for line in world.console.lines:

@@ -10,7 +10,7 @@ version 3 an XOR checksum at 0x06) and sets the front end up (its status bit 0 m
 read: the code big-endian, read as ``code / 16`` mV), reads back the front end's reference
 (1024 mV as the API sets it) and gain (35 kΩ), and computes ``((V - Vref) / Rgain - baseline
 / 1000) * S(T) * 1000 / sensitivity - B(T)`` ppm, with the temperature the BME280 gave (no
-compensation when it gave none, -1000).
+compensation when it gave none: the API's -1000, ``None`` here).
 
 The ADC's codes are chosen so that this computation, in the MCU's single precision, comes as
 near the wanted value as four codes can; :attr:`GasProbe.measured` holds what it gives.
@@ -28,7 +28,6 @@ from openpcs.twin.waspmote import twin_data
 
 __all__ = ["GasProBoard", "GasProbe", "gas_probe_names"]
 
-_NO_TEMPERATURE: Final = -1000.0
 _STATUS, _LOCK, _TIACN, _REFCN, _MODECN = 0x00, 0x01, 0x10, 0x11, 0x12
 #: what the API's LMP91000 library reads back: gain by TIACN bits 4:2 (kΩ), reference
 _GAINS_KOHM: Final = (1000.0, 2.75, 3.5, 7.0, 14.0, 35.0, 120.0, 350.0)
@@ -88,8 +87,9 @@ class GasProbe:
         if temperature is None:
             return 1.0, 0.0
         t = _f(temperature)
-        sens = [float(v) for v in self._spec["sensitivity_by_temperature"]]
-        base = [float(v) for v in self._spec["baseline_by_temperature"]]
+        # the API reads each table entry as a float (pgm_read_float) before it computes
+        sens = [_f(float(v)) for v in self._spec["sensitivity_by_temperature"]]
+        base = [_f(float(v)) for v in self._spec["baseline_by_temperature"]]
         # the API's segments: sensitivity from -20 (<0), 0 (but measured from 20), 20, 40
         if t < 0:
             s = _f(sens[0] + _f(_f(_f(sens[1] - sens[0]) / 40) * _f(t + 20)))

@@ -16,6 +16,7 @@ field (``PM1``, ``PM2_5``, ``PM10``).
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Mapping
 from typing import Final
 
@@ -42,7 +43,7 @@ class ParticleMatterSensor:
         self.measured: dict[str, float] = {}
         self._values = {tag: float(values[tag]) for tag in PM_FIELDS}
         #: the air the sensor's own temperature and humidity fields report
-        self._air = (float(values.get("TC", 21.5)), float(values.get("HUM", 45.0)))
+        self._air = (float(values.get("TC", 22.5)), float(values.get("HUM", 45.0)))
         self._facts = facts
         self._timing: dict[str, float] = facts["timing_ms"]
         self._powered = False
@@ -84,7 +85,9 @@ class ParticleMatterSensor:
         """The adapter's second format, the values to the frame's decimals."""
         facts = self._facts
         readings = [round(self._values[tag], _DECIMALS) for tag in PM_FIELDS]
-        self.measured = dict(zip(PM_FIELDS, readings, strict=True))
+        # the API reads them with strtod into floats (single precision), which the frame carries
+        floats = [struct.unpack("<f", struct.pack("<f", value))[0] for value in readings]
+        self.measured = dict(zip(PM_FIELDS, floats, strict=True))
         fields = [f"{value:.{_DECIMALS}f}".rstrip("0").rstrip(".") for value in readings]
         fields += ["0"] * (int(facts["bins"]) + int(facts["times_of_flight"]))
         fields += [

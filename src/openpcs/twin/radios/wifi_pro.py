@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from openpcs.twin.internet import HttpRequest, Internet, TcpLink, parse_http_request
-from openpcs.twin.radios.le910_ip import pem_body
+from openpcs.twin.radios.le910_ip import number, pem_body
 from openpcs.twin.radios.module import Delivery, Reply, cycles_after
 from openpcs.twin.waspmote import twin_data
 
@@ -76,6 +75,7 @@ class WifiProModule:
         self._collecting: str | None = None  # "ca", or a socket send
         self._send_size = 0
         self._link: TcpLink | None = None
+        self._open_socket = False
         self._peer = ("", 0)
         self._tls = False
         self._request = bytearray()
@@ -134,7 +134,7 @@ class WifiProModule:
         if header is not None:
             handle, size = int(header.group(1)), int(header.group(2))
             del pending[: header.end()]
-            if handle != int(_HANDLE) or self._link is None:
+            if handle != int(_HANDLE) or not self._open_socket:
                 self.problems.append("AT+iSSND% on a socket that is not open")
             self._send_size = size
             self._collecting = "send"
@@ -182,7 +182,7 @@ class WifiProModule:
             return self._link_to(line[len('AT+iRLNK="') : -1], cycle)
         if line.startswith("AT+iSTCP:"):
             return self._open(line[len("AT+iSTCP:") :], cycle)
-        if line == f"AT+iSSL={int(_HANDLE)}" and self._link is not None:
+        if line == f"AT+iSSL={int(_HANDLE)}" and self._open_socket:
             problem = self._unverified(*self._peer)
             if problem is not None:
                 return self._refuse(cycle, problem)
@@ -216,22 +216,30 @@ class WifiProModule:
         return None
 
     def _link_to(self, url: str, cycle: int) -> list[Reply]:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or not self._joined():
-            return self._refuse(cycle, None if self._joined() else "a link before joining")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        tls = parts.scheme == "https"
-        if tls and (problem := self._unverified(parts.hostname, port)) is not None:
+        """``AT+iRLNK``: a GET of ``url`` as the API writes it, ``<scheme>://<host>:<port>/…``
+        (the host may be an IPv6 address without brackets: the port follows its last colon)."""
+        if not self._joined():
+            return self._refuse(cycle, "a link before joining")
+        scheme, _, rest = url.partition("://")
+        where, slash, target = rest.partition("/")
+        host, _, port_text = where.rpartition(":")
+        port = number(port_text)
+        if scheme not in ("http", "https") or not host or port is None or not 0 < port < 65536:
+            return self._refuse(cycle, "a link to a URL the module cannot read")
+        tls = scheme == "https"
+        if tls and (problem := self._unverified(host, port)) is not None:
             return self._refuse(cycle, problem)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
-        request = HttpRequest("GET", target or "/", {"host": parts.hostname})
+        request = HttpRequest("GET", slash + target, {"host": host})
         answer, sent = self._internet.http(
-            request, host=parts.hostname, port=port, tls=tls, radio=self.name, cycle=cycle
+            request, host=host, port=port, tls=tls, radio=self.name, cycle=cycle
         )
         self.deliveries.extend(sent)
         if answer.status == 0:
-            return self._refuse(cycle, f"{url[:60]}: no answer")
-        body = answer.body[: int(self._facts["largest_body"])]
+            return self._refuse(cycle, f"{scheme}://{host}:{port}: no answer")
+        body = answer.body
+        if len(body) > int(self._facts["largest_body"]):
+            # the module hands it all over; the API's buffer cannot hold it and I/ONLINE
+            self.problems.append(f"a body of {len(body)} bytes: the API reads at most 503")
         done = Reply(
             cycles_after(cycle, self._timing["link"]),
             b"".join((f"I/{len(body)}\r\n".encode("ascii"), body, b"I/ONLINE\r\n")),
@@ -239,23 +247,33 @@ class WifiProModule:
         return [self._say(cycle, "I/OK"), done]
 
     def _open(self, where: str, cycle: int) -> list[Reply]:
-        host, _, port_text = where.partition(",")
-        if not port_text.isascii() or not port_text.isdecimal() or not self._joined():
-            return self._refuse(cycle, None if self._joined() else "a socket before joining")
-        if self._link is not None:
-            self._close(cycle)
-        self._link = self._internet.connect(host, int(port_text), radio=self.name)
-        if self._link is None:
-            return self._refuse(cycle, f"tcp://{host}:{port_text} refused the connection")
-        self._peer = (host, int(port_text))
+        """``AT+iSTCP:<host>,<port>``: the socket (handle 0) to ``host:port``; its TCP
+        connection to the gateway's ingest is made when it first carries plain data (a TLS
+        socket's request goes as HTTP)."""
+        host, _, port_text = where.rpartition(",")
+        port = number(port_text)
+        if not self._joined():
+            return self._refuse(cycle, "a socket before joining")
+        if not host or port is None or not 0 < port < 65536:
+            return self._refuse(cycle, "a socket to an address the module cannot read")
+        self._close(cycle)
+        self._peer = (host, port)
+        self._open_socket = True
         return [self._say(cycle, f"I/{_HANDLE}", after="link")]
 
     def _socket_data(self, data: bytes, cycle: int) -> list[Reply]:
-        link = self._link
-        if link is None:
+        """Bytes ``AT+iSSND%`` carried: on a plain socket to the gateway's TCP ingest, on a
+        TLS one into the HTTP request the program writes."""
+        if not self._open_socket:
             return self._refuse(cycle)
         if not self._tls:
-            return [self._say(cycle, "I/OK")] if link.send(data, cycle) else self._refuse(cycle)
+            if self._link is None:
+                host, port = self._peer
+                self._link = self._internet.connect(host, port, radio=self.name)
+            if self._link is None:
+                return self._refuse(cycle, f"tcp://{self._peer[0]} refused the connection")
+            went = self._link.send(data, cycle)
+            return [self._say(cycle, "I/OK")] if went else self._refuse(cycle)
         # on a TLS link the program writes an HTTP request, piece by piece
         self._request += data
         try:
@@ -273,6 +291,8 @@ class WifiProModule:
         return [self._say(cycle, "I/OK")]
 
     def _close(self, cycle: int) -> None:
+        """The socket closes: what went over its connection is delivered."""
+        self._open_socket = False
         if self._link is not None:
             self.deliveries.extend(self._link.close(cycle))
         self._link = None
