@@ -38,15 +38,23 @@ def _c_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _write_header(out: Path, *, pin: str, ca: str) -> None:
+def write_frame_header(out: Path, definitions: str) -> None:
+    """payload.h for a test node: the frame (PAYLOAD), where its sequence number is
+    (SEQUENCE_AT), and ``definitions``."""
     frame = _frame(0)
     (sequence_at,) = [i for i, (a, b) in enumerate(zip(frame, _frame(1), strict=True)) if a != b]
     body = ", ".join(f"0x{b:02X}" for b in frame)
     (out / "payload.h").write_text(
         f"static const unsigned char PAYLOAD[{len(frame)}] = {{ {body} }};\n"
-        f"#define SEQUENCE_AT {sequence_at}\n"
+        f"#define SEQUENCE_AT {sequence_at}\n{definitions}"
+    )
+
+
+def _write_header(out: Path, *, pin: str, ca: str) -> None:
+    write_frame_header(
+        out,
         f"#define PIN {_c_string(pin)}\n#define APN {_c_string(_APN)}\n"
-        f"static const char CA[] = {_c_string(ca)};\n"
+        f"static const char CA[] = {_c_string(ca)};\n",
     )
 
 

@@ -14,21 +14,14 @@ from openpcs.twin.internet import Internet
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.wifi_pro import WifiProModule
 from tests.twin.test_harness import _built
-from tests.twin.test_le910 import _CA, _OTHER_CA, _SERIAL, _c_string, _frame
+from tests.twin.test_le910 import _CA, _OTHER_CA, _SERIAL, _c_string, _frame, write_frame_header
 
 _ESSID = "orchard"
 _KEY = "pear-tree-42"
 
 
 def _write_header(out: Path, key: str) -> None:
-    frame = _frame(0)
-    (sequence_at,) = [i for i, (a, b) in enumerate(zip(frame, _frame(1), strict=True)) if a != b]
-    body = ", ".join(f"0x{b:02X}" for b in frame)
-    (out / "payload.h").write_text(
-        f"static const unsigned char PAYLOAD[{len(frame)}] = {{ {body} }};\n"
-        f"#define SEQUENCE_AT {sequence_at}\n"
-        f"#define ESSID {_c_string(_ESSID)}\n#define KEY {_c_string(key)}\n"
-    )
+    write_frame_header(out, f"#define ESSID {_c_string(_ESSID)}\n#define KEY {_c_string(key)}\n")
 
 
 def _module(internet: Internet) -> WifiProModule:
