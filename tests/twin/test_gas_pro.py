@@ -19,10 +19,12 @@ from openpcs.twin.node import NodeWorld
 from tests.twin.test_harness import _built
 
 
-def _run(out: Path, ppm: float, *defines: str) -> tuple[str, GasProBoard]:
+def _run(
+    out: Path, ppm: float, *defines: str, celsius: float | None = None
+) -> tuple[str, GasProBoard]:
     program, _ = _built("gas_pro_read", out, *defines)
     levels = PortLevels()
-    board = GasProBoard({"A": GasProbe("gas_co", {"CO": ppm}, lambda: None)}, levels)
+    board = GasProBoard({"A": GasProbe("gas_co", {"CO": ppm}, lambda: celsius)}, levels)
     world = NodeWorld(bytes(8), None, cycles=1, chips=board.chips, levels=levels)
     run_program(program, cycles=CLOCK_HZ, world=world, cache_root=out)
     (line,) = [line.text for line in world.console.lines]
@@ -38,6 +40,16 @@ def test_a_program_reads_the_concentration_it_was_given(tmp_path: Path, ppm: flo
     assert int(words[9]) == round(measured * 1000)
     assert measured == pytest.approx(ppm, abs=0.01)
     assert board.problems == []
+
+
+@pytest.mark.parametrize("celsius", [-12.5, 7.25, 31.5, 46.0])
+def test_the_compensation_matches_the_api_s_in_the_mcu_s_floats(
+    tmp_path: Path, celsius: float
+) -> None:
+    line, board = _run(tmp_path, 57.125, f"CELSIUS={celsius}f", celsius=celsius)
+    measured = board.probes["A"].measured["CO"]
+    assert int(line.split()[9]) == round(measured * 1000)
+    assert measured == pytest.approx(57.125, abs=0.02)
 
 
 def test_with_the_enable_line_low_no_probe_answers(tmp_path: Path) -> None:

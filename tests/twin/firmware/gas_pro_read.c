@@ -3,8 +3,8 @@
    EEPROM at 0x50 (version, sensor type, sensitivity, checksum, baseline), checks the LMP91000
    at 0x48 is ready (status bit 0), sets its gain (TIACN 0x16: 35 kOhm), reference (REFCN 0xB0:
    1024 mV) and mode, averages four 16-bit conversions of the MCP3421 at 0x69 (raw/16 mV) and
-   computes ((V - Vref) / Rgain - baseline / 1000) * 1000 / sensitivity ppm without temperature
-   compensation. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
+   computes ((V - Vref) / Rgain - baseline / 1000) * 1000 / sensitivity ppm, without temperature
+   compensation or, with -DCELSIUS=<t>, with the API's for that temperature. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
 #include <avr/io.h>
 #include <avr/sleep.h>
 #include <string.h>
@@ -30,6 +30,36 @@ static void print(const char *text)
 	while (*text)
 		put(*text++);
 }
+
+#ifdef CELSIUS
+/* The API's temperature compensation for its CO sensor (type 1), in the MCU's floats: the
+   sensitivity row at -20, 0, 20, 40, 50 degC (its 0..20 segment measured from 20, as the API
+   does) and the baseline row at -20, 20, 40, 50 degC. */
+static float sensitivity_factor(float t)
+{
+	const float s[5] = { 0.7f, 0.9f, 1.0f, 1.09f, 1.0f };
+	float v;
+	if (t < 0)
+		v = s[0] + ((s[1] - s[0]) / 40) * (t - -20);
+	else if (t < 20)
+		v = s[1] + ((s[2] - s[1]) / 20) * (t - 20);
+	else if (t < 40)
+		v = s[2] + ((s[3] - s[2]) / 20) * (t - 20);
+	else
+		v = s[3] + ((s[4] - s[3]) / 10) * (t - 40);
+	return 1 / v;
+}
+
+static float baseline_offset(float t)
+{
+	const float b[4] = { -0.3f, 0.0f, 0.0f, -0.3f };
+	if (t < 20)
+		return b[0] + ((b[1] - b[0]) / 40) * (t - (-20));
+	if (t < 40)
+		return b[1] + ((b[2] - b[1]) / 20) * (t - 20);
+	return b[2] + ((b[3] - b[2]) / 10) * (t - 40);
+}
+#endif
 
 int main(void)
 {
@@ -80,7 +110,13 @@ int main(void)
 	float gain = ((back[0] >> 2) & 7) == 5 ? 35.0f : 0.0f;
 	float conc = (volts - zero) / gain;
 	conc -= baseline / 1000;
+#ifdef CELSIUS
+	conc *= sensitivity_factor(CELSIUS);
+	conc = (conc * 1000) / sensitivity;
+	conc -= baseline_offset(CELSIUS);
+#else
 	conc = conc * 1000 / sensitivity;
+#endif
 	print(" C ");
 	decimal((long)(conc * 1000 + (conc < 0 ? -0.5f : 0.5f)));
 	put('\n');
