@@ -76,7 +76,8 @@ class ParticleMatterSensor:
             return self._say(cycle, "ERROR\r\n")
         line = self._sample_line()
         answer = f"$200\r\n{line}\r\nOK\r\n"
-        if len(answer) - len("$200") > int(self._facts["largest_answer"]):
+        # the API keeps what follows "$200" up to and including "OK"
+        if len(answer) - len("$200") - len("\r\n") > int(self._facts["largest_answer"]):
             self.problems.append(f"a sample line of {len(line)} characters is too long")
         sampling = float(sample.group(1)) + float(sample.group(2))
         return self._say(cycle, answer, sampling)
