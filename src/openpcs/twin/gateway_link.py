@@ -32,7 +32,7 @@ from openpcs.gateway.runtime import ADMIN_TOKEN_FILE, Gateway
 from openpcs.gateway.settings import resolve_settings
 from openpcs.ncd.api import ReceivePacket, wrap
 from openpcs.twin.internet import Internet
-from openpcs.twin.radios.module import Delivery, Stored
+from openpcs.twin.radios.module import Delivery, Stored, first_receipt
 
 __all__ = ["GatewayClient", "GatewayError", "Stored", "local_gateway"]
 
@@ -117,12 +117,9 @@ class GatewayClient:
                 headers={"Content-Type": "application/octet-stream"},
             )
         try:
-            receipt = response.json()["frames"][0]
-        except (ValueError, KeyError, IndexError, TypeError):
+            return first_receipt(response.json())
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             raise GatewayError(f"{self.url} did not answer as an openpcs gateway") from None
-        return Stored(
-            receipt.get("id"), receipt["status"], receipt.get("readings", 0), receipt.get("error")
-        )
 
     def readings(self, serial: str) -> list[dict[str, Any]]:
         """The readings the gateway holds for ``serial``, oldest first."""

@@ -22,9 +22,16 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from openpcs.twin.radios.module import Delivery, Stored
+from openpcs.twin.radios.module import Delivery, Stored, first_receipt
 
-__all__ = ["HttpAnswer", "Internet", "TcpLink", "parse_http_request"]
+__all__ = [
+    "HttpAnswer",
+    "Internet",
+    "TcpLink",
+    "parse_http_request",
+    "pem_body",
+    "tls_refusal",
+]
 
 _TIMEOUT_S: Final = 30.0
 #: how long a TCP connection waits for the gateway's reply lines once the node closes it
@@ -82,6 +89,25 @@ def parse_http_request(raw: bytes) -> HttpRequest | None:
     if len(body) < length:
         return None
     return HttpRequest(parts[0], parts[1], headers, body)
+
+
+def pem_body(text: str) -> str:
+    """A certificate's first PEM block without its line ends or spaces, for comparison."""
+    end_marker = "-----END CERTIFICATE-----"
+    first = text[: text.find(end_marker) + len(end_marker)] if end_marker in text else text
+    return "".join(first.split())
+
+
+def tls_refusal(host: str, port: int, stored: str | None, expected: str | None) -> str | None:
+    """Why a module's TLS handshake with ``host:port`` fails (``None``: it does not): the
+    twin's gateway has no certificate, so the module's check stands for it, the CA it stored
+    (``stored``) against the one the destination's server is signed by (``expected``, a
+    :func:`pem_body`; ``None``: any)."""
+    if stored is None:
+        return f"TLS to {host}:{port}: no CA certificate stored"
+    if expected and pem_body(stored) != expected:
+        return f"TLS to {host}:{port}: the stored CA certificate is not the destination's"
+    return None
 
 
 def _frames_in(request: HttpRequest) -> list[bytes]:
@@ -270,10 +296,7 @@ class Internet:
         self.log.append(f"{to} → the gateway's SMS webhook, {response.status_code}")
         receipt = None
         try:
-            first = response.json()["frames"][0]
-            receipt = Stored(
-                first.get("id"), first["status"], first.get("readings"), first.get("error")
-            )
+            receipt = first_receipt(response.json())
         except (ValueError, KeyError, IndexError, TypeError, AttributeError):
             receipt = Stored(None, f"http {response.status_code}", None, response.text[:200])
         return [Delivery(radio, to, _hex(text), cycle, via="internet", stored=receipt)]

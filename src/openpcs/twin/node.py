@@ -28,9 +28,9 @@ __all__ = ["NodeWorld"]
 
 class NodeWorld:
     """A v15 Waspmote whose serial number is ``serial`` (8 bytes), with ``module`` in its
-        socket (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM, ``analog``
-        voltages (mV, by ADC channel) on its analog inputs and ``uart_devices`` on its UARTs (by
-        place, ``twin/data/waspmote.yaml``); its output ports' levels go to ``levels``, which the
+    socket (or none), ``chips`` on the I2C bus beside the RTC and the crypto EEPROM, ``analog``
+    voltages (mV, by ADC channel) on its analog inputs and ``uart_devices`` on its UARTs (by
+    place, ``twin/data/waspmote.yaml``); its output ports' levels go to ``levels``, which the
     devices that watch a line share; the run stops after ``cycles`` cycles."""
 
     def __init__(

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from openpcs.catalog.sensors import sensor_table
 from openpcs.config.check import CheckResult
+from openpcs.config.model import NodeConfig
 from openpcs.config.plan import plan_frame
 from openpcs.frames.codec import decode_any
 from openpcs.frames.errors import FrameError
@@ -203,7 +204,6 @@ def run_twin(
     config = result.config
     if config is None or config.serial is None:
         raise TwinError("the configuration has no serial ID")
-    keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
     radio = config.radio.type if config.radio is not None else "none"
     on_the_internet = radio in _ON_THE_INTERNET
     if on_the_internet and gateway is None:
@@ -216,10 +216,10 @@ def run_twin(
         raise TwinError(f"the twin has no model of the {radio} radio yet")
     with closing(internet) if internet is not None else nullcontext():
         report = _run(
-            result,
+            config,
+            config.serial,
             built,
             module,
-            identity=(keys, aliases),
             cycles=cycles,
             gateway=gateway,
             values=values,
@@ -230,27 +230,24 @@ def run_twin(
 
 
 def _run(
-    result: CheckResult,
+    config: NodeConfig,
+    serial: str,
     built: BuiltNode,
     module: SocketModule,
     *,
-    identity: tuple[dict[str, str], list[str]],
     cycles: int,
     gateway: GatewayClient | None,
     values: Mapping[str, float] | None,
     cache_root: Path | None,
 ) -> TwinReport:
-    """:func:`run_twin` once the module is there; ``identity``: the node's keys and aliases."""
-    config = result.config
-    if config is None or config.serial is None:
-        raise TwinError("the configuration has no serial ID")
-    keys, aliases = identity
+    """:func:`run_twin` once the module is there, for the node ``serial`` of ``config``."""
+    keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
     if gateway is not None:
         # before the run: a module on the Internet reaches the gateway while the node runs
-        gateway.register(config.serial, keys, aliases + module.aliases)
+        gateway.register(serial, keys, aliases + module.aliases)
     sensors = sensors_for(config, values if values is not None else load_values(None))
     world = NodeWorld(
-        bytes.fromhex(config.serial),
+        bytes.fromhex(serial),
         module,
         cycles=cycles,
         chips=sensors.chips,
@@ -298,7 +295,7 @@ def _run(
         if wrong and report.problem is None:
             report.problem = f"the radio sent to {wrong[0]}, not to {destination}"
     return TwinReport(
-        serial=config.serial,
+        serial=serial,
         radio=module.name,
         socket=module.socket,
         stop=run.stop,

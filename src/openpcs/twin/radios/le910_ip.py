@@ -29,15 +29,21 @@ report says which).
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from openpcs.twin.internet import HttpRequest, Internet, TcpLink, parse_http_request
-from openpcs.twin.radios.module import Delivery, Reply, cycles_after
+from openpcs.twin.internet import (
+    HttpRequest,
+    Internet,
+    TcpLink,
+    parse_http_request,
+    pem_body,
+    tls_refusal,
+)
+from openpcs.twin.radios.module import Delivery, Reply, cycles_after, number
 
-__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "number", "pem_body", "takes"]
+__all__ = ["Collect", "IpServices", "Outcome", "Voice", "arguments", "takes"]
 
 _HTTP_METHODS: Final = {"0": "GET", "1": "HEAD", "2": "DELETE"}
 _CONNECTION: Final = "1"
@@ -46,7 +52,6 @@ _SOCKET_CONNECTED: Final = 2
 _SERVER_AUTHENTICATION: Final = 1
 _CTRL_Z: Final = 0x1A
 _ESCAPE: Final = 0x1B
-_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 
 
 def arguments(text: str) -> list[str]:
@@ -56,18 +61,6 @@ def arguments(text: str) -> list[str]:
         return [item.strip() for item in next(csv.reader([text]))] if text else []
     except csv.Error as exc:
         raise ValueError(f"unreadable arguments ({exc})") from None
-
-
-def number(text: str) -> int | None:
-    """``text`` as a decimal number (ASCII digits only), ``None`` when it is not one."""
-    return int(text) if _DIGITS.fullmatch(text) else None
-
-
-def pem_body(text: str) -> str:
-    """A certificate's first PEM block without its line ends or spaces, for comparison."""
-    end_marker = "-----END CERTIFICATE-----"
-    first = text[: text.find(end_marker) + len(end_marker)] if end_marker in text else text
-    return "".join(first.split())
 
 
 class Voice:
@@ -324,13 +317,9 @@ class IpServices:
             return self._refuse(cycle)
         host = args[2]
         if self._tls_authentication >= _SERVER_AUTHENTICATION:
-            if self.stored_ca is None:
-                return self._refuse(cycle, f"TLS to {host}:{port}: no CA certificate stored")
-            if self._certificate and pem_body(self.stored_ca) != self._certificate:
-                return self._refuse(
-                    cycle,
-                    f"TLS to {host}:{port}: the stored CA certificate is not the destination's",
-                )
+            refusal = tls_refusal(host, port, self.stored_ca, self._certificate)
+            if refusal is not None:
+                return self._refuse(cycle, refusal)
         else:
             self._problems.append(f"TLS to {host}:{port} without checking the server")
         self._tls_peer = (host, port)

@@ -4,10 +4,13 @@ device on a UART is (:class:`SerialDevice`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Final, Protocol
 
 from openpcs.twin.harness import CLOCK_HZ
+
+_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 
 __all__ = [
     "Delivery",
@@ -16,6 +19,8 @@ __all__ = [
     "SocketModule",
     "Stored",
     "cycles_after",
+    "first_receipt",
+    "number",
     "take_commands",
 ]
 
@@ -29,6 +34,16 @@ class Stored:
     status: str
     readings: int | None
     error: str | None
+
+
+def first_receipt(answer: Any) -> Stored:
+    """The receipt of the first frame in a gateway's JSON answer (``{"frames": [{…}]}``);
+    :class:`KeyError`, :class:`IndexError`, :class:`TypeError` or :class:`AttributeError` when
+    the answer holds none."""
+    receipt = answer["frames"][0]
+    return Stored(
+        receipt.get("id"), receipt["status"], receipt.get("readings"), receipt.get("error")
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,12 @@ class SocketModule(SerialDevice, Protocol):
     aliases: list[str]
     #: the socket it sits in: 0 (UART0, shared with the USB console) or 1 (UART1)
     socket: int
+
+
+def number(text: str) -> int | None:
+    """``text`` as a decimal number (ASCII digits only, at most nine), ``None`` when it is
+    not one."""
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def take_commands(pending: bytearray, data: bytes) -> list[str]:

@@ -24,9 +24,15 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from openpcs.twin.internet import HttpRequest, Internet, TcpLink, parse_http_request
-from openpcs.twin.radios.le910_ip import number, pem_body
-from openpcs.twin.radios.module import Delivery, Reply, cycles_after
+from openpcs.twin.internet import (
+    HttpRequest,
+    Internet,
+    TcpLink,
+    parse_http_request,
+    pem_body,
+    tls_refusal,
+)
+from openpcs.twin.radios.module import Delivery, Reply, cycles_after, number
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["WifiProModule"]
@@ -209,11 +215,7 @@ class WifiProModule:
 
     def _unverified(self, host: str, port: int) -> str | None:
         """Why a TLS link to ``host:port`` fails its handshake (``None``: it does not)."""
-        if self.stored_ca is None:
-            return f"TLS to {host}:{port}: no CA certificate stored"
-        if self._certificate and pem_body(self.stored_ca) != self._certificate:
-            return f"TLS to {host}:{port}: the stored CA certificate is not the destination's"
-        return None
+        return tls_refusal(host, port, self.stored_ca, self._certificate)
 
     def _link_to(self, url: str, cycle: int) -> list[Reply]:
         """``AT+iRLNK``: a GET of ``url`` as the API writes it, ``<scheme>://<host>:<port>/…``
