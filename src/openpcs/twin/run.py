@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from pydantic import SecretStr
 
+from openpcs.catalog.devices import lorawan
 from openpcs.catalog.sensors import sensor_table
 from openpcs.config.check import CheckResult
 from openpcs.config.model import NodeConfig
@@ -42,6 +43,7 @@ from openpcs.twin.internet import Internet
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.le910 import Cellular4GModule
 from openpcs.twin.radios.lorawan import LoRaWANModule, modelled_region
+from openpcs.twin.radios.lorawan_abz import AbzModule
 from openpcs.twin.radios.lorawan_network import LoRaNetwork, Registration
 from openpcs.twin.radios.module import Delivery, SocketModule
 from openpcs.twin.radios.sigfox import SigfoxModule
@@ -183,6 +185,9 @@ def _module(result: CheckResult, internet: Internet | None) -> SocketModule | No
     if kind == "lorawan" and modelled_region(radio["region"]):
         names = ("dev_eui", "app_eui", "app_key", "dev_addr", "nwk_skey", "app_skey")
         network = LoRaNetwork(Registration(**{n: radio.get(n) for n in names}))
+        if lorawan().regions[radio["region"]].module == "ABZ":
+            # its EUI cannot be set: the configuration's DevEUI is the module's own
+            return AbzModule(radio["region"], network, radio["dev_eui"], radio["band"])
         return LoRaWANModule(radio["region"], network, "0004A30B00" + serial[-6:])
     if kind == "sigfox":
         return SigfoxModule(serial[-8:])

@@ -29,7 +29,7 @@ from openpcs.twin.radios.lorawan_network import LoRaNetwork, Session
 from openpcs.twin.radios.module import Delivery, Reply, cycles_after
 from openpcs.twin.waspmote import twin_data
 
-__all__ = ["LoRaWANModule", "Uplink", "modelled_region"]
+__all__ = ["AirSession", "LoRaWANModule", "LoRaWANRadio", "Uplink", "modelled_region"]
 
 _HEX_LENGTHS: Final = {
     "deveui": 16,
@@ -79,15 +79,26 @@ def _hex(length: int) -> Callable[[str], bool]:
     return check
 
 
-class LoRaWANModule:
-    """The module of a node in ``region`` (a catalog region), whose own EUI is ``hweui``,
-    reaching ``network``."""
+@dataclass(frozen=True)
+class AirSession:
+    """The session an uplink goes in: the device's identity and keys as the module holds
+    them (hex), the data rate and whether the uplink asks for an acknowledgement."""
 
-    def __init__(self, region: str, network: LoRaNetwork, hweui: str) -> None:
-        spec = lorawan().regions[region]
-        modules = twin_data("lorawan_modules.yaml")
-        facts = modules[spec.module]
-        self.name = f"LoRaWAN {spec.module}"
+    dev_eui: str
+    dev_addr: str
+    nwk_skey: str
+    app_skey: str
+    rate: int
+    confirmed: bool
+
+
+class LoRaWANRadio:
+    """What every LoRaWAN module model shares: the node's region (a catalog region), the
+    ``network`` its uplinks reach, and what it put on the air."""
+
+    def __init__(self, region: str, network: LoRaNetwork, name: str) -> None:
+        self._region = lorawan().regions[region]
+        self.name = name
         self.network = network
         self.deliveries: list[Delivery] = []
         self.problems: list[str] = []
@@ -95,7 +106,48 @@ class LoRaWANModule:
         self.socket = 0
         #: every uplink sent, accepted or not
         self.uplinks: list[Uplink] = []
-        self._region = spec
+
+    def max_payload(self, rate: int) -> int:
+        """The largest application payload at data rate ``rate`` (0 when there is no such)."""
+        return self._region.max_payload.get(rate, 0)
+
+    def put_on_air(
+        self,
+        session: AirSession,
+        counter: int,
+        port: int,
+        payload: bytes,
+        cycle: int,
+        *,
+        unheard: str | None = None,
+    ) -> tuple[str | None, float]:
+        """One uplink with frame counter ``counter``: judged by the network (unless it never
+        heard it, and ``unheard`` says why), delivered when accepted; the network's refusal
+        (``None``: accepted) and the air time (ms)."""
+        refusal = unheard or self.network.uplink(
+            session.dev_addr, session.nwk_skey, session.app_skey, counter
+        )
+        self.uplinks.append(Uplink(counter, port, payload, cycle, refusal))
+        if refusal is None:
+            meta = {"dev_eui": session.dev_eui, "f_cnt": str(counter), "f_port": str(port)}
+            meta |= {"dr": str(session.rate), "confirmed": str(session.confirmed).lower()}
+            delivery = Delivery(self.name, session.dev_addr, payload, cycle, meta, via="lorawan")
+            self.deliveries.append(delivery)
+        else:
+            self.problems.append(f"the network: {refusal}")
+        spreading, bandwidth = self._region.modulation[session.rate]
+        return refusal, 1000 * lorawan_time_on_air(len(payload), spreading, bandwidth)
+
+
+class LoRaWANModule(LoRaWANRadio):
+    """The module of a node in ``region`` (a catalog region), whose own EUI is ``hweui``,
+    reaching ``network``."""
+
+    def __init__(self, region: str, network: LoRaNetwork, hweui: str) -> None:
+        spec = lorawan().regions[region]
+        modules = twin_data("lorawan_modules.yaml")
+        facts = modules[spec.module]
+        super().__init__(region, network, f"LoRaWAN {spec.module}")
         self._version = str(facts["version"])
         self._channels = int(facts["channels"])
         self._band = str(facts["band"])
@@ -290,22 +342,14 @@ class LoRaWANModule:
         if not self._joined:
             return [self._say(cycle, "not_joined")]
         rate = int(self._settings["dr"])
-        if len(payload) > self._region.max_payload[rate]:
+        if len(payload) > self.max_payload(rate):
             return [self._say(cycle, "invalid_data_len")]
         counter = int(self._settings["upctr"])
         self._settings["upctr"] = str(counter + 1)
         s = self._settings
-        refusal = self.network.uplink(s["devaddr"], s["nwkskey"], s["appskey"], counter)
-        self.uplinks.append(Uplink(counter, port, payload, cycle, refusal))
-        if refusal is None:
-            meta = {"dev_eui": s["deveui"], "f_cnt": str(counter), "f_port": str(port)}
-            meta |= {"dr": str(rate), "confirmed": str(words[0] == "cnf").lower()}
-            delivery = Delivery(self.name, s["devaddr"], payload, cycle, meta, via="lorawan")
-            self.deliveries.append(delivery)
-        else:
-            self.problems.append(f"the network: {refusal}")
-        spreading, bandwidth = self._region.modulation[rate]
-        air_ms = 1000 * lorawan_time_on_air(len(payload), spreading, bandwidth)
-        done = "mac_err" if refusal is not None and words[0] == "cnf" else "mac_tx_ok"
+        confirmed = words[0] == "cnf"
+        session = AirSession(s["deveui"], s["devaddr"], s["nwkskey"], s["appskey"], rate, confirmed)
+        refusal, air_ms = self.put_on_air(session, counter, port, payload, cycle)
+        done = "mac_err" if refusal is not None and confirmed else "mac_tx_ok"
         later = air_ms + self._timing["receive_windows"]
         return [self._say(cycle, "ok"), self._say(cycle, done, later)]
