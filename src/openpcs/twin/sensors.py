@@ -21,10 +21,12 @@ from openpcs.catalog.hardware import node_models
 from openpcs.catalog.hardware import probes as catalog_probes
 from openpcs.config.model import NodeConfig
 from openpcs.twin.bus import I2cDevice
+from openpcs.twin.devices.ambient_ldr import LDR_CHANNEL, ldr_reading
 from openpcs.twin.devices.battery import BATTERY_CHANNEL, battery_millivolts
 from openpcs.twin.devices.bme280 import BME280, BME280_ADDRESS
 from openpcs.twin.devices.gas_pro import GasProbe, GasProBoard, gas_probe_names
 from openpcs.twin.devices.particle_matter import ParticleMatterSensor
+from openpcs.twin.devices.tsl2561 import TSL2561, TSL2561_ADDRESS
 from openpcs.twin.lines import PortLevels
 from openpcs.twin.radios.module import SerialDevice
 from openpcs.twin.waspmote import twin_data
@@ -33,6 +35,8 @@ __all__ = ["NodeSensors", "ValuesError", "load_values", "sensors_for"]
 
 #: the probes whose readings come from a BME280 at 0x77 (frame-type-6 boards)
 _BME280_PROBES: Final = frozenset({"bme280", "ambient_bme280"})
+#: the probes whose readings come from a TSL2561 at 0x39
+_LUXES_PROBES: Final = frozenset({"luxes", "ambient_luxes"})
 #: the catalog's family of the Gases PRO probes (one board of chips per socket)
 _GAS_PRO_FAMILY: Final = "gas_pro"
 
@@ -90,9 +94,12 @@ class NodeSensors:
     analog: dict[int, int] = field(default_factory=dict)
     uart_devices: dict[str, SerialDevice] = field(default_factory=dict)
     bme280: BME280 | None = None
+    luxes: TSL2561 | None = None
     particle_matter: ParticleMatterSensor | None = None
     gases: GasProBoard | None = None
     battery: float = 0.0
+    #: what the API reads from the Ambient Control's LDR (V), when the node has one
+    ldr_volts: float | None = None
     #: the MCU's output lines, which the gas probes' enable lines are
     levels: PortLevels = field(default_factory=PortLevels)
 
@@ -101,8 +108,12 @@ class NodeSensors:
         what the BME280's and the particle matter sensor's last measurements gave (once
         they measured)."""
         said = {"BAT": self.battery}
+        if self.ldr_volts is not None:
+            said["LUM"] = self.ldr_volts
         if self.bme280 is not None:
             said |= self.bme280.measured
+        if self.luxes is not None:
+            said |= self.luxes.measured
         if self.particle_matter is not None:
             said |= self.particle_matter.measured
         for probe in self.gases.probes.values() if self.gases is not None else ():
@@ -115,7 +126,7 @@ class NodeSensors:
 
     def problems(self) -> list[str]:
         """What the program did that a sensor would refuse or not understand."""
-        said = []
+        said = [f"TSL2561: {p}" for p in self.luxes.problems] if self.luxes is not None else []
         if self.particle_matter is not None:
             said += [f"{self.particle_matter.name}: {p}" for p in self.particle_matter.problems]
         if self.gases is not None:
@@ -133,6 +144,11 @@ def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
     if probes & _BME280_PROBES:
         sensors.bme280 = BME280(values)
         sensors.chips[BME280_ADDRESS] = sensors.bme280
+    if probes & _LUXES_PROBES:
+        sensors.luxes = TSL2561(values)
+        sensors.chips[TSL2561_ADDRESS] = sensors.luxes
+    if "ambient_ldr" in probes:
+        sensors.analog[LDR_CHANNEL], sensors.ldr_volts = ldr_reading(values["LUM"])
     gas_probes = {
         str(letter): socket.probe
         for letter, socket in config.sockets.items()

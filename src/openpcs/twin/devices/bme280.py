@@ -14,7 +14,6 @@ chip can come to the wanted ones.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Mapping
 from typing import Final
 
@@ -27,6 +26,7 @@ from openpcs.twin.devices.bme280_compensation import (
     t_fine_of,
     temperature,
 )
+from openpcs.twin.devices.mcu_float import single
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["BME280", "BME280_ADDRESS"]
@@ -55,12 +55,6 @@ def _trimming(cal: Mapping[str, int]) -> dict[int, int]:
     image |= {0xE4: h4 >> 4, 0xE5: (h4 & 0x0F) | (h5 & 0x0F) << 4, 0xE6: h5 >> 4}
     image |= {0xE7: cal["H6"] & 0xFF}
     return image
-
-
-def _float32(value: int) -> float:
-    """``value`` as the AVR's ``float`` (IEEE single) holds it."""
-    single: float = struct.unpack("<f", struct.pack("<f", value))[0]
-    return single
 
 
 def _word(address: int, value: int) -> dict[int, int]:
@@ -137,7 +131,7 @@ class BME280:
         self.measured = {
             "TC": temperature(raw_t, cal) / 100,
             # the API turns the Q24.8 pressure into a float (24 bits of mantissa) first
-            "PRES": _float32(pressure_q8(raw_p, fine, cal)) / 256,
+            "PRES": single(pressure_q8(raw_p, fine, cal)) / 256,
             "HUM": humidity_q10(raw_h, fine, cal) / 1024,
         }
         return raw_t, raw_p, raw_h

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from openpcs.twin.bus import I2cDevice
+from openpcs.twin.devices.mcu_float import single
 from openpcs.twin.lines import PortLevels
 from openpcs.twin.waspmote import twin_data
 
@@ -32,12 +33,6 @@ _STATUS, _LOCK, _TIACN, _REFCN, _MODECN = 0x00, 0x01, 0x10, 0x11, 0x12
 #: what the API's LMP91000 library reads back: gain by TIACN bits 4:2 (kΩ), reference
 _GAINS_KOHM: Final = (1000.0, 2.75, 3.5, 7.0, 14.0, 35.0, 120.0, 350.0)
 _ZERO_FRACTIONS: Final = (0.2, 0.5, 0.67, 1.0)
-
-
-def _f(value: float) -> float:
-    """``value`` as the MCU's ``float`` (IEEE single) holds it."""
-    single: float = struct.unpack("<f", struct.pack("<f", value))[0]
-    return single
 
 
 def _facts() -> dict[str, Any]:
@@ -86,47 +81,47 @@ class GasProbe:
         temperature = self._temperature()
         if temperature is None:
             return 1.0, 0.0
-        t = _f(temperature)
+        t = single(temperature)
         # the API reads each table entry as a float (pgm_read_float) before it computes
-        sens = [_f(float(v)) for v in self._spec["sensitivity_by_temperature"]]
-        base = [_f(float(v)) for v in self._spec["baseline_by_temperature"]]
+        sens = [single(float(v)) for v in self._spec["sensitivity_by_temperature"]]
+        base = [single(float(v)) for v in self._spec["baseline_by_temperature"]]
         # the API's segments: sensitivity from -20 (<0), 0 (but measured from 20), 20, 40
         if t < 0:
-            s = _f(sens[0] + _f(_f(_f(sens[1] - sens[0]) / 40) * _f(t + 20)))
+            s = single(sens[0] + single(single(single(sens[1] - sens[0]) / 40) * single(t + 20)))
         elif t < 20:
-            s = _f(sens[1] + _f(_f(_f(sens[2] - sens[1]) / 20) * _f(t - 20)))
+            s = single(sens[1] + single(single(single(sens[2] - sens[1]) / 20) * single(t - 20)))
         elif t < 40:
-            s = _f(sens[2] + _f(_f(_f(sens[3] - sens[2]) / 20) * _f(t - 20)))
+            s = single(sens[2] + single(single(single(sens[3] - sens[2]) / 20) * single(t - 20)))
         else:
-            s = _f(sens[3] + _f(_f(_f(sens[4] - sens[3]) / 10) * _f(t - 40)))
+            s = single(sens[3] + single(single(single(sens[4] - sens[3]) / 10) * single(t - 40)))
         if t < 20:
-            b = _f(base[0] + _f(_f(_f(base[1] - base[0]) / 40) * _f(t + 20)))
+            b = single(base[0] + single(single(single(base[1] - base[0]) / 40) * single(t + 20)))
         elif t < 40:
-            b = _f(base[1] + _f(_f(_f(base[2] - base[1]) / 20) * _f(t - 20)))
+            b = single(base[1] + single(single(single(base[2] - base[1]) / 20) * single(t - 20)))
         else:
-            b = _f(base[2] + _f(_f(_f(base[3] - base[2]) / 10) * _f(t - 40)))
-        return _f(1 / s), b
+            b = single(base[2] + single(single(single(base[3] - base[2]) / 10) * single(t - 40)))
+        return single(1 / s), b
 
     def _reference(self) -> tuple[float, float]:
         """The reference (mV) and gain (kΩ) the API reads back from the front end."""
         refcn, tiacn = self.front_end[_REFCN], self.front_end[_TIACN]
         source = 2048.0 if refcn & 0x80 else 3300.0
-        return _f(source * _ZERO_FRACTIONS[(refcn >> 5) & 3]), _GAINS_KOHM[(tiacn >> 2) & 7]
+        return single(source * _ZERO_FRACTIONS[(refcn >> 5) & 3]), _GAINS_KOHM[(tiacn >> 2) & 7]
 
     def compute(self, codes: list[int]) -> float:
         """What the API makes of ``codes``, in single precision."""
         total = 0.0
         for code in codes:
-            total = _f(total + _f(code / 16))
-        volts = _f(total / len(codes))
+            total = single(total + single(code / 16))
+        volts = single(total / len(codes))
         zero, gain = self._reference()
         sensitivity, baseline = self._spec["sensitivity"], self._spec["baseline"]
         scale, offset = self._compensation()
-        conc = _f(_f(volts - zero) / gain)
-        conc = _f(conc - _f(_f(baseline) / 1000))
-        conc = _f(conc * scale)
-        conc = _f(_f(conc * 1000) / _f(sensitivity))
-        conc = _f(conc - offset)
+        conc = single(single(volts - zero) / gain)
+        conc = single(conc - single(single(baseline) / 1000))
+        conc = single(conc * scale)
+        conc = single(single(conc * 1000) / single(sensitivity))
+        conc = single(conc - offset)
         return max(conc, 0.0)
 
     def _plan(self) -> list[int]:

@@ -16,10 +16,10 @@ field (``PM1``, ``PM2_5``, ``PM10``).
 from __future__ import annotations
 
 import re
-import struct
 from collections.abc import Mapping
 from typing import Final
 
+from openpcs.twin.devices.mcu_float import single
 from openpcs.twin.radios.module import Reply, cycles_after, take_commands
 from openpcs.twin.waspmote import twin_data
 
@@ -87,7 +87,7 @@ class ParticleMatterSensor:
         facts = self._facts
         readings = [round(self._values[tag], _DECIMALS) for tag in PM_FIELDS]
         # the API reads them with strtod into floats (single precision), which the frame carries
-        floats = [struct.unpack("<f", struct.pack("<f", value))[0] for value in readings]
+        floats = [single(value) for value in readings]
         self.measured = dict(zip(PM_FIELDS, floats, strict=True))
         fields = [f"{value:.{_DECIMALS}f}".rstrip("0").rstrip(".") for value in readings]
         fields += ["0"] * (int(facts["bins"]) + int(facts["times_of_flight"]))
