@@ -20,11 +20,12 @@ from tests.twin.test_harness import _built
 
 
 def _run(
-    out: Path, ppm: float, *defines: str, celsius: float | None = None
+    out: Path, ppm: float, *defines: str, celsius: float | None = None, kind: str = "gas_co"
 ) -> tuple[str, GasProBoard]:
     program, _ = _built("gas_pro_read", out, *defines)
     levels = PortLevels()
-    board = GasProBoard({"A": GasProbe("gas_co", {"CO": ppm}, lambda: celsius)}, levels)
+    field = "NO2" if kind == "gas_no2" else "CO"
+    board = GasProBoard({"A": GasProbe(kind, {field: ppm}, lambda: celsius)}, levels)
     world = NodeWorld(bytes(8), None, cycles=1, chips=board.chips, levels=levels)
     run_program(program, cycles=CLOCK_HZ, world=world, cache_root=out)
     (line,) = [line.text for line in world.console.lines]
@@ -40,6 +41,18 @@ def test_a_program_reads_the_concentration_it_was_given(tmp_path: Path, ppm: flo
     assert int(words[9]) == round(measured * 1000)
     assert measured == pytest.approx(ppm, abs=0.01)
     assert board.problems == []
+
+
+def test_a_reducing_sensor_s_current_is_turned_as_the_api_turns_it(tmp_path: Path) -> None:
+    """The NO2 probe (NO2_SS_CLE, type 9): its current flows the other way, below the
+    front end's zero, and the API turns its sign before it becomes ppm."""
+    line, board = _run(tmp_path, 0.875, "REDUCING", kind="gas_no2")
+    words = line.split()
+    assert words[:8] == ["V", "3", "T", "9", "K", "OK", "R", "1"]
+    probe = board.probes["A"]
+    assert int(words[9]) == round(probe.measured["NO2"] * 1000)
+    assert probe.measured["NO2"] == pytest.approx(0.875, abs=0.001)
+    assert all(probe.convert() < 1024 * 16 for _ in range(4))  # below the 1024 mV zero
 
 
 @pytest.mark.parametrize("celsius", [-12.5, 7.25, 31.5, 46.0])

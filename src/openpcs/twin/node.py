@@ -74,8 +74,14 @@ class NodeWorld:
         self._serial: list[tuple[SerialWiring, SerialDevice]] = [
             (serial_wiring(place), device) for place, device in places.items()
         ]
+        for wiring, device in self._serial:
+            if wiring.power is None:
+                device.power(True, 0)
 
-    def _level(self, port_and_pin: tuple[str, int]) -> bool:
+    def _level(self, port_and_pin: tuple[str, int] | None) -> bool:
+        """Whether the line is high (no line: a supply that is always on)."""
+        if port_and_pin is None:
+            return True
         port, pin = port_and_pin
         return self.levels.high(port, pin)
 

@@ -25,6 +25,7 @@ from openpcs.twin.devices.ambient_ldr import LDR_CHANNEL, ldr_reading
 from openpcs.twin.devices.battery import BATTERY_CHANNEL, battery_millivolts
 from openpcs.twin.devices.bme280 import BME280, BME280_ADDRESS
 from openpcs.twin.devices.gas_pro import GasProbe, GasProBoard, gas_probe_names
+from openpcs.twin.devices.noise import NoiseSensor
 from openpcs.twin.devices.particle_matter import ParticleMatterSensor
 from openpcs.twin.devices.tsl2561 import TSL2561, TSL2561_ADDRESS
 from openpcs.twin.lines import PortLevels
@@ -96,6 +97,7 @@ class NodeSensors:
     bme280: BME280 | None = None
     luxes: TSL2561 | None = None
     particle_matter: ParticleMatterSensor | None = None
+    noise: NoiseSensor | None = None
     gases: GasProBoard | None = None
     battery: float = 0.0
     #: what the API reads from the Ambient Control's LDR (V), when the node has one
@@ -116,6 +118,8 @@ class NodeSensors:
             said |= self.luxes.measured
         if self.particle_matter is not None:
             said |= self.particle_matter.measured
+        if self.noise is not None:
+            said |= self.noise.measured
         for probe in self.gases.probes.values() if self.gases is not None else ():
             said |= probe.measured
         return said
@@ -169,4 +173,7 @@ def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
     if "particle_matter" in probes:
         sensors.particle_matter = ParticleMatterSensor(values)
         sensors.uart_devices["particle_matter"] = sensors.particle_matter
+    if "noise" in probes:
+        sensors.noise = NoiseSensor(values)
+        sensors.uart_devices["noise"] = sensors.noise
     return sensors

@@ -46,17 +46,18 @@ def rtc_interrupt_lines() -> tuple[tuple[str, int], ...]:
 class SerialWiring:
     """How a device on a UART reaches the MCU: the ``uart``, the (port, pin, level) lines that
     must all be at their level for that UART to reach it (``route``), and its ``power``
-    switch (port, pin; on when high)."""
+    switch (port, pin; on when high; ``None``: the board powers it all the time)."""
 
     uart: int
     route: tuple[tuple[str, int, int], ...]
-    power: tuple[str, int]
+    power: tuple[str, int] | None
 
 
 def serial_wiring(place: str) -> SerialWiring:
-    """The wiring of ``place`` (``socket0``, ``socket1``, ``particle_matter``);
+    """The wiring of ``place`` (``socket0``, ``socket1``, ``particle_matter``, ``noise``);
     :class:`KeyError` for another."""
     facts = _facts()["serial_places"][place]
-    port, pin = facts["power"]
+    switch = facts["power"]
+    power = None if switch is None else (str(switch[0]), int(switch[1]))
     route = tuple((str(p), int(n), int(level)) for p, n, level in facts["route"])
-    return SerialWiring(int(facts["uart"]), route, (str(port), int(pin)))
+    return SerialWiring(int(facts["uart"]), route, power)

@@ -4,7 +4,8 @@
    at 0x48 is ready (status bit 0), sets its gain (TIACN 0x16: 35 kOhm), reference (REFCN 0xB0:
    1024 mV) and mode, averages four 16-bit conversions of the MCP3421 at 0x69 (raw/16 mV) and
    computes ((V - Vref) / Rgain - baseline / 1000) * 1000 / sensitivity ppm, without temperature
-   compensation or, with -DCELSIUS=<t>, with the API's for that temperature. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
+   compensation or, with -DCELSIUS=<t>, with the API's for that temperature (CO's rows); with
+   -DREDUCING the current's sign turned, as the API does for NO2, Cl2 and O2 sensors. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
 #include <avr/io.h>
 #include <avr/sleep.h>
 #include <string.h>
@@ -110,6 +111,9 @@ int main(void)
 	float gain = ((back[0] >> 2) & 7) == 5 ? 35.0f : 0.0f;
 	float conc = (volts - zero) / gain;
 	conc -= baseline / 1000;
+#ifdef REDUCING
+	conc = -conc; /* the API turns the sign of a reducing sensor's current (NO2, Cl2, O2) */
+#endif
 #ifdef CELSIUS
 	conc *= sensitivity_factor(CELSIUS);
 	conc = (conc * 1000) / sensitivity;

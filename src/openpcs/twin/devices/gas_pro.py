@@ -8,9 +8,11 @@ reads the EEPROM (version, sensor type, sensitivity and baseline as little-endia
 version 3 an XOR checksum at 0x06) and sets the front end up (its status bit 0 must be set);
 ``getConc()`` averages four 16-bit one-shot conversions (a config byte written, three bytes
 read: the code big-endian, read as ``code / 16`` mV), reads back the front end's reference
-(1024 mV as the API sets it) and gain (35 kΩ), and computes ``((V - Vref) / Rgain - baseline
+and gain as it set them for the sensor type, and computes ``((V - Vref) / Rgain - baseline
 / 1000) * S(T) * 1000 / sensitivity - B(T)`` ppm, with the temperature the BME280 gave (no
-compensation when it gave none: the API's -1000, ``None`` here).
+compensation when it gave none: the API's -1000, ``None`` here); for the sensors whose
+current flows the other way (Cl2, NO2, O2: ``reducing`` in the data) the current's sign is
+turned before it becomes ppm.
 
 The ADC's codes are chosen so that this computation, in the MCU's single precision, comes as
 near the wanted value as four codes can; :attr:`GasProbe.measured` holds what it gives.
@@ -120,6 +122,8 @@ class GasProbe:
         conc = single(single(volts - zero) / gain)
         conc = single(conc - single(single(baseline) / 1000))
         conc = single(conc * scale)
+        if self._spec.get("reducing"):
+            conc = -conc
         conc = single(single(conc * 1000) / single(sensitivity))
         conc = single(conc - offset)
         return max(conc, 0.0)
@@ -130,6 +134,8 @@ class GasProbe:
         scale, offset = self._compensation()
         spec = self._spec
         current = (self.value + offset) * spec["sensitivity"] / (1000 * scale)
+        if spec.get("reducing"):
+            current = -current
         volts = zero + gain * (current + spec["baseline"] / 1000)
         quarters = round(volts * 16 * self._samples)
         best: list[int] = []
