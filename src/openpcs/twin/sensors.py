@@ -28,6 +28,7 @@ from openpcs.twin.devices.gas_pro import GasProbe, GasProBoard, gas_probe_names
 from openpcs.twin.devices.noise import NoiseSensor
 from openpcs.twin.devices.particle_matter import ParticleMatterSensor
 from openpcs.twin.devices.tsl2561 import TSL2561, TSL2561_ADDRESS
+from openpcs.twin.devices.turbidity import TurbiditySensor
 from openpcs.twin.lines import PortLevels
 from openpcs.twin.radios.module import SerialDevice
 from openpcs.twin.waspmote import twin_data
@@ -98,6 +99,7 @@ class NodeSensors:
     luxes: TSL2561 | None = None
     particle_matter: ParticleMatterSensor | None = None
     noise: NoiseSensor | None = None
+    turbidity: TurbiditySensor | None = None
     gases: GasProBoard | None = None
     battery: float = 0.0
     #: what the API reads from the Ambient Control's LDR (V), when the node has one
@@ -120,6 +122,8 @@ class NodeSensors:
             said |= self.particle_matter.measured
         if self.noise is not None:
             said |= self.noise.measured
+        if self.turbidity is not None:
+            said |= self.turbidity.measured
         for probe in self.gases.probes.values() if self.gases is not None else ():
             said |= probe.measured
         return said
@@ -135,6 +139,8 @@ class NodeSensors:
             said += [f"{self.particle_matter.name}: {p}" for p in self.particle_matter.problems]
         if self.gases is not None:
             said += [f"Gases PRO: {p}" for p in self.gases.problems]
+        if self.turbidity is not None:
+            said += [f"{self.turbidity.name}: {p}" for p in self.turbidity.problems]
         return said
 
 
@@ -176,4 +182,7 @@ def sensors_for(config: NodeConfig, values: Mapping[str, float]) -> NodeSensors:
     if "noise" in probes:
         sensors.noise = NoiseSensor(values)
         sensors.uart_devices["noise"] = sensors.noise
+    if "turbidity" in probes:
+        sensors.turbidity = TurbiditySensor(values)
+        sensors.uart_devices["turbidity"] = sensors.turbidity
     return sensors
