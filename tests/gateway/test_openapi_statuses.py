@@ -85,6 +85,7 @@ def test_every_status_a_route_gives_is_in_its_description(strict: RunningGateway
     call("POST", "/api/v1/frames", admin_token, json={"frames": ["zz"]})
     call("GET", "/getpost_frame_parser.php", admin_token, params={"frame": frame})
     call("POST", "/getpost_frame_parser.php", admin_token, content=f"frame={frame}")
+    call("GET", "/hw/ps", admin_token, params={"frame": frame})
     call(
         "POST", "/api/v1/webhooks/lorawan/{dialect}", admin_token, path="/api/v1/webhooks/lorawan/x"
     )

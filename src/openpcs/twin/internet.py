@@ -239,8 +239,8 @@ class Internet:
             # an absolute URL would leave the gateway: the twin's Internet has no other host
             self.log.append(f"{request.method} {request.target[:120]!r} → refused (not a path)")
             return HttpAnswer(400, "text/plain", b"a request target must be a path"), []
-        # the node's credentials (a Cloud Bridge API key) stay in the twin: the gateway has no
-        # use for them, and a remote one may be reached in plain HTTP
+        # the node's credentials (a Cloud Bridge API key) stay in the twin: a remote gateway
+        # may be reached in plain HTTP, and the twin's gateway takes frames without them
         kept_back = {"host", "connection", "authorization", "cookie"}
         headers = {k: v for k, v in request.headers.items() if k not in kept_back}
         try:

@@ -2,6 +2,9 @@
 
 - ``GET /getpost_frame_parser.php?frame=HEX`` (WiFi module) and ``POST`` with the form body
   ``frame=HEX`` (4G module): answered in plain text, ``ok <id>`` or ``<status> <id>: <reason>``.
+- ``GET /hw/ps?frame=HEX``: a frame as a node programmed for the Libelium Cloud Bridge sends it
+  (its API key as a Bearer token, taken as a token like any other: a device's own ingest token
+  when the admin gave it that key), answered as the Meshlium path answers.
 - ``POST /api/v1/frames``: hex (``text/plain``, one frame per line), binary
   (``application/octet-stream``, one frame or a stream of them) or JSON (``{"frame": HEX}``,
   ``{"frames": [HEX or {"hex": …, "device": …, "counter": …, "meta": {…}}, …]}``).
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["ingest_router"]
 
 _MESHLIUM_PATH = "/getpost_frame_parser.php"
+_CLOUD_BRIDGE_PATH = "/hw/ps"
 _DIALECTS: Mapping[str, Any] = {
     "chirpstack": "chirpstack-v4",
     "chirpstack-v4": "chirpstack-v4",
@@ -138,13 +142,15 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         )
         return _receipts(await store(token, [arrival]))
 
-    async def meshlium(request: Request, token: str | None, frame: str | None) -> Response:
+    async def meshlium(
+        request: Request, token: str | None, frame: str | None, adapter: str = "meshlium"
+    ) -> Response:
         if frame is None:
             return PlainTextResponse(
                 "error: the request has no 'frame' parameter\n", status.HTTP_400_BAD_REQUEST
             )
         arrival = arrival_from_hex(
-            frame, "meshlium", limit=limits.max_frame_bytes, remote=_remote(request)
+            frame, adapter, limit=limits.max_frame_bytes, remote=_remote(request)
         )
         (receipt,) = await store(token, [arrival])
         text = f"{receipt.status} {receipt.id}"
@@ -179,6 +185,19 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         return await meshlium(
             request, token, fields.get("frame", request.query_params.get("frame"))
         )
+
+    @router.get(
+        _CLOUD_BRIDGE_PATH,
+        tags=["ingest"],
+        response_class=PlainTextResponse,
+        responses={**_MESHLIUM_ERRORS, **errors(422)},
+    )
+    async def cloud_bridge_get(
+        request: Request,
+        frame: Annotated[str | None, Query(description="the frame in hex")] = None,
+    ) -> Response:
+        """A frame as a node sends it to the Libelium Cloud Bridge: ``?frame=<hex>``."""
+        return await meshlium(request, authorize(request), frame, "cloud-bridge")
 
     @router.post(
         "/api/v1/frames",
