@@ -5,6 +5,7 @@ that does not carry what its sensor measured (to the field's decimals) is said."
 from __future__ import annotations
 
 from openpcs.frames.document import encode_document
+from openpcs.frames.split import split_tiny
 from openpcs.twin.console import ConsoleLine
 from openpcs.twin.devices.bme280 import BME280
 from openpcs.twin.gateway_link import Stored
@@ -31,43 +32,43 @@ def _cycle() -> CycleReport:
 
 def test_a_cycle_whose_frame_is_stored_with_its_fields_is_good() -> None:
     report = _cycle()
-    _judge(report, [], {"TC", "BAT"}, _Gateway("ok"))  # type: ignore[arg-type]
+    _judge(report, [], {"TC", "BAT"}, _Gateway("ok"), 6)  # type: ignore[arg-type]
     assert report.problem is None
 
 
 def test_a_missing_field_a_refused_frame_and_silence_are_each_said() -> None:
     lacking = _cycle()
-    _judge(lacking, [], {"TC", "BAT", "HUM"}, _Gateway("ok"))  # type: ignore[arg-type]
+    _judge(lacking, [], {"TC", "BAT", "HUM"}, _Gateway("ok"), 6)  # type: ignore[arg-type]
     assert lacking.problem == "the frames lack HUM; last line: Sleeping 00:00:15:00"
     duplicate = _cycle()
-    _judge(duplicate, [], {"TC"}, _Gateway("duplicate"))  # type: ignore[arg-type]
+    _judge(duplicate, [], {"TC"}, _Gateway("duplicate"), 6)  # type: ignore[arg-type]
     assert duplicate.problem == "the gateway did not store a frame: duplicate (no reason given)"
     silent = CycleReport(2, console=[ConsoleLine(10, "XBee: the frame was not delivered")])
-    _judge(silent, [], {"TC"}, None)
+    _judge(silent, [], {"TC"}, None, 6)
     assert silent.problem == (
         "the radio sent nothing; the console's last line: XBee: the frame was not delivered"
     )
     garbled = _cycle()
     garbled.deliveries[0] = Delivery("XBee 802.15.4", "0013A2004133471A", b"<=>\x06junk", 5)
-    _judge(garbled, [], {"TC"}, None)
+    _judge(garbled, [], {"TC"}, None, 6)
     assert garbled.problem is not None
     assert garbled.problem.startswith("a frame that does not decode")
 
 
 def test_a_field_that_does_not_carry_what_the_sensor_measured_is_said() -> None:
     right = _cycle()
-    _judge(right, [], {"TC", "BAT"}, None)
+    _judge(right, [], {"TC", "BAT"}, None, 6)
     _compare(right, NodeSensors(battery=80.0))
     assert right.problem is None
     wrong = _cycle()
-    _judge(wrong, [], {"TC", "BAT"}, None)
+    _judge(wrong, [], {"TC", "BAT"}, None, 6)
     _compare(wrong, NodeSensors(battery=79.0))
     assert wrong.problem == "BAT read 80, where the sensor measured 79.0"
     # a value equal to the field's decimals is the same reading
     chip = BME280({"TC": 21.5, "HUM": 40.0, "PRES": 100_000.0})
     chip.measured = {"TC": 21.504}
     close = _cycle()
-    _judge(close, [], {"TC"}, None)
+    _judge(close, [], {"TC"}, None, 6)
     _compare(close, NodeSensors(bme280=chip, battery=80.0))
     assert close.problem is None
 
@@ -79,6 +80,25 @@ def test_a_fitted_sensor_s_error_value_is_judged_even_if_the_chip_never_measured
     failed = CycleReport(1, console=[ConsoleLine(10, "Sleeping 00:00:15:00")])
     frame = encode_document({"serial": "2C0B7E2D4A9123CD", "fields": [{"TC": -1000.0}]})
     failed.deliveries.append(Delivery("XBee 802.15.4", "0013A2004133471A", frame, 5))
-    _judge(failed, [], {"TC"}, None)
+    _judge(failed, [], {"TC"}, None, 6)
     _compare(failed, NodeSensors(bme280=chip, battery=80.0))
     assert failed.problem == "TC read -1000.0, where the sensor measured 21.5"
+
+
+def test_a_tiny_frame_is_read_with_its_board_s_sensor_table() -> None:
+    """Tiny frames carry no frame type: an Xtreme board's (type 7) read with the v15 table
+    would say CO and O2 where the node sent TC_A and HUM_A."""
+    document = {
+        "serial": "2C0B7E2D4A9123CD",
+        "frame_type": 7,
+        "fields": [{"TC_A": 21.5}, {"HUM_A": 40.0}],
+    }
+    (tiny,) = split_tiny(encode_document(document), 60).parts
+    report = CycleReport(1, console=[ConsoleLine(10, "Sleeping 00:30:00")])
+    report.deliveries.append(Delivery("LoRaWAN RN2483", "260B1234", tiny, 5, via="lorawan"))
+    _judge(report, [], {"TC_A", "HUM_A"}, None, 7)
+    assert report.problem is None
+    misread = CycleReport(1, console=[ConsoleLine(10, "Sleeping 00:30:00")])
+    misread.deliveries = list(report.deliveries)
+    _judge(misread, [], {"TC_A", "HUM_A"}, None, 6)
+    assert misread.problem == "the frames lack HUM_A, TC_A; last line: Sleeping 00:30:00"

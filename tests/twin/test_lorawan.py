@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from openpcs.frames.codec import decode_any
+from openpcs.frames.document import encode_document
+from openpcs.frames.split import split_tiny
 from openpcs.twin.gateway_link import local_gateway
 from openpcs.twin.harness import CLOCK_HZ, StopReason, run_program
 from openpcs.twin.node import NodeWorld
 from openpcs.twin.radios.lorawan import LoRaWANModule
 from openpcs.twin.radios.lorawan_network import LoRaNetwork, Registration
+from openpcs.twin.radios.module import Delivery
 from tests.twin.test_harness import _built
 from tests.twin.test_xbee import _frame, _write_payload
 
@@ -151,3 +154,18 @@ def test_the_gateway_stores_an_uplink_as_a_network_server_delivers_it(tmp_path: 
     assert (stored.status, stored.readings) == ("ok", 3)
     sent = {f.tag: f.value for f in decode_any(_frame()).fields}
     assert {r["sensor"]: r["value"] for r in readings} == sent
+
+
+def test_the_gateway_reads_tiny_frames_with_the_table_the_twin_registers() -> None:
+    """An Xtreme node's tiny frames (frame type 7) carry no type: the twin registers the
+    node's table with the gateway, which stores TC_A and HUM_A, not the v15 ids' CO and O2."""
+    document = {"serial": _SERIAL, "frame_type": 7, "fields": [{"TC_A": 21.5}, {"HUM_A": 40.0}]}
+    (tiny,) = split_tiny(encode_document(document), 60).parts
+    meta = {"dev_eui": _DEV_EUI, "f_cnt": "0", "f_port": "3", "dr": "5"}
+    delivery = Delivery("LoRaWAN RN2483", "260B1234", tiny, 0, meta, "lorawan")
+    with local_gateway() as gateway:
+        gateway.register(_SERIAL, {}, [f"lorawan:{_DEV_EUI}"], tiny_table=7)
+        stored = gateway.deliver(delivery)
+        readings = gateway.readings(_SERIAL)
+    assert stored.status == "ok"
+    assert {r["sensor"]: r["value"] for r in readings} == {"TC_A": 21.5, "HUM_A": 40.0}

@@ -80,9 +80,19 @@ class GatewayClient:
             raise GatewayError(f"the gateway said {response.status_code}: {detail}")
         return response
 
-    def register(self, serial: str, keys: Mapping[str, str], aliases: list[str]) -> None:
-        """Give the gateway the node's keys and network aliases."""
+    def register(
+        self,
+        serial: str,
+        keys: Mapping[str, str],
+        aliases: list[str],
+        *,
+        tiny_table: int | None = None,
+    ) -> None:
+        """Give the gateway the node's keys, network aliases and the sensor table of its tiny
+        frames (its board's frame type; ``None``: the gateway's default, v15's)."""
         change: dict[str, Any] = {}
+        if tiny_table is not None:
+            change["tiny_table"] = tiny_table
         if keys:
             change["keys"] = dict(keys)
         if aliases:

@@ -21,6 +21,7 @@ from typing import Any, Final
 from pydantic import SecretStr
 
 from openpcs.catalog.devices import lorawan
+from openpcs.catalog.hardware import node_models
 from openpcs.catalog.sensors import sensor_table
 from openpcs.config.check import CheckResult
 from openpcs.config.model import NodeConfig
@@ -247,9 +248,11 @@ def _run(
 ) -> TwinReport:
     """:func:`run_twin` once the module is there, for the node ``serial`` of ``config``."""
     keys, aliases = keys_of(_revealed(config.model_dump(mode="python")))
+    # the sensor table of the node's tiny frames, which do not carry their frame type
+    table = node_models()[config.model].frame_type
     if gateway is not None:
         # before the run: a module on the Internet reaches the gateway while the node runs
-        gateway.register(serial, keys, aliases + module.aliases)
+        gateway.register(serial, keys, aliases + module.aliases, tiny_table=table)
     sensors = sensors_for(config, values if values is not None else load_values(None))
     world = NodeWorld(
         bytes.fromhex(serial),
@@ -294,7 +297,7 @@ def _run(
     wanted = {f.sensor.tag for f in plan.fields if not f.occasional} if plan else set()
     destination = getattr(config.radio, "mac", None)
     for report in reports:
-        _judge(report, list(keys.values()), wanted, gateway)
+        _judge(report, list(keys.values()), wanted, gateway, table)
         _compare(report, sensors)
         wrong = [d.to for d in report.deliveries if destination and d.to != destination.upper()]
         if wrong and report.problem is None:
@@ -330,8 +333,14 @@ def _compare(report: CycleReport, sensors: NodeSensors) -> None:
 
 
 def _judge(
-    report: CycleReport, keys: list[str], wanted: set[str], gateway: GatewayClient | None
+    report: CycleReport,
+    keys: list[str],
+    wanted: set[str],
+    gateway: GatewayClient | None,
+    table: int,
 ) -> None:
+    """The cycle's frames decoded (tiny ones with sensor table ``table``), delivered, and
+    checked for the ``wanted`` fields."""
     last = report.console[-1].text if report.console else "(nothing printed)"
     if not report.deliveries:
         report.problem = f"the radio sent nothing; the console's last line: {last}"
@@ -339,7 +348,7 @@ def _judge(
     seen: set[str] = set()
     for delivery in report.deliveries:
         try:
-            frame = decode_any(delivery.payload, keys or None)
+            frame = decode_any(delivery.payload, keys or None, tiny_table=table)
         except FrameError as exc:
             report.problem = f"a frame that does not decode ({exc}); last line: {last}"
             return
