@@ -17,7 +17,10 @@ from tests.config.test_examples import NODES
 
 def test_the_defaults_and_a_file_over_them(tmp_path: Path) -> None:
     defaults = load_values(None)
-    assert set(defaults) == {"TC", "HUM", "PRES", "BAT", "PM1", "PM2_5", "PM10", "CO"}
+    assert set(defaults) == {
+        *("TC", "HUM", "PRES", "BAT", "PM1", "PM2_5", "PM10", "CO", "NO2"),
+        *("LUX", "LUM", "NOISE", "TURB"),
+    }
     given = tmp_path / "values.yaml"
     given.write_text("TC: 21.5\nBAT: 77\n")
     values = load_values(given)
@@ -31,7 +34,8 @@ def test_the_defaults_and_a_file_over_them(tmp_path: Path) -> None:
     [
         (
             "CO2: 400\n",
-            "'CO2': the twin measures TC, HUM, PRES, BAT, PM1, PM2_5, PM10, CO, not this field",
+            "'CO2': the twin measures TC, HUM, PRES, BAT, PM1, PM2_5, PM10, CO, NO2, LUX, LUM, "
+            "NOISE, TURB, not this field",
         ),
         ("TC: warm\n", "TC: 'warm' is not a number"),
         ("TC: .nan\n", "TC: nan is not a number"),
@@ -72,11 +76,14 @@ def test_a_node_with_a_bme280_probe_gets_the_chip_and_every_node_its_battery() -
     # the BME280, and the Gases PRO probes' EEPROM, front end and ADC
     assert set(sensors.chips) == {0x77, 0x50, 0x48, 0x69}
     assert sensors.gases is not None
-    assert set(sensors.gases.probes) == {"A"}  # CO; B (NO2) and C (O3) have no model yet
+    assert set(sensors.gases.probes) == {"A", "B"}  # CO and NO2; C (O3) has no model yet
     assert 0 in sensors.analog
     without = check_file(NODES / "smart-agriculture_sigfox.yaml").config
     assert without is not None
     assert sensors_for(without, values).chips == {}
     built_in = check_file(NODES / "ambient-control_xbee-zigbee3_zigbee-receiver.yaml").config
     assert built_in is not None
-    assert set(sensors_for(built_in, values).chips) == {0x77}  # the board's own BME280
+    ambient = sensors_for(built_in, values)
+    # the board's own BME280 and TSL2561, and its LDR on ADC6
+    assert set(ambient.chips) == {0x77, 0x39}
+    assert set(ambient.analog) == {0, 6}

@@ -17,12 +17,6 @@
 
 static char line[64];
 
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
 /* An AT command, ended by CR as the API ends them. */
 static void command(const char *text)
 {

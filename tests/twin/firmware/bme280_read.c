@@ -12,19 +12,6 @@
 
 enum { BME = 0x77 };
 
-static void decimal(long long value)
-{
-	char digits[24];
-	int n = 0;
-	if (value < 0)
-		put('-'), value = -value;
-	do
-		digits[n++] = (char)('0' + value % 10);
-	while ((value /= 10) > 0);
-	while (n)
-		put(digits[--n]);
-}
-
 int main(void)
 {
 	console_on();

@@ -13,25 +13,6 @@
 #include "console.h"
 #include "twi.h"
 
-static void decimal(long value)
-{
-	char digits[12];
-	int n = 0;
-	if (value < 0)
-		put('-'), value = -value;
-	do
-		digits[n++] = (char)('0' + value % 10);
-	while (value /= 10);
-	while (n)
-		put(digits[--n]);
-}
-
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
 #ifdef CELSIUS
 /* The API's temperature compensation for its CO sensor (type 1), in the MCU's floats: the
    sensitivity row at -20, 0, 20, 40, 50 degC (its 0..20 segment measured from 20, as the API

@@ -41,12 +41,6 @@ static const char *hear(void)
 	return line;
 }
 
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
 static void uplink(void)
 {
 	print("mac tx uncnf 3 ");

@@ -10,12 +10,6 @@
 #include "console.h"
 #include "module_uart.h"
 
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
 int main(void)
 {
 	console_on();

@@ -14,12 +14,6 @@
 static char line[32];
 static char report[96];
 
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
 /* Read lines until one is "OK" or "ERROR"; keep the last other line in `line`. */
 static const char *until_verdict(void)
 {

@@ -21,23 +21,6 @@ static const uint16_t segments[][3] = {
 	{ 0x029a, 0x0018, 0x0012 },
 };
 
-static void decimal(unsigned long value)
-{
-	char digits[12];
-	int n = 0;
-	do
-		digits[n++] = (char)('0' + value % 10);
-	while ((value /= 10) > 0);
-	while (n)
-		put(digits[--n]);
-}
-
-static void text(const char *words)
-{
-	while (*words)
-		put(*words++);
-}
-
 int main(void)
 {
 	console_on();
@@ -70,14 +53,14 @@ int main(void)
 		}
 	}
 	unsigned long lux = ((channel0 * b) - (channel1 * m) + (1UL << 13)) >> 14;
-	text("ID ");
+	print("ID ");
 	put("0123456789ABCDEF"[id >> 4]);
 	put("0123456789ABCDEF"[id & 15]);
-	text(" F ");
+	print(" F ");
 	decimal(full);
-	text(" I ");
+	print(" I ");
 	decimal(ir);
-	text(" L ");
+	print(" L ");
 	decimal(lux);
 	put('\n');
 	set_sleep_mode(SLEEP_MODE_PWR_DOWN);

@@ -12,25 +12,6 @@
 #include "console.h"
 #include "module_uart.h"
 
-static void print(const char *text)
-{
-	while (*text)
-		put(*text++);
-}
-
-static void decimal(long value)
-{
-	char digits[12];
-	int n = 0;
-	if (value < 0)
-		put('-'), value = -value;
-	do
-		digits[n++] = (char)('0' + value % 10);
-	while (value /= 10);
-	while (n)
-		put(digits[--n]);
-}
-
 /* The request with its CRC sent; the answer's bytes (up to `size`) in `answer`, counted. */
 static unsigned char transact(unsigned char *request, unsigned char length, unsigned char *answer,
 	unsigned char size)
