@@ -15,30 +15,11 @@
 #include "payload.h"
 #include "socket_node.h"
 
-static char line[64];
-
 /* An AT command, ended by CR as the API ends them. */
 static void command(const char *text)
 {
 	print(text);
 	put('\r');
-}
-
-/* One answer line, without its CR LF. */
-static const char *hear(void)
-{
-	unsigned n = 0;
-	for (;;) {
-		while (!(UCSR0A & _BV(RXC0))) {
-		}
-		char c = (char)UDR0;
-		if (c == '\n')
-			break;
-		if (c != '\r' && n < sizeof line - 1)
-			line[n++] = c;
-	}
-	line[n] = 0;
-	return line;
 }
 
 static void uplink(void)
@@ -101,7 +82,7 @@ int main(void)
 		strcat(report, " T ");
 		strcat(report, sent);
 		strcat(report, " C ");
-		strcat(report, line);
+		strcat(report, heard);
 		print(report);
 		put('\n');
 		sleep_ten_seconds();

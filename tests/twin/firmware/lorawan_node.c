@@ -14,31 +14,12 @@
 #include "payload.h"
 #include "socket_node.h"
 
-static char line[64];
-
 static void say(const char *text)
 {
 	while (*text)
 		put(*text++);
 	put('\r');
 	put('\n');
-}
-
-/* One answer line, without its CR LF. */
-static const char *hear(void)
-{
-	unsigned n = 0;
-	for (;;) {
-		while (!(UCSR0A & _BV(RXC0))) {
-		}
-		char c = (char)UDR0;
-		if (c == '\n')
-			break;
-		if (c != '\r' && n < sizeof line - 1)
-			line[n++] = c;
-	}
-	line[n] = 0;
-	return line;
 }
 
 static void uplink(void)
@@ -102,7 +83,7 @@ int main(void)
 		strcat(report, " T ");
 		strcat(report, sent);
 		strcat(report, " U ");
-		strcat(report, line);
+		strcat(report, heard);
 		print(report);
 		put('\n');
 		sleep_ten_seconds();

@@ -1,7 +1,8 @@
 /* What the test nodes with a radio in socket 0 share: the start (USB console on UART0 with
    its receiver, I2C, socket 0's power line PA1 and the UART0 multiplexer line PD5 as
-   outputs, the RTC set, INT2 armed for its alarm), the socket on and off, and the sleep in
-   power-down until the RTC's alarm 1, ten seconds after the last. */
+   outputs, the RTC set, INT2 armed for its alarm), the socket on and off, an answer line
+   heard on UART0, and the sleep in power-down until the RTC's alarm 1, ten seconds after the
+   last. */
 #ifndef TWIN_TEST_SOCKET_NODE_H
 #define TWIN_TEST_SOCKET_NODE_H
 
@@ -40,6 +41,26 @@ static inline void socket_on(unsigned char on)
 		PORTD &= ~_BV(5);
 		PORTA &= ~_BV(1);
 	}
+}
+
+/* the last answer line heard */
+static char heard[64];
+
+/* One answer line on UART0, without its CR LF (kept in `heard`). */
+static inline const char *hear(void)
+{
+	unsigned n = 0;
+	for (;;) {
+		while (!(UCSR0A & _BV(RXC0))) {
+		}
+		char c = (char)UDR0;
+		if (c == '\n')
+			break;
+		if (c != '\r' && n < sizeof heard - 1)
+			heard[n++] = c;
+	}
+	heard[n] = 0;
+	return heard;
 }
 
 static inline void sleep_ten_seconds(void)
