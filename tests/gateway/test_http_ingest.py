@@ -530,34 +530,3 @@ def test_health_and_openapi(gateway: RunningGateway) -> None:
         "/api/v1/webhooks/sms",
     } <= paths
     assert json.dumps(schema["paths"]["/api/v1/readings"]).count("since") >= 1
-
-
-def test_the_cloud_bridge_path_takes_the_node_s_api_key_as_its_own_token(
-    tmp_path: Path,
-) -> None:
-    """A node programmed for the Libelium Cloud Bridge sends GET /hw/ps?frame=HEX with its API
-    key as a Bearer token: given that key as the device's own ingest token, the gateway takes
-    its frames from it alone."""
-    running = RunningGateway(make_settings(tmp_path, security={"ingest_token_required": True}))
-    api_key = "cloud-bridge-api-key-of-this-node"
-    try:
-        with running.client() as client:
-            client.put(f"/api/v1/devices/{f.SERIAL}", json={"ingest_token": api_key})
-        with running.client(token=None) as client:
-            keyless = client.get("/hw/ps", params={"frame": f.binary(1).hex()})
-        with running.client(token=api_key) as client:
-            own = client.get("/hw/ps", params={"frame": f.binary(1).hex()})
-            other = client.get(
-                "/hw/ps", params={"frame": f.binary(1, serial="0011223344556677").hex()}
-            )
-            missing = client.get("/hw/ps")
-        assert keyless.status_code == 401
-        assert own.status_code == 200
-        assert own.text.startswith("ok ")
-        assert other.status_code == 401
-        assert missing.status_code == 400
-        frame = running.get(f"/api/v1/frames/{own.text.split()[1]}")
-        assert frame["adapter"] == "cloud-bridge"
-        assert _values(running) == {"TC": [21.37], "HUM": [48.2], "BAT": [87]}
-    finally:
-        running.stop()

@@ -55,6 +55,16 @@ def test_a_reducing_sensor_s_current_is_turned_as_the_api_turns_it(tmp_path: Pat
     assert all(probe.convert() < 1024 * 16 for _ in range(4))  # below the 1024 mV zero
 
 
+@pytest.mark.parametrize("celsius", [-12.5, 31.5, 46.0])
+def test_the_no2_compensation_matches_the_api_s_too(tmp_path: Path, celsius: float) -> None:
+    line, board = _run(
+        tmp_path, 2.5, "REDUCING", f"CELSIUS={celsius}f", celsius=celsius, kind="gas_no2"
+    )
+    measured = board.probes["A"].measured["NO2"]
+    assert int(line.split()[9]) == round(measured * 1000)
+    assert measured == pytest.approx(2.5, abs=0.005)
+
+
 @pytest.mark.parametrize("celsius", [-12.5, 7.25, 31.5, 46.0])
 def test_the_compensation_matches_the_api_s_in_the_mcu_s_floats(
     tmp_path: Path, celsius: float

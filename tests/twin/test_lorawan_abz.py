@@ -71,7 +71,6 @@ def test_the_module_answers_as_the_api_expects() -> None:
     module.power(True, 0)
     assert _say(module, "sys get ver\r\nat+dev?") == ["+OK=ABZ-093\r\n"]  # the first is noise
     assert _say(module, "at+deveui?") == [f"+OK={_DEV_EUI}\r\n"]
-    assert _say(module, "at+deveui=0011223344556677") == ["+ERR=-1\r\n"]  # its EUI is fixed
     assert _say(module, "at+band?") == ["+OK=5\r\n"]  # EU868 from the factory
     assert _say(module, "at+band=3") == ["+ERR=-3\r\n"]
     assert _say(module, "at+band=6") == ["+OK\r\n", "+EVENT=0,0\r\n"]
@@ -92,7 +91,6 @@ def test_the_module_answers_as_the_api_expects() -> None:
     assert _say(module, "at+frmcnt?") == ["+OK=1,0\r\n"]
     assert _say(module, "at+rfq?") == ["+ERR=-1\r\n"]
     assert module.problems == [
-        "the LoRaWAN ABZ has no command at+deveui=",
         "the LoRaWAN ABZ has no query at+appkey?",
         "the LoRaWAN ABZ sent before joining",
         "the LoRaWAN ABZ sent before joining",
@@ -104,14 +102,48 @@ def test_the_module_answers_as_the_api_expects() -> None:
     assert _say(module, "at+putx 3,2\r00") == ["+ERR=-5\r\n"]
     assert _say(module, "at+facnew") == ["+OK\r\n", "+EVENT=0,1\r\n", "+EVENT=0,0\r\n"]
     assert _say(module, "at+band?") == ["+OK=5\r\n"]
+    assert _say(module, "at+frmcnt=4294967295,0") == ["+OK\r\n"]
+    assert _say(module, "at+frmcnt=4294967296,0") == ["+ERR=-3\r\n"]
+    # setEUI() overwrites the module's own EUI: taken, and said
+    assert _say(module, "at+deveui=0011223344556677") == ["+OK\r\n"]
+    assert _say(module, "at+deveui?") == ["+OK=0011223344556677\r\n"]
+    assert "wrote the module's own DevEUI (0011223344556677" in module.problems[-1]
 
 
-def test_a_payload_split_over_several_writes_is_read_whole() -> None:
+def _joined() -> AbzModule:
     module = _module()
     module.power(True, 0)
     for setting in (f"at+appeui={_APP_EUI}", f"at+appkey={_APP_KEY}", "at+mode=1", "at+band=0"):
         module.received(f"{setting}\r".encode(), 0)
     module.received(b"at+join\r", 0)
+    return module
+
+
+def test_digits_beyond_the_announced_count_are_dropped_and_said() -> None:
+    """The API's char* send overloads announce bytes where the module counts hex digits: the
+    uplink goes out cut, the rest is dropped (not taken for the next command), and said."""
+    module = _joined()
+    assert _say(module, "at+putx 3,2\r0A0B0C") == ["+OK\r\n"]
+    assert module.uplinks[-1].payload == bytes([0x0A])
+    assert _say(module, "at+frmcnt?") == ["+OK=1,0\r\n"]
+    assert module.problems[-1].startswith("4 hex digits more than the send command announced")
+    # a refused send's payload is dropped as well; the digits may come one write at a time
+    assert _say(module, "at+putx 0,2") == ["+ERR=-3\r\n"]
+    for digit in b"AB":
+        assert module.received(bytes([digit]), 0) == []
+    assert [r.data for r in module.received(b"at\r", 0)] == [b"+OK\r\n"]
+    assert module.problems[-1].startswith("2 hex digits more")
+
+
+def test_a_line_that_never_ends_is_dropped() -> None:
+    module = _joined()
+    assert module.received(b"x" * 1300, 0) == []
+    assert module.problems[-1] == "1300 bytes with no CR: dropped"
+    assert _say(module, "at") == ["+OK\r\n"]
+
+
+def test_a_payload_split_over_several_writes_is_read_whole() -> None:
+    module = _joined()
     assert module.received(b"at+putx 3,6\r0A", 0) == []
     assert module.received(b"0B", 0) == []
     (done,) = module.received(b"0Cat", 0)

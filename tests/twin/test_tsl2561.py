@@ -48,6 +48,26 @@ def test_a_program_reads_the_lux_it_was_given(tmp_path: Path, lux: float) -> Non
     assert chip.problems == []
 
 
+@pytest.mark.parametrize(
+    ("timing", "lux"), [(0x00, 900), (0x01, 5000), (0x11, 300), (0x12, 40), (0x10, 20)]
+)
+def test_every_integration_time_and_gain_reads_as_the_mcu_computes_it(
+    tmp_path: Path, timing: int, lux: int
+) -> None:
+    words, chip = _read(tmp_path, lux, f"TIMING={timing:#04x}")
+    full, computed = int(words[3]), int(words[7])
+    assert chip.measured == {"LUX": float(computed)}
+    assert computed == pytest.approx(lux, rel=0.02, abs=2)
+    assert full <= {0: 5047, 1: 37177, 2: 65535}[timing & 3]
+
+
+def test_a_light_past_the_chip_s_range_reads_as_much_as_it_can(tmp_path: Path) -> None:
+    """13.7 ms at 16x gain saturates near 300 lx: the counts stop at 5047."""
+    words, chip = _read(tmp_path, 5000, "TIMING=0x10")
+    assert int(words[3]) == 5047
+    assert chip.measured["LUX"] < 5000
+
+
 def test_channels_read_before_the_integration_ends_are_zeros(tmp_path: Path) -> None:
     words, chip = _read(tmp_path, 350, "EARLY")
     assert words[2:] == ["F", "0", "I", "0", "L", "0"]

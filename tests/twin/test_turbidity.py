@@ -64,3 +64,23 @@ def test_the_slave_answers_exceptions_and_only_its_own_address() -> None:
 def test_the_crc_is_modbus_s() -> None:
     # the specification's example: 01 03 00 00 00 01 -> CRC 84 0A
     assert modbus_crc(bytes([0x01, 0x03, 0x00, 0x00, 0x00, 0x01])) == bytes([0x84, 0x0A])
+
+
+def test_a_silence_ends_a_frame_so_a_stray_byte_is_forgotten() -> None:
+    sensor = TurbiditySensor({"TURB": 2.0})
+    sensor.power(True, 0)
+    request = bytes([40, 0x03, 0x00, 0x52, 0x00, 0x01])
+    assert sensor.received(b"\x00", 0) == []  # a stray byte, then 10 ms of silence
+    (reply,) = sensor.received(request + modbus_crc(request), CLOCK_HZ // 100)
+    assert reply.data[:3] == bytes([40, 0x03, 0x02])
+    assert sensor.problems == ["a request cut short: 00"]
+
+
+def test_counts_past_the_specification_s_limits_are_refused() -> None:
+    sensor = TurbiditySensor({"TURB": 2.0})
+    sensor.power(True, 0)
+    assert _ask(sensor, bytes([40, 0x03, 0x00, 0x52, 0x00, 0x00])) == bytes([40, 0x83, 0x03])
+    assert _ask(sensor, bytes([40, 0x03, 0x00, 0x00, 0x00, 0x7E])) == bytes([40, 0x83, 0x03])
+    # the API's getConcentration() writes 40 registers from 0x01: not the sensor's
+    write = bytes([40, 0x10, 0x00, 0x01, 0x00, 0x28, 0x50]) + bytes(80)
+    assert _ask(sensor, write) == bytes([40, 0x90, 0x02])

@@ -54,7 +54,8 @@ class SerialWiring:
 
 
 def serial_wiring(place: str) -> SerialWiring:
-    """The wiring of ``place`` (``socket0``, ``socket1``, ``particle_matter``, ``noise``);
+    """The wiring of ``place`` (``socket0``, ``socket1``, ``particle_matter``, ``noise``,
+    ``turbidity``);
     :class:`KeyError` for another."""
     facts = _facts()["serial_places"][place]
     switch = facts["power"]

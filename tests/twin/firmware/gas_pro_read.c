@@ -5,7 +5,9 @@
    1024 mV) and mode, averages four 16-bit conversions of the MCP3421 at 0x69 (raw/16 mV) and
    computes ((V - Vref) / Rgain - baseline / 1000) * 1000 / sensitivity ppm, without temperature
    compensation or, with -DCELSIUS=<t>, with the API's for that temperature (CO's rows); with
-   -DREDUCING the current's sign turned, as the API does for NO2, Cl2 and O2 sensors. Prints "V 3 T 1 K OK R 1 C <ppm * 1000, rounded>" and sleeps for good. */
+   -DREDUCING the current's sign turned, as the API does for NO2, Cl2 and O2 sensors (and
+   NO2's compensation rows). Prints "V 3 T <the sensor type: 1 CO, 9 NO2> K OK R 1 C <ppm *
+   1000, rounded>" and sleeps for good. */
 #include <avr/io.h>
 #include <avr/sleep.h>
 #include <string.h>
@@ -14,12 +16,17 @@
 #include "twi.h"
 
 #ifdef CELSIUS
-/* The API's temperature compensation for its CO sensor (type 1), in the MCU's floats: the
+/* The API's temperature compensation for its CO sensor (type 1; NO2_SS_CLE, type 9, with
+   -DREDUCING), in the MCU's floats: the
    sensitivity row at -20, 0, 20, 40, 50 degC (its 0..20 segment measured from 20, as the API
    does) and the baseline row at -20, 20, 40, 50 degC. */
 static float sensitivity_factor(float t)
 {
+#ifdef REDUCING
+	const float s[5] = { 0.8f, 0.8f, 1.0f, 1.1f, 1.25f }; /* NO2_SS_CLE */
+#else
 	const float s[5] = { 0.7f, 0.9f, 1.0f, 1.09f, 1.0f };
+#endif
 	float v;
 	if (t < 0)
 		v = s[0] + ((s[1] - s[0]) / 40) * (t - -20);
@@ -34,7 +41,11 @@ static float sensitivity_factor(float t)
 
 static float baseline_offset(float t)
 {
+#ifdef REDUCING
+	const float b[4] = { 0.1f, 0.0f, -0.5f, -1.7f }; /* NO2_SS_CLE */
+#else
 	const float b[4] = { -0.3f, 0.0f, 0.0f, -0.3f };
+#endif
 	if (t < 20)
 		return b[0] + ((b[1] - b[0]) / 40) * (t - (-20));
 	if (t < 40)

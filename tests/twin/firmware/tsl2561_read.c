@@ -1,9 +1,11 @@
-/* Reads the TSL2561 at 0x39 as the API's TSL2561 library does at its outdoor setting: the ID
-   register (written without the command bit, as the API's check does), the timing register
-   (402 ms, gain 1x), power up, a wait of 420 ms (EARLY: none), both channels as one word read
-   from 0x0C (command and word bits), power down; then the datasheet's integer lux
-   calculation in the MCU's own 32-bit arithmetic, as calculateLux() has it. Prints
-   "ID 0A F 1234 I 308 L 350" and sleeps for good. */
+/* Reads the TSL2561 at 0x39 as the API's TSL2561 library does: the ID register (written
+   without the command bit, as the API's check does), the timing register (TIMING: 0x02 by
+   default, 402 ms and gain 1x, the API's outdoor setting; bits 0-1 the integration time, bit 4
+   the 16x gain), power up, the API's wait for that integration (14, 105 or 420 ms; EARLY:
+   none), both channels as one word read from 0x0C (command and word bits), power down; then
+   the datasheet's integer lux calculation in the MCU's own 32-bit arithmetic, scaled for the
+   integration time and gain as calculateLux() does. Prints "ID 0A F 1234 I 308 L 350" and
+   sleeps for good. */
 #define F_CPU 14745600UL
 #include <avr/io.h>
 #include <avr/sleep.h>
@@ -12,6 +14,10 @@
 
 #include "console.h"
 #include "twi.h"
+
+#ifndef TIMING
+#define TIMING 0x02
+#endif
 
 enum { LUX = 0x39, COMMAND = 0x80, WORD = 0x20 };
 
@@ -28,10 +34,15 @@ int main(void)
 	unsigned char id;
 	read_registers(LUX, 0x0A, &id, 1);
 	write_register(LUX, COMMAND | 0x00, 0x03);
-	write_register(LUX, COMMAND | 0x01, 0x02);
+	write_register(LUX, COMMAND | 0x01, TIMING);
 	write_register(LUX, COMMAND | 0x00, 0x00);
 	write_register(LUX, COMMAND | 0x00, 0x03);
-#ifndef EARLY
+#if defined(EARLY)
+#elif (TIMING & 3) == 0
+	_delay_ms(14);
+#elif (TIMING & 3) == 1
+	_delay_ms(105);
+#else
 	_delay_ms(420);
 #endif
 	unsigned char counts[4];
@@ -39,7 +50,9 @@ int main(void)
 	write_register(LUX, COMMAND | 0x00, 0x00);
 	unsigned long full = (unsigned)counts[1] << 8 | counts[0];
 	unsigned long ir = (unsigned)counts[3] << 8 | counts[2];
-	unsigned long scale = (1UL << 10) << 4; /* 402 ms, gain 1x */
+	unsigned long scale = (TIMING & 3) == 0 ? 0x7517UL : (TIMING & 3) == 1 ? 0x0FE7UL : 1UL << 10;
+	if (!(TIMING & 0x10))
+		scale <<= 4;
 	unsigned long channel0 = (full * scale) >> 10;
 	unsigned long channel1 = (ir * scale) >> 10;
 	unsigned long ratio1 = channel0 ? (channel1 << 10) / channel0 : 0;

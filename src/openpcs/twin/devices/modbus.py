@@ -1,10 +1,11 @@
 """A Modbus RTU slave on a UART (Modbus over serial line, V1.02): requests read by their
 function's own length, checked by address and CRC-16 (polynomial 0xA001 reflected, from
 0xFFFF, low byte first), and answered from a register map; functions 0x03 (read holding
-registers) and 0x10 (write multiple registers). An address outside the map is exception 0x02,
-another function exception 0x01, a write whose byte count is not its registers' exception
-0x03. A request for another slave, or with a wrong CRC, gets no answer (as on a real bus), the
-latter reported.
+registers) and 0x10 (write multiple registers). Another function is exception 0x01; a count
+of registers of none or past the specification's limits (125 read, 123 written), or a write
+whose byte count is not its registers', exception 0x03; a register outside the map exception
+0x02. A request for another slave, or with a wrong CRC, gets no answer (as on a real bus), the
+latter reported; a silence of 3.5 characters ends a frame, so a stray byte is forgotten.
 
 The device behind the registers decides what a write does (:meth:`ModbusSlave.written`).
 """
@@ -25,6 +26,14 @@ _ILLEGAL_ADDRESS: Final = 0x02
 _ILLEGAL_VALUE: Final = 0x03
 #: the longest request the slave waits for (a 0x10 of 123 registers)
 _LONGEST: Final = 256
+#: where the functions that carry data give its byte count (write multiple coils, write
+#: multiple registers, read/write multiple registers); the others' requests are 8 bytes
+_BYTE_COUNT_AT: Final = {0x0F: 6, 0x10: 6, 0x17: 10}
+#: how many registers one request may read, or write (the specification's limits)
+_MOST_READ: Final = 125
+_MOST_WRITTEN: Final = 123
+#: the silence that ends a frame on the line, in characters (10 bits each: no parity)
+_FRAME_GAP_CHARACTERS: Final = 3.5
 
 
 def modbus_crc(data: bytes) -> bytes:
@@ -41,20 +50,26 @@ def _length(request: bytes | bytearray) -> int | None:
     """How long the request that starts ``request`` is (``None``: not yet known)."""
     if len(request) < 2:
         return None
-    if request[1] == _WRITE_MULTIPLE:
-        return 9 + request[6] if len(request) >= 7 else None
+    counted_at = _BYTE_COUNT_AT.get(request[1])
+    if counted_at is not None:
+        return counted_at + 3 + request[counted_at] if len(request) > counted_at else None
     return 8
 
 
 class ModbusSlave:
-    """Slave ``address`` holding ``registers`` (register: 16-bit value), answering
-    ``answer_ms`` after a request."""
+    """Slave ``address`` holding ``registers`` (register: 16-bit value) on a line at ``baud``,
+    answering ``answer_ms`` after a request. A silence of 3.5 characters on the line ends
+    what came before it: a request cut short, or a stray byte, is forgotten there."""
 
-    def __init__(self, address: int, registers: dict[int, int], answer_ms: float) -> None:
+    def __init__(
+        self, address: int, registers: dict[int, int], answer_ms: float, baud: int
+    ) -> None:
         self.address = address
         self.registers = registers
         self.problems: list[str] = []
         self._answer_ms = answer_ms
+        self._gap_ms = 1000 * _FRAME_GAP_CHARACTERS * 10 / baud
+        self._last_cycle: int | None = None
         self._pending = bytearray()
 
     def clear(self) -> None:
@@ -68,6 +83,10 @@ class ModbusSlave:
 
     def received(self, data: bytes, cycle: int) -> list[Reply]:
         """Whole requests in what came, each answered."""
+        last, self._last_cycle = self._last_cycle, cycle
+        if self._pending and last is not None and cycle > cycles_after(last, self._gap_ms):
+            self.problems.append(f"a request cut short: {bytes(self._pending).hex()}")
+            self._pending.clear()
         self._pending += data
         replies = []
         while (length := _length(self._pending)) is not None and len(self._pending) >= length:
@@ -88,17 +107,21 @@ class ModbusSlave:
         if request[0] != self.address:
             return None
         function = request[1]
-        first, count = struct.unpack(">HH", request[2:6])
-        wanted = range(first, first + count)
         if function not in (_READ_HOLDING, _WRITE_MULTIPLE):
-            return bytes([self.address, function | 0x80, _ILLEGAL_FUNCTION])
-        if not count or any(register not in self.registers for register in wanted):
-            return bytes([self.address, function | 0x80, _ILLEGAL_ADDRESS])
+            return self._exception(function, _ILLEGAL_FUNCTION)
+        first, count = struct.unpack(">HH", request[2:6])
+        most = _MOST_READ if function == _READ_HOLDING else _MOST_WRITTEN
+        if not 1 <= count <= most or (function == _WRITE_MULTIPLE and request[6] != 2 * count):
+            return self._exception(function, _ILLEGAL_VALUE)
+        wanted = range(first, first + count)
+        if any(register not in self.registers for register in wanted):
+            return self._exception(function, _ILLEGAL_ADDRESS)
         if function == _READ_HOLDING:
             words = b"".join(struct.pack(">H", self.registers[r]) for r in wanted)
             return bytes([self.address, function, len(words)]) + words
-        if request[6] != 2 * count:
-            return bytes([self.address, function | 0x80, _ILLEGAL_VALUE])
         values = list(struct.unpack(f">{count}H", request[7 : 7 + 2 * count]))
         self.written(first, values, cycle)
         return request[:6]
+
+    def _exception(self, function: int, code: int) -> bytes:
+        return bytes([self.address, function | 0x80, code])

@@ -35,6 +35,7 @@ _CHANNEL_SCALE: Final = int(_FACTS["channel_scale"])
 _SCALE_BY_INTEGRATION: Final = {
     int(k): int(v) for k, v in _FACTS["channel_scale_by_integration"].items()
 }
+_MAX_COUNTS: Final = {int(k): int(v) for k, v in _FACTS["max_counts"].items()}
 _SEGMENTS: Final = [(int(k), int(b), int(m)) for k, b, m in _FACTS["segments"]]
 
 
@@ -45,31 +46,34 @@ def api_lux(full: int, infrared: int, timing: int) -> int:
     scale = _SCALE_BY_INTEGRATION.get(timing & 0x03, 1 << _CHANNEL_SCALE)
     if not timing & _GAIN_16X:
         scale <<= 4
-    channel0 = (full * scale) >> _CHANNEL_SCALE
-    channel1 = (infrared * scale) >> _CHANNEL_SCALE
-    ratio1 = (channel1 << (_RATIO_SCALE + 1)) // channel0 if channel0 else 0
+    channel0 = ((full * scale) & _WORD) >> _CHANNEL_SCALE
+    channel1 = ((infrared * scale) & _WORD) >> _CHANNEL_SCALE
+    ratio1 = ((channel1 << (_RATIO_SCALE + 1)) & _WORD) // channel0 if channel0 else 0
     ratio = (ratio1 + 1) >> 1
     b, m = next((b, m) for limit, b, m in _SEGMENTS if ratio <= limit)
-    temp = (channel0 * b - channel1 * m) & _WORD
+    temp = ((channel0 * b) & _WORD) - ((channel1 * m) & _WORD)
+    temp &= _WORD
     temp = (temp + (1 << (_LUX_SCALE - 1))) & _WORD
     return temp >> _LUX_SCALE
 
 
 def _counts_for(lux: float, timing: int) -> tuple[int, int]:
-    """The channel counts (full, infrared) whose computed lux is nearest ``lux``."""
+    """The channel counts (full, infrared) whose computed lux is nearest ``lux``, up to where
+    the chip saturates at the integration time."""
     share = float(_FACTS["infrared_share"])
+    ceiling = _MAX_COUNTS.get(timing & 0x03, _COUNT_LIMIT)
 
     def computed(full: int) -> int:
         return api_lux(full, round(full * share), timing)
 
-    low, high = 0, _COUNT_LIMIT
+    low, high = 0, ceiling
     while low < high:
         middle = (low + high) // 2
         if computed(middle) < lux:
             low = middle + 1
         else:
             high = middle
-    near = range(max(0, low - 3), min(_COUNT_LIMIT, low + 3) + 1)
+    near = range(max(0, low - 3), min(ceiling, low + 3) + 1)
     full = min(near, key=lambda f: (abs(computed(f) - lux), f))
     return full, round(full * share)
 

@@ -1,6 +1,6 @@
 """The Smart Water turbidity sensor (``twin/data/turbidity.yaml``): a Modbus RTU slave on
 UART1's AUX1 setting. A new measurement (``0x001F`` written to its measurement register) puts
-the turbidity, temperature and concentration, as IEEE floats high word first, in the
+the turbidity and the temperature, as IEEE floats high word first, in the
 registers the API reads; before one they read 0. :attr:`TurbiditySensor.measured` holds what
 the program reads (``TURB``, NTU) once a measurement is done."""
 
@@ -30,7 +30,9 @@ class TurbiditySensor(ModbusSlave):
         block = facts["block"]
         registers = dict.fromkeys(range(block["first"], block["first"] + block["count"]), 0)
         registers[int(facts["new_measurement"]["register"])] = 0
-        super().__init__(int(facts["address"]), registers, float(facts["answer_ms"]))
+        super().__init__(
+            int(facts["address"]), registers, float(facts["answer_ms"]), int(facts["baud"])
+        )
         self.name = "turbidity sensor"
         #: what the last measurement gave the program, by frame field
         self.measured: dict[str, float] = {}
@@ -59,7 +61,6 @@ class TurbiditySensor(ModbusSlave):
             measured = {
                 "temperature": float(self._facts["water_celsius"]),
                 "turbidity": self._ntu,
-                "concentration": self._ntu * float(self._facts["mg_per_ntu"]),
             }
             for name, register in floats.items():
                 high, low = _words(measured[name])

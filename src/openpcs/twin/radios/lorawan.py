@@ -144,10 +144,10 @@ class LoRaWANModule(LoRaWANRadio):
     reaching ``network``."""
 
     def __init__(self, region: str, network: LoRaNetwork, hweui: str) -> None:
-        spec = lorawan().regions[region]
+        module = lorawan().regions[region].module
         modules = twin_data("lorawan_modules.yaml")
-        facts = modules[spec.module]
-        super().__init__(region, network, f"LoRaWAN {spec.module}")
+        facts = modules[module]
+        super().__init__(region, network, f"LoRaWAN {module}")
         self._version = str(facts["version"])
         self._channels = int(facts["channels"])
         self._band = str(facts["band"])

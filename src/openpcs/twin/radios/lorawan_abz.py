@@ -6,15 +6,18 @@ it (WaspLoRaWAN.cpp, ``ABZ_MODULE``): AT commands at 19,200 baud, each ended by 
 Facts from the API's sources: ``ON()`` first asks ``sys get ver`` at 57,600 baud, which this
 module does not hear (the twin does not model baud rates: a line that is not an AT command is
 taken as such noise and ignored), then powers it again and asks ``at+dev?`` for "ABZ-093";
-``at+facnew`` and ``at+band=`` are done once the module says ``+EVENT=0,0``; ``setDeviceEUI()``
-only reads the module's own EUI (``at+deveui?``), which cannot be changed, so the network must
-know the node by it; ``joinOTAA()`` sends ``at+mode=1`` then ``at+join`` and waits 15 s for the
-join's event; ``joinABP()`` only sends ``at+mode=0``; ``sendUnconfirmed()`` sends ``at+putx
-<port>,<n>`` CR and then exactly ``n`` hex digits, waits 20 s for ``+OK`` and 4 s more for a
+``at+facnew`` and ``at+band=`` are done once the module says ``+EVENT=0,0``;
+``setDeviceEUI()`` only reads the module's own EUI (``at+deveui?``), so the network must know
+the node by it (``setEUI()`` overwrites it with ``at+deveui=``, which the model takes and
+reports); ``joinOTAA()`` sends ``at+mode=1`` then ``at+join`` and waits 15 s for the join's
+event; ``joinABP()`` only sends ``at+mode=0``; ``sendUnconfirmed()`` sends ``at+putx
+<port>,<n>`` CR and then the payload's hex digits, waits 20 s for ``+OK`` and 4 s more for a
 downlink (``+RECV=``); ``sendConfirmed()`` (``at+pctx``) waits for ``+ACK``; ``saveConfig()``
-sends nothing. The module keeps its settings (band, keys, mode, data rate, ADR) without power,
-as a modem keeps them in its own memory, until ``at+facnew``; a join lasts until the module is
-switched off or starts again.
+sends nothing. The model reads ``n`` as the count of hex digits, as the API's binary send
+overloads (the ones openpcs programs use) announce it; its ``char*`` overloads announce bytes,
+and the digits beyond are dropped and reported. The module keeps its settings (band, keys,
+mode, data rate, ADR) without power, as a modem keeps them in its own memory, until
+``at+facnew``; a join lasts until the module is switched off or starts again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Final
 
 from openpcs.twin.radios.lorawan import AirSession, LoRaWANRadio
 from openpcs.twin.radios.lorawan_network import LoRaNetwork, Session
-from openpcs.twin.radios.module import Reply, cycles_after, number
+from openpcs.twin.radios.module import Reply, cycles_after
 from openpcs.twin.waspmote import twin_data
 
 __all__ = ["AbzModule"]
@@ -35,6 +38,16 @@ _KEYS: Final = {"appeui": 16, "appkey": 32, "devaddr": 8, "nwkskey": 32, "appske
 _SECRET: Final = frozenset({"appkey", "nwkskey", "appskey"})
 _SEND: Final = re.compile(r"at\+(putx|pctx) ([0-9]{1,3}),([0-9]{1,3})", re.IGNORECASE)
 _MAX_PORT: Final = 223
+_HEX_DIGITS: Final = frozenset("0123456789abcdefABCDEF")
+_HEX_TEXT: Final = re.compile(r"[0-9A-Fa-f]*")
+#: the longest a command may grow without its CR ("at+putx" and 999 digits, with room)
+_LONGEST_LINE: Final = 1200
+_LARGEST_COUNTER: Final = 2**32 - 1
+
+
+def _counter(text: str) -> bool:
+    """Whether ``text`` is a frame counter the module takes (decimal, 32 bits)."""
+    return text.isdigit() and len(text) <= 10 and int(text) <= _LARGEST_COUNTER
 
 
 class AbzModule(LoRaWANRadio):
@@ -57,6 +70,9 @@ class AbzModule(LoRaWANRadio):
         self._pending = bytearray()
         #: after "at+putx"/"at+pctx": (confirmed, port, hex digits still to come)
         self._awaiting: tuple[bool, int, int] | None = None
+        #: after a payload: hex digits beyond it are dropped (and counted) until a command
+        self._skipping = False
+        self._extra = 0
 
     def _factory(self) -> dict[str, str]:
         settings = {name: "0" * length for name, length in _KEYS.items()}
@@ -73,6 +89,8 @@ class AbzModule(LoRaWANRadio):
         self._powered = on
         self._pending.clear()
         self._awaiting = None
+        self._skipping = False
+        self._extra = 0
         self._session = None
 
     def _started(self, cycle: int) -> list[Reply]:
@@ -94,8 +112,11 @@ class AbzModule(LoRaWANRadio):
                 text = bytes(self._pending[:digits]).decode("ascii", "replace")
                 del self._pending[:digits]
                 self._awaiting = None
+                self._skipping = True
                 replies += self._send(confirmed, port, text, cycle)
                 continue
+            if self._skipping and not self._skip_extra_digits():
+                break
             end = self._pending.find(b"\r")
             if end < 0:
                 break
@@ -103,7 +124,35 @@ class AbzModule(LoRaWANRadio):
             del self._pending[: end + 1]
             if line[:2].lower() == "at":
                 replies += self._command(line, cycle)
+        if len(self._pending) > _LONGEST_LINE:
+            self.problems.append(f"{len(self._pending)} bytes with no CR: dropped")
+            self._pending.clear()
         return replies
+
+    def _skip_extra_digits(self) -> bool:
+        """After a send command's payload (or its refusal), hex digits before the next command
+        are more than it announced: dropped, and said once the next command comes. Whether
+        the next command has come (``False``: the digits may go on)."""
+        text = self._pending
+        n = 0
+        while n < len(text) and chr(text[n]) in _HEX_DIGITS:
+            if text[n : n + 2].lower() == b"at":
+                break
+            if n + 1 == len(text) and chr(text[n]) in "aA":
+                break  # an "a" that may begin the next "at"
+            n += 1
+        del text[:n]
+        self._extra += n
+        if not text or (len(text) == 1 and chr(text[0]) in "aA"):
+            return False
+        if self._extra:
+            self.problems.append(
+                f"{self._extra} hex digits more than the send command announced, dropped (it "
+                "counts hex digits; the API's char* send overloads announce bytes)"
+            )
+        self._skipping = False
+        self._extra = 0
+        return True
 
     def _say(self, cycle: int, text: str, after_ms: float | None = None) -> Reply:
         wait = self._timing["answer"] if after_ms is None else after_ms
@@ -149,11 +198,19 @@ class AbzModule(LoRaWANRadio):
             self._settings[name] = value.upper()
             return [self._say(cycle, "+OK")]
         if name == "frmcnt":
-            up, _, down = value.partition(",")
-            counters = [number(up), number(down)]
-            if None in counters:
+            counters = value.split(",")
+            if len(counters) != 2 or not all(_counter(c) for c in counters):
                 return self._error(cycle, "invalid_parameter")
-            self._counters = [c or 0 for c in counters]
+            self._counters = [int(c) for c in counters]
+            return [self._say(cycle, "+OK")]
+        if name == "deveui":
+            if re.fullmatch("[0-9a-f]{16}", value) is None:
+                return self._error(cycle, "invalid_parameter")
+            self._hweui = value.upper()
+            self.problems.append(
+                f"the program wrote the module's own DevEUI ({self._hweui}, setEUI()): the "
+                "network knows the node by the one it had"
+            )
             return [self._say(cycle, "+OK")]
         choices = {
             "mode": ("0", "1"),
@@ -205,6 +262,7 @@ class AbzModule(LoRaWANRadio):
     def _send_command(self, send: re.Match[str], cycle: int) -> list[Reply]:
         port, digits = int(send.group(2)), int(send.group(3))
         if not 1 <= port <= _MAX_PORT or digits % 2:
+            self._skipping = True  # its payload follows all the same
             return self._error(cycle, "invalid_parameter")
         self._awaiting = (send.group(1).lower() == "pctx", port, digits)
         return []
@@ -224,10 +282,9 @@ class AbzModule(LoRaWANRadio):
         return AirSession(self._hweui, s["devaddr"], s["nwkskey"], s["appskey"], rate, confirmed)
 
     def _send(self, confirmed: bool, port: int, text: str, cycle: int) -> list[Reply]:
-        try:
-            payload = bytes.fromhex(text)
-        except ValueError:
+        if _HEX_TEXT.fullmatch(text) is None:
             return self._error(cycle, "invalid_parameter", f"an uplink that is not hex: {text!r}")
+        payload = bytes.fromhex(text)
         session = self._air_session(confirmed)
         if session is None:
             return self._error(cycle, "not_joined", f"the {self.name} sent before joining")
