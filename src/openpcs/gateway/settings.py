@@ -183,7 +183,8 @@ class SecuritySettings(_Section):
     Queries always need a ``read`` (or ``admin``) token and admin calls an ``admin`` token.
     Node paths (Meshlium GET/POST, the Cloud Bridge's GET, TCP, MQTT, mesh) take frames
     without a token unless ``ingest_token_required``; webhooks from network servers need an
-    ``ingest`` token unless ``webhook_token_required`` is off. A device with its own ingest token always needs it.
+    ``ingest`` token unless ``webhook_token_required`` is off. A device with its own ingest
+    token always needs it.
     """
 
     ingest_token_required: bool = False
