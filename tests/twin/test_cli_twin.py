@@ -1,10 +1,11 @@
 """``openpcs twin`` refuses what it cannot run with the reason and exit 2, a configuration
 with errors with its findings and exit 1; with a real Waspmote API (``WASPMOTE_API_DIR``,
-skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA, Sigfox,
-4G HTTP and WiFi TCP examples run three cycles and a gateway stores each cycle's frames (the 4G
+skipped with the reason when absent) the XBee 802.15.4 → Meshlium, LoRaWAN US OTAA, LoRaWAN
+JP/KR OTAA (the ABZ module, joining every cycle), Sigfox, 4G HTTP and WiFi TCP examples run
+three cycles and a gateway stores each cycle's frames (the 4G
 and WiFi modules' requests reach it while the node runs), the LoRaWAN uplinks with
 a counter that rises every uplink and the readings equal to the values the sensors were given
-(the BME280's and the CO probe's to their resolution)."""
+(the BME280's, the CO probe's and the LDR's to their resolution)."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ _LORAWAN = NODES / "smart-environment-pro_lorawan-us-otaa.yaml"
 _SIGFOX = NODES / "smart-agriculture_sigfox.yaml"
 _CELLULAR = NODES / "smart-environment-pro_4g_http.yaml"
 _WIFI = NODES / "smart-agriculture_wifi_tcp.yaml"
+_ABZ = NODES / "ambient-control_lorawan-jp-kr-otaa.yaml"
 _PLANNED = {_XBEE: {"TC", "HUM", "PRES", "BAT"}, _LORAWAN: {"TC", "HUM", "PRES", "BAT"}}
 _PLANNED[_SIGFOX] = {"ANE", "WV", "PLV1", "PLV2", "PLV3", "SOIL_C", "BAT"}
 _PLANNED[_CELLULAR] = {"CO", "PM1", "PM2_5", "PM10", "TC", "HUM", "PRES", "BAT"}
 _PLANNED[_WIFI] = {"TC", "HUM", "PRES", "BAT"}
+_PLANNED[_ABZ] = {"TC", "HUM", "PRES", "LUM", "LUX", "BAT"}
 
 
 def test_without_an_api_tree_the_twin_says_it_cannot_build(
@@ -58,7 +61,9 @@ def test_a_configuration_with_errors_is_not_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("avr_toolchain")
-@pytest.mark.parametrize("example", list(_PLANNED), ids=["xbee", "lorawan", "sigfox", "4g", "wifi"])
+@pytest.mark.parametrize(
+    "example", list(_PLANNED), ids=["xbee", "lorawan", "sigfox", "4g", "wifi", "lorawan-abz"]
+)
 def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: Path) -> None:
     api_dir = os.environ.get(API_DIR_ENV)
     if not api_dir:
@@ -67,7 +72,7 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
     built = build_for_twin(result, choose_builder(api_dir), tmp_path)
     assert built.loop_address > 0
     values = {**load_values(None), "TC": 21.5, "HUM": 48.2, "PRES": 100_800.0, "BAT": 77.0}
-    values |= {"CO": 12.5, "PM1": 4.25, "PM2_5": 9.5, "PM10": 18.75}
+    values |= {"CO": 12.5, "PM1": 4.25, "PM2_5": 9.5, "PM10": 18.75, "LUX": 420.0, "LUM": 2.0}
     with local_gateway() as gateway:
         report = run_twin(
             result, built, cycles=3, gateway=gateway, values=values, cache_root=tmp_path
@@ -92,7 +97,13 @@ def test_the_examples_run_three_cycles_into_a_gateway(tmp_path: Path, example: P
             assert value == values[tag]
         if tag == "CO":  # to what four ADC codes give
             assert value == pytest.approx(values[tag], abs=0.01)
+        if tag == "LUX":
+            assert value == values[tag]
+        if tag == "LUM":  # to the ADC's step, 3.3 V / 1023
+            assert value == pytest.approx(values[tag], abs=0.002)
     assert [c.problem for c in report.cycles if c.problem and "read" in c.problem] == []
     sent = [d for c in report.cycles for d in c.deliveries]
     if example == _LORAWAN:
         assert [int(d.meta["f_cnt"]) for d in sent] == list(range(len(sent)))
+    if example == _ABZ:  # a new OTAA session every cycle, each counting from 0
+        assert [int(d.meta["f_cnt"]) for d in sent] == [0] * len(sent) == [0, 0, 0]
