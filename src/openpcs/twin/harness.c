@@ -54,11 +54,12 @@
 #include <simavr/sim_avr.h>
 #include <simavr/sim_io.h>
 
+#include "harness_chip.h"
 #include "harness_load.h"
 #include "harness_pipe.h"
 #include "harness_uart.h"
 
-enum { CHECK_EVERY = 4096, FLASH_LIMIT = 0x20000, PIN_DRIVES = 32 };
+enum { CHECK_EVERY = 4096, FLASH_LIMIT = CHIP_FLASH_LIMIT, PIN_DRIVES = 32 };
 
 static avr_t *avr;
 
@@ -261,36 +262,6 @@ static void sleep_deeply(void)
 	apply_drives();
 }
 
-/* --- where simavr differs from the ATmega1281 --------------------------------------------- */
-
-
-static void sleep_costs_nothing(struct avr_t *avr_, avr_cycle_count_t how_long)
-{
-	(void)avr_;
-	(void)how_long; /* simavr advances the clock itself; the host need not wait */
-}
-
-/* simavr's reset leaves what the ATmega1281's does not: the transmitters on (a debugging
-   convenience) and SP at its own RAM end (0xFFFF here, see main). Put right after each reset. */
-enum { SRAM_END = 0x21FF };
-static int reset_pending;
-static void (*core_reset)(struct avr_t *avr_);
-
-static void as_the_chip_resets(void)
-{
-	avr->data[R_SPL] = SRAM_END & 0xff;
-	avr->data[R_SPH] = SRAM_END >> 8;
-	uart_transmitters_off();
-	reset_pending = 0;
-}
-
-static void on_reset(struct avr_t *avr_)
-{
-	if (core_reset)
-		core_reset(avr_);
-	reset_pending = 1; /* the IO modules reset after this: corrected after the next step */
-}
-
 /* --- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -301,21 +272,11 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	avr = avr_make_mcu_by_name("atmega1281");
-	/* Addresses past the 8 KiB of SRAM are the external memory interface's: the ATmega1281
-	   reads and writes them without a fault, where simavr stops the run. The space is given
-	   memory (what is written there is kept, where the node's bus would float), so a program
-	   that reads a buffer past the end of RAM runs on as on the node. */
-	if (avr)
-		avr->ramend = 0xFFFF;
-	if (!avr || avr_init(avr) != 0) {
+	avr = chip_make((uint32_t)strtoul(argv[2], NULL, 10));
+	if (!avr) {
 		fprintf(stderr, "simavr has no atmega1281\n");
 		return 2;
 	}
-	avr->frequency = (uint32_t)strtoul(argv[2], NULL, 10);
-	avr->vcc = avr->avcc = avr->aref = 3300; /* a Waspmote's 3.3 V, AVCC and AREF */
-	avr->sleep = sleep_costs_nothing;
-	avr->log = LOG_NONE;
 	if (load_program(avr, argv[1], FLASH_LIMIT) != 0) {
 		fprintf(stderr, "%s: not an Intel HEX program for the ATmega1281\n", argv[1]);
 		return 2;
@@ -330,9 +291,7 @@ int main(int argc, char **argv)
 	uart_setup(avr, ask);
 	set_up_twi();
 	set_up_ports();
-	core_reset = avr->reset;
-	avr->reset = on_reset;
-	as_the_chip_resets();
+	chip_after_step();
 
 	/* The guard watches once the program has set its stack above the limit. A function's
 	   prologue writes SPH, then SREG, then SPL: in between, SP can read up to 255 bytes low.
@@ -351,8 +310,7 @@ int main(int argc, char **argv)
 			put_u64(payload, avr->cycle);
 			ask('M', payload, sizeof payload);
 		}
-		if (reset_pending)
-			as_the_chip_resets();
+		chip_after_step();
 		if (state == cpu_Done)
 			stop('D', "the program stopped (sleep with interrupts off)");
 		if (state == cpu_Crashed)
