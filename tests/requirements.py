@@ -23,6 +23,7 @@ PACKAGES = {
     "avr-size": "binutils-avr",
     "avr-objcopy": "binutils-avr",
     "avr-nm": "binutils-avr",
+    "avrdude": "avrdude",
     "gcc": "gcc",
     "g++": "g++",
     "git": "git",

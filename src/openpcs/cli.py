@@ -23,6 +23,7 @@ from openpcs.cli_gateway import register as register_gateway_commands
 from openpcs.cli_ncd import api_app, mesh_app
 from openpcs.cli_program import register as register_program_commands
 from openpcs.cli_twin import register as register_twin_command
+from openpcs.cli_upload import register as register_upload_command
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.config.model import NodeConfig
@@ -57,6 +58,7 @@ app.add_typer(mesh_app, name="mesh")
 register_program_commands(app)
 register_gateway_commands(app)
 register_twin_command(app)
+register_upload_command(app)
 
 
 def _version(value: bool) -> None:

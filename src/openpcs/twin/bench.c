@@ -82,12 +82,16 @@ static int open_port(void)
 
 static avr_cycle_count_t reset_at;
 static int heard_since_reset;
+/* the MCU stopped (a crash, a sleep with nothing to wake it): it runs again after a reset */
+static int halted;
 
 static void reset_mcu(void)
 {
 	avr->reset_pc = reset_address;
 	avr_reset(avr);
 	avr->pc = reset_address;
+	avr->state = cpu_Running;
+	halted = 0;
 	reset_at = avr->cycle;
 	heard_since_reset = 0;
 }
@@ -210,16 +214,20 @@ int main(int argc, char **argv)
 	reset_mcu();
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	for (;;) {
-		for (int step = 0; step < CHECK_EVERY; step++) {
+		for (int step = 0; step < CHECK_EVERY && !halted; step++) {
 			int state = avr_run(avr);
 			chip_after_step();
-			if (state == cpu_Crashed) {
-				fprintf(stderr, "the MCU crashed at 0x%05x\n", (unsigned)avr->pc);
-				return 1;
+			if (state == cpu_Crashed || state == cpu_Done) {
+				/* what a program written over USB does is its own affair (random bytes
+				   run into what simavr cannot run): the MCU waits for the next reset */
+				fprintf(stderr, "the MCU stopped at 0x%05x\n", (unsigned)avr->pc);
+				halted = 1;
 			}
 			if (uart_waiting())
 				uart_feed();
 		}
+		if (halted)
+			avr->cycle += CHECK_EVERY; /* its clock runs on */
 		uart_flush();
 		serve_port();
 		if (serve_commands(argv[4]))
