@@ -158,6 +158,10 @@ def test_flow_1_single_node(web: WebServer, page: Any, tmp_path: Path) -> None:
     page.goto(f"{web.url}/devices/{SERIAL}")
     assert page.locator("#programs tbody tr a").first.text_content() == download.suggested_filename
     shot(page, "flow1", "06-history")
+    # how to put it on the node: the command for a binary, what to do for sources only
+    upload = page.text_content("#upload") or ""
+    assert ("holds no binary" in upload) == sources_only
+    assert (f"openpcs upload {download.suggested_filename}" in upload) == (not sources_only)
 
 
 def test_flow_2_batch_of_ten(web: WebServer, page: Any, admin: httpx.Client) -> None:

@@ -60,6 +60,27 @@ def test_a_bundle_goes_to_its_maker_and_admins_only(
     bob.close()
 
 
+def test_the_device_page_says_how_to_put_the_last_binary_on_the_node(
+    web: WebServer, admin: httpx.Client, built: int
+) -> None:
+    page = admin.get(f"/devices/{SERIAL}").text
+    assert "The last build holds no binary" in page  # no Waspmote API here: source only
+    assert "openpcs upload" not in page
+    with web.gateway.engine.begin() as connection:
+        connection.execute(update(PROGRAMS).values(has_hex=True))
+        name = connection.execute(select(PROGRAMS.c.bundle_name)).scalar_one()
+    page = admin.get(f"/devices/{SERIAL}").text
+    section = page[page.index('<section id="upload">') :]
+    assert f"<code>openpcs upload {name}</code>" in section
+    assert f'href="/programs/{built}/bundle"' in section
+    bob = other_user(web, admin)
+    theirs = bob.get(f"/devices/{SERIAL}").text
+    section = theirs[theirs.index('<section id="upload">') :]
+    assert f"Its maker or an admin downloads {name}" in section
+    assert f"/programs/{built}/bundle" not in section
+    bob.close()
+
+
 def test_a_user_downloads_what_the_user_made(web: WebServer, admin: httpx.Client) -> None:
     register(admin)
     bob = other_user(web, admin)

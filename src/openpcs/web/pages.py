@@ -2,6 +2,7 @@
 is a form POST that redirects back with a message (or an API call from the page's script); every
 page needs a session (signing in and accounts are in :mod:`openpcs.web.account_pages`)."""
 
+import shlex
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
@@ -163,6 +164,9 @@ def pages_router(services: WebServices) -> APIRouter:
         engine = services.gateway.engine
         latest = latest_readings(engine, entry.serial)
         raw, _ = frames(engine, serial=entry.serial, limit=50)
+        programs = registry.programs(entry.serial)
+        # the newest bundle that holds a binary: the one to put on the node
+        uploadable = next((program for program in programs if program.has_hex), None)
         return page(
             "device.html",
             request,
@@ -172,7 +176,11 @@ def pages_router(services: WebServices) -> APIRouter:
             latest=latest,
             plotted=[item for item in latest if item.plottable],
             frames=raw,
-            programs=registry.programs(entry.serial),
+            programs=programs,
+            uploadable=uploadable,
+            upload_command=f"openpcs upload {shlex.quote(uploadable.bundle_name)}"
+            if uploadable
+            else "",
             may_download=lambda made_by: may_download(caller, made_by),
             gateway_keys=services.keys.held(entry.serial),
         )
