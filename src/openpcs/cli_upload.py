@@ -19,7 +19,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from openpcs.cli_common import err, out
-from openpcs.upload.avrdude import avrdude_command, write_program
+from openpcs.upload.avrdude import avrdude_command, in_user_words, write_program
 from openpcs.upload.facts import upload_facts
 from openpcs.upload.node_serial import node_serial
 from openpcs.upload.ports import SerialPort, choose_port, usb_serial_ports
@@ -49,7 +49,8 @@ def _checked_node(program: ProgramToUpload, port: str, force: bool) -> str:
     try:
         told = node_serial(port, facts.console_baud, facts.listen_s)
     except serial.SerialException as exc:
-        raise UploadError(f"{port} cannot be opened ({exc})") from None
+        told = in_user_words(str(exc), port)
+        raise UploadError(told or f"{port} cannot be opened ({exc})") from None
     if told is None:
         return (
             "not checked: the node's program did not tell its serial "

@@ -4,13 +4,19 @@ avrdude's messages turned into progress and into what the user is told."""
 
 from __future__ import annotations
 
+import json
 import stat
+import zipfile
 from pathlib import Path
 
 import pytest
+import serial
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from openpcs import cli_upload
+from openpcs.cli import app
 from openpcs.program.intel_hex import HexError, read_intel_hex
 from openpcs.upload import ports
 from openpcs.upload.avrdude import write_program
@@ -195,3 +201,29 @@ def test_avrdude_s_failures_are_said_in_the_user_s_words(
     with pytest.raises(UploadError) as failed:
         write_program(_fake_avrdude(tmp_path, said, 1), "/dev/ttyUSB0", lambda *p: None)
     assert str(failed.value) == told
+
+
+def test_a_port_the_user_may_not_open_is_a_dialout_matter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The node is asked which it is before avrdude runs: the port's refusal there is told as
+    avrdude's would be."""
+    port = tmp_path / "ttyUSB0"
+    port.touch()
+    program = tmp_path / "node.hex"
+    program.write_text(_hex({0: b"\x0c\x94"}))
+    bundle = tmp_path / "node.zip"
+    with zipfile.ZipFile(bundle, "w") as zipped:
+        manifest = {"serial": "0011A2B3C4D5E6F7", "binary": {"included": True, "hex": "n.hex"}}
+        zipped.writestr("manifest.json", json.dumps(manifest))
+        zipped.write(program, "n.hex")
+
+    def refused(port: str, baud: int, listen_s: float) -> str:
+        raise serial.SerialException(
+            f"[Errno 13] could not open port {port}: [Errno 13] Permission denied: '{port}'"
+        )
+
+    monkeypatch.setattr(cli_upload, "node_serial", refused)
+    result = CliRunner().invoke(app, ["upload", str(bundle), "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"error: no permission on {port}: add yourself to the dialout group" in result.output

@@ -21,7 +21,7 @@ from typing import IO, Final
 from openpcs.upload.facts import UploadFacts
 from openpcs.upload.program_file import UploadError
 
-__all__ = ["Progress", "Uploaded", "avrdude_command", "write_program"]
+__all__ = ["Progress", "Uploaded", "avrdude_command", "in_user_words", "write_program"]
 
 #: a phase of the upload ("preparing", "writing", "verifying") and how far it is (0..100)
 Progress = Callable[[str, int], None]
@@ -62,6 +62,15 @@ class Uploaded:
     written: int
     verified: int
     command: tuple[str, ...]
+
+
+def in_user_words(said: str, port: str) -> str | None:
+    """What the user is told of a failure on ``port`` whose message is ``said`` (avrdude's, or
+    the system's on opening the port); ``None`` when it is none the user can act on."""
+    for clue, message in _FAILURES:
+        if clue in said:
+            return message.format(port=port)
+    return None
 
 
 def _avrdude() -> str:
@@ -142,9 +151,9 @@ def write_program(command: list[str], port: str, progress: Progress) -> Uploaded
     counts = {kind: int(number) for number, kind in _COUNT.findall(said)}
     if status == 0 and "verified" in counts:
         return Uploaded(port, counts.get("written", 0), counts["verified"], tuple(command))
-    for clue, message in _FAILURES:
-        if clue in said:
-            raise UploadError(message.format(port=port))
+    told = in_user_words(said, port)
+    if told is not None:
+        raise UploadError(told)
     errors = [line for line in said.splitlines() if "error" in line.lower()]
     last = errors[-1].strip() if errors else f"it ended with status {status}"
     raise UploadError(f"avrdude did not write the program: {last}")
