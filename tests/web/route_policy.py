@@ -100,6 +100,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     # network servers' webhooks need an ingest token (webhook_token_required is on)
     ("GET", "/getpost_frame_parser.php"): ANYONE,
     ("POST", "/getpost_frame_parser.php"): ANYONE,
+    ("GET", "/hw/ps"): ANYONE,
     ("POST", "/api/v1/frames"): ANYONE,
     ("POST", "/api/v1/webhooks/lorawan/{dialect}"): INGEST,
     ("GET", "/api/v1/webhooks/sigfox"): INGEST,
