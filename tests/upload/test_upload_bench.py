@@ -7,6 +7,7 @@ that does not exist and a silent bootloader each end with a clear message and ex
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from openpcs.cli import app
 from openpcs.program.intel_hex import read_intel_hex
 from openpcs.twin.bench import FLASH_BYTES, UploadBench
+from tests.twin.test_harness import _built
 from tests.upload.bench_node import BOOT_SECTION, bootloader, bundle_of, node_program
 
 runner = CliRunner()
@@ -95,13 +97,17 @@ def test_a_source_only_bundle_and_a_missing_port_are_refused(tmp_path: Path) -> 
 
 
 def test_a_silent_bootloader_is_a_node_to_switch_on(tmp_path: Path) -> None:
-    """A node whose bootloader does not answer (here: no bootloader, a program that ignores
-    its UART) ends the upload after avrdude's attempts."""
-    program = node_program(tmp_path, _NODE)
-    bundle = bundle_of(tmp_path, _NODE, program)
-    with UploadBench(program, reset_address=0, cache_root=tmp_path) as silent:
-        code, outcome = _upload(str(bundle), "--port", silent.port, "--force")
+    """A node whose bootloader does not answer (here: no bootloader, a program that never
+    touches its UART, as a node that is off says nothing) ends the upload after avrdude's
+    three attempts, not its own ten (about 50 s)."""
+    silent_program, _ = _built("spin", tmp_path)
+    program = tmp_path / "node.hex"
+    program.write_text(silent_program.read_text())
+    started = time.monotonic()
+    with UploadBench(silent_program, reset_address=0, cache_root=tmp_path) as silent:
+        code, outcome = _upload(str(program), "--port", silent.port)
     assert code == 1
     assert outcome["error"] == (
         f"no answer from the node's bootloader on {silent.port}: switch the node on and try again"
     )
+    assert time.monotonic() - started < 40

@@ -19,10 +19,11 @@ from openpcs import cli_upload
 from openpcs.cli import app
 from openpcs.program.intel_hex import HexError, read_intel_hex
 from openpcs.upload import ports
-from openpcs.upload.avrdude import write_program
+from openpcs.upload.avrdude import avrdude_command, write_program
 from openpcs.upload.facts import upload_facts
 from openpcs.upload.ports import SerialPort, choose_port, usb_serial_ports
 from openpcs.upload.program_file import UploadError, program_to_upload
+from tests.requirements import require_programs
 
 
 def _record(kind: int, address: int, data: bytes) -> str:
@@ -93,6 +94,8 @@ def test_a_program_past_the_bootloader_or_empty_or_unreadable_is_refused(tmp_pat
         program_to_upload(text, limit)
     with pytest.raises(UploadError, match="no such file"):
         program_to_upload(tmp_path / "none.hex", limit)
+    with pytest.raises(UploadError, match=r"a folder, not a bundle or a \.hex file"):
+        program_to_upload(tmp_path, limit)
     fine = tmp_path / "fine.hex"
     fine.write_text(_hex({0: b"\x0c\x94"}))
     assert program_to_upload(fine, limit).serial is None
@@ -122,9 +125,11 @@ def test_the_port_is_the_one_usb_serial_chip_or_the_one_asked_for(
         choose_port(None, found, None)
     with pytest.raises(UploadError, match="no node found on USB: connect the node's USB"):
         choose_port(None, [], None)
-    given = tmp_path / "ttyFAKE"
-    given.touch()
-    assert choose_port(str(given), [], None) == str(given)
+    assert choose_port("/dev/null", [], None) == "/dev/null"  # a character device
+    regular = tmp_path / "ttyFAKE"
+    regular.touch()
+    with pytest.raises(UploadError, match="ttyFAKE is not a serial port: name the node's USB"):
+        choose_port(str(regular), [], None)
     with pytest.raises(UploadError, match="no port /dev/nope: is the node connected by USB"):
         choose_port("/dev/nope", [SerialPort("/dev/ttyUSB0", "", None)], None)
 
@@ -208,8 +213,7 @@ def test_a_port_the_user_may_not_open_is_a_dialout_matter(
 ) -> None:
     """The node is asked which it is before avrdude runs: the port's refusal there is told as
     avrdude's would be."""
-    port = tmp_path / "ttyUSB0"
-    port.touch()
+    port = "/dev/null"
     program = tmp_path / "node.hex"
     program.write_text(_hex({0: b"\x0c\x94"}))
     bundle = tmp_path / "node.zip"
@@ -224,6 +228,34 @@ def test_a_port_the_user_may_not_open_is_a_dialout_matter(
         )
 
     monkeypatch.setattr(cli_upload, "node_serial", refused)
-    result = CliRunner().invoke(app, ["upload", str(bundle), "--port", str(port)])
+    result = CliRunner().invoke(app, ["upload", str(bundle), "--port", port])
     assert result.exit_code == 1
     assert f"error: no permission on {port}: add yourself to the dialout group" in result.output
+
+
+def test_a_bundle_is_told_for_what_it_is(tmp_path: Path) -> None:
+    """Only a source-only bundle is told to be built with the API; a bundle must name its
+    node."""
+    limit = upload_facts().application_limit
+    not_bundle = tmp_path / "other.zip"
+    with zipfile.ZipFile(not_bundle, "w") as zipped:
+        zipped.writestr("readme.txt", "hello")
+    with pytest.raises(UploadError) as failed:
+        program_to_upload(not_bundle, limit)
+    assert str(failed.value) == f"{not_bundle}: not an openpcs bundle (no manifest.json)"
+    nameless = tmp_path / "nameless.zip"
+    with zipfile.ZipFile(nameless, "w") as zipped:
+        manifest = {"serial": 12345, "binary": {"included": True, "hex": "n.hex"}}
+        zipped.writestr("manifest.json", json.dumps(manifest))
+        zipped.writestr("n.hex", _hex({0: b"\x0c\x94"}))
+    with pytest.raises(UploadError, match="the bundle names no node"):
+        program_to_upload(nameless, limit)
+
+
+def test_the_command_is_the_bootloader_s_with_few_attempts(tmp_path: Path) -> None:
+    require_programs("avrdude")
+    command = avrdude_command(upload_facts(), "/dev/ttyUSB0", tmp_path / "p.hex")
+    assert command[1:] == [
+        *("-p", "atmega1281", "-c", "stk500v1", "-P", "/dev/ttyUSB0", "-b", "115200"),
+        *("-D", "-F", "-x", "attempts=3", "-U", f"flash:w:{tmp_path / 'p.hex'}:i"),
+    ]

@@ -64,7 +64,7 @@ def test_the_device_page_says_how_to_put_the_last_binary_on_the_node(
     web: WebServer, admin: httpx.Client, built: int
 ) -> None:
     page = admin.get(f"/devices/{SERIAL}").text
-    assert "The last build holds no binary" in page  # no Waspmote API here: source only
+    assert "holds no binary (built source only)" in page  # no Waspmote API here
     assert "openpcs upload" not in page
     with web.gateway.engine.begin() as connection:
         connection.execute(update(PROGRAMS).values(has_hex=True))
@@ -79,6 +79,13 @@ def test_the_device_page_says_how_to_put_the_last_binary_on_the_node(
     assert f"Its maker or an admin downloads {name}" in section
     assert f"/programs/{built}/bundle" not in section
     bob.close()
+    # a newer build without a binary: said, and the older one's command still given
+    assert admin.post("/api/v1/pcs/program", json=NODE).status_code == 200
+    page = admin.get(f"/devices/{SERIAL}").text
+    section = page[page.index('<section id="upload">') :]
+    assert "holds no binary (built source only)" in section
+    assert "An older build, of " in section
+    assert f"<code>openpcs upload {name}</code>" in section
 
 
 def test_a_user_downloads_what_the_user_made(web: WebServer, admin: httpx.Client) -> None:

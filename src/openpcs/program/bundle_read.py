@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
-__all__ = ["BundleBinary", "BundleError", "read_bundle"]
+__all__ = ["BundleBinary", "BundleError", "NoBinary", "read_bundle"]
 
 _MANIFEST: Final = "manifest.json"
 #: the largest .hex a bundle may hold (the ATmega1281's 128 KiB of flash as Intel HEX)
@@ -29,6 +29,10 @@ _UNREADABLE: Final = (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotIm
 
 class BundleError(ValueError):
     """A file that is no bundle, or a bundle without its binary; the message says which."""
+
+
+class NoBinary(BundleError):
+    """A bundle built source only: it holds no ``.hex`` (the message gives its reason)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def read_bundle(path: Path) -> BundleBinary:
             binary = manifest["binary"]
             if binary.get("included") is not True:
                 said = binary.get("reason", "built source only")
-                raise BundleError(f"{path}: the bundle holds no binary ({said})")
+                raise NoBinary(f"{path}: the bundle holds no binary ({said})")
             name = binary.get("hex")
             if not isinstance(name, str) or PurePosixPath(name).name != name or not name:
                 raise BundleError(f"{path}: its manifest names no .hex in the bundle")

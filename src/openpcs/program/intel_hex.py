@@ -68,14 +68,16 @@ def read_intel_hex(text: str) -> HexImage:
     written: dict[int, bytes] = {}
     base = 0
     ended = False
-    for number, given in enumerate(text.splitlines(), 1):
+    for number, given in enumerate(text.removeprefix("\ufeff").splitlines(), 1):
         line = given.strip()
         if not line:
             continue
         if ended:
             raise HexError(f"line {number}: a record after the end-of-file record")
         kind, address, data = _record(line, number)
-        if kind == _DATA:
+        if kind == _DATA and data:
+            # (a record past a segment's 64 KiB would wrap within it; avr-objcopy never
+            # writes one, and avrdude reads it on as here)
             start = base + address
             if start in written:
                 raise HexError(f"line {number}: address {start:#07x} is written twice")
@@ -86,7 +88,10 @@ def read_intel_hex(text: str) -> HexImage:
             if len(data) != 2:
                 raise HexError(f"line {number}: an address record holds two bytes")
             base = int.from_bytes(data, "big") << _BASES[kind]
-        elif kind not in (_START_SEGMENT, _START_LINEAR):
+        elif kind in (_START_SEGMENT, _START_LINEAR):
+            if len(data) != 4:
+                raise HexError(f"line {number}: a start address record holds four bytes")
+        elif kind != _DATA:
             raise HexError(f"line {number}: no record type {kind:02X}")
     if not ended:
         raise HexError("the file has no end-of-file record (:00000001FF): it is cut short")

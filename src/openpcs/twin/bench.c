@@ -45,11 +45,15 @@ static uint32_t reset_address;
 
 /* --- the port: UART0's bytes to it, its bytes to UART0 ------------------------------------ */
 
-/* What the program sent ('U' port, cycle, bytes): UART0's go to the port; when no one holds
-   it open, or it is full, they are lost, as on a USB chip with no host reading. */
+/* whether a program on the host holds the port open */
+static int held;
+
+/* What the program sent ('U' port, cycle, bytes): UART0's go to the port while a program on
+   the host holds it open; otherwise (or when it is full) they are lost, as on a USB chip with
+   no host reading. */
 static void to_port(uint8_t kind, const uint8_t *payload, uint16_t len)
 {
-	if (kind != 'U' || len < 9 || payload[0] != 0)
+	if (kind != 'U' || len < 9 || payload[0] != 0 || !held)
 		return;
 	ssize_t written = write(master, payload + 9, len - 9u);
 	(void)written;
@@ -100,7 +104,6 @@ static void reset_mcu(void)
    when its USB chip raises DTR. Then what they wrote goes to UART0. */
 static void serve_port(void)
 {
-	static int held;
 	struct pollfd watch = { .fd = master, .events = POLLIN };
 	if (poll(&watch, 1, 0) < 0)
 		return;
@@ -171,6 +174,8 @@ static int serve_commands(const char *dump_path)
 
 static struct timespec started;
 
+/* Wait while the MCU is ahead of the wall clock, a millisecond at most at a time: the port
+   and the commands are looked at between two waits. */
 static void keep_pace(void)
 {
 	struct timespec now;
@@ -180,7 +185,7 @@ static void keep_pace(void)
 	int64_t mcu_ns = (int64_t)(avr->cycle * 1000000000.0 / avr->frequency);
 	int64_t ahead = mcu_ns - wall_ns;
 	if (ahead > 200000) {
-		struct timespec pause = { .tv_sec = ahead / 1000000000, .tv_nsec = ahead % 1000000000 };
+		struct timespec pause = { .tv_sec = 0, .tv_nsec = ahead < 1000000 ? ahead : 1000000 };
 		nanosleep(&pause, NULL);
 	}
 }

@@ -56,13 +56,15 @@ class UploadBench:
         self._scratch = tempfile.TemporaryDirectory(prefix="openpcs-bench-")
         dump = Path(self._scratch.name) / "flash.bin"
         command = [str(binary), str(self.program), hex(self.reset_address), str(CLOCK_HZ)]
-        self._process = subprocess.Popen(
-            [*command, str(dump)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # what it says of itself goes to a file: a pipe nobody reads would fill and block it
+        with (Path(self._scratch.name) / "said.txt").open("w") as said:
+            self._process = subprocess.Popen(
+                [*command, str(dump)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=said,
+                text=True,
+            )
         assert self._process.stdout is not None
         threading.Thread(target=self._read, args=(self._process.stdout,), daemon=True).start()
         first = self._next_line(_START_TIMEOUT_S)
@@ -98,9 +100,10 @@ class UploadBench:
 
     def _said(self) -> str:
         process = self._process
-        if process is None or process.poll() is None or process.stderr is None:
+        if process is None or process.poll() is None or self._scratch is None:
             return "no answer"
-        return process.stderr.read().strip() or f"it ended with status {process.returncode}"
+        said = (Path(self._scratch.name) / "said.txt").read_text().strip()
+        return said or f"it ended with status {process.returncode}"
 
     def _ask(self, command: str, answer: str) -> None:
         process = self._process

@@ -28,7 +28,7 @@ Progress = Callable[[str, int], None]
 
 _BAR_HASHES: Final = 50
 _COUNT: Final = re.compile(r"(\d+) bytes of flash (written|verified)")
-_VERSION: Final = re.compile(r"Version (\d+)\.(\d+)")
+_VERSION: Final = re.compile(r"version (\d+)\.(\d+)", re.IGNORECASE)
 _NO_ANSWER: Final = (
     "no answer from the node's bootloader on {port}: switch the node on and try again"
 )
@@ -47,10 +47,14 @@ _FAILURES: Final = (
         "Device or resource busy",
         "{port} is in use by another program (a serial monitor?): close it and try again",
     ),
-    ("not in sync", _NO_ANSWER),
-    ("not responding", _NO_ANSWER),
     ("verification", _NOT_VERIFIED),
     ("mismatch", _NOT_VERIFIED),
+    ("not in sync", _NO_ANSWER),
+    ("not responding", _NO_ANSWER),
+    (
+        "Inappropriate ioctl",
+        "{port} is not a serial port: name the node's USB port (/dev/ttyUSB0, say)",
+    ),
 )
 
 
@@ -126,9 +130,9 @@ class _ProgressReader:
     def _end_line(self, line: str) -> None:
         """A bar ends with its line; the lines before the bars say what the next one is."""
         self._hashes = 0
-        if re.search(r"writing .*flash", line):
+        if re.search(r"writing .*flash", line, re.IGNORECASE):
             self._phase = "writing"
-        elif "verifying" in line:
+        elif "verifying" in line.lower():
             self._phase = "verifying"
 
 
@@ -138,7 +142,12 @@ def write_program(command: list[str], port: str, progress: Progress) -> Uploaded
     reader = _ProgressReader(progress)
     try:
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=0
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=0,
         )
     except OSError as exc:
         raise UploadError(f"avrdude cannot be run: {exc}") from None
@@ -155,5 +164,7 @@ def write_program(command: list[str], port: str, progress: Progress) -> Uploaded
     if told is not None:
         raise UploadError(told)
     errors = [line for line in said.splitlines() if "error" in line.lower()]
-    last = errors[-1].strip() if errors else f"it ended with status {status}"
+    # the system's reason (an "OS error" line) says more than avrdude's last words
+    causes = [line for line in errors if "os error" in line.lower()] or errors
+    last = causes[-1].strip() if causes else f"it ended with status {status}"
     raise UploadError(f"avrdude did not write the program: {last}")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,14 @@ def choose_port(
     """The port to use: ``given``, else the one candidate, else the one ``ask`` picks among
     several (``None``: the user cannot be asked); :class:`UploadError` saying what to do."""
     if given is not None:
-        if not Path(given).exists():
-            raise UploadError(f"no port {given}: is the node connected by USB?")
+        try:
+            mode = Path(given).stat().st_mode
+        except OSError:
+            raise UploadError(f"no port {given}: is the node connected by USB?") from None
+        if not stat.S_ISCHR(mode):
+            raise UploadError(
+                f"{given} is not a serial port: name the node's USB port (/dev/ttyUSB0, say)"
+            )
         return given
     if not candidates:
         raise UploadError(

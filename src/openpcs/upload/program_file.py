@@ -3,23 +3,27 @@
 
 :func:`program_to_upload` refuses, with an :class:`UploadError` saying why in the user's
 words, a file that cannot be read, a bundle without a binary (built source only), a file that
-is not Intel HEX, an empty program, and one that reaches into the bootloader's section.
+is not Intel HEX, an empty program, one that reaches into the bootloader's section, and a
+bundle that names no node.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from openpcs.program.bundle_read import BundleError, read_bundle
+from openpcs.program.bundle_read import BundleError, NoBinary, read_bundle
 from openpcs.program.intel_hex import HexError, HexImage, read_intel_hex
 
 __all__ = ["ProgramToUpload", "UploadError", "program_to_upload"]
 
 #: the largest .hex file read (the ATmega1281's 128 KiB of flash as Intel HEX)
 _LARGEST_HEX: Final = 400_000
+#: a node's serial as a manifest gives it
+_SERIAL: Final = re.compile(r"[0-9A-F]{16}")
 
 
 class UploadError(Exception):
@@ -41,9 +45,14 @@ def _hex_text(path: Path) -> tuple[str, str | None]:
     if zipfile.is_zipfile(path):
         try:
             bundle = read_bundle(path)
-        except BundleError as exc:
+        except NoBinary as exc:
             raise UploadError(f"{exc}: build it with the Waspmote API (--api-dir)") from None
-        return bundle.hex_text, bundle.serial
+        except BundleError as exc:
+            raise UploadError(str(exc)) from None
+        serial = bundle.serial
+        if serial is None or _SERIAL.fullmatch(serial) is None:
+            raise UploadError(f"{path}: the bundle names no node (its manifest's serial)")
+        return bundle.hex_text, serial
     try:
         if path.stat().st_size > _LARGEST_HEX:
             raise UploadError(f"{path}: larger than any ATmega1281 program")
@@ -55,6 +64,8 @@ def _hex_text(path: Path) -> tuple[str, str | None]:
 def program_to_upload(path: Path, application_limit: int) -> ProgramToUpload:
     """The program in ``path`` (a bundle or a ``.hex``), checked to fit below
     ``application_limit``."""
+    if path.is_dir():
+        raise UploadError(f"{path}: a folder, not a bundle or a .hex file")
     if not path.is_file():
         raise UploadError(f"{path}: no such file")
     text, serial = _hex_text(path)

@@ -165,7 +165,8 @@ def pages_router(services: WebServices) -> APIRouter:
         latest = latest_readings(engine, entry.serial)
         raw, _ = frames(engine, serial=entry.serial, limit=50)
         programs = registry.programs(entry.serial)
-        # the newest bundle that holds a binary: the one to put on the node
+        # the newest bundle that holds a binary: the one to put on the node (the page says
+        # when the last build is newer and holds none)
         uploadable = next((program for program in programs if program.has_hex), None)
         return page(
             "device.html",
