@@ -11,29 +11,18 @@
 #include "payload.h"
 #include "socket_node.h"
 
-static char line[32];
+static char line[64];
 static char report[96];
 
 /* Read lines until one is "OK" or "ERROR"; keep the last other line in `line`. */
 static const char *until_verdict(void)
 {
-	static char verdict[16];
 	for (;;) {
-		unsigned n = 0;
-		for (;;) {
-			while (!(UCSR0A & _BV(RXC0))) {
-			}
-			char c = (char)UDR0;
-			if (c == '\n')
-				break;
-			if (c != '\r' && n < sizeof verdict - 1)
-				verdict[n++] = c;
-		}
-		verdict[n] = 0;
-		if (strcmp(verdict, "OK") == 0 || strcmp(verdict, "ERROR") == 0)
-			return verdict;
-		if (n > 0)
-			strcpy(line, verdict);
+		const char *said = hear();
+		if (strcmp(said, "OK") == 0 || strcmp(said, "ERROR") == 0)
+			return said;
+		if (*said)
+			strcpy(line, said);
 	}
 }
 
