@@ -27,6 +27,8 @@ from openpcs.upload.program_file import ProgramToUpload, UploadError, program_to
 
 __all__ = ["register"]
 
+#: what a program says when the board's serial chip did not answer
+_UNREAD_SERIALS = frozenset({"0" * 16, "F" * 16})
 #: the bars shown (avrdude's reading of the signature is too short for one)
 _PHASES = ("writing", "verifying")
 
@@ -56,6 +58,8 @@ def _checked_node(program: ProgramToUpload, port: str, force: bool) -> str:
             "not checked: the node's program did not tell its serial "
             "(openpcs programs print it as they start)"
         )
+    if told in _UNREAD_SERIALS:
+        return f"not checked: the node's program could not read its serial chip (it said {told})"
     if told != program.serial and not force:
         raise UploadError(
             f"this bundle is for node {program.serial}, the node on {port} is {told}: "
@@ -90,8 +94,8 @@ def _upload(target: Path, port: str | None, force: bool, quiet: bool) -> dict[st
             uploaded = write_program(command, chosen, advance)
     return {
         "port": chosen,
-        "node": node,
-        "serial": program.serial,
+        "node_check": node,
+        "bundle_serial": program.serial,
         "bytes_written": uploaded.written,
         "bytes_verified": uploaded.verified,
         "command": [*uploaded.command[:-2], "-U", "flash:w:<program>:i"],

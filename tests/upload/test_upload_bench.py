@@ -49,7 +49,7 @@ def test_a_bundle_is_written_verified_and_read_back_equal(
     image = read_intel_hex(program.read_text())
     assert outcome["bytes_verified"] == image.size
     # the bootloader (the node's own program, none yet) says nothing: the serial is not checked
-    assert str(outcome["node"]).startswith("not checked: the node's program did not tell")
+    assert str(outcome["node_check"]).startswith("not checked: the node's program did not tell")
     flash = bench.flash()
     assert len(flash) == FLASH_BYTES
     assert flash[: image.end] == image.fill(image.end)
@@ -75,9 +75,24 @@ def test_a_bundle_for_another_node_is_refused_once_the_node_says_which_it_is(
     assert bench.flash()[: image.end] == image.fill(image.end)  # nothing was written
     # the right bundle goes on, and the node says it is the one
     code, outcome = _upload(str(bundle_of(tmp_path, _NODE, mine)), "--port", bench.port)
-    assert (code, outcome["node"]) == (0, f"node {_NODE}")
+    assert (code, outcome["node_check"]) == (0, f"node {_NODE}")
     code, outcome = _upload(str(other), "--port", bench.port, "--force")
-    assert (code, outcome["node"]) == (0, f"node {_NODE} (another node: --force)")
+    assert (code, outcome["node_check"]) == (0, f"node {_NODE} (another node: --force)")
+
+
+def test_a_node_whose_serial_chip_did_not_answer_is_not_checked(
+    tmp_path: Path, bench: UploadBench
+) -> None:
+    """An openpcs program on a board whose serial chip does not answer (the bench has none)
+    says node 0000000000000000: not another node, one that cannot be checked."""
+    unread = node_program(tmp_path, "0" * 16)
+    assert _upload(str(unread), "--port", bench.port)[0] == 0
+    code, outcome = _upload(str(bundle_of(tmp_path, _NODE, unread)), "--port", bench.port)
+    assert code == 0
+    assert outcome["node_check"] == (
+        "not checked: the node's program could not read its serial chip (it said 0000000000000000)"
+    )
+    assert outcome["bundle_serial"] == _NODE
 
 
 def test_a_source_only_bundle_and_a_missing_port_are_refused(tmp_path: Path) -> None:

@@ -449,7 +449,7 @@
     link.click();
     link.remove();
     status(response.headers.get("X-Openpcs-Binary") === "hex"
-      ? `Downloaded ${name} (with the .hex binary)`
+      ? `Downloaded ${name} (with the .hex binary): the device's page says how to put it on the node`
       : `Downloaded ${name}: the program's sources only, no binary (see the note below)`);
   }
 
