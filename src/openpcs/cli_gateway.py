@@ -81,6 +81,11 @@ def serve(
     database: DatabaseOption = None,
     host: Annotated[str | None, typer.Option("--host", help="HTTP address.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="HTTP port (0: any).")] = None,
+    https_port: Annotated[
+        int | None, typer.Option("--https-port", help="HTTPS port (0: any).")
+    ] = None,
+    no_http: Annotated[bool, typer.Option("--no-http", help="Serve HTTPS only.")] = False,
+    no_https: Annotated[bool, typer.Option("--no-https", help="Serve HTTP only.")] = False,
     tcp_port: Annotated[int | None, typer.Option("--tcp-port", help="TCP ingest port.")] = None,
     udp_port: Annotated[
         int | None, typer.Option("--udp-port", help="Mesh UDP port (turns it on).")
@@ -96,6 +101,7 @@ def serve(
     from openpcs.gateway.api.app import create_app
     from openpcs.gateway.server import ListenError
     from openpcs.gateway.server import serve as run
+    from openpcs.gateway.tls_files import TlsError
     from openpcs.web.app import create_web_app
 
     settings = _settings(
@@ -103,7 +109,8 @@ def serve(
         data_dir=data_dir,
         database=database,
         log_level=log_level,
-        http={"host": host, "port": port},
+        http={"host": host, "port": port, "enabled": False if no_http else None},
+        https={"port": https_port, "enabled": False if no_https else None},
         tcp={"port": tcp_port},
         udp_mesh={"port": udp_port, "enabled": True if udp_port is not None else None},
         mqtt_ingest={"url": mqtt_url, "enabled": True if mqtt_url else None},
@@ -119,6 +126,9 @@ def serve(
         raise typer.Exit(2) from None
     except ListenError as exc:
         err.print(f"error: cannot listen: {exc.strerror or exc}", markup=False)
+        raise typer.Exit(2) from None
+    except TlsError as exc:
+        err.print(f"error: https: {exc}", markup=False)
         raise typer.Exit(2) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""

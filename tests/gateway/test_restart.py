@@ -35,6 +35,8 @@ def _start(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
             "0",
             "--tcp-port",
             "0",
+            "--https-port",
+            "0",
             "--log-level",
             "warning",
         ],

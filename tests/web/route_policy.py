@@ -101,6 +101,7 @@ POLICY: Final[dict[tuple[str, str], Level]] = {
     ("GET", "/getpost_frame_parser.php"): ANYONE,
     ("POST", "/getpost_frame_parser.php"): ANYONE,
     ("GET", "/hw/ps"): ANYONE,
+    ("GET", "/ca.pem"): ANYONE,
     ("POST", "/api/v1/frames"): ANYONE,
     ("POST", "/api/v1/webhooks/lorawan/{dialect}"): INGEST,
     ("GET", "/api/v1/webhooks/sigfox"): INGEST,

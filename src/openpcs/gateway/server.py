@@ -1,19 +1,22 @@
-"""Running the gateway: one asyncio process (uvicorn) serving HTTP, with the other listeners.
+"""Running the gateway: one asyncio process (uvicorn) serving HTTP and HTTPS, with the other
+listeners.
 
-The HTTP socket is bound before the server starts, so that its port is known (``--port 0``
-asks for any free one) and written, with the other listeners' ports, to ``gateway.json`` in
-the data folder for tools and tests to find.
+The HTTP and HTTPS sockets are bound before the servers start, so that their ports are known
+(``--port 0`` asks for any free one) and written, with the other listeners' ports, to
+``gateway.json`` in the data folder for tools and tests to find, once all are up.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import os
 import socket
 import sys
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Generator
+from typing import Any, Final
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -21,6 +24,7 @@ from starlette.types import ASGIApp
 from openpcs.gateway.api.app import create_app
 from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.settings import GatewaySettings
+from openpcs.gateway.tls_files import ensure
 
 __all__ = ["STATE_FILE", "ListenError", "serve"]
 
@@ -53,31 +57,55 @@ def _loop_name() -> str:
     return "uvloop"
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, writing the state file once every listener is up."""
+class _Secondary(uvicorn.Server):
+    """A listener beside the main one: the main one takes the signals and stops it."""
 
-    def __init__(self, config: uvicorn.Config, gateway: Gateway, http_port: int) -> None:
-        super().__init__(config)
-        self.gateway = gateway
-        self.http_port = http_port
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        """Signals are the main listener's."""
+        yield
 
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        """Start as uvicorn does, then record where everything listens."""
-        await super().startup(sockets)
-        settings = self.gateway.settings
-        state = {
-            "pid": os.getpid(),
-            "http": {"host": settings.http.host, "port": self.http_port},
-            **{name: {"port": port} for name, port in self.gateway.ports.items()},
-        }
-        path = settings.data_dir / STATE_FILE
-        path.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-        logging.getLogger("openpcs.gateway").info(
-            "listening: http %s:%d%s",
-            settings.http.host,
-            self.http_port,
-            "".join(f", {name} port {port}" for name, port in self.gateway.ports.items()),
-        )
+
+def _state(settings: GatewaySettings, gateway: Gateway, ports: dict[str, int]) -> None:
+    """Record where everything listens (``gateway.json``) and say it."""
+    state: dict[str, Any] = {"pid": os.getpid()}
+    if "http" in ports:
+        state["http"] = {"host": settings.http.host, "port": ports["http"]}
+    if "https" in ports:
+        state["https"] = {"host": settings.https.host, "port": ports["https"]}
+    state |= {name: {"port": port} for name, port in gateway.ports.items()}
+    # whole or not at all: tools read it as soon as it is there
+    path = settings.data_dir / STATE_FILE
+    written = path.with_suffix(".json.new")
+    written.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    os.replace(written, path)
+    listening = [f"{name} {state[name]['host']}:{port}" for name, port in ports.items()]
+    listening += [f"{name} port {port}" for name, port in gateway.ports.items()]
+    logging.getLogger("openpcs.gateway").info("listening: %s", ", ".join(listening))
+
+
+async def _serve_all(
+    listeners: list[tuple[str, uvicorn.Server, socket.socket]],
+    done: Callable[[dict[str, int]], None],
+) -> None:
+    """Run the listeners: the first (which starts the application) until a signal, the others
+    beside it once it has started; ``done`` is told their ports once all are up."""
+    (_, main, main_socket), others = listeners[0], listeners[1:]
+    running = asyncio.ensure_future(main.serve(sockets=[main_socket]))
+    beside: list[asyncio.Future[None]] = []
+    while not main.started and not running.done():
+        await asyncio.sleep(0.02)
+    if main.started:
+        beside = [asyncio.ensure_future(server.serve(sockets=[sock])) for _, server, sock in others]
+        while not all(server.started for _, server, _ in others) and not running.done():
+            await asyncio.sleep(0.02)
+        done({name: int(sock.getsockname()[1]) for name, _, sock in listeners})
+    try:
+        await running
+    finally:
+        for _, server, _ in others:
+            server.should_exit = True
+        await asyncio.gather(*beside, return_exceptions=True)
 
 
 def serve(
@@ -86,10 +114,13 @@ def serve(
     """Open the store and run the gateway until interrupted (SIGINT/SIGTERM stop it cleanly).
 
     ``app_factory`` builds the HTTP application around the opened gateway (the command
-    passes the web application's, which serves the gateway's routes too).
+    passes the web application's, which serves the gateway's routes too). It is served over
+    HTTP and over HTTPS (:mod:`openpcs.gateway.tls_files` makes or takes the certificate),
+    as the settings turn them on.
 
     Raises :class:`openpcs.gateway.store.database.StoreError` (the store or the data folder
-    cannot be used) and :class:`ListenError` (a port in use) before anything is started.
+    cannot be used), :class:`ListenError` (a port in use) and :class:`TlsError` (the HTTPS
+    certificate cannot be made or used) before anything is started.
     """
     logging.basicConfig(level=settings.log_level.upper(), format=_LOG_FORMAT, stream=sys.stderr)
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
@@ -98,18 +129,35 @@ def serve(
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     gateway = Gateway(settings)
     gateway.open()
-    sock = _bind(settings.http.host, settings.http.port)
-    port = int(sock.getsockname()[1])
-    config = uvicorn.Config(
-        app_factory(gateway),
-        loop=_loop_name(),
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=10,
-        log_config=None,
-    )
-    server = _Server(config, gateway, port)
-    server.run(sockets=[sock])
+    https = settings.https
+    certificates = None
+    if https.enabled:
+        given = (https.certificate, https.key) if https.certificate and https.key else None
+        certificates = ensure(settings.data_dir, https.host, https.names, given)
+    app = app_factory(gateway)
+    listeners: list[tuple[str, uvicorn.Server, socket.socket]] = []
+    common: dict[str, Any] = {
+        "loop": _loop_name(),
+        "http": "httptools",
+        "access_log": False,
+        "server_header": False,
+        "log_level": settings.log_level,
+        "timeout_graceful_shutdown": 10,
+        "log_config": None,
+    }
+    if settings.http.enabled:
+        sock = _bind(settings.http.host, settings.http.port)
+        config = uvicorn.Config(app, lifespan="on", **common)
+        listeners.append(("http", uvicorn.Server(config), sock))
+    if certificates is not None:
+        sock = _bind(https.host, https.port)
+        config = uvicorn.Config(
+            app,
+            lifespan="off" if listeners else "on",
+            ssl_certfile=str(certificates.certificate),
+            ssl_keyfile=str(certificates.key),
+            **common,
+        )
+        server = _Secondary(config) if listeners else uvicorn.Server(config)
+        listeners.append(("https", server, sock))
+    asyncio.run(_serve_all(listeners, lambda ports: _state(settings, gateway, ports)))

@@ -18,15 +18,21 @@ from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
-from openpcs.ncd.mesh import LinkSettings
+from openpcs.gateway.listener_settings import (
+    HttpSettings,
+    HttpsSettings,
+    SerialSettings,
+    TcpSettings,
+    UdpMeshSettings,
+)
+from openpcs.gateway.settings_section import SettingsSection as _Section
 
 
 def broker_address(url: str) -> tuple[str, int, bool]:
@@ -58,6 +64,7 @@ __all__ = [
     "ForwardersSettings",
     "GatewaySettings",
     "HttpSettings",
+    "HttpsSettings",
     "LimitsSettings",
     "MqttForwarderSettings",
     "MqttIngestSettings",
@@ -79,49 +86,6 @@ ENV_PREFIX = "OPENPCS_"
 #: Variables the configuration loader reads for ``!secret`` values, not settings.
 _SECRET_PREFIX = "OPENPCS_SECRET_"
 Scope = Literal["read", "ingest", "admin"]
-
-
-class _Section(BaseModel):
-    # settings hold passwords and tokens: an error's text never repeats the value given
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-
-class HttpSettings(_Section):
-    """The HTTP listener: Meshlium-compatible ingest, the frames API, webhooks, queries."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(8080, ge=0, le=65535)
-
-
-class TcpSettings(_Section):
-    """Frames over TCP: hex lines or a binary stream, told apart by a connection's first byte.
-
-    With ``ack``, every line (or every binary frame) gets a reply line once it is durable:
-    ``<id> <status>[ <reason>]``, or ``- unavailable <reason>`` when the store could not take it.
-    """
-
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = Field(9100, ge=0, le=65535)
-    ack: bool = True
-    idle_timeout_s: float = Field(300.0, gt=0)
-
-
-class UdpMeshSettings(_Section):
-    """NCD mesh packets over UDP (one datagram per over-the-air packet)."""
-
-    enabled: bool = False
-    host: str = "127.0.0.1"
-    port: int = Field(9200, ge=0, le=65535)
-    link: LinkSettings = LinkSettings(mode="mesh")
-
-
-class SerialSettings(_Section):
-    """A local radio module on a serial port, giving API frames (its mesh layer is its own)."""
-
-    port: str | None = None
-    baudrate: int = Field(115200, gt=0)
-    escaped: bool = False
 
 
 class MqttIngestSettings(_Section):
@@ -294,6 +258,7 @@ class GatewaySettings(_Section):
     sqlite_busy_timeout_s: float = Field(30.0, gt=0, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     http: HttpSettings = HttpSettings()
+    https: HttpsSettings = HttpsSettings()
     tcp: TcpSettings = TcpSettings()
     udp_mesh: UdpMeshSettings = UdpMeshSettings()
     serial: SerialSettings = SerialSettings()
@@ -303,6 +268,12 @@ class GatewaySettings(_Section):
     security: SecuritySettings = SecuritySettings()
     forwarders: ForwardersSettings = ForwardersSettings()
     web: WebSettings = WebSettings()
+
+    @model_validator(mode="after")
+    def _some_http(self) -> GatewaySettings:
+        if not self.http.enabled and not self.https.enabled:
+            raise ValueError("turn on http or https: the gateway serves its routes on one")
+        return self
 
     @property
     def database_url(self) -> str:

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcs import __version__
 from openpcs.gateway.api.admin_routes import admin_router
+from openpcs.gateway.api.ca_route import ca_router
 from openpcs.gateway.api.query_routes import query_router
 from openpcs.gateway.api.responses import EVERY_ROUTE
 from openpcs.gateway.ingest.http_routes import ingest_router
@@ -181,6 +182,7 @@ def create_app(gateway: Gateway) -> FastAPI:
         return JSONResponse({"status": "pipeline stopped"}, 503)
 
     app.include_router(ingest_router(gateway), responses=EVERY_ROUTE)
+    app.include_router(ca_router(gateway), responses=EVERY_ROUTE)
     app.include_router(query_router(gateway), responses=EVERY_ROUTE)
     app.include_router(admin_router(gateway), responses=EVERY_ROUTE)
     return app
