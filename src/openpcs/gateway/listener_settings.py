@@ -31,7 +31,8 @@ class HttpsSettings(_Section):
     keeps in ``data_dir/tls`` (``GET /ca.pem`` gives it, for nodes to install), naming
     ``localhost``, ``127.0.0.1``, ``host`` and each of ``names`` (the host names and addresses
     nodes reach the gateway by); or the ``certificate`` and ``key`` (PEM files) the admin gives,
-    both or neither, with ``ca`` the CA certificate to hand out, if any.
+    both or neither, with ``ca`` the CA certificate to hand out, if any. ``ciphers`` must keep
+    the suites the nodes' modules offer.
     """
 
     enabled: bool = True
@@ -43,6 +44,10 @@ class HttpsSettings(_Section):
     certificate: Path | None = None
     key: Path | None = None
     ca: Path | None = None
+    #: the TLS cipher suites offered (OpenSSL's names): today's, and the RSA key exchange
+    #: suites the 4G module offers (Wasp4G.h: TLS_RSA_WITH_AES_128_CBC_SHA and _256_, the only
+    #: ones it has with AES), which OpenSSL no longer offers by default
+    ciphers: str = Field("DEFAULT:AES128-SHA:AES256-SHA", min_length=1, max_length=1000)
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> HttpsSettings:

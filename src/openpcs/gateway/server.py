@@ -156,6 +156,7 @@ def serve(
             lifespan="off" if listeners else "on",
             ssl_certfile=str(certificates.certificate),
             ssl_keyfile=str(certificates.key),
+            ssl_ciphers=https.ciphers,
             **common,
         )
         server = _Secondary(config) if listeners else uvicorn.Server(config)
