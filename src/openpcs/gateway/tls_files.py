@@ -18,14 +18,24 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["NODE_CERTIFICATE_LIMIT", "GatewayCertificates", "TlsError", "ca_path", "ensure"]
+if TYPE_CHECKING:
+    from openpcs.gateway.settings import GatewaySettings as GatewaySettingsLike
+
+__all__ = [
+    "NODE_CERTIFICATE_LIMIT",
+    "GatewayCertificates",
+    "TlsError",
+    "ca_fingerprint",
+    "ca_path",
+    "ensure",
+]
 
 #: the largest CA certificate (PEM) a node's configuration takes
 NODE_CERTIFICATE_LIMIT: Final = 1500
@@ -54,6 +64,20 @@ class GatewayCertificates:
 def ca_path(data_dir: Path) -> Path:
     """Where the gateway keeps its own CA certificate."""
     return data_dir / _FOLDER / "ca.pem"
+
+
+def ca_fingerprint(settings: GatewaySettingsLike) -> str | None:
+    """The SHA-256 fingerprint of the CA ``GET /ca.pem`` hands out (``None``: none), as
+    ``AB:CD:…``, for an admin to compare with what a node holds."""
+    https = settings.https
+    path = https.ca if https.certificate is not None else ca_path(settings.data_dir)
+    if path is None:
+        return None
+    try:
+        certificate = x509.load_pem_x509_certificate(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return certificate.fingerprint(hashes.SHA256()).hex(":").upper()
 
 
 def _now() -> datetime.datetime:

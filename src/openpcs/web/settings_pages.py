@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from openpcs.gateway.tls_files import ca_fingerprint
 from openpcs.web.auth import Caller, require_admin
 from openpcs.web.build_settings import Check
 from openpcs.web.errors import WebError
@@ -46,6 +47,8 @@ def settings_router(services: WebServices) -> APIRouter:
             caller,
             folder=build.api_folder(),
             checks=build.checks(),
+            https=services.gateway.settings.https,
+            ca_fingerprint=ca_fingerprint(services.gateway.settings),
             test=test,
             kept=kept,
             **({"stored": kept} | refused),

@@ -453,6 +453,22 @@
       : `Downloaded ${name}: the program's sources only, no binary (see the note below)`);
   }
 
+  // --- the gateway's CA, for a destination over HTTPS ---------------------------------------
+  for (const button of document.querySelectorAll(".use-gateway-ca")) {
+    button.addEventListener("click", async () => {
+      const target = document.getElementById(button.dataset.target);
+      const answer = await fetch("/ca.pem", { credentials: "same-origin" });
+      const note = target.closest(".field").querySelector(".msg");
+      if (!answer.ok) {
+        note.textContent = "this gateway has no CA to hand out (its HTTPS certificate was given by its admin, or HTTPS is off)";
+        return;
+      }
+      target.value = await answer.text();
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+      note.textContent = "the gateway's CA certificate; the node checks the gateway's HTTPS with it";
+    });
+  }
+
   // --- templates ----------------------------------------------------------------------------
   const templateStatus = document.getElementById("template-status");
   document.getElementById("template-save").addEventListener("click", async () => {
