@@ -89,10 +89,10 @@ def test_a_4g_node_reaches_the_gateway_four_ways(tmp_path: Path) -> None:
     # every frame stored, each with its three readings
     assert len(readings) == 8 * 3
     assert {r["sensor"]: r["value"] for r in readings} == {"TC": 21.5, "HUM": 48.25, "BAT": 87}
-    # the HTTPS request reached the twin's gateway in plain HTTP, and the log says so
+    # the HTTPS request reached the twin's gateway over its HTTPS, and the log says so
     tls = [said for said in internet.log if said.startswith("GET https://gateway.test:443/")]
     assert len(tls) == 2
-    assert all("in plain HTTP" in said for said in tls)
+    assert all("over the gateway's HTTPS, checked with its CA" in said for said in tls)
     # each delivery happened in its cycle, while the node ran
     assert [world.cycle_of(d.cycle) for d in module.deliveries] == [1] * 4 + [2] * 4
 

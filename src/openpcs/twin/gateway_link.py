@@ -21,15 +21,17 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import httpx
 import uvicorn
 
 from openpcs.gateway.api.app import create_app
+from openpcs.gateway.listener_settings import HttpsSettings
 from openpcs.gateway.runtime import ADMIN_TOKEN_FILE, Gateway
 from openpcs.gateway.settings import resolve_settings
+from openpcs.gateway.tls_files import GatewayCertificates, ensure
 from openpcs.ncd.api import ReceivePacket, wrap
 from openpcs.twin.internet import Internet
 from openpcs.twin.radios.module import Delivery, Stored, first_receipt
@@ -58,11 +60,13 @@ class GatewayClient:
         self.url = url.rstrip("/")
         self.tcp_address = tcp_address
         self._token = token
+        #: the gateway's HTTPS address and the CA it is checked with, when the twin knows them
+        self.https: tuple[str, Path | None] | None = None
 
     def internet(self) -> Internet:
         """The Internet a node's 4G or WiFi module reaches, every host this gateway; the
         networks that carry SMS post them with this client's token."""
-        return Internet(self.url, self.tcp_address, carrier_token=self._token)
+        return Internet(self.url, self.tcp_address, carrier_token=self._token, https=self.https)
 
     def close(self) -> None:
         """Let the connections go."""
@@ -163,9 +167,38 @@ def _chirpstack_uplink(delivery: Delivery) -> dict[str, Any]:
     }
 
 
+def _started(
+    app: Any, lifespan: Literal["on", "off"], tls: GatewayCertificates | None = None
+) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """``app`` served on a free loopback port in a thread (over TLS with ``tls``)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = int(listener.getsockname()[1])
+    config = uvicorn.Config(
+        app,
+        lifespan=lifespan,
+        access_log=False,
+        log_config=None,
+        log_level="warning",
+        ssl_certfile=str(tls.certificate) if tls else None,
+        ssl_keyfile=str(tls.key) if tls else None,
+        ssl_ciphers=HttpsSettings().ciphers,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + _START_S
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        raise GatewayError("the twin's own gateway did not start")
+    return server, thread, port
+
+
 @contextmanager
 def local_gateway() -> Iterator[GatewayClient]:
-    """A gateway on a temporary store, listening on loopback while the block runs."""
+    """A gateway on a temporary store, listening on loopback while the block runs, over HTTP
+    and over HTTPS (with a CA of its own, as ``openpcs serve`` has)."""
     with tempfile.TemporaryDirectory(prefix="openpcs-twin-gateway-") as data:
         settings = resolve_settings(
             {"data_dir": data, "http": {"host": "127.0.0.1", "port": 0}, "tcp": {"port": 0}},
@@ -180,32 +213,19 @@ def local_gateway() -> Iterator[GatewayClient]:
             gateway.open()
         finally:
             runtime_log.setLevel(level)
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.bind(("127.0.0.1", 0))
-        port = int(listener.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(gateway),
-            lifespan="on",
-            access_log=False,
-            log_config=None,
-            log_level="warning",
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + _START_S
-        while not server.started and thread.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not server.started:
-            raise GatewayError("the twin's own gateway did not start")
+        app = create_app(gateway)
+        served = [_started(app, "on")]
+        made = ensure(Path(data), "127.0.0.1", ())
+        served.append(_started(app, "off", made))
         token = (Path(data) / ADMIN_TOKEN_FILE).read_text().strip()
         tcp_port = gateway.ports.get("tcp")
         tcp = ("127.0.0.1", tcp_port) if tcp_port else None
-        client = GatewayClient(f"http://127.0.0.1:{port}", token, tcp)
+        client = GatewayClient(f"http://127.0.0.1:{served[0][2]}", token, tcp)
+        client.https = (f"https://127.0.0.1:{served[1][2]}", made.ca)
         try:
             yield client
         finally:
             client.close()
-            server.should_exit = True
-            thread.join(_START_S)
-            listener.close()
+            for server, thread, _ in reversed(served):
+                server.should_exit = True
+                thread.join(_START_S)

@@ -16,7 +16,9 @@ HTTP, and the report says so.
 from __future__ import annotations
 
 import socket
+import ssl
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 from urllib.parse import parse_qsl, urlsplit
 
@@ -213,11 +215,22 @@ class Internet:
     of its own)."""
 
     def __init__(
-        self, url: str, tcp_address: tuple[str, int] | None, *, carrier_token: str | None = None
+        self,
+        url: str,
+        tcp_address: tuple[str, int] | None,
+        *,
+        carrier_token: str | None = None,
+        https: tuple[str, Path | None] | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.tcp_address = tcp_address
         self._client = httpx.Client(timeout=_TIMEOUT_S)
+        #: the gateway's HTTPS address and a client that checks it with the gateway's CA
+        self._https: tuple[str, httpx.Client] | None = None
+        if https is not None:
+            address, ca = https
+            verify = ssl.create_default_context(cafile=str(ca)) if ca is not None else True
+            self._https = (address.rstrip("/"), httpx.Client(timeout=_TIMEOUT_S, verify=verify))
         carrier = {"Authorization": f"Bearer {carrier_token}"} if carrier_token else {}
         self._carrier = httpx.Client(base_url=self.url, headers=carrier, timeout=_TIMEOUT_S)
         #: what the node reached, in order ("GET http://host:port/path → 200"), for the report
@@ -227,6 +240,8 @@ class Internet:
         """Let the connections go."""
         self._client.close()
         self._carrier.close()
+        if self._https is not None:
+            self._https[1].close()
 
     def http(
         self, request: HttpRequest, *, host: str, port: int, tls: bool, radio: str, cycle: int
@@ -243,10 +258,13 @@ class Internet:
         # may be reached in plain HTTP, and the twin's gateway takes frames without them
         kept_back = {"host", "connection", "authorization", "cookie"}
         headers = {k: v for k, v in request.headers.items() if k not in kept_back}
+        base, client = (self.url, self._client)
+        if tls and self._https is not None:
+            base, client = self._https
         try:
-            response = self._client.request(
+            response = client.request(
                 request.method,
-                httpx.URL(self.url + request.target),
+                httpx.URL(base + request.target),
                 headers=headers,
                 content=request.body or None,
             )
@@ -258,8 +276,14 @@ class Internet:
             response.headers.get("content-type", "text/plain"),
             response.content,
         )
-        plain = " (in plain HTTP: the twin's gateway has no HTTPS)" if tls else ""
-        self.log.append(f"{request.method} {to[:120]} → {answer.status}{plain}")
+        how = ""
+        if tls:
+            how = (
+                " (over the gateway's HTTPS, checked with its CA)"
+                if self._https is not None
+                else " (in plain HTTP: the twin does not know this gateway's HTTPS)"
+            )
+        self.log.append(f"{request.method} {to[:120]} → {answer.status}{how}")
         receipt = _receipt_of_text(response.text) if response.is_success else None
         if receipt is None:
             said = response.text.strip()[:200] or "no receipt in the answer"
