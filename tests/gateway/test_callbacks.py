@@ -96,7 +96,27 @@ def test_sigfox_json_callback() -> None:
         rssi=-121.5,
         snr=14.02,
         station="2D5F",
+        avg_snr=20.1,
     )
+
+
+@pytest.mark.parametrize("spelling", ["device", "id", "deviceId", "deviceID", "device_id"])
+def test_sigfox_callbacks_name_the_device_as_they_please(spelling: str) -> None:
+    fields = {spelling: "1a2b3c", "data": "c0ffee"}
+    assert parse_sigfox(fields).device_id == "1A2B3C"
+
+
+def test_sigfox_geolocation_and_duplicates_are_kept() -> None:
+    fields = {"deviceId": "1A2B3C", "data": "", "lat": "43.6", "lng": -1.44, "duplicate": "true"}
+    message = parse_sigfox(fields)
+    assert (message.lat, message.lng, message.duplicate) == (43.6, -1.44, True)
+    assert message.meta() == {"device_id": "1A2B3C", "lat": 43.6, "lng": -1.44, "duplicate": True}
+    with pytest.raises(WebhookError, match=r"outside -90\.\.90 degrees"):
+        parse_sigfox({**fields, "lat": 91})
+    with pytest.raises(WebhookError, match="expected true or false"):
+        parse_sigfox({**fields, "duplicate": "maybe"})
+    with pytest.raises(WebhookError, match="'1A2B3D' differs from deviceId '1A2B3C'"):
+        parse_sigfox({**fields, "device_id": "1a2b3d"})
 
 
 def test_sigfox_meta_is_json_ready_without_payload_or_unknowns() -> None:
@@ -144,7 +164,11 @@ def test_sigfox_device_and_an_agreeing_id_alias() -> None:
 @pytest.mark.parametrize(
     ("change", "path", "fragment"),
     [
-        ({"device": None}, "device", "missing required field (also accepted as 'id')"),
+        (
+            {"device": None},
+            "device",
+            "missing required field (also accepted as 'id', 'deviceId', 'deviceID', 'device_id')",
+        ),
         ({"device": ""}, "device", "missing required field"),
         ({"device": "12345G"}, "device", "'G' at offset 5 is not a hex digit"),
         ({"device": "123456789"}, "device", "1 to 8 hex digits, got 9"),

@@ -6,10 +6,12 @@ Form fields and query parameters are strings, so every numeric field also accept
 string, and an empty string in an optional field counts as absent.
 
 **Sigfox** (:func:`parse_sigfox`): the backend's custom callback sends whatever the user
-templated, normally the variables under their own names: ``device`` (alias ``id``; the device
-id, 1 to 8 hex digits), ``data`` (the payload in hex, 0 to 12 bytes), ``time`` (epoch seconds),
-``seqNumber``, and with the network-metadata option ``rssi``, ``snr`` and ``station``.
-Other fields (``deviceTypeId``, ``avgSnr``, ``ack`` ...) are ignored.
+templated, normally the variables under their own names: ``device`` (or ``id``, ``deviceId``,
+``deviceID``, ``device_id``, as templates and integrations spell it; the device id, 1 to 8 hex
+digits), ``data`` (the payload in hex, 0 to 12 bytes), ``time`` (epoch seconds),
+``seqNumber``, with the network-metadata option ``rssi``, ``snr``, ``avgSnr`` and
+``station``, with the geolocation option ``lat`` and ``lng``, and ``duplicate`` (``true`` for
+a copy another base station heard). Other fields (``deviceTypeId``, ``ack`` ...) are ignored.
 
 **SMS** (:func:`parse_sms`): an SMS gateway posts the received text, which is a Waspmote frame
 in hex (upper or lower case, whitespace ignored). The text is read from ``body``, ``Body``
@@ -31,6 +33,7 @@ from typing import Any, Final
 from openpcs.gateway.ingest.webhook_errors import WebhookError, finite_number, type_name
 
 __all__ = [
+    "SIGFOX_DEVICE_FIELDS",
     "SIGFOX_MAX_PAYLOAD",
     "SMS_BODY_FIELDS",
     "SMS_SENDER_FIELDS",
@@ -44,6 +47,8 @@ __all__ = [
 SIGFOX_MAX_PAYLOAD: Final = 12
 """The largest Sigfox uplink payload, in bytes."""
 
+#: the device id's spellings in callbacks, the first the Sigfox backend's own variable
+SIGFOX_DEVICE_FIELDS: Final = ("device", "id", "deviceId", "deviceID", "device_id")
 SMS_BODY_FIELDS: Final = ("body", "Body", "text", "message")
 SMS_SENDER_FIELDS: Final = ("from", "From", "msisdn", "sender")
 
@@ -70,6 +75,10 @@ class SigfoxMessage:
     rssi: float | None
     snr: float | None
     station: str | None
+    avg_snr: float | None = None
+    lat: float | None = None
+    lng: float | None = None
+    duplicate: bool | None = None
 
     def meta(self) -> dict[str, Any]:
         """The metadata as a JSON-ready dict: no payload, no ``None`` values."""
@@ -91,9 +100,11 @@ class SmsMessage:
 def parse_sigfox(fields: Mapping[str, Any]) -> SigfoxMessage:
     """Parse a Sigfox uplink callback's fields (JSON object, form fields or query parameters).
 
-    ``device`` (or ``id``) and ``data`` are required; ``data`` may be empty (a 0-byte uplink)
-    but not longer than 12 bytes. ``time`` is epoch seconds, ``seqNumber`` a non-negative
-    integer, ``rssi`` / ``snr`` numbers; each may also be a decimal string.
+    The device id (``device`` or a spelling of :data:`SIGFOX_DEVICE_FIELDS`) and ``data`` are
+    required; ``data`` may be empty (a 0-byte uplink) but not longer than 12 bytes. ``time`` is
+    epoch seconds, ``seqNumber`` a non-negative integer, ``rssi`` / ``snr`` / ``avgSnr``
+    numbers, ``lat`` / ``lng`` degrees; each may also be a decimal string. ``duplicate`` is
+    a boolean or ``"true"``/``"false"``.
     """
     _require_mapping(fields)
     device_id = _device_id(fields)
@@ -109,6 +120,8 @@ def parse_sigfox(fields: Mapping[str, Any]) -> SigfoxMessage:
     rssi = _optional(fields, "rssi")
     snr = _optional(fields, "snr")
     station = _optional(fields, "station")
+    avg_snr, lat, lng = (_optional(fields, name) for name in ("avgSnr", "lat", "lng"))
+    duplicate = _optional(fields, "duplicate")
     return SigfoxMessage(
         device_id=device_id,
         payload=payload,
@@ -117,6 +130,10 @@ def parse_sigfox(fields: Mapping[str, Any]) -> SigfoxMessage:
         rssi=None if rssi is None else _real(rssi, "rssi"),
         snr=None if snr is None else _real(snr, "snr"),
         station=None if station is None else _text(station, "station").strip(),
+        avg_snr=None if avg_snr is None else _real(avg_snr, "avgSnr"),
+        lat=None if lat is None else _coordinate(lat, "lat", 90),
+        lng=None if lng is None else _coordinate(lng, "lng", 180),
+        duplicate=None if duplicate is None else _flag(duplicate, "duplicate"),
     )
 
 
@@ -174,17 +191,35 @@ def _is_number(value: Any) -> bool:
 
 
 def _device_id(fields: Mapping[str, Any]) -> str:
-    """``device``, else its alias ``id``: 1-8 hex digits, uppercased."""
-    device = _optional(fields, "device")
-    alias = _optional(fields, "id")
-    if device is None:
-        if alias is None:
-            raise WebhookError("device", "missing required field (also accepted as 'id')")
-        return _hex_id(alias, "id")
-    device_id = _hex_id(device, "device")
-    if alias is not None and _hex_id(alias, "id") != device_id:
-        raise WebhookError("id", f"{_hex_id(alias, 'id')!r} differs from device {device_id!r}")
+    """The device id under any of its spellings (the first present names it; every other
+    present must agree): 1-8 hex digits, uppercased."""
+    given = [(name, _optional(fields, name)) for name in SIGFOX_DEVICE_FIELDS]
+    present = [(name, _hex_id(value, name)) for name, value in given if value is not None]
+    if not present:
+        others = ", ".join(repr(name) for name in SIGFOX_DEVICE_FIELDS[1:])
+        raise WebhookError("device", f"missing required field (also accepted as {others})")
+    first_name, device_id = present[0]
+    for name, other in present[1:]:
+        if other != device_id:
+            raise WebhookError(name, f"{other!r} differs from {first_name} {device_id!r}")
     return device_id
+
+
+def _coordinate(value: Any, name: str, limit: float) -> float:
+    """A latitude or longitude: a number within ±``limit`` degrees."""
+    degrees = _real(value, name)
+    if not -limit <= degrees <= limit:
+        raise WebhookError(name, f"{degrees} is outside -{limit:g}..{limit:g} degrees")
+    return degrees
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A boolean, or its text (``true``/``false``, as a template writes it)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise WebhookError(name, f"expected true or false, got {_show(value)}")
 
 
 def _hex_id(value: Any, name: str) -> str:
