@@ -68,7 +68,8 @@ def _settings(config: Path | None, **flags: Any) -> GatewaySettings:
     except ValidationError as exc:
         for problem in exc.errors():
             where = ".".join(str(p) for p in problem["loc"])
-            err.print(f"error: settings: {where}: {problem['msg']}", markup=False)
+            said = str(problem["msg"]).removeprefix("Value error, ")
+            err.print(f"error: settings: {where + ': ' if where else ''}{said}", markup=False)
         raise typer.Exit(2) from None
     except ValueError as exc:
         err.print(f"error: settings: {exc}", markup=False)

@@ -119,6 +119,12 @@ def test_a_frame_over_https_verified_against_the_downloaded_ca_is_stored(
     as_the_module.set_ciphers("AES128-SHA")
     with httpx.Client(base_url=served.url("https"), verify=as_the_module, timeout=10) as module:
         assert module.get("/healthz").json() == {"status": "ok"}
+    # a session cookie got over HTTPS never goes back over plain HTTP
+    assert (
+        "secure"
+        in httpx.get(served.url("https") + "/login", verify=trusting).headers["set-cookie"].lower()
+    )
+    assert "secure" not in httpx.get(served.url("http") + "/login").headers["set-cookie"].lower()
     # a client that does not hold the CA refuses the gateway
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         httpx.get(served.url("https") + "/healthz", timeout=10)
@@ -154,9 +160,28 @@ def test_the_ca_is_kept_and_the_server_certificate_follows_the_names(tmp_path: P
     issuer = x509.load_pem_x509_certificate(ca)
     certificate.verify_directly_issued_by(issuer)
     assert "b.example.org" in str(certificate.extensions)
-    assert issuer.fingerprint(hashes.SHA256()) == x509.load_pem_x509_certificate(
-        renamed.ca.read_bytes()
-    ).fingerprint(hashes.SHA256())
+    # a CA whose key is gone is made anew, and the server certificate with it
+    (tmp_path / "tls" / "ca.key").unlink()
+    replaced = ensure(tmp_path, "127.0.0.1", ("b.example.org",))
+    assert replaced.ca is not None
+    new_ca = x509.load_pem_x509_certificate(replaced.ca.read_bytes())
+    assert new_ca.fingerprint(hashes.SHA256()) != issuer.fingerprint(hashes.SHA256())
+    x509.load_pem_x509_certificate(replaced.certificate.read_bytes()).verify_directly_issued_by(
+        new_ca
+    )
+
+
+def test_the_certificates_pass_strict_x509_checking(tmp_path: Path) -> None:
+    """Python 3.13's default client context checks strictly: key identifiers are needed."""
+    made = ensure(tmp_path, "127.0.0.1", ())
+    assert made.ca is not None
+    done = subprocess.run(
+        ["openssl", "verify", "-x509_strict", "-CAfile", str(made.ca), str(made.certificate)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_admin_s_certificate_and_key_are_used_and_checked(tmp_path: Path) -> None:
@@ -180,7 +205,9 @@ def test_settings_refuse_half_a_certificate_and_no_listener(tmp_path: Path) -> N
 def test_https_alone_and_a_given_certificate_without_a_ca(tmp_path: Path) -> None:
     made = ensure(tmp_path / "made", "127.0.0.1", ())
     settings = f"https:\n  certificate: {made.certificate}\n  key: {made.key}\n"
-    for alone in _serve(tmp_path, "--no-http", settings=settings):
+    serving = _serve(tmp_path, "--no-http", settings=settings)
+    alone = next(serving)
+    try:
         assert "http" not in alone.state
         assert made.ca is not None
         trusting = ssl.create_default_context(cafile=str(made.ca))
@@ -189,3 +216,5 @@ def test_https_alone_and_a_given_certificate_without_a_ca(tmp_path: Path) -> Non
             missing = client.get("/ca.pem")
         assert missing.status_code == 404
         assert "given by its admin with no CA to hand out" in missing.text
+    finally:
+        serving.close()

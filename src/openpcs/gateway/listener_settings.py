@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from openpcs.gateway.settings_section import SettingsSection as _Section
 from openpcs.ncd.mesh import LinkSettings
@@ -38,9 +39,7 @@ class HttpsSettings(_Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8443, ge=0, le=65535)
-    names: tuple[
-        Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:-]+$")], ...
-    ] = ()
+    names: tuple[_HostName, ...] = ()
     certificate: Path | None = None
     key: Path | None = None
     ca: Path | None = None
@@ -48,6 +47,15 @@ class HttpsSettings(_Section):
     #: suites the 4G module offers (Wasp4G.h: TLS_RSA_WITH_AES_128_CBC_SHA and _256_, the only
     #: ones it has with AES), which OpenSSL no longer offers by default
     ciphers: str = Field("DEFAULT:AES128-SHA:AES256-SHA", min_length=1, max_length=1000)
+
+    @field_validator("ciphers")
+    @classmethod
+    def _ciphers_openssl_takes(cls, ciphers: str) -> str:
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).set_ciphers(ciphers)
+        except ssl.SSLError:
+            raise ValueError("OpenSSL selects no cipher suite from this list") from None
+        return ciphers
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> HttpsSettings:

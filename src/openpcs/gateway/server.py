@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable, Generator
@@ -57,12 +58,13 @@ def _loop_name() -> str:
     return "uvloop"
 
 
-class _Secondary(uvicorn.Server):
-    """A listener beside the main one: the main one takes the signals and stops it."""
+class _Listener(uvicorn.Server):
+    """A uvicorn server whose signals :func:`_serve_all` takes: it stops the listeners in
+    order (the application's last), where each uvicorn server would stop only itself."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
-        """Signals are the main listener's."""
+        """The signals are :func:`_serve_all`'s."""
         yield
 
 
@@ -84,28 +86,50 @@ def _state(settings: GatewaySettings, gateway: Gateway, ports: dict[str, int]) -
     logging.getLogger("openpcs.gateway").info("listening: %s", ", ".join(listening))
 
 
+async def _until(condition: Callable[[], bool], tasks: list[asyncio.Future[None]]) -> None:
+    """Wait until ``condition`` holds or one of ``tasks`` has ended."""
+    while not condition() and not any(task.done() for task in tasks):
+        await asyncio.sleep(0.05)
+
+
 async def _serve_all(
     listeners: list[tuple[str, uvicorn.Server, socket.socket]],
     done: Callable[[dict[str, int]], None],
 ) -> None:
-    """Run the listeners: the first (which starts the application) until a signal, the others
-    beside it once it has started; ``done`` is told their ports once all are up."""
+    """Run the listeners: the first (whose lifespan starts and stops the application), then
+    the others once it has started; ``done`` is told their ports once all are up. SIGINT or
+    SIGTERM stops the others first, then the first, so that no request is cut off from the
+    application; a listener that fails to start stops them all, its error raised."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stopping.set)
     (_, main, main_socket), others = listeners[0], listeners[1:]
     running = asyncio.ensure_future(main.serve(sockets=[main_socket]))
     beside: list[asyncio.Future[None]] = []
-    while not main.started and not running.done():
-        await asyncio.sleep(0.02)
-    if main.started:
-        beside = [asyncio.ensure_future(server.serve(sockets=[sock])) for _, server, sock in others]
-        while not all(server.started for _, server, _ in others) and not running.done():
-            await asyncio.sleep(0.02)
-        done({name: int(sock.getsockname()[1]) for name, _, sock in listeners})
     try:
-        await running
+        await _until(lambda: main.started, [running])
+        if main.started:
+            beside = [
+                asyncio.ensure_future(server.serve(sockets=[sock])) for _, server, sock in others
+            ]
+            await _until(lambda: all(server.started for _, server, _ in others), [running, *beside])
+            failed = [task for task in beside if task.done()]
+            if failed:
+                failed[0].result()  # its error, raised
+                raise OSError("a listener stopped as it started")
+            done({name: int(sock.getsockname()[1]) for name, _, sock in listeners})
+        waiting: asyncio.Future[Any] = asyncio.ensure_future(stopping.wait())
+        watched: list[asyncio.Future[Any]] = [waiting, running, *beside]
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
     finally:
         for _, server, _ in others:
             server.should_exit = True
         await asyncio.gather(*beside, return_exceptions=True)
+        main.should_exit = True
+        await asyncio.wait([running])
+    running.result()
 
 
 def serve(
@@ -148,7 +172,7 @@ def serve(
     if settings.http.enabled:
         sock = _bind(settings.http.host, settings.http.port)
         config = uvicorn.Config(app, lifespan="on", **common)
-        listeners.append(("http", uvicorn.Server(config), sock))
+        listeners.append(("http", _Listener(config), sock))
     if certificates is not None:
         sock = _bind(https.host, https.port)
         config = uvicorn.Config(
@@ -159,6 +183,5 @@ def serve(
             ssl_ciphers=https.ciphers,
             **common,
         )
-        server = _Secondary(config) if listeners else uvicorn.Server(config)
-        listeners.append(("https", server, sock))
+        listeners.append(("https", _Listener(config), sock))
     asyncio.run(_serve_all(listeners, lambda ports: _state(settings, gateway, ports)))

@@ -231,7 +231,8 @@ class WebSettings(_Section):
     ``api_dir`` is the Waspmote API tree programs compile against (a folder an admin sets on
     the settings page wins over it; without either, ``$WASPMOTE_API_DIR``; without any, bundles
     hold the source only). ``secure_cookies``
-    marks the session cookie HTTPS-only (behind a TLS proxy).
+    marks the session cookie HTTPS-only even when the page was served over HTTP (behind a TLS
+    proxy); a sign-in over the gateway's own HTTPS always gets an HTTPS-only cookie.
     """
 
     enabled: bool = True

@@ -7,20 +7,24 @@ Made here: RSA 2048-bit keys and SHA-256 signatures, which the node's 4G and WiF
 certificate limit (:data:`NODE_CERTIFICATE_LIMIT`), so it carries a short name and no more than
 a CA needs. The server certificate names ``localhost``, ``127.0.0.1``, the address the HTTPS
 listener is on (unless it is every address) and each of ``https.names`` (host names or
-addresses); it is made again, by the same CA, when those change or it has less than 30 days
-left. Keys are written owner-only (0600), in a folder only the owner may enter.
+addresses); at each start it is made again, by the same CA, when those change, when it is not
+that CA's or its key's, or when it has less than 30 days left. Certificates carry their key
+identifiers (strict X.509 checking asks for them). Keys are written owner-only (0600) from the
+start, in a folder only the owner may enter.
 """
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -45,6 +49,7 @@ _CA_DAYS: Final = 3650
 _SERVER_DAYS: Final = 825
 _RENEW_BEFORE: Final = datetime.timedelta(days=30)
 _EVERY_ADDRESS: Final = frozenset({"0.0.0.0", "::", ""})
+_log = logging.getLogger("openpcs.gateway")
 
 
 class TlsError(ValueError):
@@ -84,11 +89,13 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` readable by the owner only (never, even for a moment, by others)."""
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` whole (a new file renamed over the old) with ``mode`` from the start:
+    a key is never, even for a moment, readable by others, and a link there is not followed."""
     temporary = path.with_suffix(path.suffix + ".new")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
+    temporary.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    with os.fdopen(os.open(temporary, flags, mode), "wb") as file:
         file.write(data)
     os.replace(temporary, path)
 
@@ -114,6 +121,7 @@ def _make_ca(folder: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=_CA_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
             x509.KeyUsage(
                 digital_signature=False,
@@ -133,8 +141,8 @@ def _make_ca(folder: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     pem = certificate.public_bytes(serialization.Encoding.PEM)
     if len(pem) > NODE_CERTIFICATE_LIMIT:
         raise TlsError(f"the CA made is {len(pem)} B, past a node's {NODE_CERTIFICATE_LIMIT} B")
-    _write_private(folder / "ca.key", _key_pem(key))
-    (folder / "ca.pem").write_bytes(pem)
+    _write(folder / "ca.key", _key_pem(key), 0o600)
+    _write(folder / "ca.pem", pem, 0o644)
     return certificate, key
 
 
@@ -166,16 +174,30 @@ def _server_names(host: str, names: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def _current(path: Path, wanted: list[str]) -> bool:
-    """Whether the server certificate at ``path`` names ``wanted`` and has time left."""
+def _current(folder: Path, ca: x509.Certificate, wanted: list[str]) -> bool:
+    """Whether the server certificate in ``folder`` is this CA's, for its key, names
+    ``wanted``, is valid now and has time left."""
     try:
-        certificate = x509.load_pem_x509_certificate(path.read_bytes())
+        certificate = x509.load_pem_x509_certificate((folder / "server.pem").read_bytes())
+        key = serialization.load_pem_private_key((folder / "server.key").read_bytes(), None)
+        certificate.verify_directly_issued_by(ca)
         extension = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except (OSError, ValueError, x509.ExtensionNotFound):
+    except (OSError, ValueError, TypeError, InvalidSignature, x509.ExtensionNotFound):
         return False
-    named = set(_alternative_names(wanted))
-    fresh = certificate.not_valid_after_utc - _now() > _RENEW_BEFORE
-    return fresh and set(extension.value) == named
+    now = _now()
+    valid = certificate.not_valid_before_utc <= now
+    fresh = certificate.not_valid_after_utc - now > _RENEW_BEFORE
+    named = set(extension.value) == set(_alternative_names(wanted))
+    return valid and fresh and named and _same_key(certificate, key)
+
+
+def _same_key(certificate: x509.Certificate, key: Any) -> bool:
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    return bool(
+        certificate.public_key().public_bytes(der, public)
+        == key.public_key().public_bytes(der, public)
+    )
 
 
 def _make_server(
@@ -194,11 +216,16 @@ def _make_server(
         .not_valid_after(now + datetime.timedelta(days=_SERVER_DAYS))
         .add_extension(x509.SubjectAlternativeName(_alternative_names(names)), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    _write_private(folder / "server.key", _key_pem(key))
-    (folder / "server.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    _write(folder / "server.key", _key_pem(key), 0o600)
+    _write(folder / "server.pem", certificate.public_bytes(serialization.Encoding.PEM), 0o644)
 
 
 def _given(certificate: Path, key: Path) -> GatewayCertificates:
@@ -211,11 +238,7 @@ def _given(certificate: Path, key: Path) -> GatewayCertificates:
         private = serialization.load_pem_private_key(key.read_bytes(), None)
     except (OSError, ValueError, TypeError) as exc:
         raise TlsError(f"{key}: not an unencrypted PEM private key ({exc})") from None
-    public = serialization.PublicFormat.SubjectPublicKeyInfo
-    encoding = serialization.Encoding.DER
-    if loaded.public_key().public_bytes(encoding, public) != private.public_key().public_bytes(
-        encoding, public
-    ):
+    if not _same_key(loaded, private):
         raise TlsError(f"{key}: not the key of {certificate}")
     return GatewayCertificates(certificate, key, None)
 
@@ -233,12 +256,19 @@ def ensure(
     folder = data_dir / _FOLDER
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
+    for private in ("ca.key", "server.key"):
+        if (folder / private).is_file():
+            os.chmod(folder / private, 0o600)
     if (folder / "ca.pem").is_file() and (folder / "ca.key").is_file():
         ca, ca_key = _load_ca(folder)
     else:
+        if (folder / "ca.pem").exists():
+            _log.warning(
+                "%s: the CA's key is gone: a new CA is made, and nodes must install it again",
+                folder,
+            )
         ca, ca_key = _make_ca(folder)
     wanted = _server_names(host, names)
-    server, server_key = folder / "server.pem", folder / "server.key"
-    if not (server_key.is_file() and _current(server, wanted)):
+    if not _current(folder, ca, wanted):
         _make_server(folder, ca, ca_key, wanted)
-    return GatewayCertificates(server, server_key, folder / "ca.pem")
+    return GatewayCertificates(folder / "server.pem", folder / "server.key", folder / "ca.pem")

@@ -52,7 +52,14 @@ def account_router(services: WebServices) -> APIRouter:
         if refused is not None:
             response.status_code = refused.status
             response.headers.update(refused.headers)
-        response.set_cookie(_LOGIN_CSRF, token, httponly=True, samesite="strict", path="/login")
+        response.set_cookie(
+            _LOGIN_CSRF,
+            token,
+            httponly=True,
+            samesite="strict",
+            path="/login",
+            secure=services.secure_cookies or request.url.scheme == "https",
+        )
         return response
 
     @router.get("/login")
@@ -85,7 +92,8 @@ def account_router(services: WebServices) -> APIRouter:
             max_age=int(services.accounts.session_length.total_seconds()),
             httponly=True,
             samesite="lax",
-            secure=services.secure_cookies,
+            # over HTTPS the cookie never goes back over plain HTTP (cookies ignore ports)
+            secure=services.secure_cookies or request.url.scheme == "https",
         )
         response.delete_cookie(_LOGIN_CSRF, path="/login")
         return response
@@ -168,6 +176,7 @@ def account_router(services: WebServices) -> APIRouter:
 
     @router.post("/tokens")
     def create_token(
+        request: Request,
         caller: Signed,
         name: Annotated[str, Form(max_length=256)],
         scope: Annotated[str, Form(max_length=8)],
@@ -187,7 +196,7 @@ def account_router(services: WebServices) -> APIRouter:
             max_age=60,
             httponly=True,
             samesite="strict",
-            secure=services.secure_cookies,
+            secure=services.secure_cookies or request.url.scheme == "https",
             path="/account",
         )
         return response

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, HTTPException, Response, status
 
 from openpcs.gateway.api.responses import errors
@@ -44,12 +46,19 @@ def ca_router(gateway: Gateway) -> APIRouter:
                 "(https.ca)",
             )
         try:
-            pem = path.read_bytes()
+            # read as a certificate and written anew: whatever else the file holds (a key
+            # given by mistake) is never handed out
+            certificate = x509.load_pem_x509_certificate(path.read_bytes())
         except OSError:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND,
                 "the gateway has no CA yet: it makes one when it first starts with HTTPS on",
             ) from None
+        except ValueError:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, "the gateway's CA file holds no certificate (https.ca)"
+            ) from None
+        pem = certificate.public_bytes(serialization.Encoding.PEM)
         disposition = 'attachment; filename="openpcs-gateway-ca.pem"'
         return Response(pem, media_type=_MEDIA_TYPE, headers={"Content-Disposition": disposition})
 

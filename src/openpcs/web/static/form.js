@@ -457,10 +457,11 @@
   for (const button of document.querySelectorAll(".use-gateway-ca")) {
     button.addEventListener("click", async () => {
       const target = document.getElementById(button.dataset.target);
-      const answer = await fetch("/ca.pem", { credentials: "same-origin" });
       const note = target.closest(".field").querySelector(".msg");
+      const answer = await fetch("/ca.pem", { credentials: "same-origin" }).catch(() => null);
+      if (!answer) { note.textContent = "the gateway did not answer: try again"; return; }
       if (!answer.ok) {
-        note.textContent = "this gateway has no CA to hand out (its HTTPS certificate was given by its admin, or HTTPS is off)";
+        note.textContent = "this gateway has no CA to hand out (its HTTPS certificate was given by its admin without one, or it has not started with HTTPS on yet)";
         return;
       }
       target.value = await answer.text();
