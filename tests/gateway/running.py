@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -101,3 +105,27 @@ class RunningGateway:
         """Shut the server and the gateway down."""
         self.server.should_exit = True
         self.thread.join(30)
+
+
+def start_serve(data_dir: Path, *flags: str) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """``openpcs serve`` in a process of its own on ``data_dir``, on any free ports (HTTP,
+    HTTPS, TCP), with ``flags`` more; the process and its ``gateway.json`` once it is up."""
+    state_file = data_dir / "gateway.json"
+    state_file.unlink(missing_ok=True)
+    ports = ("--port", "0", "--https-port", "0", "--tcp-port", "0", "--log-level", "warning")
+    process = subprocess.Popen(
+        [*(sys.executable, "-m", "openpcs", "serve", "--data-dir", str(data_dir)), *ports, *flags],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    def ready() -> dict[str, Any] | None:
+        if process.poll() is not None:
+            said = process.stderr.read().decode() if process.stderr else ""
+            raise AssertionError(f"the gateway exited: {said}")
+        if not state_file.exists():
+            return None
+        state: dict[str, Any] = json.loads(state_file.read_text())
+        return state if state.get("pid") == process.pid else None
+
+    return process, wait_for(ready, timeout=30)

@@ -10,7 +10,6 @@ import json
 import signal
 import ssl
 import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from openpcs.gateway.settings import resolve_settings
 from openpcs.gateway.tls_files import NODE_CERTIFICATE_LIMIT, TlsError, ensure
 from tests.gateway import frames as f
-from tests.gateway.running import wait_for
+from tests.gateway.running import start_serve
 
 
 class _Served:
@@ -43,41 +42,9 @@ def _serve(tmp_path: Path, *flags: str, settings: str = "") -> Iterator[_Served]
     data = tmp_path / "data"
     config = tmp_path / "gateway.yaml"
     config.write_text(settings or "{}\n")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "openpcs",
-            "serve",
-            "--config",
-            str(config),
-            "--data-dir",
-            str(data),
-            "--port",
-            "0",
-            "--https-port",
-            "0",
-            "--tcp-port",
-            "0",
-            "--log-level",
-            "warning",
-            *flags,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    state_file = data / "gateway.json"
-
-    def ready() -> dict[str, Any] | None:
-        if process.poll() is not None:
-            raise AssertionError(f"the gateway exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-        if not state_file.exists():
-            return None
-        state: dict[str, Any] = json.loads(state_file.read_text())
-        return state if state.get("pid") == process.pid else None
-
+    process, state = start_serve(data, "--config", str(config), *flags)
     try:
-        yield _Served(process, wait_for(ready, timeout=30), data)
+        yield _Served(process, state, data)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

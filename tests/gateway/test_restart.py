@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -15,44 +13,13 @@ import httpx
 
 from openpcs.frames import make_field
 from tests.gateway import frames as f
-from tests.gateway.running import wait_for
+from tests.gateway.running import start_serve, wait_for
 
 _ACKED_BEFORE_KILL = 3000
 
 
 def _start(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
-    state_file = data_dir / "gateway.json"
-    state_file.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "openpcs",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            "0",
-            "--tcp-port",
-            "0",
-            "--https-port",
-            "0",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-    def ready() -> dict[str, Any] | None:
-        if process.poll() is not None:
-            raise AssertionError(f"the gateway exited: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-        if not state_file.exists():
-            return None
-        state: dict[str, Any] = json.loads(state_file.read_text())
-        return state if state.get("pid") == process.pid else None
-
-    return process, wait_for(ready, timeout=30)
+    return start_serve(data_dir)
 
 
 def _frame_line(index: int) -> bytes:
