@@ -349,13 +349,33 @@ def test_chirpstack_v3_legacy_json_with_hex_ids() -> None:
         snr=10.0,
         gateway_id="0303030303030303",
         gateways=1,
-        spreading_factor=None,
-        bandwidth_khz=None,
+        # only the data rate's index is given: 868.1 MHz is EU868's, where DR5 is SF7 125 kHz
+        spreading_factor=7,
+        bandwidth_khz=125.0,
         frequency_hz=868100000,
         data_rate=5,
         dedup_id=None,
         device_name="garden",
+        region="EU868",
     )
+
+
+@pytest.mark.parametrize(
+    ("frequency", "dr", "meant"),
+    [
+        (902300000, 0, ("US915", 10, 125.0)),  # US915's DR0 is SF10
+        (903000000, 4, ("US915", 8, 500.0)),
+        (917200000, 2, (None, 10, 125.0)),  # AU915 and AS923 agree on DR2
+        (923200000, 6, (None, None, None)),  # AU915's DR6 is SF8 500, AS923's SF7 250
+        (433175000, 3, (None, None, None)),  # no region of the table
+    ],
+)
+def test_chirpstack_v3_modulation_comes_from_the_region_the_frequency_says(
+    frequency: int, dr: int, meant: tuple[str | None, int | None, float | None]
+) -> None:
+    body = changed(changed(CHIRPSTACK_V3_LEGACY, "txInfo.frequency", frequency), "txInfo.dr", dr)
+    uplink = parse_chirpstack_v3(body)
+    assert (uplink.region, uplink.spreading_factor, uplink.bandwidth_khz) == meant
 
 
 def test_chirpstack_v3_protobuf_json_with_base64_ids() -> None:
@@ -416,6 +436,11 @@ def test_tts_v3_uplink_omitted_fcnt_is_zero_and_frequency_is_a_string() -> None:
         data_rate=None,
         dedup_id=None,
         device_name="plug-sense-07",
+        # the best gateway's EUI and place, and the air time the network server counted
+        gateway_eui="B827EBFFFE8B1C2D",
+        gateway_latitude=41.65,
+        gateway_longitude=-0.88,
+        airtime_s=0.205824,
     )
 
 
@@ -889,3 +914,12 @@ def test_any_value_anywhere_gives_an_uplink_or_a_webhook_error(
 def test_any_json_value_as_a_body_gives_a_webhook_error(body: object) -> None:
     with pytest.raises((WebhookError, NotAnUplink)):
         parse_uplink(body)
+
+
+def test_tts_v3_airtime_and_gateway_place_are_checked() -> None:
+    bad_airtime = changed(TTS_V3, "uplink_message.consumed_airtime", "fast")
+    with pytest.raises(WebhookError, match="expected a duration such as"):
+        parse_tts_v3(bad_airtime)
+    far = changed(TTS_V3, "uplink_message.rx_metadata[0].location.latitude", 123.0)
+    with pytest.raises(WebhookError, match=r"123\.0 is outside -90\.\.90 degrees"):
+        parse_tts_v3(far)

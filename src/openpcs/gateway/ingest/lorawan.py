@@ -43,11 +43,14 @@ from openpcs.gateway.ingest.lorawan_json import (
     as_bandwidth_hz,
     as_bandwidth_khz,
     as_data_rate,
+    as_duration_s,
     as_f_cnt,
     as_f_port,
     as_frequency,
     as_frequency_or_text,
     as_hex_eui,
+    as_latitude,
+    as_longitude,
     as_obj,
     as_payload,
     as_rssi,
@@ -56,6 +59,7 @@ from openpcs.gateway.ingest.lorawan_json import (
     as_time,
     load_body,
 )
+from openpcs.gateway.ingest.lorawan_regions import Modulation, modulation_of
 from openpcs.gateway.ingest.lorawan_uplink import (
     Dialect,
     Reception,
@@ -226,6 +230,11 @@ def _chirpstack_v3(root: JsonObject) -> Uplink:
     lora = tx.sub("loRaModulationInfo")
     receptions = [_chirpstack_v3_reception(rx) for rx in root.objs("rxInfo")]
     bandwidth = lora.read("bandwidth", as_bandwidth_khz)
+    frequency = tx.read("frequency", as_frequency)
+    data_rate = first_of(root.read("dr", as_data_rate), tx.read("dr", as_data_rate))
+    # the "JSON (v3)" events give the data rate's index only: the region the frequency says
+    # tells what it means
+    meant = modulation_of(frequency, data_rate) or Modulation(None, None, None)
     return make_uplink(
         "chirpstack-v3",
         dev_eui=root.need("devEUI", as_any_eui),
@@ -235,10 +244,15 @@ def _chirpstack_v3(root: JsonObject) -> Uplink:
         received_at=min((r.time for r in receptions if r.time is not None), default=None),
         receptions=receptions,
         tx=Tx(
-            spreading_factor=lora.read("spreadingFactor", as_spreading_factor),
-            bandwidth_khz=None if bandwidth is None else float(bandwidth),
-            frequency_hz=tx.read("frequency", as_frequency),
-            data_rate=first_of(root.read("dr", as_data_rate), tx.read("dr", as_data_rate)),
+            spreading_factor=first_of(
+                lora.read("spreadingFactor", as_spreading_factor), meant.spreading_factor
+            ),
+            bandwidth_khz=first_of(
+                None if bandwidth is None else float(bandwidth), meant.bandwidth_khz
+            ),
+            frequency_hz=frequency,
+            data_rate=data_rate,
+            region=meant.region,
         ),
         device_name=root.read("deviceName", as_text),
     )
@@ -275,6 +289,7 @@ def _tts_v3(root: JsonObject) -> Uplink:
             spreading_factor=lora.read("spreading_factor", as_spreading_factor),
             bandwidth_khz=khz(lora.read("bandwidth", as_bandwidth_hz)),
             frequency_hz=settings.read("frequency", as_frequency_or_text),
+            airtime_s=message.read("consumed_airtime", as_duration_s),
         ),
         device_name=ids.read("device_id", as_text),
     )
@@ -282,10 +297,15 @@ def _tts_v3(root: JsonObject) -> Uplink:
 
 def _tts_reception(rx: JsonObject) -> Reception:
     gateway = rx.sub("gateway_ids")
+    location = rx.sub("location")
+    eui = gateway.read("eui", as_hex_eui)
     return Reception(
-        gateway_id=first_of(gateway.read("gateway_id", as_text), gateway.read("eui", as_hex_eui)),
+        gateway_id=first_of(gateway.read("gateway_id", as_text), eui),
         rssi=first_of(rx.read("rssi", as_rssi), rx.read("channel_rssi", as_rssi)),
         snr=rx.read("snr", finite_number),
+        eui=eui,
+        latitude=location.read("latitude", as_latitude),
+        longitude=location.read("longitude", as_longitude),
     )
 
 

@@ -24,11 +24,14 @@ __all__ = [
     "as_bandwidth_khz",
     "as_base64_bytes",
     "as_data_rate",
+    "as_duration_s",
     "as_f_cnt",
     "as_f_port",
     "as_frequency",
     "as_frequency_or_text",
     "as_hex_eui",
+    "as_latitude",
+    "as_longitude",
     "as_obj",
     "as_payload",
     "as_rssi",
@@ -291,3 +294,31 @@ def _zone(text: str) -> timezone:
         raise ValueError(f"offset minutes {minutes} out of range")
     offset = timedelta(hours=hours, minutes=minutes)
     return timezone(-offset if text[0] == "-" else offset)
+
+
+_DURATION: Final = re.compile(r"([0-9]{1,6}(?:\.[0-9]{1,9})?)s")
+
+
+def as_duration_s(value: Any, path: str) -> float:
+    """A protobuf JSON duration (``"0.056576s"``, as The Things Stack writes air time), in s."""
+    text = as_text(value, path)
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise WebhookError(path, f"expected a duration such as '0.0566s', got {_show(text)}")
+    return float(match.group(1))
+
+
+def as_latitude(value: Any, path: str) -> float:
+    """Degrees north, -90..90."""
+    degrees = finite_number(value, path)
+    if not -90 <= degrees <= 90:
+        raise WebhookError(path, f"{degrees} is outside -90..90 degrees")
+    return float(degrees)
+
+
+def as_longitude(value: Any, path: str) -> float:
+    """Degrees east, -180..180."""
+    degrees = finite_number(value, path)
+    if not -180 <= degrees <= 180:
+        raise WebhookError(path, f"{degrees} is outside -180..180 degrees")
+    return float(degrees)

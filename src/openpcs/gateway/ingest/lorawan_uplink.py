@@ -25,7 +25,10 @@ class Uplink:
     fields describe the best gateway (highest SNR, then highest RSSI); ``gateways`` counts the
     gateways that heard the frame. Fields the dialect does not carry are ``None``:
     ``dedup_id`` is ChirpStack v4's ``deduplicationId``, ``data_rate`` the DR index
-    (ChirpStack only), ``device_name`` the device's name in the network server.
+    (ChirpStack only), ``device_name`` the device's name in the network server; ``region``
+    the LoRaWAN region the frequency says (when one alone holds it), ``gateway_eui`` and
+    ``gateway_latitude`` / ``gateway_longitude`` the best gateway's, ``airtime_s`` the air time
+    the network server counted (The Things Stack).
     """
 
     dialect: Dialect
@@ -44,6 +47,11 @@ class Uplink:
     data_rate: int | None
     dedup_id: str | None
     device_name: str | None
+    region: str | None = None
+    gateway_eui: str | None = None
+    gateway_latitude: float | None = None
+    gateway_longitude: float | None = None
+    airtime_s: float | None = None
 
     def meta(self) -> dict[str, Any]:
         """The radio metadata as a JSON-ready dict: no payload, no ``None`` values.
@@ -67,6 +75,9 @@ class Reception:
     rssi: int | None
     snr: float | None
     time: datetime | None = None
+    eui: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +88,8 @@ class Tx:
     bandwidth_khz: float | None = None
     frequency_hz: int | None = None
     data_rate: int | None = None
+    region: str | None = None
+    airtime_s: float | None = None
 
 
 def make_uplink(
@@ -110,6 +123,11 @@ def make_uplink(
         data_rate=tx.data_rate,
         dedup_id=dedup_id,
         device_name=device_name,
+        region=tx.region,
+        gateway_eui=None if best is None else best.eui,
+        gateway_latitude=None if best is None else best.latitude,
+        gateway_longitude=None if best is None else best.longitude,
+        airtime_s=tx.airtime_s,
     )
 
 
