@@ -25,6 +25,7 @@ from openpcs.gateway.directory import Directory
 from openpcs.gateway.forward.dispatcher import Dispatcher
 from openpcs.gateway.forward.document import OutboxPlanner, Route
 from openpcs.gateway.forward.mqtt import MqttSender
+from openpcs.gateway.forward.redis_streams import RedisStreamSender
 from openpcs.gateway.forward.webhook import WebhookSender
 from openpcs.gateway.ingest.mqtt import MqttIngest
 from openpcs.gateway.ingest.serial_port import SerialIngest, find_port
@@ -147,6 +148,7 @@ class Gateway:
         forwarders = settings.forwarders
         routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
         routes += [Route(w.name) for w in forwarders.webhooks]
+        routes += [Route(r.name) for r in forwarders.redis_streams]
         self.pipeline = Pipeline(
             StoreWriter(self.engine),
             processor,
@@ -250,6 +252,7 @@ class Gateway:
         forwarders = self.settings.forwarders
         senders: list[Any] = [MqttSender(m) for m in forwarders.mqtt]
         senders += [WebhookSender(w) for w in forwarders.webhooks]
+        senders += [RedisStreamSender(r) for r in forwarders.redis_streams]
         for sender in senders:
             dispatcher = Dispatcher(
                 sender, self.outbox, forwarders.retry, forwarders.poll_interval_s

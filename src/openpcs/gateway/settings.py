@@ -69,6 +69,7 @@ __all__ = [
     "MqttForwarderSettings",
     "MqttIngestSettings",
     "PipelineSettings",
+    "RedisStreamForwarderSettings",
     "RetrySettings",
     "SecuritySettings",
     "SerialSettings",
@@ -215,11 +216,26 @@ class WebhookForwarderSettings(_Section):
         return headers
 
 
+class RedisStreamForwarderSettings(_Section):
+    """Add each stored frame's JSON to a Redis stream (``XADD <stream> * frame <json>``),
+    keeping about ``max_length`` entries (``MAXLEN ~``: Redis trims whole nodes, never below
+    it). ``url`` is ``redis://[:password@]host:port/db`` (``rediss://`` for TLS); a
+    ``password`` given apart is kept out of the URL."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
+    stream: str = Field("openpcs:frames", min_length=1, max_length=200)
+    max_length: int = Field(100_000, ge=1)
+    password: SecretStr | None = None
+    timeout_s: float = Field(10.0, gt=0)
+
+
 class ForwardersSettings(_Section):
     """Where stored frames go next; each forwarder has its own outbox rows and retries."""
 
     mqtt: tuple[MqttForwarderSettings, ...] = ()
     webhooks: tuple[WebhookForwarderSettings, ...] = ()
+    redis_streams: tuple[RedisStreamForwarderSettings, ...] = ()
     retry: RetrySettings = RetrySettings()
     poll_interval_s: float = Field(1.0, gt=0)
 
