@@ -22,9 +22,11 @@ from sqlalchemy.exc import DBAPIError
 from openpcs.gateway.api.auth import Authenticator, satisfies
 from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import Directory
+from openpcs.gateway.forward.amqp import AmqpSender
 from openpcs.gateway.forward.dispatcher import Dispatcher
 from openpcs.gateway.forward.document import OutboxPlanner, Route
 from openpcs.gateway.forward.mqtt import MqttSender
+from openpcs.gateway.forward.nats_jetstream import NatsSender
 from openpcs.gateway.forward.redis_streams import RedisStreamSender
 from openpcs.gateway.forward.webhook import WebhookSender
 from openpcs.gateway.ingest.mqtt import MqttIngest
@@ -149,6 +151,8 @@ class Gateway:
         routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
         routes += [Route(w.name) for w in forwarders.webhooks]
         routes += [Route(r.name) for r in forwarders.redis_streams]
+        routes += [Route(n.name) for n in forwarders.nats]
+        routes += [Route(a.name) for a in forwarders.amqp]
         self.pipeline = Pipeline(
             StoreWriter(self.engine),
             processor,
@@ -253,6 +257,8 @@ class Gateway:
         senders: list[Any] = [MqttSender(m) for m in forwarders.mqtt]
         senders += [WebhookSender(w) for w in forwarders.webhooks]
         senders += [RedisStreamSender(r) for r in forwarders.redis_streams]
+        senders += [NatsSender(n) for n in forwarders.nats]
+        senders += [AmqpSender(a) for a in forwarders.amqp]
         for sender in senders:
             dispatcher = Dispatcher(
                 sender, self.outbox, forwarders.retry, forwarders.poll_interval_s

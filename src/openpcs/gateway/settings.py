@@ -14,17 +14,24 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     Field,
     SecretStr,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from openpcs.gateway.forwarder_settings import (
+    AmqpForwarderSettings,
+    ForwardersSettings,
+    MqttForwarderSettings,
+    NatsForwarderSettings,
+    RedisStreamForwarderSettings,
+    RetrySettings,
+    WebhookForwarderSettings,
+)
 from openpcs.gateway.listener_settings import (
     HttpSettings,
     HttpsSettings,
@@ -32,35 +39,12 @@ from openpcs.gateway.listener_settings import (
     TcpSettings,
     UdpMeshSettings,
 )
+from openpcs.gateway.mqtt_address import broker_address, mqtt_url
 from openpcs.gateway.settings_section import SettingsSection as _Section
-
-
-def broker_address(url: str) -> tuple[str, int, bool]:
-    """Host, port and TLS from ``mqtt://host:port`` or ``mqtts://host:port``.
-
-    Raises ``ValueError`` for another scheme or a URL without a host; the message never
-    repeats the URL, which may hold a password.
-    """
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise ValueError("not a URL with a valid port (mqtt://host:port)") from None
-    if parts.scheme not in ("mqtt", "mqtts"):
-        raise ValueError("an MQTT URL starts with mqtt:// or mqtts://")
-    if not parts.hostname:
-        raise ValueError("the MQTT URL names no host (mqtt://host:port)")
-    tls = parts.scheme == "mqtts"
-    return parts.hostname, port or (8883 if tls else 1883), tls
-
-
-def _mqtt_url(url: str) -> str:
-    broker_address(url)
-    return url
-
 
 __all__ = [
     "ENV_PREFIX",
+    "AmqpForwarderSettings",
     "ForwardersSettings",
     "GatewaySettings",
     "HttpSettings",
@@ -68,6 +52,7 @@ __all__ = [
     "LimitsSettings",
     "MqttForwarderSettings",
     "MqttIngestSettings",
+    "NatsForwarderSettings",
     "PipelineSettings",
     "RedisStreamForwarderSettings",
     "RetrySettings",
@@ -78,6 +63,7 @@ __all__ = [
     "UdpMeshSettings",
     "WebSettings",
     "WebhookForwarderSettings",
+    "broker_address",
     "environment_values",
     "merged",
     "resolve_settings",
@@ -99,7 +85,7 @@ class MqttIngestSettings(_Section):
     """
 
     enabled: bool = False
-    url: Annotated[str, AfterValidator(_mqtt_url)] = "mqtt://127.0.0.1:1883"
+    url: Annotated[str, AfterValidator(mqtt_url)] = "mqtt://127.0.0.1:1883"
     topics: tuple[str, ...] = ("openpcs/frames/#",)
     share_group: str | None = None
     client_id: str | None = None
@@ -156,88 +142,6 @@ class SecuritySettings(_Section):
     webhook_token_required: bool = True
     tokens: tuple[TokenSetting, ...] = ()
     secret_key: SecretStr | None = None
-
-
-class RetrySettings(_Section):
-    """Backoff between delivery attempts of a forwarder: doubling from ``initial_s``."""
-
-    initial_s: float = Field(1.0, gt=0)
-    max_s: float = Field(300.0, gt=0)
-    max_attempts: int = Field(0, ge=0, description="0: never give up")
-
-
-class MqttForwarderSettings(_Section):
-    """Publish each stored frame as JSON to an MQTT broker.
-
-    ``topic`` may use ``{serial}``, ``{node_name}``, ``{frame_type}``, ``{adapter}`` and
-    ``{status}``.
-    """
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    url: Annotated[str, AfterValidator(_mqtt_url)] = "mqtt://127.0.0.1:1883"
-    topic: str = "openpcs/{serial}/frames"
-    qos: Literal[0, 1, 2] = 1
-    retain: bool = False
-    client_id: str | None = None
-    username: str | None = None
-    password: SecretStr | None = None
-
-
-class WebhookForwarderSettings(_Section):
-    """POST each stored frame as JSON to a URL; any 2xx answer counts as delivered.
-
-    Credentials may be given in the URL (``https://user:password@host/…``, sent as HTTP Basic)
-    or as an ``Authorization`` header, not both: the URL's would silently replace the header.
-    """
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    url: str
-    headers: Mapping[str, SecretStr] = Field(default_factory=dict)
-    timeout_s: float = Field(10.0, gt=0)
-
-    @field_validator("headers")
-    @classmethod
-    def _one_authorization(
-        cls, headers: Mapping[str, SecretStr], info: ValidationInfo
-    ) -> Mapping[str, SecretStr]:
-        url = info.data.get("url")
-        if not isinstance(url, str) or not any(h.lower() == "authorization" for h in headers):
-            return headers
-        try:
-            parts = urlsplit(url)
-            credentials = parts.username is not None or parts.password is not None
-        except ValueError:  # a URL that is no URL fails when used, not here
-            return headers
-        if credentials:
-            raise ValueError(
-                "Authorization is set here and by the credentials in url (user:password@host), "
-                "which would replace it: keep one of them"
-            )
-        return headers
-
-
-class RedisStreamForwarderSettings(_Section):
-    """Add each stored frame's JSON to a Redis stream (``XADD <stream> * frame <json>``),
-    keeping about ``max_length`` entries (``MAXLEN ~``: Redis trims whole nodes, never below
-    it). ``url`` is ``redis://[:password@]host:port/db`` (``rediss://`` for TLS); a
-    ``password`` given apart is kept out of the URL."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
-    url: str = Field("redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
-    stream: str = Field("openpcs:frames", min_length=1, max_length=200)
-    max_length: int = Field(100_000, ge=1)
-    password: SecretStr | None = None
-    timeout_s: float = Field(10.0, gt=0)
-
-
-class ForwardersSettings(_Section):
-    """Where stored frames go next; each forwarder has its own outbox rows and retries."""
-
-    mqtt: tuple[MqttForwarderSettings, ...] = ()
-    webhooks: tuple[WebhookForwarderSettings, ...] = ()
-    redis_streams: tuple[RedisStreamForwarderSettings, ...] = ()
-    retry: RetrySettings = RetrySettings()
-    poll_interval_s: float = Field(1.0, gt=0)
 
 
 class WebSettings(_Section):
