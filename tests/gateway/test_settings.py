@@ -64,6 +64,19 @@ def test_merge_is_deep_and_later_layers_win() -> None:
         ({"udp_mesh": {"link": {"key": "00"}}}, "udp_mesh.link.key"),
         ({"mqtt_ingest": {"url": "tcp://u:pw@host:1883"}}, "mqtt_ingest.url"),
         ({"forwarders": {"mqtt": [{"name": "b", "url": "mqtt://h:port"}]}}, "mqtt.0.url"),
+        ({"forwarders": {"mqtt": [{"name": "b", "ca_certificate": "/no/ca.pem"}]}}, "ca_certif"),
+        (
+            {"forwarders": {"mqtt": [{"name": "b", "client_certificate": __file__}]}},
+            "forwarders.mqtt.0",
+        ),
+        (
+            {
+                "forwarders": {
+                    "mqtt": [{"name": "b", "url": "mqtt://h", "ca_certificate": __file__}]
+                }
+            },
+            "forwarders.mqtt.0",
+        ),
     ],
 )
 def test_bad_settings_name_the_field(values: dict[str, object], where: str) -> None:

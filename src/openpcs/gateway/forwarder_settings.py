@@ -7,7 +7,15 @@ from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    FilePath,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from openpcs.gateway.mqtt_address import mqtt_url
 from openpcs.gateway.settings_section import SettingsSection as _Section
@@ -35,7 +43,10 @@ class MqttForwarderSettings(_Section):
     """Publish each stored frame as JSON to an MQTT broker.
 
     ``topic`` may use ``{serial}``, ``{node_name}``, ``{frame_type}``, ``{adapter}`` and
-    ``{status}``.
+    ``{status}``. Over ``mqtts://``, ``ca_certificate`` is the CA the broker's certificate is
+    checked with (the system's when not given), and ``client_certificate`` with
+    ``client_key`` (PEM files, both or neither) authenticate the gateway, as AWS IoT Core and
+    Azure IoT Hub ask.
     """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -46,6 +57,18 @@ class MqttForwarderSettings(_Section):
     client_id: str | None = None
     username: str | None = None
     password: SecretStr | None = None
+    ca_certificate: FilePath | None = None
+    client_certificate: FilePath | None = None
+    client_key: FilePath | None = None
+
+    @model_validator(mode="after")
+    def _tls_files(self) -> MqttForwarderSettings:
+        if (self.client_certificate is None) != (self.client_key is None):
+            raise ValueError("give client_certificate and client_key together, or neither")
+        files = (self.ca_certificate, self.client_certificate)
+        if any(f is not None for f in files) and not self.url.startswith("mqtts://"):
+            raise ValueError("certificates go with an mqtts:// URL")
+        return self
 
 
 class WebhookForwarderSettings(_Section):

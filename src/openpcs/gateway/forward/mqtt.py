@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import aiomqtt
 
@@ -21,6 +22,19 @@ __all__ = ["MqttSender"]
 _log = logging.getLogger(__name__)
 _TIMEOUT_S = 10.0
 _IN_FLIGHT = 64
+
+
+def _tls(settings: MqttForwarderSettings) -> aiomqtt.TLSParameters:
+    """TLS with the CA and client certificate the settings name (the system's CAs without)."""
+
+    def path(file: Path | None) -> str | None:
+        return None if file is None else str(file)
+
+    return aiomqtt.TLSParameters(
+        ca_certs=path(settings.ca_certificate),
+        certfile=path(settings.client_certificate),
+        keyfile=path(settings.client_key),
+    )
 
 
 class MqttSender:
@@ -44,7 +58,7 @@ class MqttSender:
                 username=settings.username,
                 password=settings.password.get_secret_value() if settings.password else None,
                 timeout=_TIMEOUT_S,
-                tls_params=aiomqtt.TLSParameters() if self.tls else None,
+                tls_params=_tls(settings) if self.tls else None,
             )
             await stack.enter_async_context(client)
             self._stack, self._client = stack, client
