@@ -1,5 +1,6 @@
 """Device knowledge as data: the sensor tables (and, later, models, radios and licences)."""
 
+from openpcs.catalog.custom_sensors import extend_sensor_table
 from openpcs.catalog.sensors import (
     ALLOWED_COUNTS,
     CatalogError,
@@ -17,6 +18,7 @@ __all__ = [
     "SensorSpec",
     "SensorTable",
     "ValueType",
+    "extend_sensor_table",
     "sensor_table",
     "sensor_tables",
     "table_for_frame_type",

@@ -184,22 +184,30 @@ def _read_rows(source: str, text: str) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
-def parse_sensor_table(
-    text: str, *, source: str, frame_type: int, title: str = "", constant: str = ""
+def checked_rows(text: str, *, source: str) -> list[tuple[int, SensorSpec]]:
+    """Parse and check the rows of a sensor-table CSV: ``(line number, row)`` pairs.
+
+    Raises :class:`CatalogError` naming ``source`` and the line of the first bad row.
+    """
+    return [(line, _parse_row(source, line, row)) for line, row in _read_rows(source, text)]
+
+
+def assemble_table(
+    rows: list[tuple[str, int, SensorSpec]], *, frame_type: int, title: str = "", constant: str = ""
 ) -> SensorTable:
-    """Parse and check one sensor table from CSV text; ``source`` names it in errors."""
+    """Index checked rows (each with its file and line) as one table; a repeated id is an error
+    naming both places. A tag used twice is kept, the lowest id answering to it."""
     by_id: list[SensorSpec | None] = [None] * 256
-    first_line: dict[int, int] = {}
+    first: dict[int, tuple[str, int]] = {}
     by_tag: dict[str, SensorSpec] = {}
     several: dict[str, list[int]] = {}
     sensors = []
-    for line, row in _read_rows(source, text):
-        spec = _parse_row(source, line, row)
-        if spec.id in first_line:
-            raise _fail(
-                source, line, f"duplicate id {spec.id} (first on line {first_line[spec.id]})"
-            )
-        first_line[spec.id] = line
+    for source, line, spec in rows:
+        if spec.id in first:
+            where, at = first[spec.id]
+            place = f"line {at}" if where == source else f"{where} line {at}"
+            raise _fail(source, line, f"duplicate id {spec.id} (first on {place})")
+        first[spec.id] = (source, line)
         by_id[spec.id] = spec
         sensors.append(spec)
         if spec.tag in by_tag:
@@ -209,17 +217,27 @@ def parse_sensor_table(
         else:
             by_tag[spec.tag] = spec
     if not sensors:
-        raise CatalogError(f"{source}: the table has no rows")
+        raise CatalogError("the table has no rows")
     return SensorTable(
         frame_type=frame_type,
         title=title,
         constant=constant,
-        source_file=source,
+        source_file=rows[0][0],
         sensors=tuple(sensors),
         by_id=tuple(by_id),
         by_tag=by_tag,
         tags_with_several_ids={tag: tuple(ids) for tag, ids in several.items()},
     )
+
+
+def parse_sensor_table(
+    text: str, *, source: str, frame_type: int, title: str = "", constant: str = ""
+) -> SensorTable:
+    """Parse and check one sensor table from CSV text; ``source`` names it in errors."""
+    rows = [(source, line, spec) for line, spec in checked_rows(text, source=source)]
+    if not rows:
+        raise CatalogError(f"{source}: the table has no rows")
+    return assemble_table(rows, frame_type=frame_type, title=title, constant=constant)
 
 
 def _read_data_file(name: str) -> str:

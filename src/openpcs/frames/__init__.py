@@ -27,13 +27,15 @@ from openpcs.frames.errors import (
     UnknownSensor,
 )
 from openpcs.frames.hextext import parse_hex
-from openpcs.frames.model import Field, Frame, FrameKind, Value
+from openpcs.frames.model import Field, Frame, FrameKind, Unread, Value
 from openpcs.frames.scanner import FrameScanner, ScanItem
 from openpcs.frames.split import Split, split_fragments, split_tiny
+from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.tiny import decode_tiny, reassemble_tiny
 from openpcs.frames.values import make_field
 
 __all__ = [
+    "BUILT_IN_TABLES",
     "BadDelimiter",
     "BadKey",
     "BadLength",
@@ -48,11 +50,13 @@ __all__ = [
     "FrameScanner",
     "NotHex",
     "ScanItem",
+    "SensorTables",
     "Split",
     "TrailingData",
     "TruncatedFrame",
     "UnknownFrameType",
     "UnknownSensor",
+    "Unread",
     "Value",
     "decode_any",
     "decode_ascii",

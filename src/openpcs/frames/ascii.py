@@ -33,7 +33,8 @@ from openpcs.frames.layout import (
     MAX_NODE_NAME,
     table_of_binary_type,
 )
-from openpcs.frames.model import Field, Frame, FrameKind, Value
+from openpcs.frames.model import Field, Frame, FrameKind, Unread, Value
+from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.values import GMT_OFFSET_TAGS, INT_RANGES, check_sequence, checked_fields
 
 __all__ = ["decode_ascii", "encode_ascii", "format_ascii_values"]
@@ -90,13 +91,20 @@ def _parse_values(spec: SensorSpec, text: str, offset: int) -> tuple[Value, ...]
     return tuple(_parse_int(spec, part, offset) for part in parts)
 
 
-def _parse_field(table: SensorTable, chunk: str, offset: int) -> Field:
+def _parse_field(
+    table: SensorTable, chunk: str, offset: int, unread: list[Unread] | None
+) -> Field | None:
+    """One ``TAG:value`` field; an unknown tag raises, or is noted in ``unread`` (``None``)."""
     tag, colon, text = chunk.partition(":")
     if not colon:
         raise BadDelimiter(f"field {chunk[:20]!r} has no ':' between tag and value", offset)
     spec = table.find_tag(tag)
     if spec is None:
-        raise UnknownSensor(f"tag {tag!r} is not in sensor table {table.frame_type}", offset)
+        reason = f"tag {tag!r} is not in sensor table {table.frame_type}"
+        if unread is None:
+            raise UnknownSensor(reason, offset)
+        unread.append(Unread(offset, reason))
+        return None
     return Field(spec, _parse_values(spec, text, offset + len(tag) + 1))
 
 
@@ -107,8 +115,17 @@ def _expect_hash(data: bytes, pos: int, what: str) -> None:
         raise BadDelimiter(f"expected '#' after the {what}", pos)
 
 
-def decode_ascii(data: bytes | bytearray | memoryview) -> Frame:
-    """Decode one complete ASCII frame; raise a :class:`FrameError` subclass if it is not one."""
+def decode_ascii(
+    data: bytes | bytearray | memoryview,
+    *,
+    tables: SensorTables = BUILT_IN_TABLES,
+    partial: bool = False,
+) -> Frame:
+    """Decode one complete ASCII frame; raise a :class:`FrameError` subclass if it is not one.
+
+    With ``partial``, a field whose tag ``tables`` does not define is skipped instead of
+    raising, and listed in the frame's ``unread``; the fields around it are read.
+    """
     raw = bytes(data)
     if len(raw) < 6:
         raise TruncatedFrame(f"ASCII frame header needs at least 6 bytes, got {len(raw)}", len(raw))
@@ -140,7 +157,8 @@ def decode_ascii(data: bytes | bytearray | memoryview) -> Frame:
         raise TruncatedFrame("frame ends inside the sequence number", len(raw))
     if not _SEQUENCE_TEXT.fullmatch(raw, seq_start, seq_end) or int(raw[seq_start:seq_end]) > 255:
         raise BadValue("sequence is not a number 0..255", seq_start)
-    fields = _decode_fields(raw, seq_end + 1, declared, sensor_table(table_id))
+    unread: list[Unread] | None = [] if partial else None
+    fields = _decode_fields(raw, seq_end + 1, declared, tables.table(table_id), unread)
     return Frame(
         FrameKind.ASCII,
         raw[3],
@@ -149,25 +167,30 @@ def decode_ascii(data: bytes | bytearray | memoryview) -> Frame:
         int(raw[seq_start:seq_end]),
         fields,
         table_id,
+        unread=tuple(unread or ()),
     )
 
 
-def _decode_fields(raw: bytes, start: int, declared: int, table: SensorTable) -> tuple[Field, ...]:
+def _decode_fields(
+    raw: bytes, start: int, declared: int, table: SensorTable, unread: list[Unread] | None
+) -> tuple[Field, ...]:
     if (nul := raw.find(0, start)) >= 0:
         raise BadText("field text holds a NUL byte (a node ends text at one)", nul)
     fields: list[Field] = []
     pos = start
-    for _ in range(declared):
+    for index in range(declared):
         end = raw.find(b"#", pos)
         if end < 0:
             raise TruncatedFrame(
-                f"header says {declared} fields, frame ends after {len(fields)}", len(raw)
+                f"header says {declared} fields, frame ends after {index}", len(raw)
             )
         try:
             chunk = raw[pos:end].decode("ascii")
         except UnicodeDecodeError as exc:
             raise BadText("field text is not ASCII", pos + exc.start) from None
-        fields.append(_parse_field(table, chunk, pos))
+        item = _parse_field(table, chunk, pos, unread)
+        if item is not None:
+            fields.append(item)
         pos = end + 1
     if pos < len(raw):
         if raw.find(b"#", pos) >= 0:

@@ -31,7 +31,8 @@ from openpcs.frames.layout import (
     layouts_for_table,
     table_of_binary_type,
 )
-from openpcs.frames.model import Field, Frame, FrameKind
+from openpcs.frames.model import Field, Frame, FrameKind, Unread
+from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.values import check_sequence, checked_fields, checked_values, timestamp_first
 
 __all__ = [
@@ -114,16 +115,27 @@ def read_binary_fields(
     start: int,
     end: int,
     layouts: tuple[FieldLayout | None, ...],
+    *,
     starts: list[int] | None = None,
+    unread: list[Unread] | None = None,
 ) -> list[Field]:
-    """Read ``[id][value]`` fields from ``data[start:end]``; record field offsets in ``starts``."""
+    """Read ``[id][value]`` fields from ``data[start:end]``; record field offsets in ``starts``.
+
+    An id the layouts do not define raises :class:`UnknownSensor`, or, when ``unread`` is a
+    list, is recorded there and ends the reading (its size is unknown, so nothing after it can
+    be delimited): the fields before it are returned.
+    """
     fields: list[Field] = []
     append = fields.append
     pos = start
     while pos < end:
         layout = layouts[data[pos]]
         if layout is None:
-            raise UnknownSensor(f"sensor id {data[pos]} is not in the frame's sensor table", pos)
+            reason = f"sensor id {data[pos]} is not in the frame's sensor table"
+            if unread is None:
+                raise UnknownSensor(reason, pos)
+            unread.append(Unread(pos, reason))
+            return fields
         if starts is not None:
             starts.append(pos)
         codec = layout.codec
@@ -156,12 +168,22 @@ def read_binary_fields(
     return fields
 
 
-def decode_binary(data: bytes | bytearray | memoryview) -> Frame:
-    """Decode one complete binary frame; raise a :class:`FrameError` subclass if it is not one."""
+def decode_binary(
+    data: bytes | bytearray | memoryview,
+    *,
+    tables: SensorTables = BUILT_IN_TABLES,
+    partial: bool = False,
+) -> Frame:
+    """Decode one complete binary frame; raise a :class:`FrameError` subclass if it is not one.
+
+    With ``partial``, a sensor id ``tables`` does not define ends the fields instead of raising,
+    and the frame's ``unread`` says where (see :func:`read_binary_fields`).
+    """
     raw = bytes(data)
     header = parse_binary_header(raw)
+    unread: list[Unread] | None = [] if partial else None
     fields = read_binary_fields(
-        raw, header.fields_start, header.end, layouts_for_table(header.table)
+        raw, header.fields_start, header.end, tables.layouts(header.table), unread=unread
     )
     return Frame(
         FrameKind.BINARY,
@@ -171,6 +193,7 @@ def decode_binary(data: bytes | bytearray | memoryview) -> Frame:
         header.sequence,
         tuple(fields),
         header.table,
+        unread=tuple(unread or ()),
     )
 
 
@@ -264,7 +287,7 @@ def field_spans(
     header = parse_binary_header(raw)
     starts: list[int] = []
     fields = read_binary_fields(
-        raw, header.fields_start, header.end, layouts_for_table(header.table), starts
+        raw, header.fields_start, header.end, layouts_for_table(header.table), starts=starts
     )
     bounds = [*starts, header.end]
     return header, [(item, raw[bounds[i] : bounds[i + 1]]) for i, item in enumerate(fields)]

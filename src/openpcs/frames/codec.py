@@ -24,6 +24,7 @@ from openpcs.frames.errors import (
 )
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER, ENCRYPTED_TYPES, V12_ENCRYPTED_TYPES
 from openpcs.frames.model import Frame, FrameKind
+from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.tiny import decode_tiny, looks_like_tiny
 
 __all__ = ["decode_any", "encode_frame"]
@@ -58,13 +59,18 @@ def decode_any(
     key: Key | Sequence[Key] | None = None,
     *,
     tiny_table: int = 6,
+    tables: SensorTables = BUILT_IN_TABLES,
+    partial: bool = False,
 ) -> Frame:
     """Decode any Waspmote v15 frame: binary, ASCII, tiny or encrypted.
 
     ``key`` is an AES key, or several to try (outer and inner layer of a 103 frame, or the keys
     of several nodes). ``tiny_table`` is the sensor table used for tiny frames, which do not
-    say theirs. Raises a :class:`FrameError` subclass for anything that is not a valid frame,
-    including an encrypted frame that no key given can decrypt.
+    say theirs; ``tables`` the sensor tables fields are read with. Raises a
+    :class:`FrameError` subclass for anything that is not a valid frame, including an encrypted
+    frame that no key given can decrypt; with ``partial``, a field of a sensor the table does
+    not define does not: the frame comes back with what could be read and says the rest in
+    ``unread``.
     """
     raw = bytes(data)
     keys = _keys(key)
@@ -82,20 +88,20 @@ def decode_any(
             return _still_encrypted(frame_type, serial, ciphertext, layers)
         layers.append(frame_type)
         raw = inner
-    frame = _decode_plain(raw, tiny_table)
+    frame = _decode_plain(raw, tiny_table, tables, partial)
     return frame._replace(encrypted_as=tuple(layers)) if layers else frame
 
 
-def _decode_plain(raw: bytes, tiny_table: int) -> Frame:
+def _decode_plain(raw: bytes, tiny_table: int, tables: SensorTables, partial: bool) -> Frame:
     if raw[:3] == DELIMITER and len(raw) > 3:
         frame_type = raw[3]
         if frame_type >= ASCII_FLAG:
-            return decode_ascii(raw)
+            return decode_ascii(raw, tables=tables, partial=partial)
         if frame_type in V12_ENCRYPTED_TYPES:
             raise UnknownFrameType(f"frame type {frame_type} is a v12 encrypted frame", 3)
-        return decode_binary(raw)
+        return decode_binary(raw, tables=tables, partial=partial)
     if looks_like_tiny(raw):
-        return decode_tiny(raw, tiny_table)
+        return decode_tiny(raw, tiny_table, tables=tables, partial=partial)
     raise BadDelimiter("not a frame: no '<=>' delimiter and not a tiny frame", 0)
 
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from openpcs.catalog import SensorSpec, ValueType
 
-__all__ = ["Field", "Frame", "FrameKind", "Value", "json_value"]
+__all__ = ["Field", "Frame", "FrameKind", "Unread", "Value", "json_value"]
 
 #: One value of a field: an int, a float or a string, as the sensor table says.
 Value = int | float | str
@@ -73,6 +73,14 @@ class Field(NamedTuple):
         }
 
 
+class Unread(NamedTuple):
+    """A part of a frame its sensor table does not define: the byte offset where it starts and
+    why it was not read."""
+
+    offset: int
+    reason: str
+
+
 class Frame(NamedTuple):
     """A decoded frame.
 
@@ -82,6 +90,9 @@ class Frame(NamedTuple):
     a frame is still encrypted).
     ``encrypted_as`` lists the encrypted frame types that wrapped this frame, outermost first.
     A frame of kind ``ENCRYPTED`` was not decrypted: it has no fields and keeps ``ciphertext``.
+    ``unread`` is empty for a whole frame; a *partial* frame (decoded with ``partial=True``)
+    lists there the fields its table does not define: a binary frame stops at the first, as
+    the rest cannot be delimited; an ASCII frame skips each and goes on.
     """
 
     kind: FrameKind
@@ -93,6 +104,12 @@ class Frame(NamedTuple):
     sensor_table: int | None = 6
     encrypted_as: tuple[int, ...] = ()
     ciphertext: bytes | None = None
+    unread: tuple[Unread, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        """Whether some of the frame was not read (see ``unread``)."""
+        return bool(self.unread)
 
     def field(self, tag: str) -> Field | None:
         """Return the first field with this ASCII tag, or ``None``."""
@@ -115,6 +132,8 @@ class Frame(NamedTuple):
         }
         if self.ciphertext is not None:
             result["ciphertext"] = self.ciphertext.hex().upper()
+        if self.unread:
+            result["unread"] = [item._asdict() for item in self.unread]
         return result
 
     def to_json(self, **kwargs: Any) -> str:

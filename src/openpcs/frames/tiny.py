@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from openpcs.frames.binary import read_binary_fields
 from openpcs.frames.errors import BadLength, FrameError, TruncatedFrame
-from openpcs.frames.layout import TINY_MAX, layouts_for_table
-from openpcs.frames.model import Frame, FrameKind
+from openpcs.frames.layout import TINY_MAX
+from openpcs.frames.model import Frame, FrameKind, Unread
+from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 
 __all__ = ["decode_tiny", "looks_like_tiny", "reassemble_tiny"]
 
@@ -22,19 +23,32 @@ def looks_like_tiny(data: bytes) -> bool:
     return 2 <= len(data) <= TINY_MAX and data[1] == len(data)
 
 
-def decode_tiny(data: bytes | bytearray | memoryview, table: int = 6) -> Frame:
-    """Decode one tiny frame whose fields follow sensor table ``table`` (6, 7 or 8)."""
+def decode_tiny(
+    data: bytes | bytearray | memoryview,
+    table: int = 6,
+    *,
+    tables: SensorTables = BUILT_IN_TABLES,
+    partial: bool = False,
+) -> Frame:
+    """Decode one tiny frame whose fields follow sensor table ``table`` (6, 7 or 8).
+
+    With ``partial``, an id the table does not define ends the fields instead of raising, and
+    the frame's ``unread`` says where.
+    """
     raw = bytes(data)
     if len(raw) < 2:
         raise TruncatedFrame(f"tiny frame needs at least 2 bytes, got {len(raw)}", len(raw))
     if raw[1] != len(raw):
         raise BadLength(f"tiny frame length byte says {raw[1]}, the frame has {len(raw)}", 1)
     try:
-        layouts = layouts_for_table(table)
+        layouts = tables.layouts(table)
     except KeyError:
         raise FrameError(f"there is no sensor table {table}") from None
-    fields = read_binary_fields(raw, 2, len(raw), layouts)
-    return Frame(FrameKind.TINY, None, None, None, raw[0], tuple(fields), table)
+    unread: list[Unread] | None = [] if partial else None
+    fields = read_binary_fields(raw, 2, len(raw), layouts, unread=unread)
+    return Frame(
+        FrameKind.TINY, None, None, None, raw[0], tuple(fields), table, unread=tuple(unread or ())
+    )
 
 
 def reassemble_tiny(frames: Iterable[bytes | Frame], table: int = 6) -> list[Frame]:
