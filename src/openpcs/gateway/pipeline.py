@@ -42,6 +42,11 @@ _log = logging.getLogger(__name__)
 _IDLE_WAKE_S: Final = 0.5
 _RECOVERY_BATCH: Final = 2000
 
+#: Statuses of frames stored with their readings (a repeat of one is a duplicate).
+_STORED: Final = (FrameStatus.OK, FrameStatus.PARTIAL)
+#: Statuses of frames the forwarders get.
+_FORWARDED: Final = (FrameStatus.OK, FrameStatus.PARTIAL, FrameStatus.ENCRYPTED)
+
 Delivery = Callable[[list[Receipt] | BaseException], None]
 OutboxPlanner = Callable[[int, Arrival, Processed], list[OutboxRow]]
 
@@ -335,7 +340,7 @@ class Pipeline:
 
     def _duplicates_elsewhere(self, results: list[Processed]) -> None:
         """Mark as duplicates the frames another instance sharing the store already stored."""
-        keys = [r.dedup_key for r in results if r.status == FrameStatus.OK and r.dedup_key]
+        keys = [r.dedup_key for r in results if r.status in _STORED and r.dedup_key]
         if not keys:
             return
         since = utc_now() - timedelta(seconds=self.dedup_window_s)
@@ -345,7 +350,7 @@ class Pipeline:
             _log.warning("checking duplicates in the shared store failed: %s", exc)
             return
         for result in results:
-            if result.status == FrameStatus.OK and result.dedup_key in stored:
+            if result.status in _STORED and result.dedup_key in stored:
                 result.status = FrameStatus.DUPLICATE
                 result.error = "the same frame was stored by another gateway instance"
                 result.readings = []
@@ -374,7 +379,7 @@ class Pipeline:
             return []
         rows: list[OutboxRow] = []
         for arrival, result in zip(arrivals, results, strict=True):
-            if result.status in (FrameStatus.OK, FrameStatus.ENCRYPTED):
+            if result.status in _FORWARDED:
                 rows.extend(self.outbox(result.frame_id, arrival, result))
         return rows
 

@@ -1,9 +1,10 @@
 """Processing one archived frame: decrypt, decode, deduplicate, and say what to store.
 
 The processor never raises for a frame's content: whatever the bytes are, the result is a
-:class:`Processed` whose status says what became of them (``ok``, ``error`` with the reason,
-``duplicate``, ``encrypted`` for device-to-cloud frames kept as received, ``ignored`` for
-valid packets that carry nothing for the gateway).
+:class:`Processed` whose status says what became of them (``ok``, ``partial`` with the
+readings of the fields its sensor table defines and, as the error, where the rest begins,
+``error`` with the reason, ``duplicate``, ``encrypted`` for device-to-cloud frames kept as
+received, ``ignored`` for valid packets that carry nothing for the gateway).
 
 - Waspmote frames: an encrypted frame is opened with the key the gateway holds for its serial
   (type 96: the payload key; type 103: the Cloud Bridge key); a type-100 or 102 frame is
@@ -18,7 +19,15 @@ from __future__ import annotations
 
 import logging
 
-from openpcs.frames import Frame, FrameError, FrameKind, decode_any, decode_tiny
+from openpcs.frames import (
+    BUILT_IN_TABLES,
+    Frame,
+    FrameError,
+    FrameKind,
+    SensorTables,
+    decode_any,
+    decode_tiny,
+)
 from openpcs.frames.crypto import parse_encrypted_header
 from openpcs.frames.layout import DELIMITER, ENCRYPTED_TYPES
 from openpcs.frames.tiny import looks_like_tiny
@@ -51,7 +60,7 @@ class Processor:
     """Turns archived frames into results; owns the dedup window and the mesh receiver.
 
     ``directory`` is read at each call, so replacing it (after a settings change) takes
-    effect at once.
+    effect at once. ``tables`` are the sensor tables frames are read with.
     """
 
     def __init__(
@@ -61,8 +70,10 @@ class Processor:
         mesh: MeshReceiver | None = None,
         *,
         api_escaped: bool = False,
+        tables: SensorTables = BUILT_IN_TABLES,
     ) -> None:
         self.directory = directory
+        self.tables = tables
         self.dedup = dedup
         self.mesh = mesh
         self.api_escaped = api_escaped
@@ -127,7 +138,7 @@ class Processor:
             return self._encrypted(frame_id, data, open_cloud)
         if data[:3] != DELIMITER and looks_like_tiny(data):
             return self._tiny(frame_id, arrival, data)
-        frame = decode_any(data)
+        frame = decode_any(data, tables=self.tables, partial=True)
         key = frame_key(data)
         return self._duplicate(frame_id, key, frame.serial) or self._stored(frame_id, frame, key)
 
@@ -152,7 +163,7 @@ class Processor:
                 frame_type=frame_type,
             )
         try:
-            frame = decode_any(data, keys)
+            frame = decode_any(data, keys, tables=self.tables, partial=True)
         except ValueError as exc:  # a wrong key: the frame is still the serial's, to be seen
             self._unremember()
             return Processed(
@@ -181,7 +192,7 @@ class Processor:
         serial = self.directory.resolve(arrival.device)
         settings = self.directory.settings(serial)
         table = settings.tiny_table if settings and settings.tiny_table else 6
-        frame = decode_tiny(data, table)
+        frame = decode_tiny(data, table, tables=self.tables, partial=True)
         key = frame_key(data, serial)
         duplicate = self._duplicate(frame_id, key, serial)
         if duplicate is not None:
@@ -194,9 +205,15 @@ class Processor:
 
     @staticmethod
     def _stored(frame_id: int, frame: Frame, key: bytes) -> Processed:
+        if frame.partial:
+            status = FrameStatus.PARTIAL
+            error: str | None = "; ".join(f"{u.reason} (byte {u.offset})" for u in frame.unread)
+        else:
+            status, error = FrameStatus.OK, None
         return Processed(
             frame_id,
-            FrameStatus.OK,
+            status,
+            error,
             serial=frame.serial,
             node_name=frame.node_name or None,
             frame_type=frame.frame_type,
@@ -221,7 +238,7 @@ class Processor:
             if repeated is not None:
                 return repeated
             processed = self._api_frame(frame_id, arrival, result.api_frame, escaped=False)
-            if processed.status == FrameStatus.OK:
+            if processed.status in (FrameStatus.OK, FrameStatus.PARTIAL):
                 processed.dedup_key = tag
             return processed
         if result.outcome is Outcome.DUPLICATE:

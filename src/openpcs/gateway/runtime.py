@@ -19,6 +19,7 @@ from typing import Any, Final
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from openpcs.frames import BUILT_IN_TABLES
 from openpcs.gateway.api.auth import Authenticator, satisfies
 from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import Directory
@@ -33,11 +34,13 @@ from openpcs.gateway.ingest.mqtt import MqttIngest
 from openpcs.gateway.ingest.serial_port import SerialIngest, find_port
 from openpcs.gateway.ingest.tcp import TcpIngest
 from openpcs.gateway.ingest.udp import UdpMeshIngest
+from openpcs.gateway.partial_again import reprocess_partial_frames
 from openpcs.gateway.pipeline import Pipeline
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.secret_box import SECRET_FILE, SecretBox
 from openpcs.gateway.senders import mark_tokenless
+from openpcs.gateway.sensor_table_settings import tables_fingerprint
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import (
     StoreError,
@@ -146,6 +149,7 @@ class Gateway:
             DedupWindow(settings.pipeline.dedup_window_s),
             mesh,
             api_escaped=settings.serial.escaped,
+            tables=settings.sensor_tables.tables(),
         )
         forwarders = settings.forwarders
         routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
@@ -226,6 +230,7 @@ class Gateway:
         self._start_forwarders()
         if not is_sqlite(self.engine):
             self._tasks.append(asyncio.create_task(self._refresh_directory()))
+        self._tasks.append(asyncio.create_task(self._partial_frames_again()))
         self.started_at = time.time()
         _log.info("gateway started: %s", ", ".join(f"{k} port {v}" for k, v in self.ports.items()))
 
@@ -271,6 +276,19 @@ class Gateway:
         if self._loop is not None and self.dispatchers:
             for dispatcher in self.dispatchers:
                 self._loop.call_soon_threadsafe(dispatcher.nudge)
+
+    async def _partial_frames_again(self) -> None:
+        """Process the partial frames again if the sensor tables changed since last time."""
+        try:
+            await reprocess_partial_frames(
+                self.pipeline,
+                self.engine,
+                self.settings.data_dir,
+                tables_fingerprint(self.pipeline.processor.tables),
+                tables_fingerprint(BUILT_IN_TABLES),
+            )
+        except Exception as exc:  # the next start tries again
+            _log.warning("processing partial frames again failed: %s", exc)
 
     async def _refresh_directory(self) -> None:
         while True:

@@ -40,11 +40,13 @@ from openpcs.gateway.listener_settings import (
     UdpMeshSettings,
 )
 from openpcs.gateway.mqtt_address import broker_address, mqtt_url
+from openpcs.gateway.sensor_table_settings import CustomSensorFile, SensorTablesSettings
 from openpcs.gateway.settings_section import SettingsSection as _Section
 
 __all__ = [
     "ENV_PREFIX",
     "AmqpForwarderSettings",
+    "CustomSensorFile",
     "ForwardersSettings",
     "GatewaySettings",
     "HttpSettings",
@@ -57,6 +59,7 @@ __all__ = [
     "RedisStreamForwarderSettings",
     "RetrySettings",
     "SecuritySettings",
+    "SensorTablesSettings",
     "SerialSettings",
     "TcpSettings",
     "TokenSetting",
@@ -186,6 +189,7 @@ class GatewaySettings(_Section):
     mqtt_ingest: MqttIngestSettings = MqttIngestSettings()
     limits: LimitsSettings = LimitsSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    sensor_tables: SensorTablesSettings = SensorTablesSettings()
     security: SecuritySettings = SecuritySettings()
     forwarders: ForwardersSettings = ForwardersSettings()
     web: WebSettings = WebSettings()

@@ -113,7 +113,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 #: The values of ``frames.status``, as a type.
-StatusName = Literal["pending", "ok", "error", "duplicate", "encrypted", "ignored"]
+StatusName = Literal["pending", "ok", "partial", "error", "duplicate", "encrypted", "ignored"]
 
 
 class FrameStatus:
@@ -121,11 +121,12 @@ class FrameStatus:
 
     PENDING = "pending"  # archived, not processed yet
     OK = "ok"  # decoded and stored
+    PARTIAL = "partial"  # the fields its sensor table defines stored; the error says the rest
     ERROR = "error"  # kept with the reason it could not be decoded
     DUPLICATE = "duplicate"  # the same frame arrived within the window
     ENCRYPTED = "encrypted"  # a device-to-cloud frame, stored as received
     IGNORED = "ignored"  # a valid packet that carries no readings (a mesh packet not for us)
-    ALL = (PENDING, OK, ERROR, DUPLICATE, ENCRYPTED, IGNORED)
+    ALL = (PENDING, OK, PARTIAL, ERROR, DUPLICATE, ENCRYPTED, IGNORED)
 
 
 class Base(DeclarativeBase):

@@ -372,7 +372,7 @@ class StoreWriter:
                 rows = connection.exec_driver_sql(
                     "SELECT dedup_key FROM frames WHERE dedup_key IN "
                     f"{sql.in_list(len(chunk))} AND received_at >= {sql.placeholder} "
-                    f"AND status IN ('ok', 'duplicate', 'encrypted')",
+                    f"AND status IN ('ok', 'partial', 'duplicate', 'encrypted')",
                     (*chunk, sql.time(since)),
                 ).all()
                 found.update(bytes(row[0]) for row in rows)
