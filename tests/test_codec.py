@@ -17,6 +17,7 @@ from openpcs.frames import (
     FrameError,
     FrameKind,
     FrameScanner,
+    TrailingData,
     UnknownFrameType,
     decode_any,
     decode_ascii,
@@ -59,7 +60,8 @@ def test_decode_any_tells_the_kinds_apart(raw: bytes, kind: FrameKind) -> None:
         (b"", BadDelimiter),
         (b"hello", BadDelimiter),
         (b"<=>", BadDelimiter),
-        (b"<=>\x61" + bytes(40), UnknownFrameType),
+        (b"<=>\x5a" + bytes(40), UnknownFrameType),
+        (b"<=>\x61" + bytes(40), TrailingData),  # a v12 encrypted frame whose length is 0
     ],
 )
 def test_decode_any_rejects_non_frames(raw: bytes, error: type[FrameError]) -> None:

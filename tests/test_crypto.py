@@ -137,7 +137,7 @@ def test_the_encrypted_frame_must_fit() -> None:
         (encrypted(96, KEY_128)[:40], TruncatedFrame, 20),
         ("3C3D3E6017" + SERIAL + "00" * 16, BadLength, 4),
         ("3C3D3E6019" + SERIAL + "00" * 17, BadLength, 13),
-        ("3C3D3E61" + encrypted(96, KEY_128)[8:], UnknownFrameType, 3),
+        ("3C3D3E5F" + encrypted(96, KEY_128)[8:], UnknownFrameType, 3),
     ],
 )
 def test_malformed_encrypted_frames(raw: str, error: type[FrameError], offset: int) -> None:

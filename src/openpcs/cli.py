@@ -50,7 +50,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 frame_app = typer.Typer(
-    help="Decode, encode and split Waspmote v15 data frames.", no_args_is_help=True
+    help="Decode (v15 and v12), encode and split Waspmote data frames.", no_args_is_help=True
 )
 app.add_typer(frame_app, name="frame")
 app.add_typer(api_app, name="api")

@@ -3,6 +3,7 @@
 from openpcs.catalog.custom_sensors import extend_sensor_table
 from openpcs.catalog.sensors import (
     ALLOWED_COUNTS,
+    V12_TABLE,
     CatalogError,
     SensorSpec,
     SensorTable,
@@ -14,6 +15,7 @@ from openpcs.catalog.sensors import (
 
 __all__ = [
     "ALLOWED_COUNTS",
+    "V12_TABLE",
     "CatalogError",
     "SensorSpec",
     "SensorTable",

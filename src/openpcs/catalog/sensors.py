@@ -21,6 +21,7 @@ from typing import Final
 
 __all__ = [
     "ALLOWED_COUNTS",
+    "V12_TABLE",
     "CatalogError",
     "SensorSpec",
     "SensorTable",
@@ -32,6 +33,9 @@ __all__ = [
 
 _DATA_PACKAGE: Final = "openpcs.catalog.data"
 _INDEX_FILE: Final = "sensor_tables.json"
+#: The table number of the Waspmote v12 table (frame type 0, ``INFORMATION_FRAME_V12``).
+V12_TABLE: Final = 0
+_V12_FILE: Final = "sensors_v12.csv"
 _COLUMNS: Final = (
     "id",
     "tag",
@@ -265,8 +269,17 @@ def sensor_table(frame_type: int) -> SensorTable:
     """Return the checked sensor table of a table frame type (6, 7 or 8); cached after first use.
 
     Raises :class:`KeyError` for a frame type without a table and :class:`CatalogError` when its
-    data file is malformed.
+    data file is malformed. Table 0 is the v12 table (:data:`V12_TABLE`), which boards before
+    v15 use; :func:`sensor_tables` and :func:`table_for_frame_type` know the v15 ones only.
     """
+    if frame_type == V12_TABLE:
+        return parse_sensor_table(
+            _read_data_file(_V12_FILE),
+            source=_V12_FILE,
+            frame_type=V12_TABLE,
+            title="Waspmote v12 (boards before v15)",
+            constant="INFORMATION_FRAME_V12",
+        )
     entry = _index()[frame_type]
     source = str(entry["file"])
     return parse_sensor_table(
@@ -279,7 +292,7 @@ def sensor_table(frame_type: int) -> SensorTable:
 
 
 def sensor_tables() -> tuple[SensorTable, ...]:
-    """Return every sensor table, in frame-type order."""
+    """Return every v15 sensor table, in frame-type order."""
     return tuple(sensor_table(frame_type) for frame_type in sorted(_index()))
 
 

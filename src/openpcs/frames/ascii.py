@@ -37,7 +37,7 @@ from openpcs.frames.model import Field, Frame, FrameKind, Unread, Value
 from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.values import GMT_OFFSET_TAGS, INT_RANGES, check_sequence, checked_fields
 
-__all__ = ["decode_ascii", "encode_ascii", "format_ascii_values"]
+__all__ = ["decode_ascii", "decode_ascii_fields", "encode_ascii", "format_ascii_values"]
 
 _INT_TEXT: Final = re.compile(r"-?[0-9]{1,10}")
 _FLOAT_TEXT: Final = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|-?inf|nan")
@@ -158,7 +158,7 @@ def decode_ascii(
     if not _SEQUENCE_TEXT.fullmatch(raw, seq_start, seq_end) or int(raw[seq_start:seq_end]) > 255:
         raise BadValue("sequence is not a number 0..255", seq_start)
     unread: list[Unread] | None = [] if partial else None
-    fields = _decode_fields(raw, seq_end + 1, declared, tables.table(table_id), unread)
+    fields = decode_ascii_fields(raw, seq_end + 1, declared, tables.table(table_id), unread)
     return Frame(
         FrameKind.ASCII,
         raw[3],
@@ -171,9 +171,14 @@ def decode_ascii(
     )
 
 
-def _decode_fields(
+def decode_ascii_fields(
     raw: bytes, start: int, declared: int, table: SensorTable, unread: list[Unread] | None
 ) -> tuple[Field, ...]:
+    """Read the ``declared`` ``TAG:value#`` fields from ``start`` to the end of ``raw``.
+
+    An unknown tag raises :class:`UnknownSensor`, or, when ``unread`` is a list, is noted there
+    and skipped. Extra ``#`` or bytes after the last field are errors.
+    """
     if (nul := raw.find(0, start)) >= 0:
         raise BadText("field text holds a NUL byte (a node ends text at one)", nul)
     fields: list[Field] = []

@@ -37,6 +37,7 @@ from openpcs.frames.values import check_sequence, checked_fields, checked_values
 
 __all__ = [
     "BinaryHeader",
+    "check_name_bytes",
     "check_node_name",
     "decode_binary",
     "encode_binary",
@@ -68,7 +69,8 @@ class BinaryHeader(NamedTuple):
     end: int
 
 
-def _check_name_bytes(raw: bytes, offset: int) -> str:
+def check_name_bytes(raw: bytes, offset: int) -> str:
+    """The node name's bytes as text; :class:`BadText` at the first byte not printable ASCII."""
     if _PRINTABLE.fullmatch(raw) is None:
         index, byte = next((i, b) for i, b in enumerate(raw) if not 0x20 <= b <= 0x7E)
         raise BadText(f"node name byte 0x{byte:02X} is not printable ASCII", offset + index)
@@ -98,7 +100,7 @@ def parse_binary_header(data: bytes) -> BinaryHeader:
         raise BadDelimiter("node name is not ended by '#' within 16 characters", _HEADER_FIXED)
     if hash_at + 1 >= end:
         raise TruncatedFrame("frame ends before the sequence byte", end)
-    name = _check_name_bytes(data[_HEADER_FIXED:hash_at], _HEADER_FIXED)
+    name = check_name_bytes(data[_HEADER_FIXED:hash_at], _HEADER_FIXED)
     return BinaryHeader(
         frame_type=frame_type,
         table=table,

@@ -1,4 +1,5 @@
-"""Encrypted Waspmote v15 frames: types 96, 100, 102 (AES-128/192/256) and 103 (AES-128).
+"""Encrypted Waspmote v15 frames: types 96, 100, 102 (AES-128/192/256) and 103 (AES-128);
+and decrypting the v12 types 97, 98, 99 and 101 (see :mod:`openpcs.frames.v12`).
 
 Layout: ``<=>``, type, ``8 + len(ciphertext)``, the 8-byte serial in clear, then the whole
 inner frame (binary or ASCII, or a type-100 frame inside a 103) encrypted with AES in ECB mode
@@ -37,11 +38,13 @@ from openpcs.frames.layout import (
     SERIAL_SIZE,
     table_of_binary_type,
 )
+from openpcs.frames.v12 import V12_ASCII, V12_BINARY, V12_ENCRYPTED, parse_v12_encrypted_header
 
 __all__ = [
     "HW_AES_TYPE",
     "Key",
     "decrypt_frame",
+    "decrypt_v12_frame",
     "encrypt_frame",
     "normalize_key",
     "parse_encrypted_header",
@@ -204,4 +207,46 @@ def decrypt_frame(data: bytes | bytearray | memoryview, keys: Key | Sequence[Key
         f"{'the key does' if tried == 1 else f'none of the {tried} keys do'} not decrypt it"
         f"{detail}",
         _CIPHER_START,
+    )
+
+
+def _v12_plaintext(plain: bytes, serial: str) -> bytes:
+    """The v12 frame inside, without its zero padding, or :class:`DecryptionFailed`."""
+    if plain[:3] != DELIMITER or plain[3] not in (V12_BINARY, V12_ASCII):
+        raise DecryptionFailed("decrypted bytes are not a v12 frame")
+    if plain[3] == V12_ASCII:
+        inner = plain.rstrip(b"\x00")
+        number = inner[6 : inner.find(b"#", 6)]
+        if not number.isdigit() or int(number) != int(serial, 16):
+            raise DecryptionFailed("decrypted frame carries a different serial")
+        return inner
+    end = plain[4] + 5
+    if end > len(plain) or any(plain[end:]):
+        raise DecryptionFailed("decrypted frame length does not match its padding")
+    if plain[5:9].hex().upper() != serial[8:]:
+        raise DecryptionFailed("decrypted frame carries a different serial")
+    return plain[:end]
+
+
+def decrypt_v12_frame(data: bytes | bytearray | memoryview, keys: Key | Sequence[Key]) -> bytes:
+    """Decrypt an encrypted v12 frame (97, 98, 99: AES-128, -192, -256; 101 any size) and
+    return the v12 frame inside; :class:`DecryptionFailed` when no key given opens it."""
+    raw = bytes(data)
+    header, ciphertext = parse_v12_encrypted_header(raw)
+    size = V12_ENCRYPTED[header.frame_type]
+    candidates = [keys] if isinstance(keys, str | bytes) else list(keys)
+    usable = [k for k in map(normalize_key, candidates) if size is None or len(k) == size]
+    if not usable:
+        wanted = "a key" if size is None else f"a {size}-character key"
+        raise DecryptionFailed(f"frame type {header.frame_type} needs {wanted}", header.body)
+    for key_bytes in usable:
+        decryptor = _cipher(key_bytes).decryptor()
+        plain = decryptor.update(ciphertext) + decryptor.finalize()
+        try:
+            return _v12_plaintext(plain, header.serial)
+        except DecryptionFailed:
+            continue
+    raise DecryptionFailed(
+        f"frame type {header.frame_type} from {header.serial}: the key does not decrypt it",
+        header.body,
     )

@@ -27,7 +27,6 @@ __all__ = [
     "TINY_DEFAULT",
     "TINY_MAX",
     "TINY_MIN",
-    "V12_ENCRYPTED_TYPES",
     "FieldLayout",
     "field_layout",
     "layouts_for_table",
@@ -47,8 +46,6 @@ SERIAL_SIZE: Final = 8
 ENCRYPTED_HEADER_SIZE: Final = 13
 #: 96 device-to-gateway, 100 device-to-cloud, 102 cloud software AES, 103 cloud hardware AES-128.
 ENCRYPTED_TYPES: Final = frozenset({96, 100, 102, 103})
-#: v12 encrypted frame types, which carry a different header and are not decoded.
-V12_ENCRYPTED_TYPES: Final = frozenset({97, 98, 99, 101})
 #: The node's fragment buffer (``bufferFragment``) holds at most this many bytes.
 FRAGMENT_BUFFER_SIZE: Final = 101
 TINY_DEFAULT: Final = 12

@@ -13,13 +13,14 @@ from typing import Final
 from openpcs.frames.codec import decode_any
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER, ENCRYPTED_TYPES, table_of_binary_type
 from openpcs.frames.model import Frame
+from openpcs.frames.v12 import V12_ASCII, V12_BINARY, V12_ENCRYPTED
 from openpcs.resync import INVALID, NEED_MORE, ResyncReader, StreamItem
 
 __all__ = ["FrameScanner", "ScanItem"]
 
 #: Longest frame the length byte can describe: 255 bytes after the first five.
 _MAX_CANDIDATE: Final = 255 + 5
-_BINARY_NAME_END: Final = 13 + 17
+_V12_NAME_START: Final = 9
 _MIN_ENCRYPTED: Final = 13 + 16
 
 #: A piece of the stream; ``value`` is the decoded frame.
@@ -50,17 +51,20 @@ class FrameScanner(ResyncReader[Frame]):
             return size if len(buffer) >= size else NEED_MORE
         if frame_type >= ASCII_FLAG:
             return self._ascii_size(buffer, frame_type)
-        if table_of_binary_type()[frame_type] is None:
+        v12 = frame_type == V12_BINARY or frame_type in V12_ENCRYPTED
+        if not v12 and table_of_binary_type()[frame_type] is None:
             return INVALID
         size = buffer[4] + 5
-        name_end = min(len(buffer), size, _BINARY_NAME_END)
-        if buffer.find(b"#", 13, name_end) < 0 and name_end in (size, _BINARY_NAME_END):
+        name_start = _V12_NAME_START if v12 else 13
+        limit = name_start + 17
+        name_end = min(len(buffer), size, limit)
+        if buffer.find(b"#", name_start, name_end) < 0 and name_end in (size, limit):
             return INVALID
         return size if len(buffer) >= size else NEED_MORE
 
     @staticmethod
     def _ascii_size(buffer: bytearray, frame_type: int) -> int:
-        if table_of_binary_type()[frame_type - ASCII_FLAG] is None:
+        if frame_type != V12_ASCII and table_of_binary_type()[frame_type - ASCII_FLAG] is None:
             return INVALID
         if len(buffer) > 5 and buffer[5] != 0x23:
             return INVALID

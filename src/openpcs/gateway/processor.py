@@ -31,6 +31,7 @@ from openpcs.frames import (
 from openpcs.frames.crypto import parse_encrypted_header
 from openpcs.frames.layout import DELIMITER, ENCRYPTED_TYPES
 from openpcs.frames.tiny import looks_like_tiny
+from openpcs.frames.v12 import V12_ENCRYPTED, parse_v12_encrypted_header
 from openpcs.gateway.dedup import DedupWindow, frame_key
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.readings import battery_of_frame, frame_readings, ncd_readings
@@ -44,8 +45,9 @@ __all__ = ["END_TO_END_TYPES", "Processor"]
 
 _log = logging.getLogger(__name__)
 
-#: Encrypted frame types meant for a cloud, which a gateway stores as received.
-END_TO_END_TYPES = frozenset({100, 102})
+#: Encrypted frame types meant for a cloud, which a gateway stores as received (101: v12).
+END_TO_END_TYPES = frozenset({100, 101, 102})
+_ENCRYPTED = ENCRYPTED_TYPES | V12_ENCRYPTED.keys()
 _MESH_IGNORED = {
     Outcome.FOREIGN_NETWORK: "a packet of another mesh network",
     Outcome.NOT_FOR_US: "a mesh packet addressed to another module",
@@ -54,6 +56,19 @@ _MESH_IGNORED = {
 
 def _hex(raw: bytes) -> str:
     return raw.hex().upper()
+
+
+def _is_encrypted(data: bytes) -> bool:
+    return data[:3] == DELIMITER and len(data) > 3 and data[3] in _ENCRYPTED
+
+
+def _encrypted_header(data: bytes) -> tuple[int, str]:
+    """The type and serial an encrypted frame (v15 or v12) says in clear."""
+    if data[3] in V12_ENCRYPTED:
+        header, _ = parse_v12_encrypted_header(data)
+        return header.frame_type, header.serial
+    frame_type, serial, _ = parse_encrypted_header(data)
+    return frame_type, _hex(serial)
 
 
 class Processor:
@@ -134,7 +149,7 @@ class Processor:
     def _waspmote(
         self, frame_id: int, arrival: Arrival, data: bytes, open_cloud: bool = False
     ) -> Processed:
-        if data[:3] == DELIMITER and len(data) > 3 and data[3] in ENCRYPTED_TYPES:
+        if _is_encrypted(data):
             return self._encrypted(frame_id, data, open_cloud)
         if data[:3] != DELIMITER and looks_like_tiny(data):
             return self._tiny(frame_id, arrival, data)
@@ -143,8 +158,7 @@ class Processor:
         return self._duplicate(frame_id, key, frame.serial) or self._stored(frame_id, frame, key)
 
     def _encrypted(self, frame_id: int, data: bytes, open_cloud: bool) -> Processed:
-        frame_type, serial_bytes, _ = parse_encrypted_header(data)
-        serial = _hex(serial_bytes)
+        frame_type, serial = _encrypted_header(data)
         key = frame_key(data)
         duplicate = self._duplicate(frame_id, key, serial)
         if duplicate is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER
+from openpcs.frames.v12 import v12_header_serial
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.records import Arrival, Format
 from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
@@ -103,6 +104,9 @@ def _api_payload(data: bytes) -> bytes | None:
 
 
 def _header_serial(data: bytes) -> str | None:
+    v12 = v12_header_serial(data)
+    if v12 is not None:
+        return v12
     if data[:3] == DELIMITER and len(data) >= 13:
         if data[3] >= ASCII_FLAG:
             text = data[6:22]
