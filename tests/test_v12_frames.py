@@ -152,3 +152,10 @@ def test_any_v12_binary_frame_reads_back(fields: list[Field], sequence: int, ser
     assert frame.sequence == sequence
     assert [f.sensor for f in frame.fields] == [f.sensor for f in fields]
     assert [pack_field(f) for f in frame.fields] == [pack_field(f) for f in fields]
+
+
+def test_the_v12_table_is_the_apis_174_ids_with_their_constants() -> None:
+    assert [spec.id for spec in V12.sensors] == list(range(174))
+    assert len({spec.tag for spec in V12.sensors}) == 174
+    assert all(spec.api_constants and spec.name for spec in V12.sensors)
+    assert V12.find_constant("SENSOR_OPCN3_BIN").count == 24  # type: ignore[union-attr]

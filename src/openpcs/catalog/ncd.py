@@ -44,14 +44,45 @@ class NcdDerived:
 
 
 @dataclass(frozen=True, slots=True)
+class NcdStatus:
+    """A status a sensor type reports in the header's reserved byte, as a label.
+
+    The byte is shifted right by ``shift`` and masked with ``mask``; the result is looked up
+    in ``values``, then (masked with ``detail_mask``) in ``detail``, then is ``other``. Only
+    firmware ``min_firmware`` and later reports it.
+    """
+
+    name: str
+    min_firmware: int
+    shift: int
+    mask: int
+    values: dict[int, str]
+    detail_mask: int
+    detail: dict[int, str]
+    other: str | None
+
+    def label(self, reserved: int, firmware: int) -> str | None:
+        """The label of ``reserved`` from a node running ``firmware``; ``None`` if none."""
+        if firmware < self.min_firmware:
+            return None
+        code = (reserved >> self.shift) & self.mask
+        found = self.values.get(code)
+        if found is None:
+            found = self.detail.get(code & self.detail_mask)
+        return found if found is not None else self.other
+
+
+@dataclass(frozen=True, slots=True)
 class NcdSensorType:
-    """A sensor type: its name, fields and derived values, and the data length they need."""
+    """A sensor type: its name, fields and derived values, and the data length they need;
+    ``status`` when its reserved byte carries one."""
 
     type_id: int
     name: str
     fields: tuple[NcdField, ...]
     derived: tuple[NcdDerived, ...]
     length: int
+    status: NcdStatus | None = None
 
 
 def _scale(where: str, raw: Any) -> float | None:
@@ -109,7 +140,43 @@ def _compile(type_id: int, entry: Any) -> NcdSensorType:
         derived.append(
             NcdDerived(str(item["name"]), str(source), scale or 1.0, item.get("unit", ""))
         )
-    return NcdSensorType(type_id, entry["name"], tuple(fields), tuple(derived), offset)
+    status = _status(where, entry.get("status"))
+    return NcdSensorType(type_id, entry["name"], tuple(fields), tuple(derived), offset, status)
+
+
+def _labels(where: str, raw: Any) -> dict[int, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, int) and 0 <= k <= 255 and isinstance(v, str) and v for k, v in raw.items()
+    ):
+        raise CatalogError(f"{where}: status labels map codes 0..255 to names")
+    return dict(raw)
+
+
+def _status(where: str, raw: Any) -> NcdStatus | None:
+    if raw is None:
+        return None
+    known = {"name", "min_firmware", "shift", "mask", "values", "detail_mask", "detail", "other"}
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or set(raw) - known:
+        raise CatalogError(f"{where}: status needs a name and takes {', '.join(sorted(known))}")
+    numbers = {k: raw.get(k, d) for k, d in (("min_firmware", 0), ("shift", 0), ("mask", 0xFF))}
+    numbers["detail_mask"] = raw.get("detail_mask", 0xFF)
+    if not all(isinstance(v, int) and 0 <= v <= 255 for v in numbers.values()):
+        raise CatalogError(f"{where}: status firmware, shift and masks are whole numbers 0..255")
+    other = raw.get("other")
+    if other is not None and not isinstance(other, str):
+        raise CatalogError(f"{where}: status other is a name")
+    return NcdStatus(
+        raw["name"],
+        numbers["min_firmware"],
+        numbers["shift"],
+        numbers["mask"],
+        _labels(where, raw.get("values")),
+        numbers["detail_mask"],
+        _labels(where, raw.get("detail")),
+        other,
+    )
 
 
 @cache

@@ -11,6 +11,7 @@ import math
 from typing import Any, Final, cast
 
 from openpcs.catalog import ValueType
+from openpcs.catalog.ncd import ncd_sensor_types
 from openpcs.frames import Frame, Value
 from openpcs.frames.model import json_value
 from openpcs.gateway.records import ReadingRow
@@ -84,11 +85,17 @@ def battery_of_frame(frame: Frame) -> tuple[float, str] | None:
 
 
 def ncd_readings(message: SensorData, frame_id: int) -> list[ReadingRow]:
-    """One row per value of an NCD sensor message, then the node's battery voltage."""
+    """One row per value of an NCD sensor message, its status label as text when its type
+    reports one (see :class:`openpcs.catalog.ncd.NcdStatus`), then the battery voltage."""
     rows: list[ReadingRow] = [
         (frame_id, position, item.name, None, _number(item.value), None, None, item.unit or None)
         for position, item in enumerate(message.values)
     ]
+    kind = ncd_sensor_types().get(message.sensor_type)
+    status = kind.status if kind is not None else None
+    label = status.label(message.reserved, message.firmware) if status is not None else None
+    if status is not None and label is not None:
+        rows.append((frame_id, len(rows), status.name, None, None, None, label, None))
     battery = round(message.battery_volts, 3)
     rows.append((frame_id, len(rows), NCD_BATTERY, None, battery, None, None, "V"))
     return rows
