@@ -1,7 +1,7 @@
 """Waspmote v12 frames: binary type 0, ASCII type 0x80, encrypted 97/98/99/101.
 
-The golden frames are written here byte by byte from the v12 layout (4 serial bytes, which
-the ASCII frame prints as a big-endian decimal) and encrypted with the ``cryptography``
+The golden frames are written here byte by byte from the v12 layout (the serial number in 4
+bytes little-endian, or in decimal in ASCII frames) and encrypted with the ``cryptography``
 package directly, so that no openpcs encoder stands between the facts and the decoder.
 """
 
@@ -29,7 +29,8 @@ from openpcs.frames import (
 from openpcs.frames.binary import pack_field
 from tests.strategies import values_for
 
-SERIAL_BYTES = bytes.fromhex("01234567")
+SERIAL_NUMBER = 19088743  # 0x01234567, the decimal the node prints
+SERIAL_BYTES = SERIAL_NUMBER.to_bytes(4, "little")  # as v12 nodes send it
 SERIAL = "0000000001234567"
 V12 = sensor_table(V12_TABLE)
 KEY_128 = "v12-secret-key16"
@@ -148,7 +149,7 @@ def test_any_v12_binary_frame_reads_back(fields: list[Field], sequence: int, ser
     if len(body) > 255:
         return
     frame = decode_any(b"<=>\x00" + bytes([len(body)]) + body)
-    assert frame.serial == "00000000" + serial.hex().upper()
+    assert frame.serial == f"{int.from_bytes(serial, 'little'):016X}"
     assert frame.sequence == sequence
     assert [f.sensor for f in frame.fields] == [f.sensor for f in fields]
     assert [pack_field(f) for f in frame.fields] == [pack_field(f) for f in fields]

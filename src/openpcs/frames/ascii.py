@@ -39,11 +39,14 @@ from openpcs.frames.values import GMT_OFFSET_TAGS, INT_RANGES, check_sequence, c
 
 __all__ = ["decode_ascii", "decode_ascii_fields", "encode_ascii", "format_ascii_values"]
 
-_INT_TEXT: Final = re.compile(r"-?[0-9]{1,10}")
+#: A whole number; nodes that pass a float for an integer field write it with a point ("50.").
+_INT_TEXT: Final = re.compile(r"-?([0-9]{1,10})(?:\.0*)?")
 _FLOAT_TEXT: Final = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)|-?inf|nan")
 _TRIPLE_TEXT: Final = re.compile(r"([0-9]{1,3})-([0-9]{1,3})-([0-9]{1,3})(?:([+-])([0-9]{1,2}))?")
 _SEQUENCE_TEXT: Final = re.compile(rb"[0-9]{1,3}")
 _HEX_SERIAL: Final = re.compile(rb"[0-9A-Fa-f]{16}")
+#: Some nodes print their serial without its leading zeros: 1 to 16 hex digits are taken.
+_SHORT_SERIAL: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _SERIAL_END: Final = 22
 
 
@@ -54,9 +57,10 @@ def _table_of_ascii_type(frame_type: int) -> int | None:
 
 
 def _parse_int(spec: SensorSpec, text: str, offset: int) -> int:
-    if not _INT_TEXT.fullmatch(text):
+    match = _INT_TEXT.fullmatch(text)
+    if match is None:
         raise BadValue(f"{spec.tag} value {text!r} is not a whole number", offset)
-    number = int(text)
+    number = -int(match.group(1)) if text.startswith("-") else int(match.group(1))
     low, high = INT_RANGES[spec.type]
     if not low <= number <= high:
         raise BadValue(f"{spec.tag} value {number} is outside {low}..{high}", offset)
@@ -136,13 +140,17 @@ def decode_ascii(
         raise UnknownFrameType(f"frame type {raw[3]} is not an ASCII v15 frame type", 3)
     declared = raw[4]
     _expect_hash(raw, 5, "field count")
-    serial = raw[6:_SERIAL_END]
-    if len(serial) < 16:
-        raise TruncatedFrame("frame ends inside the serial", len(raw))
-    if not _HEX_SERIAL.fullmatch(serial):
+    serial_end = raw.find(b"#", 6, _SERIAL_END + 1)
+    if serial_end < 0:
+        if len(raw) <= _SERIAL_END:
+            raise TruncatedFrame("frame ends inside the serial", len(raw))
+        if not _HEX_SERIAL.fullmatch(raw, 6, _SERIAL_END):
+            raise BadText("serial is not 16 hex digits", 6)
+        _expect_hash(raw, _SERIAL_END, "serial")
+    serial = raw[6:serial_end]
+    if not _SHORT_SERIAL.fullmatch(serial):
         raise BadText("serial is not 16 hex digits", 6)
-    _expect_hash(raw, _SERIAL_END, "serial")
-    name_start = _SERIAL_END + 1
+    name_start = serial_end + 1
     name_end = raw.find(b"#", name_start, name_start + MAX_NODE_NAME + 1)
     if name_end < 0:
         if len(raw) <= name_start + MAX_NODE_NAME:
@@ -162,7 +170,7 @@ def decode_ascii(
     return Frame(
         FrameKind.ASCII,
         raw[3],
-        serial.decode("ascii").upper(),
+        serial.decode("ascii").upper().zfill(16),
         raw[name_start:name_end].decode("ascii"),
         int(raw[seq_start:seq_end]),
         fields,

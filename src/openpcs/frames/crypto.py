@@ -38,7 +38,13 @@ from openpcs.frames.layout import (
     SERIAL_SIZE,
     table_of_binary_type,
 )
-from openpcs.frames.v12 import V12_ASCII, V12_BINARY, V12_ENCRYPTED, parse_v12_encrypted_header
+from openpcs.frames.v12 import (
+    V12_ASCII,
+    V12_BINARY,
+    V12_ENCRYPTED,
+    parse_v12_encrypted_header,
+    v12_serial,
+)
 
 __all__ = [
     "HW_AES_TYPE",
@@ -223,7 +229,7 @@ def _v12_plaintext(plain: bytes, serial: str) -> bytes:
     end = plain[4] + 5
     if end > len(plain) or any(plain[end:]):
         raise DecryptionFailed("decrypted frame length does not match its padding")
-    if plain[5:9].hex().upper() != serial[8:]:
+    if v12_serial(plain[5:9]) != serial:
         raise DecryptionFailed("decrypted frame carries a different serial")
     return plain[:end]
 

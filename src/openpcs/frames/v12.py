@@ -4,16 +4,20 @@ Facts from the Waspmote API's frame library (``createFrame``, ``encryptFrame`` w
 version is below ``'G'``):
 
 - **binary**, type 0 (``INFORMATION_FRAME_V12``): ``<=>``, 0, the number of bytes after byte 4,
-  4 serial bytes (bytes 4-7 of the node's serial), the node name and ``#``, the sequence byte,
-  then ``[id][value]`` fields as in v15, read with the v12 sensor table;
-- **ASCII**, type 0x80: ``<=>``, 0x80, the number of fields, ``#``, the same 4 serial bytes as a
-  decimal number (big-endian), ``#``, node name, ``#``, sequence, ``#``, ``TAG:value#`` fields;
+  the 4-byte serial number, the node name and ``#``, the sequence byte, then ``[id][value]``
+  fields as in v15, read with the v12 sensor table;
+- **ASCII**, type 0x80: ``<=>``, 0x80, the number of fields, ``#``, the serial number in
+  decimal, ``#``, node name, ``#``, sequence, ``#``, ``TAG:value#`` fields;
 - **encrypted**, types 97, 98, 99 (AES-128, -192, -256) and 101 (end to end): ``<=>``, type,
   the number of bytes after byte 4, the 4 serial bytes, the node name and ``#`` in clear, then
   the whole v12 frame encrypted with AES-ECB after zero padding.
 
-A v12 frame's serial is given as 16 hex digits, the 4 bytes it carries after eight zeros, so
-that it keys devices as v15 serials do (``int(serial, 16)`` is the decimal the node prints).
+The 4 serial bytes are the number little-endian, as v12 nodes in the field send them: their
+binary frames' serials read so fall in the range of the decimal serials their ASCII frames
+print (0x18xxxxxx), while the other order would scatter them. (The v048 API's own v12 path
+would write them the other way round; frames from it are not known.) A v12 serial is given as
+the number in 16 hex digits, so that it keys devices as v15 serials do and ``int(serial, 16)``
+is the decimal the node prints.
 """
 
 from __future__ import annotations
@@ -62,8 +66,8 @@ _SEQUENCE_TEXT: Final = re.compile(rb"[0-9]{1,3}")
 
 
 def v12_serial(raw: bytes) -> str:
-    """The 16-hex-digit serial of a v12 frame's 4 serial bytes."""
-    return "00000000" + raw.hex().upper()
+    """The 16-hex-digit serial of a v12 frame's 4 serial bytes (the number, little-endian)."""
+    return f"{int.from_bytes(raw, 'little'):016X}"
 
 
 def v12_header_serial(data: bytes) -> str | None:
@@ -75,7 +79,7 @@ def v12_header_serial(data: bytes) -> str | None:
         number = data[6:end] if end > 6 else b""
         if not number.isdigit() or int(number) > 0xFFFFFFFF:
             return None
-        return v12_serial(int(number).to_bytes(_SERIAL_BYTES, "big"))
+        return f"{int(number):016X}"
     if data[3] == V12_BINARY or data[3] in V12_ENCRYPTED:
         return v12_serial(data[5:_NAME_START])
     return None
@@ -180,7 +184,7 @@ def decode_v12_ascii(
     serial_end = _field_end(raw, 6, "serial", 10)
     if not _DECIMAL_SERIAL.fullmatch(raw, 6, serial_end) or int(raw[6:serial_end]) > 0xFFFFFFFF:
         raise BadText("serial is not a decimal number 0..4294967295", 6)
-    serial = int(raw[6:serial_end]).to_bytes(_SERIAL_BYTES, "big")
+    serial = f"{int(raw[6:serial_end]):016X}"
     name_start = serial_end + 1
     name_end = _field_end(raw, name_start, "node name", MAX_NODE_NAME)
     name = check_name_bytes(raw[name_start:name_end], name_start)
@@ -193,7 +197,7 @@ def decode_v12_ascii(
     return Frame(
         FrameKind.ASCII,
         V12_ASCII,
-        v12_serial(serial),
+        serial,
         name,
         int(raw[seq_start:seq_end]),
         fields,
