@@ -283,6 +283,7 @@ def test_chirpstack_v4_uplink_takes_the_gateway_with_the_best_snr() -> None:
         data_rate=5,
         dedup_id="3ac7e3c4-4401-4b8d-9386-a5c902f9202d",
         device_name="boiler-room",
+        region="EU868",  # 868.3 MHz lies in EU868 alone
     )
 
 
@@ -304,6 +305,7 @@ def test_chirpstack_v4_meta_is_json_ready_and_leaves_out_payload_and_unknowns() 
         "frequency_hz": 868300000,
         "data_rate": 5,
         "device_name": "boiler-room",
+        "region": "EU868",
     }
     assert json.loads(json.dumps(meta)) == meta
 
@@ -357,6 +359,8 @@ def test_chirpstack_v3_legacy_json_with_hex_ids() -> None:
         dedup_id=None,
         device_name="garden",
         region="EU868",
+        gateway_latitude=52.37,
+        gateway_longitude=4.89,
     )
 
 

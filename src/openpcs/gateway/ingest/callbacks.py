@@ -164,9 +164,13 @@ def _require_mapping(fields: object) -> None:
 
 
 def _optional(fields: Mapping[str, Any], name: str) -> Any:
-    """The field's value, or ``None`` when it is absent, ``null`` or an empty string."""
+    """The field's value, or ``None`` when it is absent, ``null``, an empty string or the
+    text ``null`` (what a form or query callback sends for a variable Sigfox has no value
+    for, such as ``{rssi}``)."""
     value = fields.get(name)
-    return None if value is None or (isinstance(value, str) and not value) else value
+    if isinstance(value, str) and value.strip().lower() in ("", "null"):
+        return None
+    return value
 
 
 def _text(value: Any, name: str, *, template_hint: bool = False) -> str:

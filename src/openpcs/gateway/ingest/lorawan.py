@@ -198,6 +198,10 @@ def _chirpstack_v4(root: JsonObject) -> Uplink:
     info = root.need("deviceInfo", as_obj)
     tx = root.sub("txInfo")
     lora = tx.sub("modulation").sub("lora")
+    frequency = tx.read("frequency", as_frequency)
+    data_rate = root.read("dr", as_data_rate)
+    named = (rx.sub("metadata").read("region_common_name", as_text) for rx in root.objs("rxInfo"))
+    meant = modulation_of(frequency, data_rate) or Modulation(None, None, None)
     return make_uplink(
         "chirpstack-v4",
         dev_eui=info.need("devEui", as_hex_eui),
@@ -209,8 +213,9 @@ def _chirpstack_v4(root: JsonObject) -> Uplink:
         tx=Tx(
             spreading_factor=lora.read("spreadingFactor", as_spreading_factor),
             bandwidth_khz=khz(lora.read("bandwidth", as_bandwidth_hz)),
-            frequency_hz=tx.read("frequency", as_frequency),
-            data_rate=root.read("dr", as_data_rate),
+            frequency_hz=frequency,
+            data_rate=data_rate,
+            region=first_of(*named, meant.region),
         ),
         dedup_id=root.read("deduplicationId", as_text),
         device_name=info.read("deviceName", as_text),
@@ -218,11 +223,20 @@ def _chirpstack_v4(root: JsonObject) -> Uplink:
 
 
 def _chirpstack_v4_reception(rx: JsonObject) -> Reception:
+    latitude, longitude = _location(rx)
     return Reception(
         gateway_id=rx.read("gatewayId", as_hex_eui),
         rssi=rx.read("rssi", as_rssi),
         snr=rx.read("snr", finite_number),
+        latitude=latitude,
+        longitude=longitude,
     )
+
+
+def _location(rx: JsonObject) -> tuple[float | None, float | None]:
+    """The gateway's ``location`` (latitude, longitude) a reception gives, if any."""
+    location = rx.sub("location")
+    return location.read("latitude", as_latitude), location.read("longitude", as_longitude)
 
 
 def _chirpstack_v3(root: JsonObject) -> Uplink:
@@ -259,11 +273,14 @@ def _chirpstack_v3(root: JsonObject) -> Uplink:
 
 
 def _chirpstack_v3_reception(rx: JsonObject) -> Reception:
+    latitude, longitude = _location(rx)
     return Reception(
         gateway_id=rx.read("gatewayID", as_any_eui),
         rssi=rx.read("rssi", as_rssi),
         snr=first_of(rx.read("loRaSNR", finite_number), rx.read("snr", finite_number)),
         time=rx.read("time", as_time),
+        latitude=latitude,
+        longitude=longitude,
     )
 
 
@@ -297,15 +314,15 @@ def _tts_v3(root: JsonObject) -> Uplink:
 
 def _tts_reception(rx: JsonObject) -> Reception:
     gateway = rx.sub("gateway_ids")
-    location = rx.sub("location")
+    latitude, longitude = _location(rx)
     eui = gateway.read("eui", as_hex_eui)
     return Reception(
         gateway_id=first_of(gateway.read("gateway_id", as_text), eui),
         rssi=first_of(rx.read("rssi", as_rssi), rx.read("channel_rssi", as_rssi)),
         snr=rx.read("snr", finite_number),
         eui=eui,
-        latitude=location.read("latitude", as_latitude),
-        longitude=location.read("longitude", as_longitude),
+        latitude=latitude,
+        longitude=longitude,
     )
 
 
