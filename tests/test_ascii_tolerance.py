@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from openpcs.frames import BadDelimiter, BadText, BadValue, decode_any
+from openpcs.frames import BadDelimiter, BadText, BadValue, decode_any, encrypt_frame
+from openpcs.frames.ascii import ascii_header_serial
 
 
 def ascii_frame(serial: bytes, fields: bytes, count: int = 1) -> bytes:
@@ -43,3 +44,13 @@ def test_a_serial_that_is_not_one_is_refused(serial: bytes, error: type, offset:
     with pytest.raises(error) as caught:
         decode_any(ascii_frame(serial, b"BAT:100#"))
     assert caught.value.offset == offset
+
+
+def test_a_short_serial_is_the_same_serial_everywhere() -> None:
+    frame = ascii_frame(b"abc", b"BAT:80#")
+    assert ascii_header_serial(frame) == "0000000000000ABC"
+    sealed = encrypt_frame(frame, "0123456789abcdef", 96)
+    assert sealed[5:13] == bytes.fromhex("0000000000000ABC")
+    opened = decode_any(sealed, "0123456789abcdef")
+    assert (opened.serial, opened.fields[0].value) == ("0000000000000ABC", 80)
+    assert ascii_header_serial(b"<=>\x86\x01#0123456789ABCDEF0#n#1#") is None

@@ -14,10 +14,13 @@ from sqlalchemy import Engine
 
 from openpcs.frames import BUILT_IN_TABLES, encode_ascii, encode_binary, make_field
 from openpcs.gateway.partial_again import FINGERPRINT_FILE, reprocess_partial_frames
-from openpcs.gateway.sensor_table_settings import tables_fingerprint
+from openpcs.gateway.sensor_table_settings import SensorTablesSettings, tables_fingerprint
+from tests.gateway import frames as f
 from tests.gateway.conftest import make_settings
 from tests.gateway.running import RunningGateway, wait_for
 from tests.gateway.test_forwarders import backlog
+from tests.gateway.test_http_ingest import _chirpstack_v4 as chirpstack_v4
+from tests.gateway.test_http_ingest import _webhook_gateway as webhook_gateway
 
 SERIAL = "00AA11BB22CC33DD"
 CUSTOM = """id,tag,type,count,decimals,api_constants,name,unit,note
@@ -135,3 +138,90 @@ def test_a_custom_table_that_reuses_a_built_in_id_stops_the_start(tmp_path: Path
     table.write_text(CUSTOM + "52,MYBAT,uint8,1,0,,x,,\n")
     with pytest.raises(ValueError, match=r"custom.csv line 4: id 52 is BAT in sensor table 6"):
         make_settings(tmp_path, sensor_tables={"custom": [{"table": 6, "file": str(table)}]})
+
+
+def _reprocess_with_custom_table(running: RunningGateway, tmp_path: Path) -> int:
+    """Give the running gateway the custom table and process its partial frames again."""
+    gateway = running.gateway
+    wait_for((gateway.settings.data_dir / FINGERPRINT_FILE).exists)
+    table = tmp_path / "custom.csv"
+    table.write_text(CUSTOM)
+    tables = SensorTablesSettings(custom=({"table": 6, "file": str(table)},)).tables()  # type: ignore[arg-type]
+    gateway.pipeline.processor.tables = tables
+    call = reprocess_partial_frames(
+        gateway.pipeline,
+        gateway.engine,
+        gateway.settings.data_dir,
+        tables_fingerprint(tables),
+        tables_fingerprint(BUILT_IN_TABLES),
+    )
+    return asyncio.run_coroutine_threadsafe(call, gateway._loop).result(30)  # type: ignore[arg-type]
+
+
+def test_a_shared_store_does_not_take_the_frame_for_its_own_duplicate(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path))
+    try:
+        (receipt,) = send(running, binary_with_leaf())
+        running.gateway.pipeline.shared_store = True  # as on PostgreSQL
+        assert _reprocess_with_custom_table(running, tmp_path) == 1
+        assert stored_frames(running)[receipt["id"]]["status"] == "ok"
+        assert tags(running) == [("BAT", 81), ("LEAFT", 4.25)]
+    finally:
+        running.stop()
+
+
+def test_a_frame_still_partial_is_not_forwarded_again(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path, forwarders=UNANSWERED))
+    try:
+        frame = bytearray(binary_with_leaf() + bytes([202, 1]))  # 202: in no table
+        frame[4] = len(frame) - 5
+        (receipt,) = send(running, bytes(frame))
+        wait_for(lambda: backlog(running, "hook")["waiting"] == 1)
+        assert _reprocess_with_custom_table(running, tmp_path) == 0
+        stored = stored_frames(running)[receipt["id"]]
+        assert stored["status"] == "partial"
+        assert "sensor id 202" in stored["error"]
+        assert tags(running) == [("BAT", 81), ("LEAFT", 4.25)]  # it read one field more
+        assert backlog(running, "hook")["waiting"] == 1
+    finally:
+        running.stop()
+
+
+def test_a_tiny_part_processed_again_stays_in_its_reading_set(tmp_path: Path) -> None:
+    running, token = webhook_gateway(tmp_path)
+    try:
+        parts = f.tiny_parts(sequence=7)
+        last = bytearray(parts[-1] + bytes([201, 1]))  # DOOR, custom
+        last[1] = len(last)
+        parts[-1] = bytes(last)
+        with running.client(token=token) as client:
+            for number, part in enumerate(parts):
+                body = chirpstack_v4(part, 40 + number)
+                client.post(
+                    "/api/v1/webhooks/lorawan/chirpstack", params={"event": "up"}, json=body
+                )
+        wait_for(lambda: [s for s in running.get("/api/v1/sets")["items"] if s["status"] != "open"])
+        before = [(s["id"], s["parts"]) for s in running.get("/api/v1/sets")["items"]]
+        assert _reprocess_with_custom_table(running, tmp_path) == 1
+        assert [(s["id"], s["parts"]) for s in running.get("/api/v1/sets")["items"]] == before
+        items = running.get("/api/v1/frames")["items"]
+        assert {(x["status"], x["set_id"]) for x in items} == {("ok", before[0][0])}
+    finally:
+        running.stop()
+
+
+def test_a_short_ascii_serial_is_checked_against_its_devices_own_token(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path))
+    token = "dev-token-0123456789"
+    try:
+        with running.client() as client:
+            answer = client.put("/api/v1/devices/0000000000000ABC", json={"ingest_token": token})
+            assert answer.status_code == 200, answer.text
+        frame = b"<=>\x86\x01#ABC#node#1#BAT:80#".hex()
+        with running.client(token=None) as client:
+            own = client.get("/getpost_frame_parser.php", params={"frame": frame, "token": token})
+            bare = client.get("/getpost_frame_parser.php", params={"frame": frame})
+        assert own.status_code == 200, own.text
+        assert bare.status_code == 401
+    finally:
+        running.stop()

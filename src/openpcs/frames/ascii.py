@@ -37,7 +37,13 @@ from openpcs.frames.model import Field, Frame, FrameKind, Unread, Value
 from openpcs.frames.tables import BUILT_IN_TABLES, SensorTables
 from openpcs.frames.values import GMT_OFFSET_TAGS, INT_RANGES, check_sequence, checked_fields
 
-__all__ = ["decode_ascii", "decode_ascii_fields", "encode_ascii", "format_ascii_values"]
+__all__ = [
+    "ascii_header_serial",
+    "decode_ascii",
+    "decode_ascii_fields",
+    "encode_ascii",
+    "format_ascii_values",
+]
 
 #: A whole number; nodes that pass a float for an integer field write it with a point ("50.").
 _INT_TEXT: Final = re.compile(r"-?([0-9]{1,10})(?:\.0*)?")
@@ -48,6 +54,15 @@ _HEX_SERIAL: Final = re.compile(rb"[0-9A-Fa-f]{16}")
 #: Some nodes print their serial without its leading zeros: 1 to 16 hex digits are taken.
 _SHORT_SERIAL: Final = re.compile(rb"[0-9A-Fa-f]{1,16}")
 _SERIAL_END: Final = 22
+
+
+def ascii_header_serial(data: bytes) -> str | None:
+    """The serial an ASCII v15 frame's header gives, as 16 hex digits (leading zeros put back
+    when the node left them out), or ``None`` when the header has none."""
+    end = data.find(b"#", 6, _SERIAL_END + 1)
+    if data[5:6] != b"#" or end < 0 or not _SHORT_SERIAL.fullmatch(data, 6, end):
+        return None
+    return data[6:end].decode("ascii").upper().zfill(16)
 
 
 def _table_of_ascii_type(frame_type: int) -> int | None:

@@ -19,6 +19,7 @@ from typing import Final
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from openpcs.frames.ascii import ascii_header_serial
 from openpcs.frames.errors import (
     BadDelimiter,
     BadKey,
@@ -99,13 +100,10 @@ def _inner_serial(inner: bytes) -> bytes:
     if len(inner) < 5 or inner[:3] != DELIMITER:
         raise FrameEncodeError("the frame to encrypt must start with '<=>'", "frame")
     if inner[3] >= ASCII_FLAG:
-        text = inner[6:22]
-        try:
-            return bytes.fromhex(text.decode("ascii"))
-        except (UnicodeDecodeError, ValueError):
-            raise FrameEncodeError(
-                "the ASCII frame to encrypt has no valid serial", "frame"
-            ) from None
+        text = ascii_header_serial(inner)
+        if text is None:
+            raise FrameEncodeError("the ASCII frame to encrypt has no valid serial", "frame")
+        return bytes.fromhex(text)
     if len(inner) < ENCRYPTED_HEADER_SIZE:
         raise FrameEncodeError("the frame to encrypt is shorter than its header", "frame")
     return inner[5:13]
@@ -165,7 +163,7 @@ def _trim_plaintext(plain: bytes, outer_type: int, serial: bytes) -> bytes:
         if table_of_binary_type()[inner_type - ASCII_FLAG] is None:
             raise DecryptionFailed(f"decrypted frame has unknown type {inner_type}")
         inner = plain.rstrip(b"\x00")
-        if inner[6:22].upper() != serial.hex().upper().encode("ascii"):
+        if ascii_header_serial(inner) != serial.hex().upper():
             raise DecryptionFailed("decrypted frame carries a different serial")
         return inner
     nested = outer_type == HW_AES_TYPE and inner_type in _NESTABLE

@@ -3,7 +3,8 @@
 A frame stored ``partial`` names a sensor id its table did not define. When the settings'
 custom tables change (a digest of their rows, kept in the data folder, differs), the gateway
 processes every partial frame again at start, in the background: those the new tables read
-whole become ``ok``, with all their readings, and go to the forwarders again. The digest is
+whole become ``ok``, with all their readings, and go to the forwarders again; those still
+partial keep their place (and their reading set) and are not forwarded again. The digest is
 written only once every partial frame has been processed, so an interrupted run is resumed
 at the next start.
 """
@@ -65,7 +66,7 @@ async def reprocess_partial_frames(
     while previous != fingerprint and (
         ids := await asyncio.to_thread(partial_frame_ids, engine, after, _BATCH)
     ):
-        receipts = await pipeline.process_again(ids)
+        receipts = await pipeline.process_again(ids, quiet=True)
         whole += sum(r.status != FrameStatus.PARTIAL for r in receipts)
         seen += len(ids)
         after = ids[-1]

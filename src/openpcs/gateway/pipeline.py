@@ -79,6 +79,7 @@ class _Job:
     deliver: Delivery
     again: list[int] | None = None  # frame ids when processing archived frames again
     open_cloud: bool = False
+    quiet: bool = False  # frames processed again that stay partial are not forwarded again
 
 
 class Pipeline:
@@ -175,11 +176,13 @@ class Pipeline:
         return await future
 
     async def process_again(
-        self, frame_ids: Sequence[int], *, open_cloud: bool = False
+        self, frame_ids: Sequence[int], *, open_cloud: bool = False, quiet: bool = False
     ) -> list[Receipt]:
-        """Process archived frames again (after adding a key or a fix); their receipts.
+        """Process archived frames again (after adding a key or a fix); their receipts. Tiny
+        frames stay in their reading sets; no frame counts as another instance's duplicate.
 
-        ``open_cloud`` opens device-to-cloud frames with the payload key the gateway holds.
+        ``open_cloud`` opens device-to-cloud frames with the payload key the gateway holds;
+        with ``quiet`` a frame that is still partial is not forwarded again.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Receipt]] = loop.create_future()
@@ -187,7 +190,7 @@ class Pipeline:
         def deliver(outcome: list[Receipt] | BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, outcome)
 
-        self._enqueue(_Job([], deliver, again=list(frame_ids), open_cloud=open_cloud))
+        self._enqueue(_Job([], deliver, list(frame_ids), open_cloud, quiet))
         return await future
 
     # --- the worker ----------------------------------------------------------------------
@@ -249,7 +252,7 @@ class Pipeline:
 
     def _run_jobs_unguarded(self, jobs: list[_Job]) -> None:
         if jobs[0].again is not None:
-            receipts = self._again(jobs[0].again, jobs[0].open_cloud)
+            receipts = self._again(jobs[0])
             jobs[0].deliver(receipts)
             return
         arrivals = [a for job in jobs for a in job.arrivals]
@@ -280,26 +283,30 @@ class Pipeline:
         ids: Sequence[int],
         arrivals: Sequence[Arrival],
         *,
-        again: bool = False,
-        open_cloud: bool = False,
+        again: _Job | None = None,
+        kept_sets: dict[int, int | None] | None = None,
     ) -> list[Receipt]:
         process = self.processor.process
+        open_cloud = again is not None and again.open_cloud
         results = [
-            process(frame_id, arrival, again=again, open_cloud=open_cloud)
+            process(frame_id, arrival, again=again is not None, open_cloud=open_cloud)
             for frame_id, arrival in zip(ids, arrivals, strict=True)
         ]
         self._refuse_hidden_senders(arrivals, results)
-        if self.shared_store:
+        if self.shared_store and again is None:
             self._duplicates_elsewhere(results)
+        for result in results:
+            if kept_sets is not None and result.tiny is not None:  # it stays in its set
+                result.tiny, result.set_id = None, kept_sets.get(result.frame_id)
         sets, links = self._assemble(arrivals, results)
-        outbox = self._outbox(arrivals, results)
+        outbox = self._outbox(arrivals, results, quiet=again is not None and again.quiet)
         try:
             self.writer.save(
                 list(zip(arrivals, results, strict=True)),
                 sets,
                 outbox,
                 set_links=links,
-                replace=again,
+                replace=again is not None,
             )
         except Exception as exc:
             self.stats.save_failures += 1
@@ -374,25 +381,28 @@ class Pipeline:
             links.append((result, current))
         return list(touched.values()), links
 
-    def _outbox(self, arrivals: Sequence[Arrival], results: Sequence[Processed]) -> list[OutboxRow]:
+    def _outbox(
+        self, arrivals: Sequence[Arrival], results: Sequence[Processed], *, quiet: bool
+    ) -> list[OutboxRow]:
         if self.outbox is None:
             return []
         rows: list[OutboxRow] = []
         for arrival, result in zip(arrivals, results, strict=True):
-            if result.status in _FORWARDED:
+            if result.status in _FORWARDED and not (quiet and result.status == FrameStatus.PARTIAL):
                 rows.extend(self.outbox(result.frame_id, arrival, result))
         return rows
 
-    def _again(self, frame_ids: list[int], open_cloud: bool) -> list[Receipt]:
+    def _again(self, job: _Job) -> list[Receipt]:
+        frame_ids = job.again or []
         found = self.writer.arrivals(frame_ids)
-        for _, _, key in found:
+        for _, _, key, _ in found:
             if key is not None:
                 self.processor.dedup.forget(key)
         receipts = self._process_and_save(
-            [frame_id for frame_id, _, _ in found],
-            [a for _, a, _ in found],
-            again=True,
-            open_cloud=open_cloud,
+            [row[0] for row in found],
+            [row[1] for row in found],
+            again=job,
+            kept_sets={row[0]: row[3] for row in found},
         )
         by_id = {r.id: r for r in receipts}
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openpcs.frames.ascii import ascii_header_serial
 from openpcs.frames.layout import ASCII_FLAG, DELIMITER
 from openpcs.frames.v12 import v12_header_serial
 from openpcs.gateway.directory import Directory
@@ -25,7 +26,6 @@ __all__ = [
     "unauthorized_senders",
 ]
 
-_HEX = frozenset(b"0123456789ABCDEFabcdef")
 
 
 def claimed_serial(arrival: Arrival, directory: Directory) -> str | None:
@@ -109,8 +109,7 @@ def _header_serial(data: bytes) -> str | None:
         return v12
     if data[:3] == DELIMITER and len(data) >= 13:
         if data[3] >= ASCII_FLAG:
-            text = data[6:22]
-            return text.decode("ascii").upper() if len(text) == 16 and set(text) <= _HEX else None
+            return ascii_header_serial(data)
         return data[5:13].hex().upper()
     return None
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from openpcs.frames import FrameScanner, NotHex, parse_hex
+from openpcs.frames import Frame, FrameScanner, NotHex, decode_any, parse_hex
 from openpcs.gateway.records import Arrival, Format, utc_now
 
 __all__ = ["BinaryStream", "arrival_from_bytes", "arrival_from_hex", "hex_bytes", "split_lines"]
@@ -100,6 +100,10 @@ def split_lines(buffer: bytearray, max_line: int) -> tuple[list[tuple[bytes, boo
     return lines, False
 
 
+def _delimited(raw: bytes) -> Frame:
+    return decode_any(raw, partial=True)
+
+
 class BinaryStream:
     """Waspmote frames from a byte stream, resynchronising after garbage (which is kept)."""
 
@@ -107,7 +111,9 @@ class BinaryStream:
         self.adapter = adapter
         self.limit = limit
         self.remote = remote
-        self._scanner = FrameScanner()
+        # the scanner only delimits frames: one whose sensor ids the built-in tables lack is
+        # still a frame (processing reads it with the gateway's own tables, partial or whole)
+        self._scanner = FrameScanner(_delimited)
 
     def feed(self, chunk: bytes) -> list[Arrival]:
         """Arrivals for the frames and garbage completed by ``chunk``."""

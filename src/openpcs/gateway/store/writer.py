@@ -329,20 +329,20 @@ class StoreWriter:
             rows = connection.exec_driver_sql(statement, (after_id, limit_time, limit)).all()
         return [(int(row[0]), _arrival(row)) for row in rows]
 
-    def arrivals(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival, bytes | None]]:
-        """The archived arrivals of these frames and their stored dedup keys, by id."""
+    def arrivals(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival, bytes | None, Any]]:
+        """The archived arrivals of these frames, their dedup keys and reading sets, by id."""
         sql = self.sql
-        found: list[tuple[int, Arrival, bytes | None]] = []
+        found: list[tuple[int, Arrival, bytes | None, Any]] = []
         with self.engine.connect() as connection:
             for start in range(0, len(frame_ids), 500):
                 chunk = list(frame_ids[start : start + 500])
                 rows = connection.exec_driver_sql(
-                    f"SELECT {_ARCHIVED}, dedup_key FROM frames "
+                    f"SELECT {_ARCHIVED}, dedup_key, set_id FROM frames "
                     f"WHERE id IN {sql.in_list(len(chunk))} ORDER BY id",
                     tuple(chunk),
                 ).all()
                 found.extend(
-                    (int(row[0]), _arrival(row), None if row[10] is None else bytes(row[10]))
+                    (int(row[0]), _arrival(row), row[10] and bytes(row[10]), row[11])
                     for row in rows
                 )
         return found
