@@ -162,8 +162,8 @@ def test_custom_rows_are_read_with_the_extended_table_only() -> None:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("52,MYBAT,uint8,1,0,,x,,", "my.csv line 2: id 52 is BAT in sensor table 6"),
-        ("200,BAT,uint8,1,0,,x,,", "my.csv line 2: tag BAT is id 52"),
+        ("52,MYBAT,uint8,1,0,,x,,", "my.csv line 2: id 52 is built-in BAT in sensor table 6"),
+        ("200,BAT,uint8,1,0,,x,,", "my.csv line 2: tag BAT is already id 52"),
         ("200,X,uint8,2,0,,x,,", "my.csv line 2: a uint8 field cannot carry 2 values"),
         ("200,X,double,1,0,,x,,", "my.csv line 2: unknown type 'double'"),
         ("300,X,uint8,1,0,,x,,", "my.csv line 2: id 300 is outside 0..255"),
@@ -187,3 +187,20 @@ def test_a_custom_file_without_rows_is_refused() -> None:
         extend_sensor_table(
             sensor_table(6), "id,tag,type,count,decimals,api_constants,name,unit,note\n", source="a"
         )
+
+
+def test_custom_tags_are_new_within_the_file_and_ids_new_across_files() -> None:
+    twice = CUSTOM_CSV + "202,DOOR,uint8,1,0,,x,,\n"
+    with pytest.raises(CatalogError, match=r"my\.csv line 5: tag DOOR is already line 4"):
+        extend_sensor_table(sensor_table(6), twice, source="my.csv")
+    first = extend_sensor_table(sensor_table(6), CUSTOM_CSV, source="a.csv")
+    header = CUSTOM_CSV.splitlines()[0]
+    with pytest.raises(
+        CatalogError, match=r"b\.csv line 2: id 200 is an earlier custom file's LEAFT"
+    ):
+        extend_sensor_table(first, f"{header}\n200,OTHER,uint8,1,0,,x,,\n", source="b.csv")
+
+
+def test_a_spreadsheet_s_byte_order_mark_is_no_problem() -> None:
+    table = extend_sensor_table(sensor_table(6), "\ufeff" + CUSTOM_CSV, source="excel.csv")
+    assert table.find_tag("LEAFT") is not None

@@ -28,7 +28,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import ValidationError
 
+from openpcs.gateway.settings import resolve_settings
 from tests.gateway.running import wait_for
 from tests.gateway.test_forwarders import (
     TIMEOUT,
@@ -253,3 +255,49 @@ def test_a_broker_that_stops_and_starts_again_loses_nothing(
             wait_for(lambda: subscriber.frame_ids(serial) >= outage | {first}, TIMEOUT)
     finally:
         subscriber.close()
+
+
+def _settings(folder: Path, **extra: Any) -> dict[str, Any]:
+    forwarder = {"name": "b", "url": "mqtts://h:8883", "ca_certificate": str(folder / "ca.pem")}
+    return {"forwarders": {"mqtt": [forwarder | extra]}}
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> Path:
+    ca, ca_key = _issue(None, None, "test CA", None)
+    _write(tmp_path, "ca", ca, ca_key)
+    certificate, key = _issue(ca, ca_key, "gateway", ExtendedKeyUsageOID.CLIENT_AUTH)
+    _write(tmp_path, "client", certificate, key)
+    sealed = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"s3cret-pass"),
+    )
+    (tmp_path / "sealed.key").write_bytes(sealed)
+    return tmp_path
+
+
+def test_the_files_are_loaded_with_the_settings(tls_files: Path) -> None:
+    client = {"client_certificate": str(tls_files / "client.pem")}
+    plain = resolve_settings(
+        _settings(tls_files, **client, client_key=str(tls_files / "client.key")), environ={}
+    )
+    assert plain.forwarders.mqtt[0].client_key is not None
+    sealed = {**client, "client_key": str(tls_files / "sealed.key")}
+    with pytest.raises(ValidationError, match="encrypted keys need client_key_password"):
+        resolve_settings(_settings(tls_files, **sealed), environ={})
+    with pytest.raises(ValidationError, match="do not load together"):
+        resolve_settings(_settings(tls_files, **sealed, client_key_password="wrong"), environ={})
+    opened = resolve_settings(
+        _settings(tls_files, **sealed, client_key_password="s3cret-pass"), environ={}
+    )
+    assert "s3cret" not in repr(opened)
+    swapped = {**client, "client_key": str(tls_files / "ca.key")}
+    with pytest.raises(ValidationError, match="do not load together"):
+        resolve_settings(_settings(tls_files, **swapped), environ={})
+    not_a_ca = {"ca_certificate": str(tls_files / "client.key")}
+    with pytest.raises(ValidationError, match="ca_certificate is not a PEM certificate"):
+        resolve_settings(_settings(tls_files, **not_a_ca), environ={})
+    upper = _settings(tls_files)
+    upper["forwarders"]["mqtt"][0]["url"] = "MQTTS://h:8883"
+    assert resolve_settings(upper, environ={}).forwarders.mqtt[0].ca_certificate is not None

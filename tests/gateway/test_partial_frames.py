@@ -136,7 +136,9 @@ def test_unchanged_tables_process_nothing_again(tmp_path: Path) -> None:
 def test_a_custom_table_that_reuses_a_built_in_id_stops_the_start(tmp_path: Path) -> None:
     table = tmp_path / "custom.csv"
     table.write_text(CUSTOM + "52,MYBAT,uint8,1,0,,x,,\n")
-    with pytest.raises(ValueError, match=r"custom.csv line 4: id 52 is BAT in sensor table 6"):
+    with pytest.raises(
+        ValueError, match=r"custom.csv line 4: id 52 is built-in BAT in sensor table 6"
+    ):
         make_settings(tmp_path, sensor_tables={"custom": [{"table": 6, "file": str(table)}]})
 
 

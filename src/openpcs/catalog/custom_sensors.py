@@ -13,6 +13,7 @@ from openpcs.catalog.sensors import (
     SensorTable,
     assemble_table,
     checked_rows,
+    sensor_table,
 )
 
 __all__ = ["extend_sensor_table"]
@@ -24,23 +25,28 @@ def extend_sensor_table(base: SensorTable, text: str, *, source: str) -> SensorT
     Raises :class:`CatalogError` naming ``source`` and the line: a malformed row, an id or a tag
     the table already defines, an id given twice, or a file without rows.
     """
-    added = checked_rows(text, source=source)
+    added = checked_rows(text.removeprefix("\ufeff"), source=source)
     if not added:
         raise CatalogError(f"{source}: the file has no sensor rows")
     table = base.frame_type
+    built_in = sensor_table(table)
+    tags: dict[str, int] = {}
     for line, spec in added:
         taken = base.get(spec.id)
         if taken is not None:
+            where = "built-in" if built_in.get(spec.id) is not None else "an earlier custom file's"
             raise CatalogError(
-                f"{source} line {line}: id {spec.id} is {taken.tag} in sensor table {table}; "
-                "custom sensors take ids the table leaves free"
+                f"{source} line {line}: id {spec.id} is {where} {taken.tag} in sensor table "
+                f"{table}; custom sensors take ids the table leaves free"
             )
         owner = base.find_tag(spec.tag)
-        if owner is not None:
+        if owner is not None or spec.tag in tags:
+            first = f"id {owner.id} in sensor table {table}" if owner else f"line {tags[spec.tag]}"
             raise CatalogError(
-                f"{source} line {line}: tag {spec.tag} is id {owner.id} in sensor table {table}; "
-                "ASCII frames name fields by tag, so it must be new"
+                f"{source} line {line}: tag {spec.tag} is already {first}; "
+                "ASCII frames name fields by tag, so each must be new"
             )
+        tags[spec.tag] = line
     rows = [(base.source_file, 0, spec) for spec in base.sensors]
     rows += [(source, line, spec) for line, spec in added]
     return assemble_table(

@@ -3,6 +3,7 @@ Streams, NATS JetStream, AMQP) and how failed deliveries are retried."""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from openpcs.gateway.mqtt_address import mqtt_url
+from openpcs.gateway.mqtt_address import broker_address, mqtt_url
 from openpcs.gateway.settings_section import SettingsSection as _Section
 
 __all__ = [
@@ -45,8 +46,9 @@ class MqttForwarderSettings(_Section):
     ``topic`` may use ``{serial}``, ``{node_name}``, ``{frame_type}``, ``{adapter}`` and
     ``{status}``. Over ``mqtts://``, ``ca_certificate`` is the CA the broker's certificate is
     checked with (the system's when not given), and ``client_certificate`` with
-    ``client_key`` (PEM files, both or neither) authenticate the gateway, as AWS IoT Core and
-    Azure IoT Hub ask.
+    ``client_key`` (PEM files, both or neither; ``client_key_password`` for an encrypted key)
+    authenticate the gateway, as AWS IoT Core and Azure IoT Hub ask. The files are loaded when
+    the settings are.
     """
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -60,15 +62,42 @@ class MqttForwarderSettings(_Section):
     ca_certificate: FilePath | None = None
     client_certificate: FilePath | None = None
     client_key: FilePath | None = None
+    client_key_password: SecretStr | None = None
 
     @model_validator(mode="after")
     def _tls_files(self) -> MqttForwarderSettings:
         if (self.client_certificate is None) != (self.client_key is None):
             raise ValueError("give client_certificate and client_key together, or neither")
         files = (self.ca_certificate, self.client_certificate)
-        if any(f is not None for f in files) and not self.url.startswith("mqtts://"):
+        if any(f is not None for f in files) and not broker_address(self.url)[2]:
             raise ValueError("certificates go with an mqtts:// URL")
+        _check_tls_files(self)
         return self
+
+
+def _check_tls_files(settings: MqttForwarderSettings) -> None:
+    """Load the certificates as the connection will, so that a wrong file (or a key that needs
+    a password not given) stops the start instead of failing, or prompting, later."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        if settings.ca_certificate is not None:
+            context.load_verify_locations(cafile=settings.ca_certificate)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ValueError(f"ca_certificate is not a PEM certificate ({exc})") from None
+    if settings.client_certificate is None:
+        return
+    secret = settings.client_key_password
+    try:  # b"": an encrypted key without a password fails instead of asking on the terminal
+        context.load_cert_chain(
+            settings.client_certificate,
+            settings.client_key,
+            password=secret.get_secret_value().encode() if secret else b"",
+        )
+    except ssl.SSLError as exc:
+        raise ValueError(
+            "client_certificate and client_key do not load together: a PEM certificate and "
+            f"its key (encrypted keys need client_key_password) ({exc.reason or exc})"
+        ) from None
 
 
 class WebhookForwarderSettings(_Section):

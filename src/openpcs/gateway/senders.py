@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 
-
 def claimed_serial(arrival: Arrival, directory: Directory) -> str | None:
     """The serial an arrival comes from, or ``None`` when its bytes do not say before decoding.
 

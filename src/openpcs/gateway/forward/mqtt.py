@@ -34,6 +34,11 @@ def _tls(settings: MqttForwarderSettings) -> aiomqtt.TLSParameters:
         ca_certs=path(settings.ca_certificate),
         certfile=path(settings.client_certificate),
         keyfile=path(settings.client_key),
+        keyfile_password=(
+            settings.client_key_password.get_secret_value()
+            if settings.client_key_password
+            else None
+        ),
     )
 
 
