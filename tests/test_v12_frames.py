@@ -20,6 +20,7 @@ from openpcs.frames import (
     BadText,
     DecryptionFailed,
     Field,
+    FrameError,
     FrameKind,
     FrameScanner,
     TruncatedFrame,
@@ -160,3 +161,8 @@ def test_the_v12_table_is_the_apis_174_ids_with_their_constants() -> None:
     assert len({spec.tag for spec in V12.sensors}) == 174
     assert all(spec.api_constants and spec.name for spec in V12.sensors)
     assert V12.find_constant("SENSOR_OPCN3_BIN").count == 24  # type: ignore[union-attr]
+
+
+def test_v12_nodes_send_no_tiny_frames() -> None:
+    with pytest.raises(FrameError, match="no sensor table 0 for tiny frames"):
+        decode_any(bytes.fromhex("01043457"), tiny_table=0)

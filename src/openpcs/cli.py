@@ -87,10 +87,8 @@ def _checked_keys(keys: list[str] | None) -> list[str]:
 
 
 def _table_option(value: int) -> int:
-    try:
-        sensor_table(value)
-    except KeyError:
-        raise typer.BadParameter("the sensor tables are 6, 7 and 8", param_hint="--table") from None
+    if value not in {table.frame_type for table in sensor_tables()}:
+        raise typer.BadParameter("the sensor tables are 6, 7 and 8", param_hint="--table")
     return value
 
 

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import Engine
 
 from openpcs.frames import BUILT_IN_TABLES, encode_ascii, encode_binary, make_field
+from openpcs.gateway.forward.document import frame_document
 from openpcs.gateway.partial_again import FINGERPRINT_FILE, reprocess_partial_frames
+from openpcs.gateway.records import Arrival, Processed
 from openpcs.gateway.sensor_table_settings import SensorTablesSettings, tables_fingerprint
 from tests.gateway import frames as f
 from tests.gateway.conftest import make_settings
@@ -227,3 +229,11 @@ def test_a_short_ascii_serial_is_checked_against_its_devices_own_token(tmp_path:
         assert bare.status_code == 401
     finally:
         running.stop()
+
+
+def test_the_forwarded_document_of_a_partial_frame_says_what_was_not_read() -> None:
+    reason = "sensor id 200 is not in the frame's sensor table (byte 36)"
+    partial = frame_document(5, Arrival(binary_with_leaf(), "api"), Processed(5, "partial", reason))
+    assert (partial["status"], partial["error"]) == ("partial", reason)
+    whole = frame_document(6, Arrival(binary_with_leaf(), "api"), Processed(6, "ok"))
+    assert "error" not in whole

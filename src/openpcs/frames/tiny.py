@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openpcs.catalog import V12_TABLE
 from openpcs.frames.binary import read_binary_fields
 from openpcs.frames.errors import BadLength, FrameError, TruncatedFrame
 from openpcs.frames.layout import TINY_MAX
@@ -41,9 +42,11 @@ def decode_tiny(
     if raw[1] != len(raw):
         raise BadLength(f"tiny frame length byte says {raw[1]}, the frame has {len(raw)}", 1)
     try:
-        layouts = tables.layouts(table)
+        layouts = tables.layouts(table) if table != V12_TABLE else None
     except KeyError:
-        raise FrameError(f"there is no sensor table {table}") from None
+        layouts = None
+    if layouts is None:
+        raise FrameError(f"there is no sensor table {table} for tiny frames (6, 7 or 8)")
     unread: list[Unread] | None = [] if partial else None
     fields = read_binary_fields(raw, 2, len(raw), layouts, unread=unread)
     return Frame(

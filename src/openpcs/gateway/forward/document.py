@@ -10,7 +10,8 @@ One document per frame::
 
 A reading with several values adds ``values``; a string reading has ``text`` instead of
 ``value``. A device-to-cloud frame (status ``encrypted``) has no readings and carries its bytes
-as ``data`` (hex), for the cloud that holds the key.
+as ``data`` (hex), for the cloud that holds the key. A partial frame (status ``partial``)
+carries the readings it has and, as ``error``, what was not read and where.
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def frame_document(frame_id: int, arrival: Arrival, processed: Processed) -> dic
     }
     if processed.status == FrameStatus.ENCRYPTED:
         document["data"] = arrival.data.hex().upper()
+    if processed.status == FrameStatus.PARTIAL:  # what was not read, and where
+        document["error"] = processed.error
     if arrival.meta:
         document["meta"] = arrival.meta
     return document
