@@ -12,7 +12,14 @@ from typing import Literal
 
 from pydantic import FilePath, model_validator
 
-from openpcs.catalog import CatalogError, SensorTable, extend_sensor_table, sensor_table
+from openpcs.catalog import (
+    V12_TABLE,
+    CatalogError,
+    SensorTable,
+    extend_sensor_table,
+    sensor_table,
+    sensor_tables,
+)
 from openpcs.frames import SensorTables
 from openpcs.gateway.settings_section import SettingsSection as _Section
 
@@ -57,9 +64,10 @@ class SensorTablesSettings(_Section):
 
 
 def tables_fingerprint(tables: SensorTables) -> str:
-    """A digest of every row the tables add or change: equal digests read frames alike."""
+    """A digest of every row of every table frames are read with (built-in and custom):
+    equal digests read frames alike, and an openpcs that adds ids changes it too."""
     digest = hashlib.sha256()
-    for number in sorted(tables.replaced):
-        for spec in tables.replaced[number].sensors:
+    for number in (V12_TABLE, *(table.frame_type for table in sensor_tables())):
+        for spec in tables.table(number).sensors:
             digest.update(f"{number}|{spec!r}\n".encode())
     return digest.hexdigest()
