@@ -2,11 +2,11 @@
 
 A frame stored ``partial`` names a sensor id its table did not define. When the settings'
 custom tables change, or openpcs brings new ids (a digest of every row, kept in the data
-folder, differs), the gateway processes every partial frame again at start, in the background: those the new tables read
-whole become ``ok``, with all their readings, and go to the forwarders again; those still
-partial keep their place (and their reading set) and are not forwarded again. The digest is
-written only once every partial frame has been processed, so an interrupted run is resumed
-at the next start.
+folder, differs), the gateway processes every partial frame again at start, in the
+background: those the new tables read whole become ``ok``, with all their readings, and go
+to the forwarders again; those still partial keep their place (and their reading set) and
+are not forwarded again. The digest is written only once every partial frame has been
+processed, so an interrupted run is resumed at the next start.
 """
 
 from __future__ import annotations
