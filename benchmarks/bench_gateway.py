@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from anchors import executemany_floor
 from bench_frames import FIELDS
 from load import Result, http_load, tcp_load
 from openpcs.frames import encode_binary, make_field
@@ -159,6 +161,29 @@ def load(kind: str, port: int) -> Result:
     return result
 
 
+def anchor_rate(kind: str) -> float:
+    """Requests per second of an anchor application (``anchors.py``) under the GET load."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    script = str(Path(__file__).parent / "anchors.py")
+    process = subprocess.Popen([sys.executable, script, kind, str(port)])
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"the {kind} anchor did not start") from None
+                time.sleep(0.1)
+        return load("get", port).requests_per_s
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+
+
 # --- the store alone --------------------------------------------------------------------
 
 
@@ -225,6 +250,16 @@ def main() -> None:
                     f"  SQLite {synchronous:6s} HTTP GET, 1 frame per request, 64 connections: "
                     f"{gets.requests_per_s:9,.0f} requests/s ({gets.errors} errors)"
                 )
+                if synchronous == "full":
+                    for kind, label in (
+                        ("bare", "bare uvicorn ASGI"),
+                        ("fastapi", "FastAPI hello"),
+                    ):
+                        anchor = anchor_rate(kind)
+                        print(
+                            f"    anchor, {label} app, same load: {anchor:9,.0f} requests/s; "
+                            f"the gateway is {100 * gets.requests_per_s / anchor:.0f} % of it"
+                        )
                 for kind, label in (("batch", "3 fields"), ("batch-large", "10 fields")):
                     batch = load(kind, http_port)
                     print(
@@ -239,12 +274,14 @@ def main() -> None:
                 )
             finally:
                 stop_gateway(process)
+        floor = executemany_floor(work / "floor.db")
+        print(f"  anchor, SQLite executemany floor (5 columns, WAL, FULL): {floor:11,.0f} rows/s")
         for synchronous in ("full", "normal"):
             url = f"sqlite:///{work / ('store-' + synchronous + '.db')}"
             frames_s, rows_s = store_rate(url, small_fields, synchronous)
             print(
                 f"  store, SQLite {synchronous:6s}, 3-field frames: {frames_s:9,.0f} frames/s, "
-                f"{rows_s:9,.0f} rows/s"
+                f"{rows_s:9,.0f} rows/s, {100 * rows_s / floor:.0f} % of the floor"
             )
         postgres = _postgres_schema()
         if postgres is not None:
