@@ -927,3 +927,14 @@ def test_tts_v3_airtime_and_gateway_place_are_checked() -> None:
     far = changed(TTS_V3, "uplink_message.rx_metadata[0].location.latitude", 123.0)
     with pytest.raises(WebhookError, match=r"123\.0 is outside -90\.\.90 degrees"):
         parse_tts_v3(far)
+
+
+def test_tts_v3_keeps_the_device_location_and_refuses_a_wrong_one() -> None:
+    body = copy.deepcopy(TTS_V3)
+    body["uplink_message"]["locations"] = {"user": {"latitude": 41.6, "longitude": -0.9}}
+    uplink = parse_tts_v3(body)
+    assert (uplink.device_latitude, uplink.device_longitude) == (41.6, -0.9)
+    assert parse_tts_v3(TTS_V3).device_latitude is None
+    body["uplink_message"]["locations"]["user"]["latitude"] = 95
+    error = error_of(body, "tts-v3")
+    assert error.path == "uplink_message.locations.user.latitude"

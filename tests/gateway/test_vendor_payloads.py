@@ -190,6 +190,8 @@ _TTS_UPLINK = Uplink(
     device_name="dev1",
     gateway_eui="9C5C8E00001A05C4",
     airtime_s=0.056576,
+    device_latitude=37.97155556731436,  # uplink_message.locations.user
+    device_longitude=23.72678801175413,
 )
 _TTS_META: dict[str, Any] = {
     "dialect": "tts-v3",
@@ -207,6 +209,8 @@ _TTS_META: dict[str, Any] = {
     "device_name": "dev1",
     "gateway_eui": "9C5C8E00001A05C4",
     "airtime_s": 0.056576,
+    "device_latitude": 37.97155556731436,
+    "device_longitude": 23.72678801175413,
 }
 _TTS_FORMAT_PLACE = {
     "snr": 5.2,

@@ -235,8 +235,11 @@ def _chirpstack_v4_reception(rx: JsonObject) -> Reception:
 
 def _location(rx: JsonObject) -> tuple[float | None, float | None]:
     """The gateway's ``location`` (latitude, longitude) a reception gives, if any."""
-    location = rx.sub("location")
-    return location.read("latitude", as_latitude), location.read("longitude", as_longitude)
+    return _coordinates(rx.sub("location"))
+
+
+def _coordinates(place: JsonObject) -> tuple[float | None, float | None]:
+    return place.read("latitude", as_latitude), place.read("longitude", as_longitude)
 
 
 def _chirpstack_v3(root: JsonObject) -> Uplink:
@@ -309,6 +312,7 @@ def _tts_v3(root: JsonObject) -> Uplink:
             airtime_s=message.read("consumed_airtime", as_duration_s),
         ),
         device_name=ids.read("device_id", as_text),
+        device_location=_coordinates(message.sub("locations").sub("user")),
     )
 
 

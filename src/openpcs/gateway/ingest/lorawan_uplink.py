@@ -28,7 +28,8 @@ class Uplink:
     (ChirpStack only), ``device_name`` the device's name in the network server; ``region``
     the LoRaWAN region the frequency says (when one alone holds it), ``gateway_eui`` and
     ``gateway_latitude`` / ``gateway_longitude`` the best gateway's, ``airtime_s`` the air time
-    the network server counted (The Things Stack).
+    the network server counted and ``device_latitude`` / ``device_longitude`` the device's own
+    location as the network server holds it (The Things Stack).
     """
 
     dialect: Dialect
@@ -52,6 +53,8 @@ class Uplink:
     gateway_latitude: float | None = None
     gateway_longitude: float | None = None
     airtime_s: float | None = None
+    device_latitude: float | None = None
+    device_longitude: float | None = None
 
     def meta(self) -> dict[str, Any]:
         """The radio metadata as a JSON-ready dict: no payload, no ``None`` values.
@@ -104,6 +107,7 @@ def make_uplink(
     tx: Tx,
     dedup_id: str | None = None,
     device_name: str | None = None,
+    device_location: tuple[float | None, float | None] = (None, None),
 ) -> Uplink:
     best = _best(receptions)
     return Uplink(
@@ -128,6 +132,8 @@ def make_uplink(
         gateway_latitude=None if best is None else best.latitude,
         gateway_longitude=None if best is None else best.longitude,
         airtime_s=tx.airtime_s,
+        device_latitude=device_location[0],
+        device_longitude=device_location[1],
     )
 
 
