@@ -2,4 +2,5 @@
 
 from openpcs.cli import main
 
-main()
+if __name__ == "__main__":  # not when a processing process imports it (spawn)
+    main()

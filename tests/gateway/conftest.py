@@ -92,7 +92,14 @@ def make_settings(tmp_path: Path, **values: Any) -> GatewaySettings:
         "sqlite_synchronous": "normal",
         "http": {"port": 0},
         "tcp": {"port": 0},
-        "pipeline": {"tiny_timeout_s": 0.3, "recovery_interval_s": 0.5},
+        # these tests read each frame's status in its answer, and run processing in a thread
+        # (tests/gateway/test_processing_process.py runs the defaults: archived, a process)
+        "pipeline": {
+            "tiny_timeout_s": 0.3,
+            "recovery_interval_s": 0.5,
+            "acknowledge": "processed",
+            "processing": "thread",
+        },
         "forwarders": {"poll_interval_s": 0.1, "retry": {"initial_s": 0.1, "max_s": 0.5}},
     }
     for key, value in values.items():

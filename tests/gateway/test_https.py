@@ -66,7 +66,9 @@ def test_a_frame_over_https_verified_against_the_downloaded_ca_is_stored(
     ca_file.write_bytes(ca.content)
     trusting = ssl.create_default_context(cafile=str(ca_file))
     with httpx.Client(base_url=served.url("https"), verify=trusting, timeout=10) as client:
-        stored = client.get("/getpost_frame_parser.php", params={"frame": f.binary(1).hex()})
+        stored = client.get(
+            "/getpost_frame_parser.php", params={"frame": f.binary(1).hex(), "wait": "processed"}
+        )
         readings = client.get(
             "/api/v1/readings",
             params={"serial": f.SERIAL},

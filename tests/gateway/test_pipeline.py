@@ -62,7 +62,7 @@ def _pipeline(writer: StoreWriter, **options: Any) -> Pipeline:
         Processor(Directory(), DedupWindow(600)),
         TinyAssembler(60),
         recovery_interval_s=0.2,
-        **options,
+        **{"acknowledge": "processed", **options},
     )
     pipeline.start()
     return pipeline

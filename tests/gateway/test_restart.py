@@ -1,7 +1,9 @@
-"""Kill the gateway mid-stream, start it again: every frame it acknowledged is stored."""
+"""Kill the processing process, then the gateway, mid-stream; start it again: every frame it
+acknowledged (once archived, the default) is stored, once."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -16,6 +18,7 @@ from tests.gateway import frames as f
 from tests.gateway.running import start_serve, wait_for
 
 _ACKED_BEFORE_KILL = 3000
+_ACKED_BEFORE_SECOND_KILL = 6000
 
 
 def _start(data_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
@@ -58,7 +61,7 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
                     frame_id, status = line.split()[:2]
-                    assert status == b"ok", line
+                    assert status == b"archived", line
                     acked.append(int(frame_id))
 
         sender = threading.Thread(target=send, daemon=True)
@@ -66,6 +69,19 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
         sender.start()
         reader.start()
         wait_for(lambda: len(acked) >= _ACKED_BEFORE_KILL, timeout=60)
+        token = (data_dir / "admin-token").read_text().strip()
+        status_url = f"http://127.0.0.1:{state['http']['port']}/api/v1/status"
+
+        def processing_pid() -> int | None:
+            answer = httpx.get(status_url, headers={"Authorization": f"Bearer {token}"})
+            pid: int | None = answer.json()["pipeline"]["processing_pid"]
+            return pid
+
+        first = processing_pid()
+        assert first is not None and first != process.pid
+        os.kill(first, signal.SIGKILL)  # the gateway starts another and goes on
+        wait_for(lambda: processing_pid() not in (None, first), timeout=60)
+        wait_for(lambda: len(acked) >= _ACKED_BEFORE_SECOND_KILL, timeout=60)
         process.send_signal(signal.SIGKILL)
         process.wait(30)
         stop_sending.set()
@@ -91,6 +107,7 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
 
             wait_for(recovered, 120)  # recovery runs in the background after a restart
             stored: dict[int, float] = {}
+            rows: list[int] = []
             after = None
             while True:
                 params: dict[str, Any] = {"sensor": "TC", "limit": 10000}
@@ -98,6 +115,7 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
                     params["after"] = after
                 page = client.get("/api/v1/readings", params=params).json()
                 stored.update({r["frame_id"]: r["value"] for r in page["items"]})
+                rows += [r["frame_id"] for r in page["items"]]
                 after = page["next"]
                 if after is None:
                     break
@@ -106,5 +124,7 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
         process.wait(30)
     missing = [frame_id for frame_id in acknowledged if frame_id not in stored]
     assert missing == []
+    assert len(acknowledged) >= _ACKED_BEFORE_SECOND_KILL
+    assert len(rows) == len(set(rows))  # no frame's readings stored twice
     # the acknowledgements came in sending order: frame n carries TC = n
     assert [stored[frame_id] for frame_id in acknowledged] == list(range(len(acknowledged)))

@@ -109,7 +109,10 @@ def test_an_arrival_with_bad_names_is_kept_as_an_error_that_says_why() -> None:
 
 def test_each_store_archives_arrivals_with_hostile_values(engine: Engine) -> None:
     pipeline = Pipeline(
-        StoreWriter(engine), Processor(Directory(), DedupWindow(600)), TinyAssembler(60)
+        StoreWriter(engine),
+        Processor(Directory(), DedupWindow(600)),
+        TinyAssembler(60),
+        acknowledge="processed",
     )
     pipeline.start()
     try:

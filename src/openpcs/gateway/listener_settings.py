@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -71,12 +71,15 @@ class TcpSettings(_Section):
 
     With ``ack``, every line (or every binary frame) gets a reply line once it is durable:
     ``<id> <status>[ <reason>]``, or ``- unavailable <reason>`` when the store could not take it.
+    The reply comes once the frame is archived (status ``archived``) or once its results are
+    stored (its status), as ``acknowledge`` says (unset: ``pipeline.acknowledge``).
     """
 
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(9100, ge=0, le=65535)
     ack: bool = True
+    acknowledge: Literal["archived", "processed"] | None = None
     idle_timeout_s: float = Field(300.0, gt=0)
 
 

@@ -1,19 +1,23 @@
-"""The ingest pipeline: one worker thread that archives, processes and stores in batches.
+"""The ingest pipeline's front: one thread that archives in batches and acknowledges.
 
-Adapters :meth:`Pipeline.submit` arrivals and wait for their receipts. The worker takes every
-submission waiting (up to ``batch_frames`` frames) as one batch, so that under load a batch
-grows and each commit serves many frames (group commit):
+Adapters :meth:`Pipeline.submit` arrivals and wait for their receipts. The archiving thread
+takes every submission waiting (up to ``batch_frames`` frames) as one batch, so that under load
+a batch grows and one commit serves many frames (group commit):
 
-1. archive the batch (commit: the frames are durable from here on);
-2. process each frame (decrypt, decode, deduplicate; tiny frames join their reading sets);
-3. store the results with their outbox rows (commit);
-4. answer every submission with one :class:`Receipt` per arrival.
+1. it archives the batch (one commit: from here on the frames are durable);
+2. it hands the archived frames to the processing side (:mod:`openpcs.gateway.processing_link`:
+   a thread here, or a processing process of its own), which decodes, deduplicates and stores
+   them in id order;
+3. it answers each submission: right after the archive (``acknowledge="archived"``, the
+   default) with status ``archived`` and the frame's id, or once the processing side stored
+   the results (``"processed"``) with the frame's status, as a client wanting the decode
+   status asks.
 
-A frame is acknowledged only after step 3, or after step 1 with status ``pending`` when
-storing its results failed: it is archived, and recovery processes it again. Recovery also
-picks up, at start and then periodically, frames left pending by a crash between 1 and 3.
-When the store cannot archive, the submission fails with :class:`StoreUnavailable` and
-nothing was acknowledged.
+An arrival the adapter already found wrong (text that is not hex, a sender its token may not
+send for) is archived and answered ``error`` with its reason either way. When the store cannot
+archive, the submission fails with :class:`StoreUnavailable` and nothing was acknowledged. A
+processed answer is ``pending`` when storing the results failed or the processing side
+restarted: the frame is archived, and recovery processes it.
 """
 
 from __future__ import annotations
@@ -21,34 +25,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Final
+from typing import Final, Literal
 
+from openpcs.gateway.processing import OutboxPlanner, Processing, summary
+from openpcs.gateway.processing_link import ProcessingLink, ThreadLink
 from openpcs.gateway.processor import Processor
-from openpcs.gateway.records import Arrival, Processed, Receipt, utc_now
-from openpcs.gateway.senders import claimed_serial, mark_tokenless, own_token_refusal
+from openpcs.gateway.records import Arrival, Receipt
+from openpcs.gateway.senders import claimed_serial, mark_tokenless
 from openpcs.gateway.storable import make_storable
 from openpcs.gateway.store.schema import FrameStatus
-from openpcs.gateway.store.writer import OutboxRow, StoreWriter
-from openpcs.gateway.tiny_sets import TinyAssembler, TinySet
+from openpcs.gateway.store.writer import StoreWriter
+from openpcs.gateway.tiny_sets import TinyAssembler
 
-__all__ = ["Overloaded", "Pipeline", "PipelineStats", "StoreUnavailable"]
+__all__ = [
+    "ARCHIVED",
+    "Acknowledge",
+    "Overloaded",
+    "Pipeline",
+    "PipelineStats",
+    "StoreUnavailable",
+]
 
 _log = logging.getLogger(__name__)
 _IDLE_WAKE_S: Final = 0.5
-_RECOVERY_BATCH: Final = 2000
 
-#: Statuses of frames stored with their readings (a repeat of one is a duplicate).
-_STORED: Final = (FrameStatus.OK, FrameStatus.PARTIAL)
-#: Statuses of frames the forwarders get.
-_FORWARDED: Final = (FrameStatus.OK, FrameStatus.PARTIAL, FrameStatus.ENCRYPTED)
+#: When a submission is answered: once archived, or once its results are stored.
+Acknowledge = Literal["archived", "processed"]
+#: The receipt status of a frame acknowledged once archived.
+ARCHIVED: Final = "archived"
 
 Delivery = Callable[[list[Receipt] | BaseException], None]
-OutboxPlanner = Callable[[int, Arrival, Processed], list[OutboxRow]]
 
 
 class Overloaded(Exception):
@@ -62,8 +71,9 @@ class StoreUnavailable(Exception):
 
 @dataclass(slots=True)
 class PipelineStats:
-    """Counters for the status endpoint and the logs."""
+    """Counters for the status endpoint and the logs: the front's and the processing side's."""
 
+    archived: int = 0
     batches: int = 0
     frames: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
@@ -71,19 +81,18 @@ class PipelineStats:
     save_failures: int = 0
     recovered: int = 0
     waiting: int = 0
+    open_reading_sets: int = 0
 
 
 @dataclass(slots=True)
 class _Job:
     arrivals: list[Arrival]
     deliver: Delivery
-    again: list[int] | None = None  # frame ids when processing archived frames again
-    open_cloud: bool = False
-    quiet: bool = False  # frames processed again that stay partial are not forwarded again
+    acknowledge: Acknowledge
 
 
 class Pipeline:
-    """Group-committing archive → process → store, run by one worker thread."""
+    """Group-committing archive, then processing (:class:`ProcessingLink`), then answers."""
 
     def __init__(
         self,
@@ -97,73 +106,121 @@ class Pipeline:
         recovery_interval_s: float = 30.0,
         shared_store: bool = False,
         outbox: OutboxPlanner | None = None,
+        acknowledge: Acknowledge = "archived",
+        link: ProcessingLink | None = None,
     ) -> None:
+        """Without ``link``, processing runs in a thread of this process with ``processor``
+        and ``tiny``; with one, ``processor`` serves the front only (its directory checks
+        senders)."""
         self.writer = writer
         self.processor = processor
         self.tiny = tiny
         self.batch_frames = batch_frames
         self.max_waiting = max_waiting
-        self.dedup_window_s = dedup_window_s
-        self.recovery_interval_s = recovery_interval_s
-        self.shared_store = shared_store
-        self.outbox = outbox
-        self.stats = PipelineStats()
-        #: Called (from the worker thread) after outbox rows were stored.
+        self.acknowledge: Acknowledge = acknowledge
+        self.processing: Processing | None = None
+        if link is None:
+            self.processing = Processing(
+                writer,
+                processor,
+                tiny,
+                dedup_window_s=dedup_window_s,
+                recovery_interval_s=recovery_interval_s,
+                shared_store=shared_store,
+                outbox=outbox,
+            )
+            link = ThreadLink(self.processing, batch_frames)
+        self.link = link
+        link.on_outbox = self._outbox_stored
+        #: Called (from a pipeline thread) after outbox rows were stored.
         self.on_outbox: Callable[[], None] | None = None
+        self._front = PipelineStats()
         self._jobs: deque[_Job] = deque()
         self._waiting = 0
         self._condition = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._next_recovery = 0.0
-        self._save_error = ""
+
+    def _outbox_stored(self) -> None:
+        if self.on_outbox is not None:
+            self.on_outbox()
+
+    @property
+    def stats(self) -> PipelineStats:
+        """The front's counters with the processing side's latest figures."""
+        side = self.link.stats
+        front = self._front
+        return PipelineStats(
+            archived=front.archived,
+            batches=side.batches,
+            frames=side.frames,
+            by_status=dict(side.by_status),
+            archive_failures=front.archive_failures,
+            save_failures=side.save_failures,
+            recovered=side.recovered,
+            waiting=self._waiting,
+            open_reading_sets=side.open_reading_sets,
+        )
 
     # --- life cycle ----------------------------------------------------------------------
 
     def start(self) -> None:
-        """Seed the dedup window from the store, recover pending frames, start the worker."""
-        now = utc_now()
-        self.processor.dedup.seed(self.writer.recent_keys(now, self.dedup_window_s))
+        """Start the processing side (it recovers what an earlier run left pending), then the
+        archiving thread."""
+        self.link.start(self.writer.last_id())
         self._thread = threading.Thread(target=self._run, name="openpcs-pipeline", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Finish every submitted job, close open reading sets' bookkeeping, stop the worker."""
+        """Archive and answer every submitted job, then stop the processing side (which
+        finishes what it was handed and closes the reading sets' bookkeeping)."""
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        self.link.stop(timeout)
 
     @property
     def running(self) -> bool:
-        """Whether the worker is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the archiving thread and the processing side are alive."""
+        alive = self._thread is not None and self._thread.is_alive()
+        return alive and self.link.running
+
+    def reload_directory(self) -> None:
+        """Tell the processing side that the devices' settings changed in the store."""
+        self.link.reload_directory()
 
     # --- submitting ----------------------------------------------------------------------
 
-    def enqueue(self, arrivals: Sequence[Arrival], deliver: Delivery) -> None:
-        """Queue arrivals; ``deliver`` is called from the worker with the receipts or an error.
+    def enqueue(
+        self,
+        arrivals: Sequence[Arrival],
+        deliver: Delivery,
+        acknowledge: Acknowledge | None = None,
+    ) -> None:
+        """Queue arrivals; ``deliver`` is called from a pipeline thread with the receipts or an
+        error, once archived or once processed (``acknowledge``, else the pipeline's own).
 
-        Raises :class:`Overloaded` at once when too many frames are waiting.
+        Raises :class:`Overloaded` at once when too many frames are waiting, and
+        :class:`StoreUnavailable` when the pipeline is stopping.
         """
-        self._enqueue(_Job(list(arrivals), deliver))
-
-    def _enqueue(self, job: _Job) -> None:
-        count = len(job.arrivals) or 1
+        job = _Job(list(arrivals), deliver, acknowledge or self.acknowledge)
+        count = len(job.arrivals)
         with self._condition:
             if self._stopping:
                 raise StoreUnavailable("the gateway is stopping")
             if self._waiting + count > self.max_waiting and self._waiting:
                 raise Overloaded(f"{self._waiting} frames are waiting to be stored; try again")
             self._waiting += count
-            self.stats.waiting = self._waiting
             self._jobs.append(job)
             self._condition.notify()
 
-    async def submit(self, arrivals: Sequence[Arrival]) -> list[Receipt]:
-        """Queue arrivals and wait until they are durable; one receipt per arrival, in order."""
+    async def submit(
+        self, arrivals: Sequence[Arrival], acknowledge: Acknowledge | None = None
+    ) -> list[Receipt]:
+        """Queue arrivals and wait for their receipts, one per arrival, in order."""
         if not arrivals:
             return []
         loop = asyncio.get_running_loop()
@@ -172,7 +229,7 @@ class Pipeline:
         def deliver(outcome: list[Receipt] | BaseException) -> None:
             loop.call_soon_threadsafe(_settle, future, outcome)
 
-        self.enqueue(arrivals, deliver)
+        self.enqueue(arrivals, deliver, acknowledge)
         return await future
 
     async def process_again(
@@ -184,36 +241,28 @@ class Pipeline:
         ``open_cloud`` opens device-to-cloud frames with the payload key the gateway holds;
         with ``quiet`` a frame that is still partial is not forwarded again.
         """
+        if self._stopping:
+            raise StoreUnavailable("the gateway is stopping")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Receipt]] = loop.create_future()
 
         def deliver(outcome: list[Receipt] | BaseException) -> None:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, StoreUnavailable):
+                outcome = StoreUnavailable(f"processing failed ({type(outcome).__name__})")
             loop.call_soon_threadsafe(_settle, future, outcome)
 
-        self._enqueue(_Job([], deliver, list(frame_ids), open_cloud, quiet))
+        self.link.again(list(frame_ids), open_cloud, quiet, deliver)
         return await future
 
-    # --- the worker ----------------------------------------------------------------------
+    # --- the archiving thread ------------------------------------------------------------
 
     def _run(self) -> None:
-        self._guarded(lambda: self._recover(initial=True))
         while True:
             jobs = self._take()
             if jobs is None:
                 break
             if jobs:
                 self._run_jobs(jobs)
-            else:
-                self._guarded(self._idle)
-        self._guarded(lambda: self._save_sets(self.tiny.close_all()))
-
-    @staticmethod
-    def _guarded(work: Callable[[], None]) -> None:
-        """Run housekeeping; a failure is logged and the worker goes on."""
-        try:
-            work()
-        except Exception:
-            _log.exception("pipeline housekeeping failed")
 
     def _take(self) -> list[_Job] | None:
         with self._condition:
@@ -222,10 +271,8 @@ class Pipeline:
             if not self._jobs:
                 return None if self._stopping else []
             taken = [self._jobs.popleft()]
-            if taken[0].again is not None:  # processing frames again is a batch of its own
-                return taken
             frames = len(taken[0].arrivals)
-            while self._jobs and self._jobs[0].again is None:
+            while self._jobs:
                 size = len(self._jobs[0].arrivals)
                 if frames + size > self.batch_frames:
                     break
@@ -234,15 +281,14 @@ class Pipeline:
             return taken
 
     def _release(self, jobs: Sequence[_Job]) -> None:
-        count = sum(len(j.arrivals) or 1 for j in jobs)
+        count = sum(len(j.arrivals) for j in jobs)
         with self._condition:
             self._waiting -= count
-            self.stats.waiting = self._waiting
 
     def _run_jobs(self, jobs: list[_Job]) -> None:
         try:
-            self._run_jobs_unguarded(jobs)
-        except Exception as exc:  # a defect or a store failure must not end the worker
+            self._archive_and_hand_over(jobs)
+        except Exception as exc:  # a defect or a store failure must not end the thread
             _log.exception("a batch of %d submissions failed", len(jobs))
             failure = StoreUnavailable(f"the batch failed ({type(exc).__name__}): try again")
             for job in jobs:
@@ -250,11 +296,7 @@ class Pipeline:
         finally:
             self._release(jobs)
 
-    def _run_jobs_unguarded(self, jobs: list[_Job]) -> None:
-        if jobs[0].again is not None:
-            receipts = self._again(jobs[0])
-            jobs[0].deliver(receipts)
-            return
+    def _archive_and_hand_over(self, jobs: list[_Job]) -> None:
         arrivals = [a for job in jobs for a in job.arrivals]
         directory = self.processor.directory
         mark_tokenless(arrivals, directory)
@@ -265,208 +307,43 @@ class Pipeline:
         try:
             ids = self.writer.archive(arrivals)
         except Exception as exc:
-            self.stats.archive_failures += 1
-            _log.error("archiving %d frames failed: %s", len(arrivals), _summary(exc))
+            self._front.archive_failures += 1
+            _log.error("archiving %d frames failed: %s", len(arrivals), summary(exc))
             failure = StoreUnavailable("the store could not take the frames; send them again")
             for job in jobs:
                 job.deliver(failure)
             return
-        receipts = self._process_and_save(ids, arrivals)
+        self._front.archived += len(ids)
+        waiting: list[tuple[_Job, int, int]] = []
         start = 0
         for job in jobs:
             end = start + len(job.arrivals)
-            job.deliver(receipts[start:end])
+            if job.acknowledge == "processed":
+                waiting.append((job, start, end))
+            else:
+                job.deliver(_archived_receipts(ids[start:end], job.arrivals))
             start = end
-
-    def _process_and_save(
-        self,
-        ids: Sequence[int],
-        arrivals: Sequence[Arrival],
-        *,
-        again: _Job | None = None,
-        kept_sets: dict[int, int | None] | None = None,
-    ) -> list[Receipt]:
-        process = self.processor.process
-        open_cloud = again is not None and again.open_cloud
-        results = [
-            process(frame_id, arrival, again=again is not None, open_cloud=open_cloud)
-            for frame_id, arrival in zip(ids, arrivals, strict=True)
-        ]
-        self._refuse_hidden_senders(arrivals, results)
-        if self.shared_store and again is None:
-            self._duplicates_elsewhere(results)
-        for result in results:
-            if kept_sets is not None and result.tiny is not None:  # it stays in its set
-                result.tiny, result.set_id = None, kept_sets.get(result.frame_id)
-        sets, links = self._assemble(arrivals, results)
-        outbox = self._outbox(arrivals, results, quiet=again is not None and again.quiet)
-        try:
-            self.writer.save(
-                list(zip(arrivals, results, strict=True)),
-                sets,
-                outbox,
-                set_links=links,
-                replace=again is not None,
-            )
-        except Exception as exc:
-            self.stats.save_failures += 1
-            self._save_error = _summary(exc)
-            _log.error("storing the results of %d frames failed: %s", len(results), _summary(exc))
-            for result in results:
-                if result.dedup_key is not None:
-                    self.processor.dedup.forget(result.dedup_key)
-            note = f"archived; processing will be retried ({type(exc).__name__})"
-            return [Receipt(r.frame_id, FrameStatus.PENDING, note) for r in results]
-        if outbox and self.on_outbox is not None:
-            self.on_outbox()
-        self.stats.batches += 1
-        self.stats.frames += len(results)
-        by_status = self.stats.by_status
-        for result in results:
-            by_status[result.status] = by_status.get(result.status, 0) + 1
-        return [Receipt(r.frame_id, r.status, r.error, r.serial, len(r.readings)) for r in results]
-
-    def _refuse_hidden_senders(
-        self, arrivals: Sequence[Arrival], results: Sequence[Processed]
-    ) -> None:
-        """Refuse the frames of devices with their own ingest token whose serial only decoding
-        showed (a mesh packet, a tiny frame of an unknown alias): no token was checked."""
-        directory = self.processor.directory
-        for arrival, result in zip(arrivals, results, strict=True):
-            serial = result.serial
-            if serial is None or serial == arrival.serial or directory.ingest_allowed(serial, None):
-                continue
-            if result.dedup_key is not None:
-                self.processor.dedup.forget(result.dedup_key)
-            result.status = FrameStatus.ERROR
-            result.error = f"{own_token_refusal(serial)}; its serial was hidden until decoding"
-            result.readings = []
-            result.battery = None
-            result.tiny = None
-            result.dedup_key = None
-
-    def _duplicates_elsewhere(self, results: list[Processed]) -> None:
-        """Mark as duplicates the frames another instance sharing the store already stored."""
-        keys = [r.dedup_key for r in results if r.status in _STORED and r.dedup_key]
-        if not keys:
-            return
-        since = utc_now() - timedelta(seconds=self.dedup_window_s)
-        try:
-            stored = self.writer.stored_keys(keys, since)
-        except Exception as exc:  # a failed check must not stop storing
-            _log.warning("checking duplicates in the shared store failed: %s", exc)
-            return
-        for result in results:
-            if result.status in _STORED and result.dedup_key in stored:
-                result.status = FrameStatus.DUPLICATE
-                result.error = "the same frame was stored by another gateway instance"
-                result.readings = []
-                result.battery = None
-                result.tiny = None
-
-    def _assemble(
-        self, arrivals: Sequence[Arrival], results: Sequence[Processed]
-    ) -> tuple[list[TinySet], list[tuple[Processed, TinySet]]]:
-        touched: dict[int, TinySet] = {}
-        links: list[tuple[Processed, TinySet]] = []
-        for arrival, result in zip(arrivals, results, strict=True):
-            if result.tiny is None:
-                continue
-            settings = self.processor.directory.settings(result.tiny.serial)
-            expected = settings.expected_sensors if settings else None
-            current, closed = self.tiny.add(result.tiny, arrival.received_at, expected)
-            if closed is not None:
-                touched[id(closed)] = closed
-            touched[id(current)] = current
-            links.append((result, current))
-        return list(touched.values()), links
-
-    def _outbox(
-        self, arrivals: Sequence[Arrival], results: Sequence[Processed], *, quiet: bool
-    ) -> list[OutboxRow]:
-        if self.outbox is None:
-            return []
-        rows: list[OutboxRow] = []
-        for arrival, result in zip(arrivals, results, strict=True):
-            if result.status in _FORWARDED and not (quiet and result.status == FrameStatus.PARTIAL):
-                rows.extend(self.outbox(result.frame_id, arrival, result))
-        return rows
-
-    def _again(self, job: _Job) -> list[Receipt]:
-        frame_ids = job.again or []
-        found = self.writer.arrivals(frame_ids)
-        for _, _, key, _ in found:
-            if key is not None:
-                self.processor.dedup.forget(key)
-        receipts = self._process_and_save(
-            [row[0] for row in found],
-            [row[1] for row in found],
-            again=job,
-            kept_sets={row[0]: row[3] for row in found},
-        )
-        by_id = {r.id: r for r in receipts}
-        return [
-            by_id.get(frame_id, Receipt(frame_id, "missing", "no such frame"))
-            for frame_id in frame_ids
-        ]
-
-    def _idle(self) -> None:
-        self._save_sets(self.tiny.expired())
-        if time.monotonic() >= self._next_recovery:
-            self._recover(initial=False)
-
-    def _save_sets(self, sets: list[TinySet]) -> None:
-        if not sets:
-            return
-        try:
-            self.writer.save([], sets)
-        except Exception as exc:
-            _log.error("closing %d reading sets failed: %s", len(sets), exc)
-
-    def _recover(self, *, initial: bool) -> None:
-        """Process frames left pending (a crash between archive and store, a failed save)."""
-        self._next_recovery = time.monotonic() + self.recovery_interval_s
-        grace = 0.0 if initial and not self.shared_store else self.recovery_interval_s
-        before = utc_now() - timedelta(seconds=grace)
-        after = 0
-        while True:
-            try:
-                pending = self.writer.pending(after, _RECOVERY_BATCH, before=before)
-            except Exception as exc:
-                _log.error("looking for pending frames failed: %s", exc)
-                return
-            if not pending:
-                return
-            ids = [frame_id for frame_id, _ in pending]
-            receipts = self._process_and_save(ids, [a for _, a in pending])
-            if any(r.status == FrameStatus.PENDING for r in receipts):
-                self._isolate(pending)
-            self.stats.recovered += len(ids)
-            after = ids[-1]
-            with self._condition:
-                if self._jobs or self._stopping:
-                    return
-
-    def _isolate(self, pending: list[tuple[int, Arrival]]) -> None:
-        """Store pending frames one by one, so that one the store refuses holds no other back;
-        that one is marked an error with the store's reason."""
-        for frame_id, arrival in pending:
-            (receipt,) = self._process_and_save([frame_id], [arrival])
-            if receipt.status != FrameStatus.PENDING:
-                continue
-            try:
-                self.writer.mark_error(
-                    frame_id, f"the store refused its results ({self._save_error})"
-                )
-            except Exception as exc:  # the store itself is down: recovery comes back later
-                _log.error("marking frame %d failed: %s", frame_id, exc)
-                return
+        self.link.hand_over(ids, arrivals, _answer_waiting(waiting) if waiting else None)
 
 
-def _summary(exc: BaseException) -> str:
-    """An error's type and first line (a database error's next lines repeat its SQL)."""
-    lines = str(exc).splitlines()
-    return f"{type(exc).__name__}: {lines[0] if lines else ''}"
+def _archived_receipts(ids: Sequence[int], arrivals: Sequence[Arrival]) -> list[Receipt]:
+    """Receipts given once archived: ``archived``, or ``error`` with what was found already."""
+    return [
+        Receipt(frame_id, FrameStatus.ERROR, arrival.problem)
+        if arrival.problem
+        else Receipt(frame_id, ARCHIVED)
+        for frame_id, arrival in zip(ids, arrivals, strict=True)
+    ]
+
+
+def _answer_waiting(waiting: list[tuple[_Job, int, int]]) -> Callable[[list[Receipt]], None]:
+    """What answers the jobs waiting for processing, given the batch's receipts."""
+
+    def answer(receipts: list[Receipt]) -> None:
+        for job, start, end in waiting:
+            job.deliver(receipts[start:end])
+
+    return answer
 
 
 def _settle(future: asyncio.Future[list[Receipt]], outcome: list[Receipt] | BaseException) -> None:

@@ -21,11 +21,9 @@ from sqlalchemy.exc import DBAPIError
 
 from openpcs.frames import BUILT_IN_TABLES
 from openpcs.gateway.api.auth import Authenticator, satisfies
-from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.forward.amqp import AmqpSender
 from openpcs.gateway.forward.dispatcher import Dispatcher
-from openpcs.gateway.forward.document import OutboxPlanner, Route
 from openpcs.gateway.forward.mqtt import MqttSender
 from openpcs.gateway.forward.nats_jetstream import NatsSender
 from openpcs.gateway.forward.redis_streams import RedisStreamSender
@@ -36,7 +34,8 @@ from openpcs.gateway.ingest.tcp import TcpIngest
 from openpcs.gateway.ingest.udp import UdpMeshIngest
 from openpcs.gateway.partial_again import reprocess_partial_frames
 from openpcs.gateway.pipeline import Pipeline
-from openpcs.gateway.processor import Processor
+from openpcs.gateway.processing_process import ProcessLink
+from openpcs.gateway.processing_setup import build_processor, outbox_planner
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.secret_box import SECRET_FILE, SecretBox
 from openpcs.gateway.senders import mark_tokenless
@@ -54,7 +53,6 @@ from openpcs.gateway.store.outbox import OutboxStore
 from openpcs.gateway.store.tokens import TokenStore
 from openpcs.gateway.store.writer import StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler
-from openpcs.ncd.mesh import MeshReceiver
 
 __all__ = ["ADMIN_TOKEN_FILE", "Gateway"]
 
@@ -143,30 +141,24 @@ class Gateway:
             directory = load_directory(self.engine, self.box)
         except DBAPIError as exc:
             raise store_failure(self.engine.url, exc) from None
-        mesh = MeshReceiver(settings.udp_mesh.link) if settings.udp_mesh.enabled else None
-        processor = Processor(
-            directory,
-            DedupWindow(settings.pipeline.dedup_window_s),
-            mesh,
-            api_escaped=settings.serial.escaped,
-            tables=settings.sensor_tables.tables(),
-        )
-        forwarders = settings.forwarders
-        routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
-        routes += [Route(w.name) for w in forwarders.webhooks]
-        routes += [Route(r.name) for r in forwarders.redis_streams]
-        routes += [Route(n.name) for n in forwarders.nats]
-        routes += [Route(a.name) for a in forwarders.amqp]
+        processor = build_processor(settings, directory)
+        pipeline = settings.pipeline
+        writer = StoreWriter(self.engine)
+        link = None
+        if pipeline.processing == "process":
+            link = ProcessLink(settings, writer.last_id, batch_frames=pipeline.batch_frames)
         self.pipeline = Pipeline(
-            StoreWriter(self.engine),
+            writer,
             processor,
-            TinyAssembler(settings.pipeline.tiny_timeout_s),
-            batch_frames=settings.pipeline.batch_frames,
+            TinyAssembler(pipeline.tiny_timeout_s),
+            batch_frames=pipeline.batch_frames,
             max_waiting=settings.limits.max_pending_frames,
-            dedup_window_s=settings.pipeline.dedup_window_s,
-            recovery_interval_s=settings.pipeline.recovery_interval_s,
+            dedup_window_s=pipeline.dedup_window_s,
+            recovery_interval_s=pipeline.recovery_interval_s,
             shared_store=not is_sqlite(self.engine),
-            outbox=OutboxPlanner(routes) if routes else None,
+            outbox=outbox_planner(settings),
+            acknowledge=pipeline.acknowledge,
+            link=link,
         )
         self.outbox = OutboxStore(self.engine)
         self._opened = True
@@ -189,6 +181,7 @@ class Gateway:
     def reload_directory(self) -> None:
         """Read the devices' settings again (after a change)."""
         self.pipeline.processor.directory = load_directory(self.engine, self.box)
+        self.pipeline.reload_directory()
 
     # --- running --------------------------------------------------------------------------
 
@@ -299,8 +292,9 @@ class Gateway:
                 _log.warning("reading device settings failed: %s", exc)
 
     def submit_task(self, arrivals: Sequence[Arrival]) -> asyncio.Task[list[Receipt]]:
-        """Submit arrivals; the task ends with their receipts (used by stream adapters)."""
-        return asyncio.ensure_future(self.pipeline.submit(arrivals))
+        """Submit arrivals from TCP; the task ends with their receipts, given once archived or
+        processed as ``tcp.acknowledge`` says."""
+        return asyncio.ensure_future(self.pipeline.submit(arrivals, self.settings.tcp.acknowledge))
 
     async def stop(self) -> None:
         """Stop taking frames, let submitted ones finish, stop the forwarders, close the store."""
@@ -343,7 +337,10 @@ class Gateway:
                 "recovered": stats.recovered,
                 "archive_failures": stats.archive_failures,
                 "save_failures": stats.save_failures,
-                "open_reading_sets": len(self.pipeline.tiny),
+                "open_reading_sets": stats.open_reading_sets,
+                "archived": stats.archived,
+                "processing": self.settings.pipeline.processing,
+                "processing_pid": self.pipeline.link.pid,
             },
             "listeners": dict(self.ports),
             "tcp": None

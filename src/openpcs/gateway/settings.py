@@ -115,8 +115,18 @@ class LimitsSettings(_Section):
 
 
 class PipelineSettings(_Section):
-    """Batching, deduplication and tiny-frame reassembly."""
+    """Batching, acknowledging, deduplication and tiny-frame reassembly.
 
+    ``acknowledge``: senders are answered once their frames are archived (``archived``, the
+    default: the frames are durable, and processing follows) or once their results are stored
+    (``processed``: the answer carries the frame's status). HTTP callers choose per request
+    with ``?wait=``, TCP with ``tcp.acknowledge``. ``processing``: decoding and storing run in
+    a processing process of their own (``process``, the default: the gateway's second core)
+    or in a thread of the gateway's process (``thread``).
+    """
+
+    acknowledge: Literal["archived", "processed"] = "archived"
+    processing: Literal["process", "thread"] = "process"
     batch_frames: int = Field(5000, gt=0)
     dedup_window_s: float = Field(600.0, ge=0)
     tiny_timeout_s: float = Field(60.0, gt=0)

@@ -110,7 +110,7 @@ class GatewayClient:
             response = self._call(
                 "POST",
                 "/api/v1/webhooks/lorawan/chirpstack",
-                params={"event": "up"},
+                params={"event": "up", "wait": "processed"},
                 json=_chirpstack_uplink(delivery),
             )
         elif delivery.via == "sigfox":
@@ -119,14 +119,16 @@ class GatewayClient:
                 "data": delivery.payload.hex(),
                 "seqNumber": int(delivery.meta["seq_number"]),
             }
-            response = self._call("POST", "/api/v1/webhooks/sigfox", json=callback)
+            response = self._call(
+                "POST", "/api/v1/webhooks/sigfox", params={"wait": "processed"}, json=callback
+            )
         else:
             source = bytes.fromhex(delivery.meta.get("source", "00" * 8))
             packet = ReceivePacket(source, delivery.payload, options=_ACKNOWLEDGED)
             response = self._call(
                 "POST",
                 "/api/v1/frames",
-                params={"format": "ncd-api"},
+                params={"format": "ncd-api", "wait": "processed"},
                 content=wrap(packet.data()),
                 headers={"Content-Type": "application/octet-stream"},
             )
@@ -201,7 +203,13 @@ def local_gateway() -> Iterator[GatewayClient]:
     and over HTTPS (with a CA of its own, as ``openpcs serve`` has)."""
     with tempfile.TemporaryDirectory(prefix="openpcs-twin-gateway-") as data:
         settings = resolve_settings(
-            {"data_dir": data, "http": {"host": "127.0.0.1", "port": 0}, "tcp": {"port": 0}},
+            {
+                "data_dir": data,
+                "http": {"host": "127.0.0.1", "port": 0},
+                "tcp": {"port": 0},
+                # the twin judges every frame's decoded status as the node's answer carries it
+                "pipeline": {"acknowledge": "processed", "processing": "thread"},
+            },
             environ={},
         )
         gateway = Gateway(settings)

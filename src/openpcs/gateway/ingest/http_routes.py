@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from openpcs.gateway.api.auth import presented_token, satisfies
 from openpcs.gateway.api.responses import errors, plain_errors
+from openpcs.gateway.ingest.acknowledge import WAIT_PARAMETER, acknowledge_of
 from openpcs.gateway.ingest.callbacks import parse_sigfox, parse_sms
 from openpcs.gateway.ingest.inputs import arrival_from_bytes, arrival_from_hex
 from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
@@ -101,16 +102,17 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             )
         return token
 
-    async def store(token: str | None, arrivals: list[Arrival]) -> list[Receipt]:
+    async def store(request: Request, token: str | None, arrivals: list[Arrival]) -> list[Receipt]:
         """Archive and process the frames of a caller :func:`authorize` let in (``token``
-        is what it presented); their receipts once they are durable."""
+        is what it presented); their receipts once archived or processed (``?wait=``)."""
+        wait = acknowledge_of(request)
         refused = unauthorized_senders(arrivals, gateway.directory, token)
         if refused:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused[0])
         for arrival in arrivals:
             arrival.sender_checked = True
         try:
-            return await gateway.pipeline.submit(arrivals)
+            return await gateway.pipeline.submit(arrivals, wait)
         except Overloaded as exc:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), headers={"Retry-After": "1"}
@@ -140,7 +142,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             device=device,
             counter=counter,
         )
-        return _receipts(await store(token, [arrival]))
+        return _receipts(await store(request, token, [arrival]))
 
     async def meshlium(
         request: Request, token: str | None, frame: str | None, adapter: str = "meshlium"
@@ -152,7 +154,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         arrival = arrival_from_hex(
             frame, adapter, limit=limits.max_frame_bytes, remote=_remote(request)
         )
-        (receipt,) = await store(token, [arrival])
+        (receipt,) = await store(request, token, [arrival])
         text = f"{receipt.status} {receipt.id}"
         if receipt.error:
             text += f": {receipt.error}"
@@ -160,6 +162,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
     @router.get(
         _MESHLIUM_PATH,
+        openapi_extra=WAIT_PARAMETER,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses={**_MESHLIUM_ERRORS, **errors(422)},
@@ -173,6 +176,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
     @router.post(
         _MESHLIUM_PATH,
+        openapi_extra=WAIT_PARAMETER,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses=_MESHLIUM_ERRORS,
@@ -188,6 +192,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
     @router.get(
         _CLOUD_BRIDGE_PATH,
+        openapi_extra=WAIT_PARAMETER,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses={**_MESHLIUM_ERRORS, **errors(422)},
@@ -201,6 +206,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
 
     @router.post(
         "/api/v1/frames",
+        openapi_extra=WAIT_PARAMETER,
         tags=["ingest"],
         responses={
             200: {"description": "one receipt per frame, in order"},
@@ -234,10 +240,11 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         arrivals = parse() if len(body) <= _PARSE_INLINE_BYTES else await run_in_threadpool(parse)
         if not arrivals:
             raise HTTPException(status.HTTP_400_BAD_REQUEST, "the request holds no frame")
-        return _receipts(await store(token, arrivals))
+        return _receipts(await store(request, token, arrivals))
 
     @router.post(
         "/api/v1/webhooks/lorawan/{dialect}",
+        openapi_extra=WAIT_PARAMETER,
         tags=["ingest"],
         responses={
             204: {"description": "another event than an uplink: nothing to store"},
@@ -287,19 +294,19 @@ def ingest_router(gateway: Gateway) -> APIRouter:
             counter=message.seq_number,
         )
 
-    @router.get("/api/v1/webhooks/sigfox", tags=["ingest"])
+    @router.get("/api/v1/webhooks/sigfox", openapi_extra=WAIT_PARAMETER, tags=["ingest"])
     async def sigfox_get(request: Request) -> Response:
         """A Sigfox callback sent as a GET: ``?device=…&data=…&time=…&seqNumber=…``."""
         token = authorize(request, webhook=True)
         return await sigfox(request, token, dict(request.query_params))
 
-    @router.post("/api/v1/webhooks/sigfox", tags=["ingest"])
+    @router.post("/api/v1/webhooks/sigfox", openapi_extra=WAIT_PARAMETER, tags=["ingest"])
     async def sigfox_post(request: Request) -> Response:
         """A Sigfox callback sent as a POST with a JSON or form body."""
         token = authorize(request, webhook=True)
         return await sigfox(request, token, await webhook_fields(request))
 
-    @router.post("/api/v1/webhooks/sms", tags=["ingest"])
+    @router.post("/api/v1/webhooks/sms", openapi_extra=WAIT_PARAMETER, tags=["ingest"])
     async def sms_webhook(request: Request) -> Response:
         """A received SMS from an SMS gateway; its body is a Waspmote frame in hex."""
         token = authorize(request, webhook=True)

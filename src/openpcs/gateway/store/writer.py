@@ -15,16 +15,16 @@ file), on PostgreSQL from the table's sequence (any number of instances).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
 
-from openpcs.gateway.records import Arrival, Format, Processed, utc_now
+from openpcs.gateway.records import Arrival, Processed
+from openpcs.gateway.store.archive_reads import ArchiveReads
 from openpcs.gateway.store.bulk import Dialected
 from openpcs.gateway.store.database import IMMEDIATE
 from openpcs.gateway.store.schema import FrameStatus
@@ -72,7 +72,6 @@ _READING_COLUMNS: Final = (
 _OUTBOX_COLUMNS: Final = ("forwarder", "frame_id", "topic", "payload", "next_attempt_at")
 _SET_COLUMNS: Final = ("status", "parts", "counters", "missing", "last_at")
 #: The columns an :class:`Arrival` is read back from, in :func:`_arrival`'s order.
-_ARCHIVED: Final = "id, received_at, adapter, remote, format, data, meta, device, counter, serial"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +94,7 @@ class _DeviceTally:
     errors: int = 0
 
 
-class StoreWriter:
+class StoreWriter(ArchiveReads):
     """Batched writes to the store; used by one thread (the pipeline's worker) at a time."""
 
     def __init__(self, engine: Engine) -> None:
@@ -313,71 +312,6 @@ class StoreWriter:
             " errors = devices.errors + excluded.errors"
         )
 
-    # --- reading back what the pipeline needs --------------------------------------------
-
-    def pending(
-        self, after_id: int, limit: int, *, before: datetime | None = None
-    ) -> list[tuple[int, Arrival]]:
-        """Frames still ``pending`` with ids above ``after_id`` (archived before ``before``)."""
-        sql = self.sql
-        statement = sql.text(
-            f"SELECT {_ARCHIVED} FROM frames WHERE status = 'pending' AND id > ? "
-            "AND received_at <= ? ORDER BY id LIMIT ?"
-        )
-        limit_time = sql.time(before or utc_now())
-        with self.engine.connect() as connection:
-            rows = connection.exec_driver_sql(statement, (after_id, limit_time, limit)).all()
-        return [(int(row[0]), _arrival(row)) for row in rows]
-
-    def arrivals(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival, bytes | None, Any]]:
-        """The archived arrivals of these frames, their dedup keys and reading sets, by id."""
-        sql = self.sql
-        found: list[tuple[int, Arrival, bytes | None, Any]] = []
-        with self.engine.connect() as connection:
-            for start in range(0, len(frame_ids), 500):
-                chunk = list(frame_ids[start : start + 500])
-                rows = connection.exec_driver_sql(
-                    f"SELECT {_ARCHIVED}, dedup_key, set_id FROM frames "
-                    f"WHERE id IN {sql.in_list(len(chunk))} ORDER BY id",
-                    tuple(chunk),
-                ).all()
-                found.extend(
-                    (int(row[0]), _arrival(row), row[10] and bytes(row[10]), row[11])
-                    for row in rows
-                )
-        return found
-
-    def recent_keys(self, now: datetime, window_s: float) -> list[tuple[bytes, float]]:
-        """Dedup keys of frames stored within the window, with their age in seconds."""
-        if window_s <= 0:
-            return []
-        sql = self.sql
-        since = now - timedelta(seconds=window_s)
-        statement = sql.text(
-            "SELECT dedup_key, received_at FROM frames WHERE received_at >= ? "
-            "AND dedup_key IS NOT NULL ORDER BY received_at"
-        )
-        with self.engine.connect() as connection:
-            rows = connection.exec_driver_sql(statement, (sql.time(since),)).all()
-        return [(bytes(key), (now - _utc(when)).total_seconds()) for key, when in rows]
-
-    def stored_keys(self, keys: Iterable[bytes], since: datetime) -> set[bytes]:
-        """Which of ``keys`` frames stored since ``since`` already carry (other instances)."""
-        wanted = list(keys)
-        found: set[bytes] = set()
-        sql = self.sql
-        with self.engine.connect() as connection:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                rows = connection.exec_driver_sql(
-                    "SELECT dedup_key FROM frames WHERE dedup_key IN "
-                    f"{sql.in_list(len(chunk))} AND received_at >= {sql.placeholder} "
-                    f"AND status IN ('ok', 'partial', 'duplicate', 'encrypted')",
-                    (*chunk, sql.time(since)),
-                ).all()
-                found.update(bytes(row[0]) for row in rows)
-        return found
-
 
 class _MemoTime:
     """``Dialected.time`` remembering its last answer: a request's frames share one time."""
@@ -391,29 +325,6 @@ class _MemoTime:
         if value is not self._last:
             self._last, self._text = value, self._sql.time(value)
         return self._text
-
-
-def _utc(value: Any) -> datetime:
-    """A time read with a driver-level statement: SQLite gives text, PostgreSQL datetimes."""
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _arrival(row: Any) -> Arrival:
-    meta = row[6]
-    if isinstance(meta, str):
-        meta = json.loads(meta)
-    return Arrival(
-        data=bytes(row[5]),
-        adapter=row[2],
-        format=Format(row[4]),
-        remote=row[3],
-        meta=meta,
-        received_at=_utc(row[1]),
-        device=row[7],
-        counter=row[8],
-        serial=row[9],
-    )
 
 
 def _tally(results: Sequence[tuple[Arrival, Processed]]) -> dict[str, _DeviceTally]:

@@ -1,0 +1,58 @@
+"""The processing side built from the gateway's settings, in the gateway's process or in a
+processing process of its own: the same processor, reading sets and forwarding plan."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from openpcs.gateway.dedup import DedupWindow
+from openpcs.gateway.directory import Directory
+from openpcs.gateway.forward.document import OutboxPlanner, Route
+from openpcs.gateway.processing import Processing
+from openpcs.gateway.processor import Processor
+from openpcs.gateway.settings import GatewaySettings
+from openpcs.gateway.store.database import is_sqlite
+from openpcs.gateway.store.writer import StoreWriter
+from openpcs.gateway.tiny_sets import TinyAssembler
+from openpcs.ncd.mesh import MeshReceiver
+
+__all__ = ["build_processing", "build_processor", "outbox_planner"]
+
+
+def build_processor(settings: GatewaySettings, directory: Directory) -> Processor:
+    """The frame processor the settings describe, with these devices' settings."""
+    mesh = MeshReceiver(settings.udp_mesh.link) if settings.udp_mesh.enabled else None
+    return Processor(
+        directory,
+        DedupWindow(settings.pipeline.dedup_window_s),
+        mesh,
+        api_escaped=settings.serial.escaped,
+        tables=settings.sensor_tables.tables(),
+    )
+
+
+def outbox_planner(settings: GatewaySettings) -> OutboxPlanner | None:
+    """What each forwarder gets of a stored frame (``None`` without forwarders)."""
+    forwarders = settings.forwarders
+    routes = [Route(m.name, m.topic) for m in forwarders.mqtt]
+    routes += [Route(w.name) for w in forwarders.webhooks]
+    routes += [Route(r.name) for r in forwarders.redis_streams]
+    routes += [Route(n.name) for n in forwarders.nats]
+    routes += [Route(a.name) for a in forwarders.amqp]
+    return OutboxPlanner(routes) if routes else None
+
+
+def build_processing(
+    settings: GatewaySettings, engine: Engine, processor: Processor, tiny: TinyAssembler
+) -> Processing:
+    """The processing side on ``engine`` with ``processor`` and the reading sets ``tiny``."""
+    pipeline = settings.pipeline
+    return Processing(
+        StoreWriter(engine),
+        processor,
+        tiny,
+        dedup_window_s=pipeline.dedup_window_s,
+        recovery_interval_s=pipeline.recovery_interval_s,
+        shared_store=not is_sqlite(engine),
+        outbox=outbox_planner(settings),
+    )
