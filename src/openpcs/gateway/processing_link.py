@@ -106,6 +106,7 @@ class ThreadLink:
         self.on_outbox: Callable[[], None] | None = None
         processing.on_outbox = self._outbox_stored
         self._items: deque[_New | _Again] = deque()
+        self._queued = 0  # frames in the queue
         self._condition = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -135,8 +136,14 @@ class ThreadLink:
     def hand_over(
         self, ids: Sequence[int], arrivals: Sequence[Arrival], answer: HandedOver | None
     ) -> None:
-        """Queue newly archived frames."""
-        self._put(_New(ids, arrivals, answer))
+        """Queue newly archived frames; waits while more than ``4 * batch_frames`` frames are
+        queued (the front then queues, up to its limit: backpressure, not memory)."""
+        with self._condition:
+            while self._queued > 4 * self.batch_frames and not self._stopping and self.running:
+                self._condition.wait(_IDLE_WAKE_S)
+            self._queued += len(ids)
+            self._items.append(_New(ids, arrivals, answer))
+            self._condition.notify_all()
 
     def again(
         self, frame_ids: Sequence[int], open_cloud: bool, quiet: bool, done: AgainDone
@@ -160,10 +167,10 @@ class ThreadLink:
         if self.on_outbox is not None:
             self.on_outbox()
 
-    def _put(self, item: _New | _Again) -> None:
+    def _put(self, item: _Again) -> None:
         with self._condition:
             self._items.append(item)
-            self._condition.notify()
+            self._condition.notify_all()
 
     def _pending_work(self) -> bool:
         return bool(self._items) or self._stopping
@@ -202,6 +209,8 @@ class ThreadLink:
                 break
             taken.append(self._items.popleft())
             frames += size
+        self._queued -= frames
+        self._condition.notify_all()  # a hand-over waiting for room
         return taken
 
     def _run_new(self, items: list[_New]) -> None:
