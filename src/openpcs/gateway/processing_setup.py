@@ -12,11 +12,17 @@ from openpcs.gateway.processing import Processing
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite
+from openpcs.gateway.store.write_turn import TURN_FILE, WriteTurn
 from openpcs.gateway.store.writer import StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler
 from openpcs.ncd.mesh import MeshReceiver
 
-__all__ = ["build_processing", "build_processor", "outbox_planner"]
+__all__ = ["build_processing", "build_processor", "outbox_planner", "write_turn"]
+
+
+def write_turn(settings: GatewaySettings, engine: Engine) -> WriteTurn | None:
+    """The turn the gateway's writers take on a SQLite store (``None`` on PostgreSQL)."""
+    return WriteTurn(settings.data_dir / TURN_FILE) if is_sqlite(engine) else None
 
 
 def build_processor(settings: GatewaySettings, directory: Directory) -> Processor:
@@ -48,7 +54,7 @@ def build_processing(
     """The processing side on ``engine`` with ``processor`` and the reading sets ``tiny``."""
     pipeline = settings.pipeline
     return Processing(
-        StoreWriter(engine),
+        StoreWriter(engine, write_turn(settings, engine)),
         processor,
         tiny,
         dedup_window_s=pipeline.dedup_window_s,

@@ -35,7 +35,7 @@ from openpcs.gateway.ingest.udp import UdpMeshIngest
 from openpcs.gateway.partial_again import reprocess_partial_frames
 from openpcs.gateway.pipeline import Pipeline
 from openpcs.gateway.processing_process import ProcessLink
-from openpcs.gateway.processing_setup import build_processor, outbox_planner
+from openpcs.gateway.processing_setup import build_processor, outbox_planner, write_turn
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.secret_box import SECRET_FILE, SecretBox
 from openpcs.gateway.senders import mark_tokenless
@@ -143,7 +143,7 @@ class Gateway:
             raise store_failure(self.engine.url, exc) from None
         processor = build_processor(settings, directory)
         pipeline = settings.pipeline
-        writer = StoreWriter(self.engine)
+        writer = StoreWriter(self.engine, write_turn(settings, self.engine))
         link = None
         if pipeline.processing == "process":
             link = ProcessLink(settings, writer.last_id, batch_frames=pipeline.batch_frames)

@@ -27,6 +27,7 @@ from openpcs.gateway.api.ca_route import ca_router
 from openpcs.gateway.api.query_routes import query_router
 from openpcs.gateway.api.responses import EVERY_ROUTE
 from openpcs.gateway.ingest.http_routes import ingest_router
+from openpcs.gateway.ingest.node_paths import NodeLane
 from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.store.contention import (
     BUSY_MESSAGE,
@@ -130,6 +131,8 @@ def create_app(gateway: Gateway) -> FastAPI:
         summary="Receives, archives, decrypts, decodes, stores and forwards sensor frames.",
         lifespan=lifespan,
     )
+    # innermost: the node paths are answered before routing, inside the limits added next
+    app.add_middleware(NodeLane, gateway=gateway)
     app.add_middleware(BodyLimit, limit=gateway.settings.limits.max_body_bytes)
     app.add_middleware(RefuseNul)
 

@@ -46,8 +46,16 @@ def presented_token(
     ``allow_query`` says. Basic and the query string are what a browser may send by itself
     (remembered credentials, a link), so the web application, whose token callers skip the
     CSRF check, takes neither."""
-    header = request.headers.get("authorization", "")
-    kind, _, value = header.partition(" ")
+    query = request.query_params.get("token") if allow_query else None
+    return token_in(request.headers.get, query, allow_basic=allow_basic)
+
+
+def token_in(
+    header: Callable[[str], str | None], query_token: str | None, *, allow_basic: bool = True
+) -> str | None:
+    """:func:`presented_token` from a request's parts: ``header(name)`` gives a header's
+    value (names in lower case), ``query_token`` the ``?token=`` taken (``None``: not taken)."""
+    kind, _, value = (header("authorization") or "").partition(" ")
     value = value.strip()
     if kind.lower() == "bearer" and value:
         return value
@@ -57,12 +65,10 @@ def presented_token(
         except (binascii.Error, UnicodeDecodeError):
             return None
         return decoded.partition(":")[2] or None
-    key = request.headers.get("x-api-key")
+    key = header("x-api-key")
     if key:
         return key.strip()
-    if allow_query:
-        return request.query_params.get("token") or None
-    return None
+    return query_token or None
 
 
 class Authenticator:

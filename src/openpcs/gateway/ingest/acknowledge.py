@@ -8,7 +8,7 @@ from fastapi import HTTPException, Request, status
 
 from openpcs.gateway.pipeline import Acknowledge
 
-__all__ = ["WAIT_PARAMETER", "acknowledge_of"]
+__all__ = ["WAIT_PARAMETER", "acknowledge_choice", "acknowledge_of"]
 
 _CHOICES: Final = get_args(Acknowledge)
 
@@ -32,14 +32,18 @@ WAIT_PARAMETER: Final[dict[str, Any]] = {
 
 def acknowledge_of(request: Request) -> Acknowledge | None:
     """The request's ``wait`` choice (``None``: the gateway's default); 400 for another."""
-    wait = request.query_params.get("wait")
+    try:
+        return acknowledge_choice(request.query_params.get("wait"))
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+
+
+def acknowledge_choice(wait: str | None) -> Acknowledge | None:
+    """A ``wait`` value read; :class:`ValueError` naming ``wait`` for one not in the choices."""
     if wait is None:
         return None
     if wait == "archived":
         return "archived"
     if wait == "processed":
         return "processed"
-    raise HTTPException(
-        status.HTTP_400_BAD_REQUEST,
-        f"wait: {wait[:40]!r} is not one of {', '.join(repr(c) for c in _CHOICES)}",
-    )
+    raise ValueError(f"wait: {wait[:40]!r} is not one of {', '.join(repr(c) for c in _CHOICES)}")

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -33,8 +32,14 @@ from openpcs.gateway.api.auth import presented_token, satisfies
 from openpcs.gateway.api.responses import errors, plain_errors
 from openpcs.gateway.ingest.acknowledge import WAIT_PARAMETER, acknowledge_of
 from openpcs.gateway.ingest.callbacks import parse_sigfox, parse_sms
-from openpcs.gateway.ingest.inputs import arrival_from_bytes, arrival_from_hex
+from openpcs.gateway.ingest.inputs import arrival_from_bytes
 from openpcs.gateway.ingest.lorawan import NotAnUplink, parse_uplink
+from openpcs.gateway.ingest.node_paths import (
+    CLOUD_BRIDGE_PATH,
+    MESHLIUM_PATH,
+    NodeRequest,
+    answer_node,
+)
 from openpcs.gateway.ingest.request_bodies import frames_of, webhook_fields
 from openpcs.gateway.ingest.webhook_errors import WebhookError
 from openpcs.gateway.pipeline import Overloaded, StoreUnavailable
@@ -48,8 +53,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ingest_router"]
 
-_MESHLIUM_PATH = "/getpost_frame_parser.php"
-_CLOUD_BRIDGE_PATH = "/hw/ps"
 _DIALECTS: Mapping[str, Any] = {
     "chirpstack": "chirpstack-v4",
     "chirpstack-v4": "chirpstack-v4",
@@ -144,65 +147,62 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         )
         return _receipts(await store(request, token, [arrival]))
 
-    async def meshlium(
-        request: Request, token: str | None, frame: str | None, adapter: str = "meshlium"
-    ) -> Response:
-        if frame is None:
-            return PlainTextResponse(
-                "error: the request has no 'frame' parameter\n", status.HTTP_400_BAD_REQUEST
-            )
-        arrival = arrival_from_hex(
-            frame, adapter, limit=limits.max_frame_bytes, remote=_remote(request)
+    async def node(request: Request, adapter: str, body: bytes | None = None) -> Response:
+        """A node path's answer (the same :class:`NodeLane` gives before routing)."""
+        headers = {k.encode("latin-1"): v.encode("latin-1") for k, v in request.headers.items()}
+        node_request = NodeRequest(
+            adapter,
+            headers,
+            request.scope.get("query_string", b""),
+            body,
+            _remote(request),
+            request.url.path.endswith(".php"),
         )
-        (receipt,) = await store(request, token, [arrival])
-        text = f"{receipt.status} {receipt.id}"
-        if receipt.error:
-            text += f": {receipt.error}"
-        return PlainTextResponse(text + "\n", _stored_status([receipt]))
+        answer = await answer_node(gateway, node_request)
+        return Response(
+            answer.body, answer.status, {k.decode(): v.decode() for k, v in answer.headers}
+        )
 
     @router.get(
-        _MESHLIUM_PATH,
-        openapi_extra=WAIT_PARAMETER,
+        MESHLIUM_PATH,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses={**_MESHLIUM_ERRORS, **errors(422)},
+        openapi_extra=WAIT_PARAMETER,
     )
     async def meshlium_get(
         request: Request,
         frame: Annotated[str | None, Query(description="the frame in hex")] = None,
     ) -> Response:
         """A frame as the WiFi module sends it to a Meshlium: ``?frame=<hex>``."""
-        return await meshlium(request, authorize(request), frame)
+        del frame  # read by answer_node, with the rest of the query
+        return await node(request, "meshlium")
 
     @router.post(
-        _MESHLIUM_PATH,
-        openapi_extra=WAIT_PARAMETER,
+        MESHLIUM_PATH,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses=_MESHLIUM_ERRORS,
+        openapi_extra=WAIT_PARAMETER,
     )
     async def meshlium_post(request: Request) -> Response:
         """A frame as the 4G module sends it to a Meshlium: form body ``frame=<hex>``."""
-        token = authorize(request)
-        body = (await request.body()).decode("latin-1")
-        fields = dict(parse_qsl(body, keep_blank_values=True))
-        return await meshlium(
-            request, token, fields.get("frame", request.query_params.get("frame"))
-        )
+        return await node(request, "meshlium", await request.body())
 
     @router.get(
-        _CLOUD_BRIDGE_PATH,
-        openapi_extra=WAIT_PARAMETER,
+        CLOUD_BRIDGE_PATH,
         tags=["ingest"],
         response_class=PlainTextResponse,
         responses={**_MESHLIUM_ERRORS, **errors(422)},
+        openapi_extra=WAIT_PARAMETER,
     )
     async def cloud_bridge_get(
         request: Request,
         frame: Annotated[str | None, Query(description="the frame in hex")] = None,
     ) -> Response:
         """A frame as a node sends it to the Libelium Cloud Bridge: ``?frame=<hex>``."""
-        return await meshlium(request, authorize(request), frame, "cloud-bridge")
+        del frame  # read by answer_node, with the rest of the query
+        return await node(request, "cloud-bridge")
 
     @router.post(
         "/api/v1/frames",

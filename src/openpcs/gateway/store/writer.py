@@ -16,7 +16,7 @@ file), on PostgreSQL from the table's sequence (any number of instances).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -28,6 +28,7 @@ from openpcs.gateway.store.archive_reads import ArchiveReads
 from openpcs.gateway.store.bulk import Dialected
 from openpcs.gateway.store.database import IMMEDIATE
 from openpcs.gateway.store.schema import FrameStatus
+from openpcs.gateway.store.write_turn import WriteTurn
 from openpcs.gateway.tiny_sets import TinySet
 
 __all__ = ["OutboxRow", "StoreWriter"]
@@ -97,8 +98,11 @@ class _DeviceTally:
 class StoreWriter(ArchiveReads):
     """Batched writes to the store; used by one thread (the pipeline's worker) at a time."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, turn: WriteTurn | None = None) -> None:
+        """``turn``: taken around every write transaction (SQLite stores shared by the
+        gateway's processes, see :mod:`openpcs.gateway.store.write_turn`)."""
         self.engine = engine
+        self.turn = turn
         self.sql = sql = Dialected(engine.dialect)
         self._update_set = sql.update("reading_sets", _SET_COLUMNS, "id")
         self._upsert_device = self._device_upsert()
@@ -146,7 +150,7 @@ class StoreWriter(ArchiveReads):
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A connection in a write transaction (committed at the end, rolled back on error)."""
-        with self.engine.connect() as plain:
+        with self.turn() if self.turn else nullcontext(), self.engine.connect() as plain:
             connection = plain.execution_options(**{IMMEDIATE: True})
             with connection.begin():
                 yield connection
