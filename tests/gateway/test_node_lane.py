@@ -1,0 +1,77 @@
+"""The node paths' lane (answered before routing) keeps every rule of the application around it."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+from tests.gateway import frames as f
+from tests.gateway.conftest import make_settings
+from tests.gateway.running import RunningGateway
+
+_PATH = "/getpost_frame_parser.php"
+
+
+def test_the_lane_keeps_the_limits_and_the_nul_refusal_around_it(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path, limits={"max_body_bytes": 1024}))
+    try:
+        with running.client(None) as client:
+            nul = client.get(_PATH, params={"frame": "3C3D\x00"})
+            big = client.post(
+                _PATH,
+                content=b"frame=" + b"3C" * 2000,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            form = client.post(
+                _PATH,
+                content=b"frame=" + f.binary(1).hex().encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            head = client.head(_PATH, params={"frame": f.binary(2).hex()})
+            frames = running.get("/api/v1/frames")["items"]
+    finally:
+        running.stop()
+    assert nul.status_code == 400
+    assert "NUL" in nul.json()["error"]
+    assert big.status_code == 413
+    assert form.status_code == 200
+    assert form.text.startswith("ok ")
+    assert head.status_code == 405  # not a node's request: the application answers it
+    assert [x["adapter"] for x in frames] == ["meshlium"]  # only the form's frame was stored
+
+
+def test_the_lane_asks_for_tokens_as_the_routes_do(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path, security={"ingest_token_required": True}))
+    frame = f.binary(1).hex()
+    try:
+        admin = running.admin_token
+        assert admin is not None
+        basic = base64.b64encode(f"any:{admin}".encode()).decode()
+        with running.client(None) as client:
+            closed = client.get(_PATH, params={"frame": frame})
+            bridge = client.get("/hw/ps", params={"frame": frame})
+            by_query = client.get(_PATH, params={"frame": frame, "token": admin})
+            by_basic = client.get(
+                _PATH,
+                params={"frame": f.binary(2).hex()},
+                headers={"Authorization": f"Basic {basic}"},
+            )
+            by_key = client.get(
+                _PATH, params={"frame": f.binary(3).hex()}, headers={"X-Api-Key": admin}
+            )
+            no_frame = client.get(_PATH, params={"token": admin})
+            bad_wait = client.get(_PATH, params={"frame": frame, "token": admin, "wait": "x"})
+    finally:
+        running.stop()
+    assert closed.status_code == 401
+    assert closed.headers["www-authenticate"] == 'Bearer realm="openpcs"'
+    assert closed.text == "error: this ingest route needs a token with the 'ingest' scope\n"
+    assert bridge.status_code == 401
+    assert bridge.json() == {"error": "this ingest route needs a token with the 'ingest' scope"}
+    assert [r.text.split()[0] for r in (by_query, by_basic, by_key)] == ["ok", "ok", "ok"]
+    assert (no_frame.status_code, no_frame.text) == (
+        400,
+        "error: the request has no 'frame' parameter\n",
+    )
+    assert bad_wait.status_code == 400
+    assert bad_wait.text.startswith("error: wait: 'x' is not one of")
