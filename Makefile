@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SOURCES := src tests benchmarks
 
-.PHONY: run test deps lint bench clean assets
+.PHONY: run test deps lint bench soak clean assets
 
 # Debian packages the tests use: the AVR toolchain (builds), simavr (the node twin), avrdude and
 # the Arduino AVR core's serial bootloader (uploads), Chromium (the web app's browser flows),
@@ -85,6 +85,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ncd.py
 	$(BIN)/python benchmarks/bench_program.py
 	$(BIN)/python benchmarks/bench_gateway.py
+
+## soak: the gateway at 80 % of its TCP peak for OPENPCS_SOAK_SECONDS (600), memory sampled
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak_gateway.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info $(VENDOR) $(ASSETS)/node_modules
