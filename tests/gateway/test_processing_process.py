@@ -128,7 +128,8 @@ def test_stopping_the_gateway_ends_its_processing_process(tmp_path: Path) -> Non
     running = RunningGateway(make_settings(tmp_path, pipeline=_DEFAULTS))
     try:
         pid = running.get("/api/v1/status")["pipeline"]["processing_pid"]
-        assert isinstance(pid, int) and _alive(pid)
+        assert isinstance(pid, int)
+        assert _alive(pid)
     finally:
         running.stop()
     wait_for(lambda: not _alive(pid), timeout=10)

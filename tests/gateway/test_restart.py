@@ -78,7 +78,8 @@ def test_kill_and_restart_loses_nothing_acknowledged(tmp_path: Path) -> None:
             return pid
 
         first = processing_pid()
-        assert first is not None and first != process.pid
+        assert first is not None
+        assert first != process.pid
         os.kill(first, signal.SIGKILL)  # the gateway starts another and goes on
         wait_for(lambda: processing_pid() not in (None, first), timeout=60)
         wait_for(lambda: len(acked) >= _ACKED_BEFORE_SECOND_KILL, timeout=60)
