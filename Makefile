@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ncd.py
 	$(BIN)/python benchmarks/bench_program.py
 	$(BIN)/python benchmarks/bench_gateway.py
+	$(BIN)/python benchmarks/bench_claims.py
 
 ## soak: the gateway at 80 % of its TCP peak for OPENPCS_SOAK_SECONDS (600), memory sampled
 soak: $(STAMP)

@@ -7,6 +7,7 @@ when the settings or the store cannot be used.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -231,8 +232,34 @@ def db_status(
     out.print(f"store: {current or 'empty'}; this openpcs: {head_revision()}", markup=False)
 
 
+def process(
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database: DatabaseOption = None,
+    log_level: Annotated[
+        str | None, typer.Option("--log-level", help="debug, info, warning or error.")
+    ] = None,
+) -> None:
+    """Process archived frames of a PostgreSQL store that gateways with
+    ``pipeline.processing: elsewhere`` archive into; run as many as there are cores to use."""
+    from openpcs.gateway.processing_claims import serve_claims
+
+    settings = _settings(config, data_dir=data_dir, database=database, log_level=log_level)
+    if not settings.database_url.startswith("postgresql"):
+        err.print("error: settings: database: 'openpcs process' needs a PostgreSQL store")
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(message)s")
+    try:
+        serve_claims(settings)
+    except StoreError as exc:
+        _store_error(exc)
+    except DBAPIError as exc:
+        _store_error(store_failure(make_url(settings.database_url), exc))
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``serve``, ``token`` and ``db`` to the main command."""
+    """Add ``serve``, ``process``, ``token`` and ``db`` to the main command."""
     app.command("serve")(serve)
+    app.command("process")(process)
     app.add_typer(token_app, name="token")
     app.add_typer(db_app, name="db")

@@ -34,8 +34,14 @@ from openpcs.gateway.ingest.tcp import TcpIngest
 from openpcs.gateway.ingest.udp import UdpMeshIngest
 from openpcs.gateway.partial_again import reprocess_partial_frames
 from openpcs.gateway.pipeline import Pipeline
+from openpcs.gateway.processing_elsewhere import ElsewhereLink
 from openpcs.gateway.processing_process import ProcessLink
-from openpcs.gateway.processing_setup import build_processor, outbox_planner, write_turn
+from openpcs.gateway.processing_setup import (
+    build_processing,
+    build_processor,
+    outbox_planner,
+    write_turn,
+)
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.secret_box import SECRET_FILE, SecretBox
 from openpcs.gateway.senders import mark_tokenless
@@ -144,9 +150,12 @@ class Gateway:
         processor = build_processor(settings, directory)
         pipeline = settings.pipeline
         writer = StoreWriter(self.engine, write_turn(settings, self.engine))
-        link = None
+        link: ProcessLink | ElsewhereLink | None = None
         if pipeline.processing == "process":
             link = ProcessLink(settings, writer.last_id, batch_frames=pipeline.batch_frames)
+        elif pipeline.processing == "elsewhere":
+            tiny = TinyAssembler(pipeline.tiny_timeout_s)
+            link = ElsewhereLink(build_processing(settings, self.engine, processor, tiny))
         self.pipeline = Pipeline(
             writer,
             processor,

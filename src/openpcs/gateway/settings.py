@@ -121,12 +121,13 @@ class PipelineSettings(_Section):
     default: the frames are durable, and processing follows) or once their results are stored
     (``processed``: the answer carries the frame's status). HTTP callers choose per request
     with ``?wait=``, TCP with ``tcp.acknowledge``. ``processing``: decoding and storing run in
-    a processing process of their own (``process``, the default: the gateway's second core)
-    or in a thread of the gateway's process (``thread``).
+    a processing process of their own (``process``, the default: the gateway's second core),
+    in a thread of the gateway's process (``thread``), or, on a PostgreSQL store, in
+    ``openpcs process`` instances on any machines (``elsewhere``: this gateway only archives).
     """
 
     acknowledge: Literal["archived", "processed"] = "archived"
-    processing: Literal["process", "thread"] = "process"
+    processing: Literal["process", "thread", "elsewhere"] = "process"
     batch_frames: int = Field(5000, gt=0)
     dedup_window_s: float = Field(600.0, ge=0)
     tiny_timeout_s: float = Field(60.0, gt=0)
@@ -208,6 +209,13 @@ class GatewaySettings(_Section):
     def _some_http(self) -> GatewaySettings:
         if not self.http.enabled and not self.https.enabled:
             raise ValueError("turn on http or https: the gateway serves its routes on one")
+        if self.pipeline.processing == "elsewhere" and not self.database_url.startswith(
+            "postgresql"
+        ):
+            raise ValueError(
+                "pipeline.processing: 'elsewhere' needs a PostgreSQL store (database), which "
+                "'openpcs process' instances share"
+            )
         return self
 
     @property

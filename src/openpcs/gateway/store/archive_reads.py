@@ -51,6 +51,21 @@ class ArchiveReads:
             rows = connection.exec_driver_sql(statement, (after_id, top, limit_time, limit)).all()
         return [(int(row[0]), _arrival(row)) for row in rows]
 
+    def pending_in_parts(
+        self, after_id: int, limit: int, parts: Sequence[int], partitions: int
+    ) -> list[tuple[int, Arrival]]:
+        """PostgreSQL: frames still ``pending`` with ids above ``after_id`` whose sender falls
+        in one of ``parts`` (of ``partitions``, a power of two), in id order. The sender is the
+        serial the frame claims, else the network's name for the device."""
+        statement = (
+            f"SELECT {_ARCHIVED} FROM frames WHERE status = 'pending' AND id > %s "
+            f"AND (hashtext(coalesce(serial, device, '')) & {partitions - 1}) = ANY(%s) "
+            "ORDER BY id LIMIT %s"
+        )
+        with self.engine.connect() as connection:
+            rows = connection.exec_driver_sql(statement, (after_id, list(parts), limit)).all()
+        return [(int(row[0]), _arrival(row)) for row in rows]
+
     def last_id(self) -> int:
         """The highest frame id archived so far (0 for an empty store)."""
         with self.engine.connect() as connection:
