@@ -22,11 +22,13 @@ from sqlalchemy import create_engine
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_gateway import POSTGRES, frame_hex, small_fields
+from openpcs.gateway.directory import Directory
 from openpcs.gateway.records import Arrival
+from openpcs.gateway.senders import claimed_serial
 from openpcs.gateway.store.database import migrate, open_engine
 from openpcs.gateway.store.writer import StoreWriter
 
-FRAMES = 60_000
+FRAMES = int(os.environ.get("OPENPCS_BENCH_CLAIM_FRAMES", "60000"))
 
 
 def _schema_url(schema: str) -> str:
@@ -45,8 +47,12 @@ def rate(processes: int, frames: list[bytes], work: Path) -> float:
     engine = open_engine(url)
     migrate(engine)
     writer = StoreWriter(engine)
+    directory = Directory()
     for start in range(0, len(frames), 5000):
-        writer.archive([Arrival(data, "bench") for data in frames[start : start + 5000]])
+        arrivals = [Arrival(data, "bench") for data in frames[start : start + 5000]]
+        for arrival in arrivals:  # as a front end archives them: with the serial they claim
+            arrival.serial = claimed_serial(arrival, directory)
+        writer.archive(arrivals)
     command = [sys.executable, "-m", "openpcs", "process", "--db", url, "--log-level", "warning"]
     start = time.perf_counter()
     running = [

@@ -105,3 +105,20 @@ def test_dedup_keys_tell_senders_apart_and_seed_from_ages() -> None:
     assert len(window) == 1
     assert window.seen(b"new" * 5 + b"0")
     assert not window.seen(b"old" * 5 + b"0")
+
+
+def test_keys_merged_on_a_takeover_keep_the_window_in_time_order() -> None:
+    clock = Clock()
+    clock.now = 1000
+    window = DedupWindow(600, clock)
+    mine, theirs, stale = b"m" * 16, b"t" * 16, b"s" * 16
+    assert not window.seen(mine)  # seen at 1000
+    window.merge([(theirs, 300.0), (stale, 900.0), (mine, 500.0)])  # theirs: seen at 700
+    assert len(window) == 2  # the stale key is past the window; mine keeps its later time
+    clock.now = 1299  # theirs is 599 s old, mine 299 s
+    assert window.seen(theirs)
+    clock.now = 1301  # theirs is past the window and forgotten first; mine is still held
+    assert not window.seen(theirs)
+    assert window.seen(mine)
+    clock.now = 1601
+    assert not window.seen(mine)

@@ -43,6 +43,16 @@ class DedupWindow:
                 self._seen[key] = now - age
                 self._seen.move_to_end(key)
 
+    def merge(self, keys: Iterable[tuple[bytes, float]]) -> None:
+        """Add keys seen ``age`` seconds ago to those the window holds, keeping it in time
+        order (a processing process taking over another's senders learns what it stored)."""
+        now = self._clock()
+        times = dict(self._seen)
+        for key, age in keys:
+            if age < self.window_s:
+                times[key] = max(times.get(key, now - age), now - age)
+        self._seen = OrderedDict(sorted(times.items(), key=lambda item: item[1]))
+
     def seen(self, key: bytes) -> bool:
         """Whether ``key`` was seen within the window; remembers it (from now) if not."""
         now = self._clock()

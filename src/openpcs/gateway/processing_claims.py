@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 
 from openpcs.gateway.processing import Processing
 from openpcs.gateway.processing_setup import build_processing, build_processor
+from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite, open_engine
@@ -41,7 +42,7 @@ _log = logging.getLogger("openpcs.gateway.pipeline")
 
 #: How many partitions frames are split into.
 PARTITIONS: Final = 64
-_REBALANCE_S: Final = 2.0
+_REBALANCE_S: Final = 0.5
 _IDLE_S: Final = 0.2
 _DIRECTORY_S: Final = 30.0
 
@@ -122,6 +123,7 @@ class _ClaimsLoop:
             if now >= next_rebalance:
                 if self.claims.rebalance():
                     self.cursor = 0
+                    self._learn_recent_keys()
                 next_rebalance = now + _REBALANCE_S
             if now >= next_reload:
                 self.reload()
@@ -133,6 +135,13 @@ class _ClaimsLoop:
                 processing.save_sets(processing.tiny.expired())
                 self.stopping.wait(_IDLE_S)
         processing.save_sets(processing.tiny.close_all())
+
+    def _learn_recent_keys(self) -> None:
+        """After taking partitions over: the keys of frames stored within the window, so that
+        the in-memory window knows what their previous owner stored."""
+        processing = self.processing
+        keys = processing.writer.recent_keys(utc_now(), processing.dedup_window_s)
+        processing.processor.dedup.merge(keys)
 
     def _batch(self) -> bool:
         """Process the next batch; whether there was one."""
@@ -169,7 +178,9 @@ def serve_claims(settings: GatewaySettings) -> None:
         build_processor(settings, load_directory(engine, box)),
         TinyAssembler(settings.pipeline.tiny_timeout_s),
     )
-    processing.seed()
+    # one process at a time owns a sender's partition and learns the stored keys when it
+    # takes one over: its window is the whole truth, and no batch asks the store again
+    processing.shared_store = False
 
     def reload() -> None:
         try:
