@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import socket
+import time
 from pathlib import Path
 
 from tests.gateway import frames as f
@@ -75,3 +77,19 @@ def test_the_lane_asks_for_tokens_as_the_routes_do(tmp_path: Path) -> None:
     )
     assert bad_wait.status_code == 400
     assert bad_wait.text.startswith("error: wait: 'x' is not one of")
+
+
+def test_a_sender_gone_before_its_body_ended_stores_nothing(tmp_path: Path) -> None:
+    running = RunningGateway(make_settings(tmp_path))
+    try:
+        with socket.create_connection(("127.0.0.1", running.port), 10) as connection:
+            connection.sendall(
+                b"POST " + _PATH.encode() + b" HTTP/1.1\r\nHost: g\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\n"
+                b"Content-Length: 400\r\n\r\nframe=3C3D3E06"
+            )
+        time.sleep(0.5)
+        frames = running.get("/api/v1/frames")["items"]
+    finally:
+        running.stop()
+    assert frames == []

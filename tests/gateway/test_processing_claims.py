@@ -163,3 +163,24 @@ def test_processing_elsewhere_needs_postgresql(tmp_path: Path, database: str | N
     assert "'elsewhere' needs a PostgreSQL store" in served.stderr
     assert processed.returncode == 2
     assert "'openpcs process' needs a PostgreSQL store" in processed.stderr
+
+
+def test_a_frame_the_store_refuses_is_set_apart_not_retried_with_the_rest() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from openpcs.gateway.processing_claims import _ClaimsLoop
+    from openpcs.gateway.records import Arrival, Receipt
+
+    rows = [(7, Arrival(b"a", "t")), (8, Arrival(b"b", "t"))]
+    isolated: list[Any] = []
+    writer = SimpleNamespace(pending_in_parts=lambda *_: rows)
+    processing = SimpleNamespace(
+        writer=writer,
+        process=lambda ids, _: [Receipt(i, "pending", "refused") for i in ids],
+        isolate=isolated.append,
+    )
+    loop = _ClaimsLoop(processing, SimpleNamespace(owned={3}), 100, lambda: None)  # type: ignore[arg-type]
+    assert loop._batch()
+    assert isolated == [rows]  # one by one: the refused one is marked an error
+    assert loop.cursor == 8

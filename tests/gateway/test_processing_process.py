@@ -133,3 +133,23 @@ def test_stopping_the_gateway_ends_its_processing_process(tmp_path: Path) -> Non
     finally:
         running.stop()
     wait_for(lambda: not _alive(pid), timeout=10)
+
+
+def test_many_clients_waiting_for_processing_are_all_answered(tmp_path: Path) -> None:
+    running = RunningGateway(
+        make_settings(tmp_path, pipeline=_DEFAULTS, tcp={"acknowledge": "processed"})
+    )
+    count = 20_000
+    try:
+        with socket.create_connection(("127.0.0.1", running.tcp_port), 30) as connection:
+            reader = connection.makefile("rb")
+            for start in range(0, count, 500):  # many small hand-overs, each waited for
+                lines = b"".join(
+                    f.binary(i % 256, serial=f"00000000{i // 256:08X}").hex().encode() + b"\n"
+                    for i in range(start, start + 500)
+                )
+                connection.sendall(lines)
+            statuses = [reader.readline().split()[1] for _ in range(count)]
+    finally:
+        running.stop()
+    assert statuses == [b"ok"] * count

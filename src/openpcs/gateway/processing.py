@@ -275,13 +275,13 @@ class Processing:
             ids = [frame_id for frame_id, _ in pending]
             receipts = self._process_and_save(ids, [a for _, a in pending])
             if any(r.status == FrameStatus.PENDING for r in receipts):
-                self._isolate(pending)
+                self.isolate(pending)
             self.stats.recovered += len(ids)
             after = ids[-1]
             if interrupted():
                 return
 
-    def _isolate(self, pending: list[tuple[int, Arrival]]) -> None:
+    def isolate(self, pending: list[tuple[int, Arrival]]) -> None:
         """Store pending frames one by one, so that one the store refuses holds no other back;
         that one is marked an error with the store's reason."""
         for frame_id, arrival in pending:

@@ -34,6 +34,7 @@ from openpcs.gateway.secret_box import SecretBox
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite, open_engine
 from openpcs.gateway.store.devices import load_directory
+from openpcs.gateway.store.schema import FrameStatus
 from openpcs.gateway.tiny_sets import TinyAssembler
 
 __all__ = ["PARTITIONS", "PartitionClaims", "serve_claims"]
@@ -53,10 +54,15 @@ class PartitionClaims:
     def __init__(self, engine: Engine) -> None:
         if is_sqlite(engine):
             raise ValueError("claims need a PostgreSQL store (a SQLite store has one processor)")
-        self.connection: Connection = engine.connect().execution_options(
+        self.engine = engine
+        self.owned: set[int] = set()
+        self._connect()
+
+    def _connect(self) -> None:
+        """A connection of its own, its key spaces and its membership lock."""
+        self.connection: Connection = self.engine.connect().execution_options(
             isolation_level="AUTOCOMMIT"
         )
-        self.owned: set[int] = set()
         # advisory locks are the database's, not a schema's: the key spaces (a two-part key's
         # first half) are the schema's own, so that stores in other schemas do not meet
         space = "SELECT hashtext(current_schema() || %s)"
@@ -96,6 +102,18 @@ class PartitionClaims:
                 took = True
         return took
 
+    def reconnect(self) -> None:
+        """Give every partition up and open a new locks' connection (if the store answers)."""
+        self.owned.clear()
+        try:
+            self.connection.close()
+        except Exception as exc:  # it is broken already
+            _log.debug("closing the locks' connection: %s", exc)
+        try:
+            self._connect()
+        except Exception as exc:
+            _log.error("the store does not answer: %s", exc)
+
     def close(self) -> None:
         """Let every lock go (closing the connection does too)."""
         self.connection.close()
@@ -121,9 +139,7 @@ class _ClaimsLoop:
         while not self.stopping.is_set():
             now = time.monotonic()
             if now >= next_rebalance:
-                if self.claims.rebalance():
-                    self.cursor = 0
-                    self._learn_recent_keys()
+                self._rebalance()
                 next_rebalance = now + _REBALANCE_S
             if now >= next_reload:
                 self.reload()
@@ -135,6 +151,17 @@ class _ClaimsLoop:
                 processing.save_sets(processing.tiny.expired())
                 self.stopping.wait(_IDLE_S)
         processing.save_sets(processing.tiny.close_all())
+
+    def _rebalance(self) -> None:
+        """Take this process's share; on a store error, own nothing until it answers again
+        (a lost locks' connection means the partitions may be another's already)."""
+        try:
+            if self.claims.rebalance():
+                self.cursor = 0
+                self._learn_recent_keys()
+        except Exception as exc:
+            _log.error("claiming partitions failed (owning none until it works): %s", exc)
+            self.claims.reconnect()
 
     def _learn_recent_keys(self) -> None:
         """After taking partitions over: the keys of frames stored within the window, so that
@@ -159,7 +186,10 @@ class _ClaimsLoop:
             return False
         ids = [frame_id for frame_id, _ in rows]
         try:
-            self.processing.process(ids, [arrival for _, arrival in rows])
+            receipts = self.processing.process(ids, [arrival for _, arrival in rows])
+            if any(r.status == FrameStatus.PENDING for r in receipts):
+                # one frame the store refuses must not hold the others back at every rescan
+                self.processing.isolate(rows)
         except Exception:  # a defect must not end the process; the rescan comes back
             _log.exception("processing %d frames failed", len(ids))
         self.cursor = ids[-1]
@@ -192,7 +222,7 @@ def serve_claims(settings: GatewaySettings) -> None:
     loop = _ClaimsLoop(processing, claims, settings.pipeline.batch_frames, reload)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: loop.stopping.set())
-    _log.info("processing frames of partitions claimed on %s", engine.url.render_as_string())
+    _log.info("processing frames of partitions claimed on %s", engine.url.database)
     try:
         loop.run()
     finally:

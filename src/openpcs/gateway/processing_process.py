@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -66,6 +67,15 @@ class ProcessLink:
         self._stopping = False
         self._restarts = 0
         self._started_at = 0.0
+        #: Frames archived while no process ran, announced to the next one.
+        self._missed: list[int] = []
+        #: Messages on their way, sent by a thread of their own: a full pipe (the process
+        #: busy with a batch) never holds the lock the answers need.
+        self._outgoing: queue.SimpleQueue[tuple[Connection, tuple[Any, ...]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._sender = threading.Thread(target=self._send_all, name="openpcs-processing-send")
+        self._sender.daemon = True
 
     @property
     def stats(self) -> ProcessingStats:
@@ -86,6 +96,7 @@ class ProcessLink:
     def start(self, ceiling: int) -> None:
         """Start the processing process and wait until it runs."""
         self._spawn(ceiling)
+        self._sender.start()
         self._reader = threading.Thread(target=self._read, name="openpcs-processing-link")
         self._reader.daemon = True
         self._reader.start()
@@ -132,6 +143,7 @@ class ProcessLink:
         del arrivals  # the process reads them back: they are durable already
         with self._lock:
             if self._connection is None:
+                self._missed.extend(ids)
                 if answer is not None:
                     answer(retry_receipts(ids, "the processing process is starting again"))
                 return
@@ -139,8 +151,7 @@ class ProcessLink:
             if answer is not None:
                 token = next(self._tokens)
                 self._answers[token] = (ids, answer)
-            wanted = list(ids) if answer is not None else None
-            self._send(("new", ids[-1], token, wanted))
+            self._send(("new", list(ids), token))
 
     def again(
         self, frame_ids: Sequence[int], open_cloud: bool, quiet: bool, done: AgainDone
@@ -175,14 +186,23 @@ class ProcessLink:
                 process.join(5)
         if self._reader is not None:
             self._reader.join(5)
+        self._outgoing.put(None)
+
+    def _stop_asked(self) -> bool:
+        return self._stopping
 
     def _send(self, message: tuple[Any, ...]) -> None:
-        """Send under the lock; a broken pipe is the reader's to notice."""
-        try:
-            assert self._connection is not None
-            self._connection.send(message)
-        except (OSError, ValueError) as exc:
-            _log.warning("the processing process did not take a message: %s", exc)
+        """Queue a message for the current process (called under the lock)."""
+        if self._connection is not None:
+            self._outgoing.put((self._connection, message))
+
+    def _send_all(self) -> None:
+        while (item := self._outgoing.get()) is not None:
+            connection, message = item
+            try:
+                connection.send(message)
+            except (OSError, ValueError) as exc:  # a process that ended: the reader restarts
+                _log.debug("a message to the processing process was not sent: %s", exc)
 
     # --- the process's answers ------------------------------------------------------------
 
@@ -248,9 +268,13 @@ class ProcessLink:
                 _log.error("starting the processing process failed: %s", exc)
                 continue
             with self._lock:
+                if self._stop_asked():  # stop() came while it started
+                    process.kill()
+                    return False
                 self._process, self._connection = process, connection
                 self._started_at = time.monotonic()
-                # what was archived while it started was announced to nobody
-                self._send(("new", self.last_id(), None, None))
+                # what was archived while none ran was announced to nobody
+                missed, self._missed = self._missed, []
+                self._send(("new", missed, None))
             return True
         return False

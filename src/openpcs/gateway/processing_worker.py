@@ -4,8 +4,8 @@
 settings (its own store connection, devices' settings and reading sets), says ``ready``,
 recovers what an earlier run left pending, then follows the front's messages:
 
-- ``("new", up_to, token, ids)``: frames up to ``up_to`` are archived; with a token, the
-  front waits for the receipts of ``ids``;
+- ``("new", ids, token)``: the gateway archived these frames; with a token, it waits for
+  their receipts;
 - ``("again", token, ids, open_cloud, quiet)``: process archived frames again;
 - ``("reload",)``: the devices' settings changed in the store;
 - ``("stop",)``: finish what was announced, close the reading sets, end;
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 import signal
 from collections import deque
-from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
@@ -59,8 +59,8 @@ def serve_processing(
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the front decides when to stop
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    lock = open(settings.data_dir / _LOCK_FILE, "a+b")  # noqa: SIM115  (held for the process's life)
-    fcntl.flock(lock, fcntl.LOCK_EX)
+    lock = os.open(settings.data_dir / _LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)  # held for the process's life
     engine = open_engine(
         settings.database_url,
         synchronous=settings.sqlite_synchronous,
@@ -85,7 +85,7 @@ def serve_processing(
         worker.run()
     finally:
         engine.dispose()
-        lock.close()
+        os.close(lock)
 
 
 class _Worker:
@@ -103,10 +103,8 @@ class _Worker:
         self.connection = connection
         self.batch_frames = batch_frames
         self.reload = reload
-        self.cursor = self.announced = ceiling
-        self.waiting: dict[int, Sequence[int]] = {}
-        self.wanted: set[int] = set()
-        self.found: dict[int, Receipt] = {}
+        self.ceiling = ceiling
+        self.announced: deque[tuple[list[int], int | None]] = deque()
         self.agains: deque[tuple[Any, ...]] = deque()
         self.stopping = False
         self.orphaned = False
@@ -114,15 +112,16 @@ class _Worker:
     def run(self) -> None:
         processing = self.processing
         processing.seed()
-        processing.taken = self.cursor
+        processing.taken = self.ceiling
         self.connection.send(("ready",))
-        _guarded(lambda: processing.recover(initial=True, interrupted=self.connection.poll))
+        # what an earlier run left pending goes first, whole: each device's frames in order
+        _guarded(lambda: processing.recover(initial=True))
         while True:
-            busy = self.cursor < self.announced or bool(self.agains)
+            busy = bool(self.announced) or bool(self.agains)
             self._read_messages(0 if busy or self.stopping else _IDLE_WAKE_S)
             if self.orphaned:  # what was announced is pending: the next start recovers it
                 break
-            if self.cursor < self.announced:
+            if self.announced:
                 self._next_batch()
             elif self.agains:
                 self._again(self.agains.popleft())
@@ -147,11 +146,9 @@ class _Worker:
     def _take(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "new":
-            _, up_to, token, ids = message
-            self.announced = max(self.announced, up_to)
-            if token is not None:
-                self.waiting[token] = ids
-                self.wanted.update(ids)
+            _, ids, token = message
+            if ids:
+                self.announced.append((list(ids), token))
         elif kind == "again":
             self.agains.append(message)
         elif kind == "reload":
@@ -160,48 +157,56 @@ class _Worker:
             self.stopping = True
 
     def _next_batch(self) -> None:
+        """Process the frames of the next announcements (up to ``batch_frames``): exactly
+        those this gateway archived (on a shared store, others' are not this process's)."""
         processing = self.processing
+        items = [self.announced.popleft()]
+        count = len(items[0][0])
+        while self.announced and count + len(self.announced[0][0]) <= self.batch_frames:
+            items.append(self.announced.popleft())
+            count += len(items[-1][0])
+        ids = [i for item_ids, _ in items for i in item_ids]
+        # recovery covers these from now on, whatever happens below
+        processing.taken = max(processing.taken, ids[-1], ids[0])
+        found: dict[int, Receipt] = {}
         try:
-            rows = processing.writer.pending(self.cursor, self.batch_frames, up_to=self.announced)
-        except Exception as exc:  # the store is down: answer the waiting ones, try later
+            rows = processing.writer.pending_ids(ids)
+        except Exception as exc:  # the store is down: recovery comes back to them
             _log.error("reading archived frames failed: %s", exc)
-            self.cursor = self.announced
-            self._answer(lookup=False)
-            return
-        if not rows:  # processed already (by recovery at start)
-            self.cursor = self.announced
-        else:
-            ids = [frame_id for frame_id, _ in rows]
+            rows = None
+        if rows:
+            row_ids = [frame_id for frame_id, _ in rows]
             try:
-                receipts = processing.process(ids, [arrival for _, arrival in rows])
+                receipts = processing.process(row_ids, [arrival for _, arrival in rows])
             except Exception as exc:  # a defect must not end the process; recovery comes back
-                _log.exception("processing %d frames failed", len(ids))
-                receipts = retry_receipts(ids, type(exc).__name__)
-            self.cursor = ids[-1]
-            wanted = self.wanted
-            self.found.update((r.id, r) for r in receipts if r.id in wanted)
+                _log.exception("processing %d frames failed", len(row_ids))
+                receipts = retry_receipts(row_ids, type(exc).__name__)
+            found = {r.id: r for r in receipts if r.id is not None}
             self.send(("stats", processing.stats))
-        self._answer(lookup=True)
+        waiting = [(item_ids, token) for item_ids, token in items if token is not None]
+        if waiting:
+            self._answer(waiting, found, lookup=rows is not None)
 
-    def _answer(self, *, lookup: bool) -> None:
-        """Answer every waiting front whose frames are all at or below the cursor; frames not
-        processed in this run are answered with their stored status."""
-        ready = [t for t, ids in self.waiting.items() if not ids or ids[-1] <= self.cursor]
-        if not ready:
-            return
-        missing = [i for t in ready for i in self.waiting[t] if i not in self.found]
+    def _answer(
+        self,
+        waiting: list[tuple[list[int], int]],
+        found: dict[int, Receipt],
+        *,
+        lookup: bool,
+    ) -> None:
+        """Answer the fronts waiting for these frames; frames not processed here now (by
+        recovery at start, say) are answered with their stored status."""
+        missing = [i for ids, _ in waiting for i in ids if i not in found]
         stored: dict[int, tuple[str, str | None]] = {}
         if missing and lookup:
             try:
                 stored = self.processing.writer.statuses(missing)
             except Exception as exc:
                 _log.error("reading frames' statuses failed: %s", exc)
-        for token in ready:
-            ids = self.waiting.pop(token)
+        for ids, token in waiting:
             receipts = []
             for frame_id in ids:
-                self.wanted.discard(frame_id)
-                receipt = self.found.pop(frame_id, None)
+                receipt = found.get(frame_id)
                 if receipt is None:
                     status, error = stored.get(frame_id, ("pending", "archived; not processed yet"))
                     receipt = Receipt(frame_id, status, error)

@@ -232,7 +232,8 @@ class Gateway:
         self._start_forwarders()
         if not is_sqlite(self.engine):
             self._tasks.append(asyncio.create_task(self._refresh_directory()))
-        self._tasks.append(asyncio.create_task(self._partial_frames_again()))
+        if settings.pipeline.processing != "elsewhere":  # one place, not every front end
+            self._tasks.append(asyncio.create_task(self._partial_frames_again()))
         self.started_at = time.time()
         _log.info("gateway started: %s", ", ".join(f"{k} port {v}" for k, v in self.ports.items()))
 

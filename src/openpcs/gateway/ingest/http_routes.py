@@ -147,14 +147,14 @@ def ingest_router(gateway: Gateway) -> APIRouter:
         )
         return _receipts(await store(request, token, [arrival]))
 
-    async def node(request: Request, adapter: str, body: bytes | None = None) -> Response:
+    async def node(request: Request, adapter: str, *, form: bool = False) -> Response:
         """A node path's answer (the same :class:`NodeLane` gives before routing)."""
         headers = {k.encode("latin-1"): v.encode("latin-1") for k, v in request.headers.items()}
         node_request = NodeRequest(
             adapter,
             headers,
             request.scope.get("query_string", b""),
-            body,
+            request.body if form else None,
             _remote(request),
             request.url.path.endswith(".php"),
         )
@@ -187,7 +187,7 @@ def ingest_router(gateway: Gateway) -> APIRouter:
     )
     async def meshlium_post(request: Request) -> Response:
         """A frame as the 4G module sends it to a Meshlium: form body ``frame=<hex>``."""
-        return await node(request, "meshlium", await request.body())
+        return await node(request, "meshlium", form=True)
 
     @router.get(
         CLOUD_BRIDGE_PATH,

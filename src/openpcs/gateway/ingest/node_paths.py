@@ -17,10 +17,14 @@ the frame was bad); errors are ``error: <what>`` in plain text on the Meshlium p
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Final, NamedTuple
 from urllib.parse import parse_qsl
 
+from sqlalchemy.exc import OperationalError
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpcs.gateway.api.auth import satisfies, token_in
@@ -28,6 +32,7 @@ from openpcs.gateway.ingest.acknowledge import acknowledge_choice
 from openpcs.gateway.ingest.inputs import arrival_from_hex
 from openpcs.gateway.pipeline import Acknowledge, Overloaded, StoreUnavailable
 from openpcs.gateway.senders import unauthorized_senders
+from openpcs.gateway.store.contention import BUSY_MESSAGE, RETRY_AFTER_S, contention_code
 from openpcs.gateway.store.schema import FrameStatus
 
 if TYPE_CHECKING:
@@ -41,6 +46,8 @@ __all__ = [
     "NodeRequest",
     "answer_node",
 ]
+
+_log = logging.getLogger("openpcs.gateway.http")
 
 MESHLIUM_PATH: Final = "/getpost_frame_parser.php"
 CLOUD_BRIDGE_PATH: Final = "/hw/ps"
@@ -78,13 +85,14 @@ def _wait(query: Mapping[str, str]) -> Acknowledge | None:
 
 class NodeRequest(NamedTuple):
     """One node request: the adapter it is archived under, its headers (names in lower case),
-    query string, form body (``None`` for a GET), the sender's address, and whether errors
-    are answered in plain text (the Meshlium path) or JSON."""
+    query string, what reads the form body once the token is checked (``None`` for a GET),
+    the sender's address, and whether errors are answered in plain text (the Meshlium path)
+    or JSON."""
 
     adapter: str
     headers: Mapping[bytes, bytes]
     query_string: bytes
-    body: bytes | None
+    body: Callable[[], Awaitable[bytes]] | None
     remote: str | None
     plain_errors: bool
 
@@ -93,12 +101,19 @@ async def answer_node(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
     """Archive (and, if asked, process) the frame of one node request; what to answer."""
     try:
         return await _answer(gateway, request)
-    except _Refused as refused:
-        if request.plain_errors:
-            text = f"error: {refused.detail}\n".encode()
-            return NodeAnswer(refused.status, text, (_TEXT, *refused.headers))
-        document = json.dumps({"error": refused.detail}, separators=(",", ":")).encode()
-        return NodeAnswer(refused.status, document, (_JSON, *refused.headers))
+    except OperationalError as exc:  # a token lookup the busy store refused, as the app says
+        code = contention_code(exc)
+        if code is None:
+            raise
+        _log.warning("%s: the store was busy (%s)", request.adapter, code)
+        refused = _Refused(503, BUSY_MESSAGE, (b"retry-after", str(RETRY_AFTER_S).encode()))
+    except _Refused as caught:
+        refused = caught
+    if request.plain_errors:
+        text = f"error: {refused.detail}\n".encode()
+        return NodeAnswer(refused.status, text, (_TEXT, *refused.headers))
+    document = json.dumps({"error": refused.detail}, separators=(",", ":")).encode()
+    return NodeAnswer(refused.status, document, (_JSON, *refused.headers))
 
 
 async def _answer(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
@@ -114,7 +129,8 @@ async def _answer(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
         raise _Refused(401, detail, _CHALLENGE)
     frame = query.get("frame")
     if request.body is not None:
-        form = dict(parse_qsl(request.body.decode("latin-1"), keep_blank_values=True))
+        body = await request.body()
+        form = dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
         frame = form.get("frame", frame)
     if frame is None:
         return NodeAnswer(400, b"error: the request has no 'frame' parameter\n", (_TEXT,))
@@ -156,7 +172,7 @@ class NodeLane:
         if scope["type"] != "http" or adapter is None:
             await self.app(scope, receive, send)
             return
-        body = await _whole_body(receive) if scope["method"] == "POST" else None
+        body = partial(_whole_body, receive) if scope["method"] == "POST" else None
         client = scope.get("client")
         request = NodeRequest(
             adapter,
@@ -166,7 +182,10 @@ class NodeLane:
             client[0] if client else None,
             scope["path"].endswith(".php"),
         )
-        answer = await answer_node(self.gateway, request)
+        try:
+            answer = await answer_node(self.gateway, request)
+        except ClientDisconnect:  # the sender left before its body came: nothing to store
+            return
         length = (b"content-length", str(len(answer.body)).encode())
         await send(
             {
@@ -183,8 +202,8 @@ async def _whole_body(receive: Receive) -> bytes:
     chunks: list[bytes] = []
     while True:
         message: Message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks)
+        if message["type"] != "http.request":  # gone before the body ended
+            raise ClientDisconnect
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -51,6 +51,31 @@ class ArchiveReads:
             rows = connection.exec_driver_sql(statement, (after_id, top, limit_time, limit)).all()
         return [(int(row[0]), _arrival(row)) for row in rows]
 
+    def pending_ids(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival]]:
+        """Those of these frames (ids rising) still ``pending``, in id order."""
+        if not frame_ids:
+            return []
+        sql = self.sql
+        first, last = frame_ids[0], frame_ids[-1]
+        found: list[tuple[int, Arrival]] = []
+        with self.engine.connect() as connection:
+            if last - first + 1 == len(frame_ids):  # one run of ids (one SQLite writer)
+                statement = sql.text(
+                    f"SELECT {_ARCHIVED} FROM frames WHERE status = 'pending' "
+                    "AND id >= ? AND id <= ? ORDER BY id"
+                )
+                rows = connection.exec_driver_sql(statement, (first, last)).all()
+                return [(int(row[0]), _arrival(row)) for row in rows]
+            for start in range(0, len(frame_ids), 500):
+                chunk = tuple(frame_ids[start : start + 500])
+                rows = connection.exec_driver_sql(
+                    f"SELECT {_ARCHIVED} FROM frames WHERE status = 'pending' "
+                    f"AND id IN {sql.in_list(len(chunk))} ORDER BY id",
+                    chunk,
+                ).all()
+                found.extend((int(row[0]), _arrival(row)) for row in rows)
+        return found
+
     def pending_in_parts(
         self, after_id: int, limit: int, parts: Sequence[int], partitions: int
     ) -> list[tuple[int, Arrival]]:
