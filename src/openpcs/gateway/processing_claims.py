@@ -28,14 +28,11 @@ from typing import Any, Final
 from sqlalchemy import Connection, Engine
 
 from openpcs.gateway.processing import Processing
-from openpcs.gateway.processing_setup import build_processing, build_processor
+from openpcs.gateway.processing_setup import processing_of_its_own, reload_devices
 from openpcs.gateway.records import utc_now
-from openpcs.gateway.secret_box import SecretBox
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite, open_engine
-from openpcs.gateway.store.devices import load_directory
 from openpcs.gateway.store.schema import FrameStatus
-from openpcs.gateway.tiny_sets import TinyAssembler
 
 __all__ = ["PARTITIONS", "PartitionClaims", "serve_claims"]
 
@@ -200,21 +197,14 @@ def serve_claims(settings: GatewaySettings) -> None:
     """Run one processing process on the settings' (PostgreSQL) store until SIGINT or
     SIGTERM; the batch at hand is finished first."""
     engine = open_engine(settings.database_url, synchronous=settings.sqlite_synchronous)
-    secret = settings.security.secret_key
-    box = SecretBox.for_gateway(settings.data_dir, secret.get_secret_value() if secret else None)
-    processing = build_processing(
-        settings,
-        engine,
-        build_processor(settings, load_directory(engine, box)),
-        TinyAssembler(settings.pipeline.tiny_timeout_s),
-    )
+    processing = processing_of_its_own(settings, engine)
     # one process at a time owns a sender's partition and learns the stored keys when it
     # takes one over: its window is the whole truth, and no batch asks the store again
     processing.shared_store = False
 
     def reload() -> None:
         try:
-            processing.processor.directory = load_directory(engine, box)
+            reload_devices(settings, processing)
         except Exception as exc:  # keep the last good directory
             _log.warning("reading device settings failed: %s", exc)
 

@@ -10,14 +10,23 @@ from openpcs.gateway.directory import Directory
 from openpcs.gateway.forward.document import OutboxPlanner, Route
 from openpcs.gateway.processing import Processing
 from openpcs.gateway.processor import Processor
+from openpcs.gateway.secret_box import SecretBox
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import is_sqlite
+from openpcs.gateway.store.devices import load_directory
 from openpcs.gateway.store.write_turn import TURN_FILE, WriteTurn
 from openpcs.gateway.store.writer import StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler
 from openpcs.ncd.mesh import MeshReceiver
 
-__all__ = ["build_processing", "build_processor", "outbox_planner", "write_turn"]
+__all__ = [
+    "build_processing",
+    "build_processor",
+    "outbox_planner",
+    "processing_of_its_own",
+    "reload_devices",
+    "write_turn",
+]
 
 
 def write_turn(settings: GatewaySettings, engine: Engine) -> WriteTurn | None:
@@ -62,3 +71,24 @@ def build_processing(
         shared_store=not is_sqlite(engine),
         outbox=outbox_planner(settings),
     )
+
+
+def processing_of_its_own(settings: GatewaySettings, engine: Engine) -> Processing:
+    """The processing side of a process that runs nothing else (a processing process, or
+    ``openpcs process``): its own devices' settings, read from ``engine`` with the gateway's
+    secret key, and its own reading sets. :func:`reload_devices` reads the settings again."""
+    processor = build_processor(settings, load_directory(engine, _secret_box(settings)))
+    return build_processing(
+        settings, engine, processor, TinyAssembler(settings.pipeline.tiny_timeout_s)
+    )
+
+
+def reload_devices(settings: GatewaySettings, processing: Processing) -> None:
+    """Read the devices' settings of ``processing``'s store again."""
+    engine = processing.writer.engine
+    processing.processor.directory = load_directory(engine, _secret_box(settings))
+
+
+def _secret_box(settings: GatewaySettings) -> SecretBox:
+    secret = settings.security.secret_key
+    return SecretBox.for_gateway(settings.data_dir, secret.get_secret_value() if secret else None)

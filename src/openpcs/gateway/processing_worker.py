@@ -28,13 +28,10 @@ from typing import Any, Final
 
 from openpcs.gateway.processing import Processing
 from openpcs.gateway.processing_link import retry_receipts
-from openpcs.gateway.processing_setup import build_processing, build_processor
+from openpcs.gateway.processing_setup import processing_of_its_own, reload_devices
 from openpcs.gateway.records import Receipt
-from openpcs.gateway.secret_box import SecretBox
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.store.database import open_engine
-from openpcs.gateway.store.devices import load_directory
-from openpcs.gateway.tiny_sets import TinyAssembler
 
 __all__ = ["serve_processing"]
 
@@ -67,17 +64,10 @@ def serve_processing(
         cache_mb=settings.sqlite_cache_mb,
         busy_timeout_s=settings.sqlite_busy_timeout_s,
     )
-    secret = settings.security.secret_key
-    box = SecretBox.for_gateway(settings.data_dir, secret.get_secret_value() if secret else None)
-    processing = build_processing(
-        settings,
-        engine,
-        build_processor(settings, load_directory(engine, box)),
-        TinyAssembler(settings.pipeline.tiny_timeout_s),
-    )
+    processing = processing_of_its_own(settings, engine)
 
     def reload() -> None:
-        processing.processor.directory = load_directory(engine, box)
+        reload_devices(settings, processing)
 
     worker = _Worker(processing, connection, ceiling, batch_frames, reload)
     processing.on_outbox = lambda: worker.send(("outbox",))
