@@ -128,7 +128,7 @@ def stop_gateway(process: subprocess.Popen[bytes]) -> None:
 # --- load, in a child process ----------------------------------------------------------
 
 
-def _run_load(kind: str, port: int, run: int, queue: Any) -> None:
+def _run_load(kind: str, port: int, run: int, queue: Any, seconds: float = SECONDS) -> None:
     try:
         import uvloop
 
@@ -147,7 +147,7 @@ def _run_load(kind: str, port: int, run: int, queue: Any) -> None:
                 port,
                 lambda n: (requests[n % len(requests)], 1),
                 connections=64,
-                seconds=SECONDS,
+                seconds=seconds,
             )
         )
     elif kind in ("batch", "batch-large"):
@@ -167,7 +167,7 @@ def _run_load(kind: str, port: int, run: int, queue: Any) -> None:
                 port,
                 lambda n: (bodies[n % len(bodies)], 1000),
                 connections=4,
-                seconds=SECONDS,
+                seconds=seconds,
             )
         )
     else:
@@ -175,17 +175,18 @@ def _run_load(kind: str, port: int, run: int, queue: Any) -> None:
             "".join(frame_hex(i, small_fields, run) + "\n" for i in range(s, s + 500)).encode()
             for s in range(0, 400_000, 500)
         ]
-        result = asyncio.run(tcp_load("127.0.0.1", port, chunks, 500, seconds=SECONDS))
+        result = asyncio.run(tcp_load("127.0.0.1", port, chunks, 500, seconds=seconds))
     queue.put(result)
 
 
-def load(kind: str, port: int) -> Result:
-    """Run one kind of load against ``port`` from a child process."""
+def load(kind: str, port: int, seconds: float = SECONDS) -> Result:
+    """Run one kind of load against ``port`` from a child process for ``seconds``."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    child = context.Process(target=_run_load, args=(kind, port, uuid.uuid4().int % 65536, queue))
+    run = uuid.uuid4().int % 65536
+    child = context.Process(target=_run_load, args=(kind, port, run, queue, seconds))
     child.start()
-    result: Result = queue.get(timeout=SECONDS + 300)
+    result: Result = queue.get(timeout=seconds + 300)
     child.join(60)
     return result
 

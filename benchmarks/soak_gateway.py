@@ -2,7 +2,8 @@
 
 Run with ``make soak`` (``OPENPCS_SOAK_SECONDS``, default 600). The gateway runs as
 ``openpcs serve`` with its defaults (acknowledged once archived, a processing process). The
-peak is measured first (TCP hex lines, end to end: acknowledged and stored; the deduplication
+peak is measured first (TCP hex lines as fast as it takes them for a minute, end to end:
+acknowledged and stored; the deduplication
 window shortened, ``OPENPCS_SOAK_WINDOW_S``, so that it fills within the warm-up); then one
 connection sends distinct frames at 80 % of it, paced, for the soak's time, while the
 resident memory of the gateway's process and of its processing process is read from
@@ -25,7 +26,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_gateway import drained_after, load, start_gateway, stop_gateway
+from bench_gateway import drained_after, start_gateway, stop_gateway
 from openpcs.frames import encode_binary, make_field
 
 SECONDS = float(os.environ.get("OPENPCS_SOAK_SECONDS", "600"))
@@ -33,6 +34,9 @@ SECONDS = float(os.environ.get("OPENPCS_SOAK_SECONDS", "600"))
 #: window until it is full): a shorter one than the default 600 s lets the soak reach the
 #: steady state within the warm-up.
 WINDOW_S = float(os.environ.get("OPENPCS_SOAK_WINDOW_S", "100"))
+#: The peak's load lasts long enough that archiving and processing run side by side for most
+#: of it (a short load is mostly processing alone, after it: a peak no sender can keep up).
+PEAK_S = float(os.environ.get("OPENPCS_SOAK_PEAK_SECONDS", "60"))
 SHARE = 0.8
 SAMPLE_S = 10.0
 _TEMPLATE = bytearray(
@@ -63,8 +67,9 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-async def paced(port: int, rate: float, seconds: float) -> tuple[int, int, int]:
-    """Send ``rate`` frames a second for ``seconds``; frames sent, acknowledged, errors."""
+async def paced(port: int, rate: float, seconds: float, *, first: int = 0) -> tuple[int, int, int]:
+    """Send ``rate`` frames a second for ``seconds`` (frame numbers from ``first``); frames
+    sent, acknowledged, errors."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
     sent = acked = errors = 0
     start = time.perf_counter()
@@ -77,7 +82,7 @@ async def paced(port: int, rate: float, seconds: float) -> tuple[int, int, int]:
             if sent >= due:
                 await asyncio.sleep(chunk / rate / 2)
                 continue
-            writer.write(b"".join(frame_line(i) for i in range(sent, sent + chunk)))
+            writer.write(b"".join(frame_line(first + i) for i in range(sent, sent + chunk)))
             sent += chunk
             await writer.drain()
 
@@ -127,8 +132,9 @@ def main() -> None:
         process, state = start_gateway(work, "--config", str(settings))
         try:
             http_port, tcp_port = state["http"]["port"], state["tcp"]["port"]
-            peak_run = load("tcp", tcp_port)
-            peak = peak_run.frames / (peak_run.seconds + drained_after(work, http_port))
+            # as fast as it takes them (the gateway stops reading past its unanswered limit)
+            _, peak_acked, _ = asyncio.run(paced(tcp_port, 1e9, PEAK_S, first=1 << 26))
+            peak = peak_acked / (PEAK_S + drained_after(work, http_port))
             rate = SHARE * peak
             print(
                 f"gateway soak: TCP end-to-end peak {peak:,.0f} frames/s; "

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.pipeline import Overloaded, Pipeline, StoreUnavailable
+from openpcs.gateway.processing import ProcessingStats
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival
 from openpcs.gateway.store import queries
@@ -211,3 +212,40 @@ def test_a_frame_the_store_refuses_holds_no_other_back(sqlite_engine: Engine) ->
         refused.error
         == "the store refused its results (ValueError: value out of range for the column)"
     )
+
+
+class _SlowSide:
+    """A processing side that takes frames and processes none."""
+
+    on_outbox = None
+    stats = ProcessingStats()
+    running = True
+    pid = None
+    counts_processing = True
+
+    def start(self, ceiling: int) -> None:
+        del ceiling
+
+    def hand_over(self, ids: Any, arrivals: Any, answer: Any) -> None:
+        del ids, arrivals, answer
+
+    def stop(self, timeout: float) -> None:
+        del timeout
+
+
+def test_a_backlog_past_its_limit_is_refused_not_grown(sqlite_engine: Engine) -> None:
+    pipeline = Pipeline(
+        StoreWriter(sqlite_engine),
+        Processor(Directory(), DedupWindow(600)),
+        TinyAssembler(60),
+        max_backlog=3,
+        link=_SlowSide(),  # type: ignore[arg-type]
+    )
+    pipeline.start()
+    try:
+        receipts = asyncio.run(pipeline.submit([Arrival(f.binary(i), "t") for i in range(4)]))
+        assert [r.status for r in receipts] == ["archived"] * 4
+        with pytest.raises(Overloaded, match="4 archived frames are waiting to be processed"):
+            asyncio.run(pipeline.submit([Arrival(f.binary(9), "t")]))
+    finally:
+        pipeline.stop()

@@ -184,3 +184,32 @@ def test_a_frame_the_store_refuses_is_set_apart_not_retried_with_the_rest() -> N
     assert loop._batch()
     assert isolated == [rows]  # one by one: the refused one is marked an error
     assert loop.cursor == 8
+
+
+def test_frames_two_processes_took_at_once_are_stored_once(postgres_url: str) -> None:
+    from openpcs.gateway.dedup import DedupWindow
+    from openpcs.gateway.directory import Directory
+    from openpcs.gateway.processor import Processor
+    from openpcs.gateway.records import Arrival
+    from openpcs.gateway.store.database import migrate, open_engine
+    from openpcs.gateway.store.writer import StoreWriter
+
+    engine = open_engine(postgres_url)
+    try:
+        migrate(engine)
+        writer = StoreWriter(engine)
+        arrivals = [Arrival(f.binary(i), "t") for i in range(2)]
+        ids = writer.archive(arrivals)
+        for _ in range(2):  # two processes, each with a window of its own, read them pending
+            processor = Processor(Directory(), DedupWindow(600))
+            results = [processor.process(i, a) for i, a in zip(ids, arrivals, strict=True)]
+            writer.save(list(zip(arrivals, results, strict=True)))
+        with engine.connect() as connection:
+            readings = connection.execute(text("SELECT count(*) FROM readings")).scalar()
+            counted = connection.execute(text("SELECT frames FROM devices")).scalar()
+            statuses = connection.execute(text("SELECT DISTINCT status FROM frames")).all()
+    finally:
+        engine.dispose()
+    assert readings == 6
+    assert counted == 2
+    assert statuses == [("ok",)]

@@ -102,6 +102,7 @@ class Pipeline:
         *,
         batch_frames: int = 5000,
         max_waiting: int = 500_000,
+        max_backlog: int = 1_000_000,
         dedup_window_s: float = 600.0,
         recovery_interval_s: float = 30.0,
         shared_store: bool = False,
@@ -117,6 +118,7 @@ class Pipeline:
         self.tiny = tiny
         self.batch_frames = batch_frames
         self.max_waiting = max_waiting
+        self.max_backlog = max_backlog
         self.acknowledge: Acknowledge = acknowledge
         self.processing: Processing | None = None
         if link is None:
@@ -161,6 +163,15 @@ class Pipeline:
             waiting=self._waiting,
             open_reading_sets=side.open_reading_sets,
         )
+
+    @property
+    def backlog(self) -> int:
+        """About how many frames this front archived that processing has not yet (the
+        processing side's count includes frames recovered or processed again: never below 0;
+        0 when processing runs elsewhere, where this front cannot see it)."""
+        if not self.link.counts_processing:
+            return 0
+        return max(0, self._front.archived - self.link.stats.frames)
 
     # --- life cycle ----------------------------------------------------------------------
 
@@ -213,6 +224,10 @@ class Pipeline:
                 raise StoreUnavailable("the gateway is stopping")
             if self._waiting + count > self.max_waiting and self._waiting:
                 raise Overloaded(f"{self._waiting} frames are waiting to be stored; try again")
+            if (backlog := self.backlog) > self.max_backlog:
+                raise Overloaded(
+                    f"{backlog} archived frames are waiting to be processed; try again"
+                )
             self._waiting += count
             self._jobs.append(job)
             self._condition.notify()

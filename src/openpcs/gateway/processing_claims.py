@@ -103,6 +103,8 @@ class PartitionClaims:
         """Give every partition up and open a new locks' connection (if the store answers)."""
         self.owned.clear()
         try:
+            # discarded, not returned to the pool: its session (and every lock) must end
+            self.connection.invalidate()
             self.connection.close()
         except Exception as exc:  # it is broken already
             _log.debug("closing the locks' connection: %s", exc)

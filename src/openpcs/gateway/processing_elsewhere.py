@@ -51,6 +51,11 @@ class ElsewhereLink:
         return self._thread is not None and self._thread.is_alive()
 
     @property
+    def counts_processing(self) -> bool:
+        """False: the frames are processed by other processes, which this one does not see."""
+        return False
+
+    @property
     def pid(self) -> None:
         """None: the processing processes are elsewhere."""
         return None

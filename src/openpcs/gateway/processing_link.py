@@ -61,6 +61,10 @@ class ProcessingLink(Protocol):
     def pid(self) -> int | None:
         """The processing process's id (``None`` when processing runs in this process)."""
 
+    @property
+    def counts_processing(self) -> bool:
+        """Whether :attr:`stats` counts every frame of this front that was processed."""
+
     def start(self, ceiling: int) -> None:
         """Start; frames archived up to ``ceiling`` before this are recovered, later ones
         come by :meth:`hand_over`."""
@@ -125,6 +129,11 @@ class ThreadLink:
     def pid(self) -> None:
         """None: processing runs in this process."""
         return None
+
+    @property
+    def counts_processing(self) -> bool:
+        """True: every frame is processed here."""
+        return True
 
     def start(self, ceiling: int) -> None:
         """Seed the dedup window and start the thread (it recovers first)."""

@@ -56,6 +56,7 @@ class ProcessLink:
         self.batch_frames = batch_frames
         self.on_outbox: Callable[[], None] | None = None
         self._stats = ProcessingStats()
+        self._earlier = ProcessingStats()  # what processes that ended did
         self._lock = threading.Lock()
         self._tokens = itertools.count(1)
         self._answers: dict[int, tuple[Sequence[int], HandedOver]] = {}
@@ -80,13 +81,18 @@ class ProcessLink:
     @property
     def stats(self) -> ProcessingStats:
         """The figures the processing process sent last."""
-        return self._stats
+        return _added(self._earlier, self._stats)
 
     @property
     def running(self) -> bool:
         """Whether the processing process is alive."""
         process = self._process
         return process is not None and process.is_alive() and self._connection is not None
+
+    @property
+    def counts_processing(self) -> bool:
+        """True: the processing processes' figures add up (:meth:`stats`)."""
+        return True
 
     @property
     def pid(self) -> int | None:
@@ -203,6 +209,8 @@ class ProcessLink:
                 connection.send(message)
             except (OSError, ValueError) as exc:  # a process that ended: the reader restarts
                 _log.debug("a message to the processing process was not sent: %s", exc)
+            except Exception:  # never end this thread: later announcements would be lost
+                _log.exception("a message to the processing process could not be sent")
 
     # --- the process's answers ------------------------------------------------------------
 
@@ -241,6 +249,7 @@ class ProcessLink:
         """After the process ended: answer what waited, start another unless stopping."""
         with self._lock:
             self._connection = None
+            self._earlier, self._stats = self.stats, ProcessingStats()
             answers, self._answers = self._answers, {}
             agains, self._agains = self._agains, {}
             stopping = self._stopping
@@ -278,3 +287,18 @@ class ProcessLink:
                 self._send(("new", missed, None))
             return True
         return False
+
+
+def _added(earlier: ProcessingStats, current: ProcessingStats) -> ProcessingStats:
+    """The figures of processes that ended and of the running one, together."""
+    by_status = dict(earlier.by_status)
+    for status, count in current.by_status.items():
+        by_status[status] = by_status.get(status, 0) + count
+    return ProcessingStats(
+        batches=earlier.batches + current.batches,
+        frames=earlier.frames + current.frames,
+        by_status=by_status,
+        save_failures=earlier.save_failures + current.save_failures,
+        recovered=earlier.recovered + current.recovered,
+        open_reading_sets=current.open_reading_sets,
+    )

@@ -105,7 +105,8 @@ class _Worker:
         processing.taken = self.ceiling
         self.connection.send(("ready",))
         # what an earlier run left pending goes first, whole: each device's frames in order
-        _guarded(lambda: processing.recover(initial=True))
+        # (messages meanwhile wait their turn; a gateway gone or stopping ends it early)
+        _guarded(lambda: processing.recover(initial=True, interrupted=self._must_end))
         while True:
             busy = bool(self.announced) or bool(self.agains)
             self._read_messages(0 if busy or self.stopping else _IDLE_WAKE_S)
@@ -121,6 +122,10 @@ class _Worker:
                 _guarded(lambda: processing.idle(self.connection.poll))
         _guarded(lambda: processing.save_sets(processing.tiny.close_all()))
         self.send(("stats", processing.stats))
+
+    def _must_end(self) -> bool:
+        self._read_messages(0)
+        return self.orphaned or self.stopping
 
     def _read_messages(self, timeout: float) -> None:
         try:

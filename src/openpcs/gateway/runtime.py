@@ -162,6 +162,7 @@ class Gateway:
             TinyAssembler(pipeline.tiny_timeout_s),
             batch_frames=pipeline.batch_frames,
             max_waiting=settings.limits.max_pending_frames,
+            max_backlog=settings.limits.max_backlog_frames,
             dedup_window_s=pipeline.dedup_window_s,
             recovery_interval_s=pipeline.recovery_interval_s,
             shared_store=not is_sqlite(self.engine),

@@ -105,12 +105,18 @@ class MqttIngestSettings(_Section):
 
 
 class LimitsSettings(_Section):
-    """Size limits that keep a bad or hostile client from hurting the service."""
+    """Size limits that keep a bad or hostile client from hurting the service.
+
+    ``max_pending_frames``: frames waiting to be archived; ``max_backlog_frames``: frames
+    archived and answered but not processed yet. Past either, senders are told to try again
+    (HTTP 503 with ``Retry-After``, TCP ``- unavailable``) rather than wait or pile up.
+    """
 
     max_body_bytes: int = Field(4 * 1024 * 1024, gt=0)
     max_frame_bytes: int = Field(2048, ge=16)
     max_batch_frames: int = Field(20_000, gt=0)
     max_pending_frames: int = Field(500_000, gt=0)
+    max_backlog_frames: int = Field(1_000_000, gt=0)
     max_line_bytes: int = Field(8192, ge=64)
 
 

@@ -52,7 +52,8 @@ class ArchiveReads:
         return [(int(row[0]), _arrival(row)) for row in rows]
 
     def pending_ids(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival]]:
-        """Those of these frames (ids rising) still ``pending``, in id order."""
+        """Those of these frames still ``pending``, in id order."""
+        frame_ids = sorted(set(frame_ids))
         if not frame_ids:
             return []
         sql = self.sql

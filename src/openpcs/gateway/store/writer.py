@@ -191,6 +191,14 @@ class StoreWriter(ArchiveReads):
     ) -> None:
         sql = self.sql
         with self._write() as connection:
+            if not replace and results and not sql.sqlite:
+                # several processes on a shared store: store only what no other one stored
+                # meanwhile (its rows are locked until it commits, then found not pending)
+                kept = self._still_pending(connection, [p.frame_id for _, p in results])
+                if len(kept) < len(results):
+                    results = [(a, p) for a, p in results if p.frame_id in kept]
+                    outbox = [o for o in outbox if o.frame_id in kept]
+                    set_links = [(p, t) for p, t in set_links if p.frame_id in kept]
             self._save_sets(connection, sets)
             for processed, tiny_set in set_links:
                 processed.set_id = tiny_set.id
@@ -239,6 +247,15 @@ class StoreWriter(ArchiveReads):
                 now = sql.time(results[0][0].received_at if results else None)
                 rows = [(o.forwarder, o.frame_id, o.topic, o.payload, now) for o in outbox]
                 sql.insert_rows(connection, "outbox", _OUTBOX_COLUMNS, rows)
+
+    @staticmethod
+    def _still_pending(connection: Connection, frame_ids: list[int]) -> set[int]:
+        """PostgreSQL: those of these frames still pending, locked until the commit."""
+        rows = connection.exec_driver_sql(
+            "SELECT id FROM frames WHERE id = ANY(%s) AND status = 'pending' FOR UPDATE",
+            (frame_ids,),
+        ).all()
+        return {int(row[0]) for row in rows}
 
     def _recount(self, connection: Connection, serials: list[str]) -> None:
         """Count the devices' frames and errors afresh (frames processed again change them)."""
