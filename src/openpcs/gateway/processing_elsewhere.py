@@ -16,8 +16,13 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Final
 
-from openpcs.gateway.processing import Processing, ProcessingStats
-from openpcs.gateway.processing_link import AgainDone, HandedOver, retry_receipts
+from openpcs.gateway.processing import Processing
+from openpcs.gateway.processing_link import (
+    AgainDone,
+    HandedOver,
+    LinkInThisProcess,
+    retry_receipts,
+)
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.store.schema import FrameStatus
 
@@ -27,7 +32,7 @@ _log = logging.getLogger("openpcs.gateway.pipeline")
 _POLL_S: Final = 0.05
 
 
-class ElsewhereLink:
+class ElsewhereLink(LinkInThisProcess):
     """Processing by other processes; ``processing`` serves requests to process again."""
 
     def __init__(self, processing: Processing, *, answer_within_s: float = 30.0) -> None:
@@ -41,24 +46,10 @@ class ElsewhereLink:
         self._thread: threading.Thread | None = None
 
     @property
-    def stats(self) -> ProcessingStats:
-        """What processing again did here (the rest is done elsewhere)."""
-        return self.processing.stats
-
-    @property
-    def running(self) -> bool:
-        """Whether the thread answering waiting clients is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
     def counts_processing(self) -> bool:
-        """False: the frames are processed by other processes, which this one does not see."""
+        """False: the frames are processed by other processes, which this one does not see
+        (:attr:`stats` counts what was processed again here)."""
         return False
-
-    @property
-    def pid(self) -> None:
-        """None: the processing processes are elsewhere."""
-        return None
 
     def start(self, ceiling: int) -> None:
         """Start the thread answering clients that wait for processing."""

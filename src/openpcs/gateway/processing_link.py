@@ -25,7 +25,14 @@ from openpcs.gateway.processing import Processing, ProcessingStats, summary
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.store.schema import FrameStatus
 
-__all__ = ["AgainDone", "HandedOver", "ProcessingLink", "ThreadLink", "retry_receipts"]
+__all__ = [
+    "AgainDone",
+    "HandedOver",
+    "LinkInThisProcess",
+    "ProcessingLink",
+    "ThreadLink",
+    "retry_receipts",
+]
 
 _log = logging.getLogger("openpcs.gateway.pipeline")
 _IDLE_WAKE_S: Final = 0.5
@@ -101,7 +108,30 @@ class _Again:
     done: AgainDone
 
 
-class ThreadLink:
+class LinkInThisProcess:
+    """What links that keep a processing side in this process share: its figures, and the
+    thread they run (the processing thread, or one that answers waiting clients)."""
+
+    processing: Processing
+    _thread: threading.Thread | None
+
+    @property
+    def stats(self) -> ProcessingStats:
+        """The figures of the processing side kept here."""
+        return self.processing.stats
+
+    @property
+    def running(self) -> bool:
+        """Whether the link's thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def pid(self) -> None:
+        """None: no processing process of this gateway's own."""
+        return None
+
+
+class ThreadLink(LinkInThisProcess):
     """The processing side in a thread of this process (batches of up to ``batch_frames``)."""
 
     def __init__(self, processing: Processing, batch_frames: int = 5000) -> None:
@@ -114,21 +144,6 @@ class ThreadLink:
         self._condition = threading.Condition()
         self._stopping = False
         self._thread: threading.Thread | None = None
-
-    @property
-    def stats(self) -> ProcessingStats:
-        """The processing side's own figures (it runs here)."""
-        return self.processing.stats
-
-    @property
-    def running(self) -> bool:
-        """Whether the processing thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def pid(self) -> None:
-        """None: processing runs in this process."""
-        return None
 
     @property
     def counts_processing(self) -> bool:
