@@ -88,17 +88,16 @@ async def paced(port: int, rate: float, seconds: float, *, first: int = 0) -> tu
 
     async def receive() -> None:
         nonlocal acked, errors
-        while True:
-            line = await reader.readline()
-            if not line:
-                return
+        while line := await reader.readline():
             acked += 1
             if not line.endswith(b" archived\n"):
                 errors += 1
-            if time.perf_counter() - start >= seconds and acked >= sent:
-                return
 
-    await asyncio.gather(send(), receive())
+    receiving = asyncio.create_task(receive())
+    await send()
+    while acked < sent and not receiving.done():  # the last replies
+        await asyncio.sleep(0.05)
+    receiving.cancel()
     writer.close()
     return sent, acked, errors
 
