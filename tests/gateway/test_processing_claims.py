@@ -213,3 +213,33 @@ def test_frames_two_processes_took_at_once_are_stored_once(postgres_url: str) ->
     assert readings == 6
     assert counted == 2
     assert statuses == [("ok",)]
+
+
+def test_a_front_end_processes_frames_again_itself(postgres_url: str, tmp_path: Path) -> None:
+    from tests.gateway.conftest import make_settings
+    from tests.gateway.running import RunningGateway
+
+    running = RunningGateway(
+        make_settings(
+            tmp_path,
+            database=postgres_url,
+            pipeline={"processing": "elsewhere", "acknowledge": "archived"},
+        )
+    )
+    try:
+        with running.client() as client:
+            (sent,) = client.post(
+                "/api/v1/frames",
+                content=f.encrypted(f.binary(1)),
+                headers={"Content-Type": "application/octet-stream"},
+            ).json()["frames"]
+            assert sent["status"] == "archived"  # nobody processes it: no openpcs process runs
+            client.put(
+                f"/api/v1/devices/{f.SERIAL}", json={"keys": {"payload": f.PAYLOAD_KEY}}
+            ).raise_for_status()
+            again = client.post("/api/v1/frames/reprocess", json={"frame_ids": [sent["id"]]})
+            status = client.get("/api/v1/status").json()["pipeline"]
+    finally:
+        running.stop()
+    assert [r["status"] for r in again.json()] == ["ok"]
+    assert (status["processing"], status["processing_pid"]) == ("elsewhere", None)

@@ -120,9 +120,8 @@ class Pipeline:
         self.max_waiting = max_waiting
         self.max_backlog = max_backlog
         self.acknowledge: Acknowledge = acknowledge
-        self.processing: Processing | None = None
         if link is None:
-            self.processing = Processing(
+            processing = Processing(
                 writer,
                 processor,
                 tiny,
@@ -131,7 +130,7 @@ class Pipeline:
                 shared_store=shared_store,
                 outbox=outbox,
             )
-            link = ThreadLink(self.processing, batch_frames)
+            link = ThreadLink(processing, batch_frames)
         self.link = link
         link.on_outbox = self._outbox_stored
         #: Called (from a pipeline thread) after outbox rows were stored.

@@ -19,9 +19,11 @@ from typing import Final
 from openpcs.gateway.processing import Processing
 from openpcs.gateway.processing_link import (
     AgainDone,
+    AgainJob,
     HandedOver,
     LinkInThisProcess,
     retry_receipts,
+    run_again,
 )
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.store.schema import FrameStatus
@@ -74,27 +76,13 @@ class ElsewhereLink(LinkInThisProcess):
         """Process archived frames again here, in a thread of its own."""
 
         def work() -> None:
-            try:
-                with self._again_lock:
-                    receipts = self.processing.again(frame_ids, open_cloud=open_cloud, quiet=quiet)
-            except Exception as exc:
-                _log.exception("processing %d frames again failed", len(frame_ids))
-                done(exc)
-                return
-            done(receipts)
+            with self._again_lock:
+                run_again(self.processing, AgainJob(frame_ids, open_cloud, quiet, done))
 
         threading.Thread(target=work, name="openpcs-again", daemon=True).start()
 
     def reload_directory(self) -> None:
         """Nothing to do: the processing processes read the devices' settings themselves."""
-
-    def stop(self, timeout: float) -> None:
-        """Answer the clients still waiting (``pending``) and stop."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _run(self) -> None:
         while True:

@@ -27,11 +27,13 @@ from openpcs.gateway.store.schema import FrameStatus
 
 __all__ = [
     "AgainDone",
+    "AgainJob",
     "HandedOver",
     "LinkInThisProcess",
     "ProcessingLink",
     "ThreadLink",
     "retry_receipts",
+    "run_again",
 ]
 
 _log = logging.getLogger("openpcs.gateway.pipeline")
@@ -101,7 +103,9 @@ class _New:
 
 
 @dataclass(slots=True)
-class _Again:
+class AgainJob:
+    """Archived frames to process again, and who gets the receipts."""
+
     ids: Sequence[int]
     open_cloud: bool
     quiet: bool
@@ -114,6 +118,8 @@ class LinkInThisProcess:
 
     processing: Processing
     _thread: threading.Thread | None
+    _condition: threading.Condition
+    _stopping: bool
 
     @property
     def stats(self) -> ProcessingStats:
@@ -130,6 +136,15 @@ class LinkInThisProcess:
         """None: no processing process of this gateway's own."""
         return None
 
+    def stop(self, timeout: float) -> None:
+        """Tell the link's thread to stop (it finishes what it holds first) and wait for it."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
 
 class ThreadLink(LinkInThisProcess):
     """The processing side in a thread of this process (batches of up to ``batch_frames``)."""
@@ -139,7 +154,7 @@ class ThreadLink(LinkInThisProcess):
         self.batch_frames = batch_frames
         self.on_outbox: Callable[[], None] | None = None
         processing.on_outbox = self._outbox_stored
-        self._items: deque[_New | _Again] = deque()
+        self._items: deque[_New | AgainJob] = deque()
         self._queued = 0  # frames in the queue
         self._condition = threading.Condition()
         self._stopping = False
@@ -173,25 +188,16 @@ class ThreadLink(LinkInThisProcess):
         self, frame_ids: Sequence[int], open_cloud: bool, quiet: bool, done: AgainDone
     ) -> None:
         """Queue frames to process again."""
-        self._put(_Again(frame_ids, open_cloud, quiet, done))
+        self._put(AgainJob(frame_ids, open_cloud, quiet, done))
 
     def reload_directory(self) -> None:
         """Nothing to do: this side shares the front's directory."""
-
-    def stop(self, timeout: float) -> None:
-        """Let the thread finish what is queued, then stop it."""
-        with self._condition:
-            self._stopping = True
-            self._condition.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
 
     def _outbox_stored(self) -> None:
         if self.on_outbox is not None:
             self.on_outbox()
 
-    def _put(self, item: _Again) -> None:
+    def _put(self, item: AgainJob) -> None:
         with self._condition:
             self._items.append(item)
             self._condition.notify_all()
@@ -213,18 +219,18 @@ class ThreadLink(LinkInThisProcess):
                 _guarded(lambda: processing.idle(self._pending_work))
                 continue
             first = taken[0]
-            if isinstance(first, _Again):
-                _run_again(processing, first)
+            if isinstance(first, AgainJob):
+                run_again(processing, first)
             else:
                 self._run_new([item for item in taken if isinstance(item, _New)])
         _guarded(lambda: processing.save_sets(processing.tiny.close_all()))
 
-    def _take(self) -> list[_New | _Again]:
+    def _take(self) -> list[_New | AgainJob]:
         """The next batch: one again-job, or consecutive new frames up to ``batch_frames``."""
         if not self._items:
             return []
-        taken: list[_New | _Again] = [self._items.popleft()]
-        if isinstance(taken[0], _Again):
+        taken: list[_New | AgainJob] = [self._items.popleft()]
+        if isinstance(taken[0], AgainJob):
             return taken
         frames = len(taken[0].ids)
         while self._items and isinstance(self._items[0], _New):
@@ -253,7 +259,8 @@ class ThreadLink(LinkInThisProcess):
             start = end
 
 
-def _run_again(processing: Processing, job: _Again) -> None:
+def run_again(processing: Processing, job: AgainJob) -> None:
+    """Process a job's frames again and give it the receipts, or the error that stopped it."""
     try:
         receipts = processing.again(job.ids, open_cloud=job.open_cloud, quiet=job.quiet)
     except Exception as exc:

@@ -162,7 +162,8 @@ class _Worker:
             count += len(items[-1][0])
         ids = [i for item_ids, _ in items for i in item_ids]
         # recovery covers these from now on, whatever happens below
-        processing.taken = max(processing.taken, ids[-1], ids[0])
+        highest = max(ids)
+        processing.taken = max(processing.taken, highest)
         found: dict[int, Receipt] = {}
         try:
             rows = processing.writer.pending_ids(ids)
