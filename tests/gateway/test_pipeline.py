@@ -221,7 +221,7 @@ class _SlowSide:
     stats = ProcessingStats()
     running = True
     pid = None
-    counts_processing = True
+    processed = 0
 
     def start(self, ceiling: int) -> None:
         del ceiling

@@ -168,9 +168,8 @@ class Pipeline:
         """About how many frames this front archived that processing has not yet (the
         processing side's count includes frames recovered or processed again: never below 0;
         0 when processing runs elsewhere, where this front cannot see it)."""
-        if not self.link.counts_processing:
-            return 0
-        return max(0, self._front.archived - self.link.stats.frames)
+        processed = self.link.processed
+        return 0 if processed is None else max(0, self._front.archived - processed)
 
     # --- life cycle ----------------------------------------------------------------------
 

@@ -48,10 +48,10 @@ class ElsewhereLink(LinkInThisProcess):
         self._thread: threading.Thread | None = None
 
     @property
-    def counts_processing(self) -> bool:
-        """False: the frames are processed by other processes, which this one does not see
+    def processed(self) -> None:
+        """None: the frames are processed by other processes, which this one does not see
         (:attr:`stats` counts what was processed again here)."""
-        return False
+        return None
 
     def start(self, ceiling: int) -> None:
         """Start the thread answering clients that wait for processing."""

@@ -71,8 +71,9 @@ class ProcessingLink(Protocol):
         """The processing process's id (``None`` when processing runs in this process)."""
 
     @property
-    def counts_processing(self) -> bool:
-        """Whether :attr:`stats` counts every frame of this front that was processed."""
+    def processed(self) -> int | None:
+        """How many frames the processing side has processed so far, cheap to read on every
+        submission (``None``: it runs elsewhere, where this front cannot count it)."""
 
     def start(self, ceiling: int) -> None:
         """Start; frames archived up to ``ceiling`` before this are recovered, later ones
@@ -161,9 +162,9 @@ class ThreadLink(LinkInThisProcess):
         self._thread: threading.Thread | None = None
 
     @property
-    def counts_processing(self) -> bool:
-        """True: every frame is processed here."""
-        return True
+    def processed(self) -> int:
+        """Frames the processing thread has processed."""
+        return self.processing.stats.frames
 
     def start(self, ceiling: int) -> None:
         """Seed the dedup window and start the thread (it recovers first)."""

@@ -90,9 +90,9 @@ class ProcessLink:
         return process is not None and process.is_alive() and self._connection is not None
 
     @property
-    def counts_processing(self) -> bool:
-        """True: the processing processes' figures add up (:meth:`stats`)."""
-        return True
+    def processed(self) -> int:
+        """Frames the processing processes (this one and those that ended) processed."""
+        return self._earlier.frames + self._stats.frames
 
     @property
     def pid(self) -> int | None:
