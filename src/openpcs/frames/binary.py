@@ -179,15 +179,19 @@ def decode_binary(
     """Decode one complete binary frame; raise a :class:`FrameError` subclass if it is not one.
 
     With ``partial``, a sensor id ``tables`` does not define ends the fields instead of raising,
-    and the frame's ``unread`` says where (see :func:`read_binary_fields`).
+    and the frame's ``unread`` says where (see :func:`read_binary_fields`). A layout seen
+    before is read by its compiled plan (:mod:`openpcs.frames.binary_plans`), which gives the
+    same frame as the field-by-field path.
     """
     raw = bytes(data)
+    planned = tables.plans.read(raw)
+    if planned is not None:
+        return planned
     header = parse_binary_header(raw)
     unread: list[Unread] | None = [] if partial else None
-    fields = read_binary_fields(
-        raw, header.fields_start, header.end, tables.layouts(header.table), unread=unread
-    )
-    return Frame(
+    layouts = tables.layouts(header.table)
+    fields = read_binary_fields(raw, header.fields_start, header.end, layouts, unread=unread)
+    frame = Frame(
         FrameKind.BINARY,
         header.frame_type,
         header.serial,
@@ -197,6 +201,9 @@ def decode_binary(
         header.table,
         unread=tuple(unread or ()),
     )
+    if not unread:
+        tables.plans.learn(raw, frame, header.fields_start - 1, layouts)
+    return frame
 
 
 def serial_bytes(serial: str, path: str = "serial") -> bytes:

@@ -82,6 +82,9 @@ def decode_any(
     ``unread``.
     """
     raw = bytes(data)
+    planned = tables.plans.read(raw)  # a plain binary frame of a layout seen before
+    if planned is not None:
+        return planned
     keys = _keys(key)
     layers: list[int] = []
     if raw[:3] == DELIMITER and len(raw) > 3 and raw[3] in V12_ENCRYPTED:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Final
 
 from openpcs.catalog import SensorTable, sensor_table
+from openpcs.frames.binary_plans import PlanCache
 from openpcs.frames.layout import FieldLayout, field_layout, layouts_for_table
 
 __all__ = ["BUILT_IN_TABLES", "SensorTables"]
@@ -21,7 +22,8 @@ class SensorTables:
     """Sensor tables by table number (6, 7, 8), with ``replaced`` standing in for built-in ones.
 
     The layouts of a replaced table are built once, here; the built-in ones come from the
-    shared cache.
+    shared cache. ``plans`` holds the compiled readers of the binary frames read with these
+    tables (see :mod:`openpcs.frames.binary_plans`).
     """
 
     def __init__(self, replaced: Mapping[int, SensorTable] | None = None) -> None:
@@ -30,6 +32,7 @@ class SensorTables:
             number: tuple(None if spec is None else field_layout(spec) for spec in table.by_id)
             for number, table in self.replaced.items()
         }
+        self.plans = PlanCache()
 
     def table(self, number: int) -> SensorTable:
         """The table ``number``; :class:`KeyError` when there is none."""

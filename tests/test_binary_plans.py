@@ -1,0 +1,154 @@
+"""Compiled binary-frame plans read exactly what the field-by-field reference path reads."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from openpcs.frames import FrameError, decode_any, decode_binary, encode_binary, make_field
+from openpcs.frames.binary_plans import MAX_PLANS, PlanCache
+from openpcs.frames.tables import SensorTables
+from tests.strategies import encode_or_skip, fields_of, node_names, sequences, serials, tables
+
+FIELDS = [
+    make_field("TST", 1763712000),
+    make_field("TC", 21.37),
+    make_field("GPS", 41.656208, -0.878734),
+    make_field("ACC", -15, 3, 1002),
+    make_field("STR", "LOW1"),
+    make_field("BAT", 87),
+]
+SERIAL = "3F5A1C0B7E2D4A91"
+
+
+def _frame(sequence: int = 1, fields: list[object] | None = None, name: str = "roof") -> bytes:
+    chosen = FIELDS if fields is None else fields
+    return encode_binary(serial=SERIAL, node_name=name, sequence=sequence, fields=chosen)  # type: ignore[arg-type]
+
+
+def _outcome(raw: bytes, tables: SensorTables) -> str:
+    """What decoding gives, as text that compares NaN equal to NaN: the frame or the error."""
+    try:
+        return repr(decode_binary(raw, tables=tables, partial=True))
+    except FrameError as exc:
+        return f"{type(exc).__name__} at {exc.offset}: {exc}"
+
+
+def _planned(raw: bytes) -> SensorTables:
+    """Tables whose plan cache holds a compiled plan for ``raw``'s layout."""
+    planned = SensorTables()
+    decode_binary(raw, tables=planned)  # first sight: noted
+    decode_binary(raw, tables=planned)  # second: compiled
+    assert planned.plans.read(raw) is not None
+    return planned
+
+
+def test_a_layout_is_compiled_the_second_time_it_is_seen() -> None:
+    tables_ = SensorTables()
+    raw = _frame()
+    assert tables_.plans.read(raw) is None
+    decode_binary(raw, tables=tables_)
+    assert tables_.plans.read(raw) is None
+    decode_binary(raw, tables=tables_)
+    planned = tables_.plans.read(raw)
+    assert planned is not None
+    assert planned == decode_binary(raw, tables=SensorTables())
+    assert [f.tag for f in planned.fields] == ["TST", "TC", "GPS", "ACC", "STR", "BAT"]
+    assert planned.fields[3].values == (-15, 3, 1002)
+    assert planned.fields[4].values == ("LOW1",)
+
+
+def test_new_values_in_a_known_layout_are_read_by_the_plan() -> None:
+    planned = _planned(_frame())
+    other = _frame(
+        sequence=200,
+        fields=[
+            make_field("TST", 1),
+            make_field("TC", -3.5),
+            make_field("GPS", -1.0, 2.0),
+            make_field("ACC", 1, 2, 3),
+            make_field("STR", "HIGH"),
+            make_field("BAT", 3),
+        ],
+    )
+    frame = planned.plans.read(other)
+    assert frame is not None
+    assert frame == decode_binary(other, tables=SensorTables())
+    assert frame.sequence == 200
+
+
+def test_decode_any_takes_the_plan_and_gives_the_same_frame() -> None:
+    raw = _frame()
+    planned = _planned(raw)
+    assert decode_any(raw, tables=planned) == decode_any(raw, tables=SensorTables())
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda raw: raw[:13] + b"r00f" + raw[17:], "another node name of the same length"),
+        (lambda raw: raw[:27] + b"\x80" + raw[28:], "a string byte that is not ASCII"),
+        (lambda raw: raw[:27] + b"\x00" + raw[28:], "a NUL in a string"),
+        (lambda raw: raw[:-2] + b"\xff" + raw[-1:], "an id byte no table defines"),
+        (lambda raw: b"<=?" + raw[3:], "a broken delimiter"),
+    ],
+)
+def test_a_frame_off_the_plan_goes_the_reference_way(change: object, why: str) -> None:
+    raw = _frame(fields=[make_field("TST", 5), make_field("STR", "LOW1"), make_field("BAT", 87)])
+    planned = _planned(raw)
+    changed = change(raw)  # type: ignore[operator]
+    assert len(changed) == len(raw), why
+    assert planned.plans.read(changed) is None, why
+    assert _outcome(changed, planned) == _outcome(changed, SensorTables()), why
+
+
+def test_a_plan_that_keeps_missing_is_compiled_again() -> None:
+    first = _frame(fields=[make_field("TC", 1.0), make_field("BAT", 1)])
+    second = _frame(fields=[make_field("HUM", 1.0), make_field("BAT", 1)])  # same size and key
+    assert first[3:13] == second[3:13]
+    assert len(first) == len(second)
+    cache = _planned(first)
+    for _ in range(20):
+        decode_binary(second, tables=cache)
+    assert cache.plans.read(second) is not None
+    assert cache.plans.read(first) is None
+
+
+def test_the_cache_starts_again_when_full() -> None:
+    cache = PlanCache()
+    base = _frame()
+    reference = decode_binary(base)
+    for number in range(MAX_PLANS + 1):
+        raw = base[:5] + number.to_bytes(8, "big") + base[13:]
+        cache.learn(raw, reference, 18, SensorTables().layouts(6))
+    assert len(cache) == 1
+
+
+@given(
+    table=tables,
+    serial=serials,
+    name=node_names,
+    sequence=sequences,
+    data=st.data(),
+)
+def test_planned_and_reference_reads_agree(
+    table: int, serial: str, name: str, sequence: int, data: st.DataObject
+) -> None:
+    fields = data.draw(fields_of(table))
+    raw = encode_or_skip(
+        encode_binary,
+        serial=serial,
+        node_name=name,
+        sequence=sequence,
+        fields=fields,
+        frame_type=table,
+    )
+    planned = _planned(raw)
+    assert repr(planned.plans.read(raw)) == _outcome(raw, SensorTables())
+    # the same layout with other bytes anywhere: the plan, or the reference path, gives the
+    # reference's frame or error
+    position = data.draw(st.integers(0, len(raw) - 1))
+    byte = data.draw(st.integers(0, 255))
+    changed = raw[:position] + bytes((byte,)) + raw[position + 1 :]
+    assert _outcome(changed, planned) == _outcome(changed, SensorTables())
