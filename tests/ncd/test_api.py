@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 import pytest
 from hypothesis import given
@@ -134,6 +135,7 @@ def test_api_mode_2_escaping() -> None:
         ("7E00", TruncatedApiFrame, 2),
         ("7F001F10", BadDelimiter, 0),
         ("7E000010FF", BadLength, 1),
+        ("7E0000FF", BadLength, 1),  # length 0, and nothing after the checksum either
         ("7E001F10010013A200", TruncatedApiFrame, 1),
         ("7E000588014E4900DF00", BadLength, 9),
         ("7E000588014E4900DE", BadChecksum, 8),
@@ -203,7 +205,16 @@ frames = st.one_of(
 @given(frames, st.booleans())
 def test_round_trip(frame: object, escaped: bool) -> None:
     raw = encode_api_frame(frame, escaped=escaped)  # type: ignore[arg-type]
-    assert parse_api_frame(raw, escaped=escaped) == frame
+    parsed = parse_api_frame(raw, escaped=escaped)
+    assert parsed == frame
+    assert hash(parsed) == hash(frame)
+    assert repr(parsed) == repr(frame)
+
+
+def test_parsed_frames_stay_frozen() -> None:
+    parsed = parse_api_frame(SPEC_DATA)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.frame_id = 2  # type: ignore[misc]
 
 
 @given(st.binary(max_size=120), st.booleans())

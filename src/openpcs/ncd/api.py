@@ -1,10 +1,7 @@
 """API frames: the spec's 0x10 frame and the XBee frames a DigiMesh radio exchanges with a host.
 
-Envelope: ``7E | length (2 bytes, big-endian) | frame data | checksum``, where the frame data
-starts with the frame type, the length counts the frame data only, and the checksum is
-``0xFF`` minus the low byte of the sum of the frame data. In API mode 2 every 0x7E, 0x7D,
-0x11 and 0x13 after the start delimiter is sent as 0x7D followed by the byte XOR 0x20; the
-length and checksum are those of the unescaped data.
+The envelope (delimiter, length, checksum, API mode 2's escaping) is
+:mod:`openpcs.ncd.envelope`; its functions are re-exported here.
 
 Frame types (offsets from 0x7E):
 
@@ -18,16 +15,12 @@ Frame types (offsets from 0x7E):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
-from openpcs.ncd.errors import (
-    ApiFrameError,
-    BadChecksum,
-    BadDelimiter,
-    BadLength,
-    TruncatedApiFrame,
-)
+from openpcs.ncd.envelope import checksum, escape, frame_data, unescape, wrap
+from openpcs.ncd.errors import ApiFrameError, BadLength
 
 __all__ = [
     "BROADCAST",
@@ -47,86 +40,19 @@ __all__ = [
     "wrap",
 ]
 
-START: Final = 0x7E
-ESCAPE: Final = 0x7D
-_ESCAPED: Final = frozenset({0x7E, 0x7D, 0x11, 0x13})
-_XOR: Final = 0x20
 #: The 64-bit broadcast address.
 BROADCAST: Final = bytes.fromhex("000000000000FFFF")
 _ADDRESS: Final = 8
 
 
-def checksum(data: bytes | bytearray | memoryview) -> int:
-    """0xFF minus the low byte of the sum of the frame data."""
-    return 0xFF - (sum(data) & 0xFF)
+#: A frozen slotted dataclass's instance before its slots are set (see the ``from_data``s).
+_bare = object.__new__
 
 
-def escape(raw: bytes) -> bytes:
-    """API mode 2: escape every special byte after the start delimiter."""
-    out = bytearray(raw[:1])
-    for byte in raw[1:]:
-        if byte in _ESCAPED:
-            out += bytes((ESCAPE, byte ^ _XOR))
-        else:
-            out.append(byte)
-    return bytes(out)
-
-
-def unescape(raw: bytes) -> bytes:
-    """Undo API-mode-2 escaping of a whole frame (delimiter first).
-
-    Raises :class:`TruncatedApiFrame` on a trailing escape byte and :class:`BadDelimiter` on an
-    unescaped 0x7E after the first byte: in API mode 2 a 0x7E always starts a new frame.
-    """
-    out = bytearray()
-    index = 0
-    while index < len(raw):
-        byte = raw[index]
-        if byte == ESCAPE:
-            if index + 1 >= len(raw):
-                raise TruncatedApiFrame("escape byte 0x7D at the end of the frame", index)
-            byte = raw[index + 1]
-            if byte == START:
-                raise BadDelimiter("0x7E after an escape byte: a new frame starts here", index + 1)
-            out.append(byte ^ _XOR)
-            index += 2
-        else:
-            if byte == START and index > 0:
-                raise BadDelimiter("unescaped 0x7E inside an API-mode-2 frame", index)
-            out.append(byte)
-            index += 1
-    return bytes(out)
-
-
-def wrap(data: bytes, *, escaped: bool = False) -> bytes:
-    """Put frame data in the envelope: delimiter, length, data, checksum."""
-    raw = bytes((START,)) + len(data).to_bytes(2, "big") + data + bytes((checksum(data),))
-    return escape(raw) if escaped else raw
-
-
-def frame_data(raw: bytes | bytearray | memoryview, *, escaped: bool = False) -> bytes:
-    """Check the envelope of one complete frame and return its frame data."""
-    frame = bytes(raw)
-    if escaped:
-        frame = unescape(frame)
-    if len(frame) < 4:
-        raise TruncatedApiFrame(f"an API frame is at least 4 bytes, got {len(frame)}", len(frame))
-    if frame[0] != START:
-        raise BadDelimiter(f"frame starts with 0x{frame[0]:02X}, not 0x7E", 0)
-    length = int.from_bytes(frame[1:3], "big")
-    if length == 0:
-        raise BadLength("length is 0: a frame carries at least its type", 1)
-    if len(frame) < length + 4:
-        raise TruncatedApiFrame(f"length says {length} bytes of data, {len(frame) - 4} follow", 1)
-    if len(frame) > length + 4:
-        raise BadLength(f"{len(frame) - length - 4} bytes follow the checksum", length + 4)
-    data = frame[3 : 3 + length]
-    expected = checksum(data)
-    if frame[-1] != expected:
-        raise BadChecksum(
-            f"checksum is 0x{frame[-1]:02X}, the frame data give 0x{expected:02X}", len(frame) - 1
-        )
-    return data
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """What sets slot ``name`` of a ``cls`` instance, past a frozen dataclass's ``__setattr__``."""
+    setter: Callable[[Any, Any], None] = vars(cls)[name].__set__
+    return setter
 
 
 def _need(data: bytes, size: int, what: str) -> None:
@@ -181,16 +107,21 @@ class TransmitRequest:
 
     @classmethod
     def from_data(cls, data: bytes) -> TransmitRequest:
-        """Parse frame data of type 0x10."""
-        _need(data, cls.HEADER, "0x10")
-        return cls(
-            frame_id=data[1],
-            address=data[2:10],
-            rssi=int.from_bytes(data[10:12], "big"),
-            radius=data[12],
-            snr=data[13],
-            payload=data[14:],
-        )
+        """Parse frame data of type 0x10.
+
+        Every value comes from whole bytes, so it is in range by construction: the object is
+        built without ``__init__``'s checks (this runs for every packet a gateway receives).
+        """
+        if len(data) < 14:
+            _need(data, cls.HEADER, "0x10")
+        frame = _bare(cls)
+        _set_frame_id(frame, data[1])
+        _set_address(frame, data[2:10])
+        _set_rssi(frame, data[10] << 8 | data[11])
+        _set_radius(frame, data[12])
+        _set_snr(frame, data[13])
+        _set_payload(frame, data[14:])
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -204,6 +135,14 @@ class TransmitRequest:
             "snr": self.snr,
             "payload": _hex(self.payload),
         }
+
+
+_set_frame_id = _slot_setter(TransmitRequest, "frame_id")
+_set_address = _slot_setter(TransmitRequest, "address")
+_set_rssi = _slot_setter(TransmitRequest, "rssi")
+_set_radius = _slot_setter(TransmitRequest, "radius")
+_set_snr = _slot_setter(TransmitRequest, "snr")
+_set_payload = _slot_setter(TransmitRequest, "payload")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,14 +174,15 @@ class ReceivePacket:
 
     @classmethod
     def from_data(cls, data: bytes) -> ReceivePacket:
-        """Parse frame data of type 0x90."""
-        _need(data, cls.HEADER, "0x90")
-        return cls(
-            source=data[1:9],
-            reserved=int.from_bytes(data[9:11], "big"),
-            options=data[11],
-            data_bytes=data[12:],
-        )
+        """Parse frame data of type 0x90 (built as :meth:`TransmitRequest.from_data` is)."""
+        if len(data) < 12:
+            _need(data, cls.HEADER, "0x90")
+        packet = _bare(cls)
+        _set_source(packet, data[1:9])
+        _set_reserved(packet, data[9] << 8 | data[10])
+        _set_options(packet, data[11])
+        _set_data_bytes(packet, data[12:])
+        return packet
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -255,6 +195,12 @@ class ReceivePacket:
             "broadcast": bool(self.options & 0x02),
             "data": _hex(self.data_bytes),
         }
+
+
+_set_source = _slot_setter(ReceivePacket, "source")
+_set_reserved = _slot_setter(ReceivePacket, "reserved")
+_set_options = _slot_setter(ReceivePacket, "options")
+_set_data_bytes = _slot_setter(ReceivePacket, "data_bytes")
 
 
 DELIVERY_STATUS: Final = {

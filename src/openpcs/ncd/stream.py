@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from openpcs.ncd.api import ESCAPE, START, ApiFrame, parse_api_frame
+from openpcs.ncd.api import ApiFrame, parse_api_frame
+from openpcs.ncd.envelope import ESCAPE, START
 from openpcs.resync import INVALID, NEED_MORE, ResyncReader, StreamItem
 
 __all__ = ["ApiStreamReader", "StreamItem"]
