@@ -15,12 +15,12 @@ Frame types (offsets from 0x7E):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from openpcs.ncd.envelope import checksum, escape, frame_data, unescape, wrap
 from openpcs.ncd.errors import ApiFrameError, BadLength
+from openpcs.ncd.trusted import bare, slot_setters
 
 __all__ = [
     "BROADCAST",
@@ -43,16 +43,6 @@ __all__ = [
 #: The 64-bit broadcast address.
 BROADCAST: Final = bytes.fromhex("000000000000FFFF")
 _ADDRESS: Final = 8
-
-
-#: A frozen slotted dataclass's instance before its slots are set (see the ``from_data``s).
-_bare = object.__new__
-
-
-def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
-    """What sets slot ``name`` of a ``cls`` instance, past a frozen dataclass's ``__setattr__``."""
-    setter: Callable[[Any, Any], None] = vars(cls)[name].__set__
-    return setter
 
 
 def _need(data: bytes, size: int, what: str) -> None:
@@ -110,17 +100,18 @@ class TransmitRequest:
         """Parse frame data of type 0x10.
 
         Every value comes from whole bytes, so it is in range by construction: the object is
-        built without ``__init__``'s checks (this runs for every packet a gateway receives).
+        built slot by slot (:mod:`openpcs.ncd.trusted`): this runs for every packet a gateway
+        receives.
         """
         if len(data) < 14:
             _need(data, cls.HEADER, "0x10")
-        frame = _bare(cls)
+        frame = bare(cls)
         _set_frame_id(frame, data[1])
         _set_address(frame, data[2:10])
+        _set_payload(frame, data[14:])
         _set_rssi(frame, data[10] << 8 | data[11])
         _set_radius(frame, data[12])
         _set_snr(frame, data[13])
-        _set_payload(frame, data[14:])
         return frame
 
     def to_dict(self) -> dict[str, Any]:
@@ -137,12 +128,9 @@ class TransmitRequest:
         }
 
 
-_set_frame_id = _slot_setter(TransmitRequest, "frame_id")
-_set_address = _slot_setter(TransmitRequest, "address")
-_set_rssi = _slot_setter(TransmitRequest, "rssi")
-_set_radius = _slot_setter(TransmitRequest, "radius")
-_set_snr = _slot_setter(TransmitRequest, "snr")
-_set_payload = _slot_setter(TransmitRequest, "payload")
+_set_frame_id, _set_address, _set_payload, _set_rssi, _set_radius, _set_snr = slot_setters(
+    TransmitRequest
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +165,11 @@ class ReceivePacket:
         """Parse frame data of type 0x90 (built as :meth:`TransmitRequest.from_data` is)."""
         if len(data) < 12:
             _need(data, cls.HEADER, "0x90")
-        packet = _bare(cls)
+        packet = bare(cls)
         _set_source(packet, data[1:9])
-        _set_reserved(packet, data[9] << 8 | data[10])
-        _set_options(packet, data[11])
         _set_data_bytes(packet, data[12:])
+        _set_options(packet, data[11])
+        _set_reserved(packet, data[9] << 8 | data[10])
         return packet
 
     def to_dict(self) -> dict[str, Any]:
@@ -197,10 +185,7 @@ class ReceivePacket:
         }
 
 
-_set_source = _slot_setter(ReceivePacket, "source")
-_set_reserved = _slot_setter(ReceivePacket, "reserved")
-_set_options = _slot_setter(ReceivePacket, "options")
-_set_data_bytes = _slot_setter(ReceivePacket, "data_bytes")
+_set_source, _set_data_bytes, _set_options, _set_reserved = slot_setters(ReceivePacket)
 
 
 DELIVERY_STATUS: Final = {

@@ -1,12 +1,8 @@
 """The mesh layer: sealing an API frame into an over-the-air packet, and the receive pipeline.
 
-Spec profile (the default):
-
-- plaintext = network ID (2) ‖ source address (8) ‖ API frame;
-- hash key = MD5 over the canonical text of key ‖ plaintext: every byte as two uppercase hex
-  digits, separated by single spaces (spec ERRATA 1 — this reproduces the spec's vector);
-- cipher = AES-128 in CTR mode, the 16-byte hash as the initial counter block, no padding;
-- packet = hash ‖ ciphertext.
+How a packet is sealed and opened (the spec profile, the secure one) is
+:mod:`openpcs.ncd.sealing` and :mod:`openpcs.ncd.secure`; the link settings are
+:mod:`openpcs.ncd.link`. Their public names are re-exported here.
 
 Receive pipeline (:class:`MeshReceiver`): a tag seen among the last 255 → duplicate; decrypt;
 recompute the tag and drop on mismatch (forged or altered); freshness (secure profile only);
@@ -20,21 +16,32 @@ network that are not addressed to it (and broadcasts), and delivers those that a
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
-from typing import Annotated, Any, Final, Literal, Protocol
+from typing import Any, Final
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
-
-from openpcs.ncd.api import BROADCAST, TransmitRequest, frame_data, wrap
+from openpcs.ncd.api import BROADCAST, TransmitRequest, frame_data
 from openpcs.ncd.errors import ApiFrameError, MeshPacketError
+from openpcs.ncd.link import (
+    DEFAULT_KEY,
+    DEFAULT_NETWORK_ID,
+    NETWORK_ID_SIZE,
+    LinkSettings,
+    parse_hex_bytes,
+    parse_network_id,
+)
+from openpcs.ncd.sealing import (
+    ADDRESS_SIZE,
+    TAG_SIZE,
+    MeshProfile,
+    Opened,
+    SpecProfile,
+    hash_key,
+    hash_text,
+)
+from openpcs.ncd.secure import SecureProfile
+from openpcs.ncd.trusted import bare, slot_setters
 
 __all__ = [
     "DEFAULT_KEY",
@@ -57,163 +64,7 @@ __all__ = [
 ]
 
 RING_SIZE: Final = 255
-TAG_SIZE: Final = 16
-NETWORK_ID_SIZE: Final = 2
-ADDRESS_SIZE: Final = 8
-#: NCD's factory defaults (reference §1.8): key 55 AA … and network ID 0x7FFF.
-DEFAULT_KEY: Final = bytes.fromhex("55AA" * 8)
-DEFAULT_NETWORK_ID: Final = 0x7FFF
 _MIN_API_FRAME: Final = 4
-
-
-_HEX_DIGITS: Final = re.compile(r"[0-9A-Fa-f]*")
-_NETWORK_ID_TEXT: Final = re.compile(r"(?:0[xX])?([0-9A-Fa-f]{1,4})")
-
-
-def parse_hex_bytes(value: Any, size: int) -> bytes:
-    """``size`` bytes from bytes or hex text (spaces and colons between digits allowed).
-
-    Raises ``ValueError`` with a sentence for anything else: a non-hex character, an odd
-    number of digits, or the wrong number of bytes.
-    """
-    if isinstance(value, bytes | bytearray):
-        raw = bytes(value)
-    elif isinstance(value, str):
-        digits = value.replace(" ", "").replace(":", "")
-        if not _HEX_DIGITS.fullmatch(digits):
-            raise ValueError(f"{value!r} is not hexadecimal")
-        if len(digits) % 2:
-            raise ValueError(f"{value!r} has an odd number of hex digits ({len(digits)})")
-        raw = bytes.fromhex(digits)
-    else:
-        raise ValueError(f"expected {size} bytes as hex text")
-    if len(raw) != size:
-        raise ValueError(f"must be {size} bytes ({2 * size} hex digits), got {len(raw)}")
-    return raw
-
-
-def parse_network_id(value: Any) -> int:
-    """A network ID from an int 0..0xFFFF or 1 to 4 hex digits (``7FFF``, ``0x7FFF``)."""
-    if isinstance(value, str):
-        match = _NETWORK_ID_TEXT.fullmatch(value)
-        if match is None:
-            raise ValueError(f"{value!r} is not a network ID (1 to 4 hex digits, like 7FFF)")
-        return int(match.group(1), 16)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 0xFFFF:
-        raise ValueError("the network ID is 2 bytes, 0000-FFFF")
-    return value
-
-
-def _bytes_of(size: int) -> Callable[[Any], bytes]:
-    return lambda value: parse_hex_bytes(value, size)
-
-
-Key = Annotated[bytes, BeforeValidator(_bytes_of(16)), PlainSerializer(lambda b: b.hex().upper())]
-Address = Annotated[
-    bytes, BeforeValidator(_bytes_of(8)), PlainSerializer(lambda b: b.hex().upper())
-]
-NetworkId = Annotated[int, BeforeValidator(parse_network_id), PlainSerializer(lambda n: f"{n:04X}")]
-
-
-class LinkSettings(BaseModel):
-    """A module's link settings: key, network ID, its own address, destination and mode.
-
-    ``mode`` is ``standard`` (plain API frames, the spec's default) or ``mesh`` (sealed packets);
-    ``profile`` chooses the spec's MD5 construction or the opt-in secure one.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    key: Key = DEFAULT_KEY
-    network_id: NetworkId = DEFAULT_NETWORK_ID
-    address: Address = BROADCAST
-    destination: Address = BROADCAST
-    mode: Literal["standard", "mesh"] = "standard"
-    profile: Literal["spec", "secure"] = "spec"
-
-    @property
-    def network_bytes(self) -> bytes:
-        """The network ID as it travels: 2 bytes, big-endian."""
-        return self.network_id.to_bytes(NETWORK_ID_SIZE, "big")
-
-
-def hash_text(data: bytes) -> bytes:
-    """The canonical text the spec hashes: uppercase two-digit hex separated by single spaces."""
-    return data.hex(" ").upper().encode("ascii")
-
-
-def hash_key(key: bytes, plaintext: bytes) -> bytes:
-    """MD5 over the canonical text of key ‖ plaintext (network ID ‖ source ‖ API frame)."""
-    return hashlib.md5(hash_text(key + plaintext), usedforsecurity=False).digest()
-
-
-@lru_cache(maxsize=256)
-def _aes(key: bytes) -> algorithms.AES:
-    return algorithms.AES(key)
-
-
-def ctr(key: bytes, counter_block: bytes, data: bytes) -> bytes:
-    """AES-CTR over ``data`` starting at ``counter_block`` (encrypting and decrypting alike)."""
-    cryptor = Cipher(_aes(key), modes.CTR(counter_block)).encryptor()
-    return cryptor.update(data) + cryptor.finalize()
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """An authenticated packet's contents."""
-
-    tag: bytes
-    network_id: int
-    source: bytes
-    api_frame: bytes
-    counter: int | None = None
-
-
-class MeshProfile(Protocol):
-    """How packets are sealed, authenticated and judged fresh."""
-
-    name: str
-
-    def seal(self, network_id: int, source: bytes, api_frame: bytes) -> bytes:
-        """The over-the-air packet for an API frame."""
-
-    def open(self, packet: bytes) -> Opened | None:
-        """The authenticated contents, or ``None`` when the tag does not verify."""
-
-    def fresh(self, opened: Opened) -> bool:
-        """Whether the packet is new (not a replay); records it when it is."""
-
-
-class SpecProfile:
-    """The spec's construction: MD5 hash key, AES-128-CTR keyed by the hash, no counter."""
-
-    name = "spec"
-
-    def __init__(self, key: bytes) -> None:
-        self.key = key
-
-    def seal(self, network_id: int, source: bytes, api_frame: bytes) -> bytes:
-        """hash ‖ AES-CTR(key, hash)(network ID ‖ source ‖ API frame)."""
-        plaintext = network_id.to_bytes(NETWORK_ID_SIZE, "big") + source + api_frame
-        tag = hash_key(self.key, plaintext)
-        return tag + ctr(self.key, tag, plaintext)
-
-    def open(self, packet: bytes) -> Opened | None:
-        """Decrypt and check the hash over key ‖ plaintext."""
-        tag = packet[:TAG_SIZE]
-        plaintext = ctr(self.key, tag, packet[TAG_SIZE:])
-        if not hmac.compare_digest(hash_key(self.key, plaintext), tag):
-            return None
-        return Opened(
-            tag,
-            int.from_bytes(plaintext[:NETWORK_ID_SIZE], "big"),
-            plaintext[NETWORK_ID_SIZE : NETWORK_ID_SIZE + ADDRESS_SIZE],
-            plaintext[NETWORK_ID_SIZE + ADDRESS_SIZE :],
-        )
-
-    def fresh(self, opened: Opened) -> bool:
-        """The spec has no freshness beyond the duplicate ring."""
-        return True
 
 
 class Outcome(StrEnum):
@@ -240,6 +91,12 @@ class RxResult:
     reason: str = ""
 
 
+_set_outcome, _set_api_frame, _set_source, _set_destination, _set_tag, _set_reason = slot_setters(
+    RxResult
+)
+_TRANSMIT_REQUEST: Final = TransmitRequest.FRAME_TYPE
+
+
 class _Ring:
     """The last ``size`` tags, oldest evicted first."""
 
@@ -262,8 +119,6 @@ class _Ring:
 def profile_for(settings: LinkSettings) -> MeshProfile:
     """The profile the settings ask for."""
     if settings.profile == "secure":
-        from openpcs.ncd.secure import SecureProfile
-
         return SecureProfile(settings.key)
     return SpecProfile(settings.key)
 
@@ -303,29 +158,35 @@ class MeshReceiver:
             return RxResult(Outcome.REPLAYED, source=opened.source, tag=tag)
         if opened.network_id != self.settings.network_id:
             return RxResult(Outcome.FOREIGN_NETWORK, source=opened.source, tag=tag)
+        api_frame = opened.api_frame
+        source = opened.source
         try:
-            data = frame_data(opened.api_frame)
-            frame = (
-                TransmitRequest.from_data(data) if data[0] == TransmitRequest.FRAME_TYPE else None
-            )
+            data = frame_data(api_frame)
+            if data[0] == _TRANSMIT_REQUEST and len(data) < TransmitRequest.HEADER:
+                TransmitRequest.from_data(data)  # raises the error that names the length
         except ApiFrameError as exc:
-            return RxResult(Outcome.MALFORMED, source=opened.source, tag=tag, reason=exc.reason)
-        if frame is None:
+            return RxResult(Outcome.MALFORMED, source=source, tag=tag, reason=exc.reason)
+        if data[0] != _TRANSMIT_REQUEST:
             return RxResult(
                 Outcome.MALFORMED,
-                source=opened.source,
+                source=source,
                 tag=tag,
                 reason=f"frame type 0x{data[0]:02X} is not 0x10",
             )
-        destination = frame.address
-        if destination not in (self.settings.address, BROADCAST):
-            return RxResult(
-                Outcome.NOT_FOR_US, source=opened.source, destination=destination, tag=tag
-            )
-        swapped = data[:2] + opened.source + data[10:]
-        return RxResult(
-            Outcome.DELIVERED, wrap(swapped), source=opened.source, destination=destination, tag=tag
-        )
+        destination = data[2:10]
+        if destination != self.settings.address and destination != BROADCAST:  # noqa: PLR1714
+            return RxResult(Outcome.NOT_FOR_US, source=source, destination=destination, tag=tag)
+        # the destination (frame bytes 5-12) becomes the source; the checksum follows the sum
+        total = 0xFF - api_frame[-1] + sum(source) - sum(destination)
+        swapped = api_frame[:5] + source + api_frame[13:-1] + bytes((0xFF - (total & 0xFF),))
+        result = bare(RxResult)
+        _set_outcome(result, Outcome.DELIVERED)
+        _set_api_frame(result, swapped)
+        _set_source(result, source)
+        _set_destination(result, destination)
+        _set_tag(result, tag)
+        _set_reason(result, "")
+        return result
 
 
 @dataclass(frozen=True, slots=True)

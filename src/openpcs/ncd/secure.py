@@ -18,7 +18,7 @@ import hashlib
 import hmac
 from typing import Final
 
-from openpcs.ncd.mesh import ADDRESS_SIZE, NETWORK_ID_SIZE, TAG_SIZE, Opened, ctr
+from openpcs.ncd.sealing import ADDRESS_SIZE, NETWORK_ID_SIZE, TAG_SIZE, CounterMode, Opened
 
 __all__ = ["COUNTER_SIZE", "SecureProfile"]
 
@@ -36,7 +36,7 @@ class SecureProfile:
     name = "secure"
 
     def __init__(self, key: bytes) -> None:
-        self._enc = _subkey(key, b"openpcs mesh encryption")[:16]
+        self._cipher = CounterMode(_subkey(key, b"openpcs mesh encryption")[:16])
         self._mac = _subkey(key, b"openpcs mesh authentication")
         self._next: dict[bytes, int] = {}
         self._last_seen: dict[bytes, int] = {}
@@ -67,12 +67,12 @@ class SecureProfile:
             + api_frame
         )
         tag = self._tag(plaintext)
-        return tag + ctr(self._enc, tag, plaintext)
+        return tag + self._cipher.apply(tag, plaintext)
 
     def open(self, packet: bytes) -> Opened | None:
         """Decrypt and verify the HMAC tag."""
         tag = packet[:TAG_SIZE]
-        plaintext = ctr(self._enc, tag, packet[TAG_SIZE:])
+        plaintext = self._cipher.apply(tag, packet[TAG_SIZE:])
         if len(plaintext) < COUNTER_SIZE + NETWORK_ID_SIZE + ADDRESS_SIZE:
             return None
         if not hmac.compare_digest(self._tag(plaintext), tag):

@@ -18,13 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, model
 
 from openpcs.catalog.ncd import ncd_sensor_types
 from openpcs.ncd.api import BROADCAST
-from openpcs.ncd.mesh import (
-    ADDRESS_SIZE,
-    DEFAULT_KEY,
-    DEFAULT_NETWORK_ID,
-    parse_hex_bytes,
-    parse_network_id,
-)
+from openpcs.ncd.link import DEFAULT_KEY, DEFAULT_NETWORK_ID, parse_hex_bytes, parse_network_id
+from openpcs.ncd.sealing import ADDRESS_SIZE
 
 __all__ = ["Attacks", "Generate", "RadioModel", "Role", "SimModule", "Topology"]
 
