@@ -9,8 +9,7 @@ Frame types (offsets from 0x7E):
   RSSI, broadcast radius, the options byte that now carries SNR, payload.
 - 0x90 receive packet: 64-bit source, ``FF FE``, receive options, RF data.
 - 0x8B transmit status: frame id, 16-bit address, retry count, delivery status, discovery.
-- 0x08 AT command: frame id, two ASCII characters, optional parameter.
-- 0x88 AT command response: frame id, command, status, data.
+- 0x08 AT command and 0x88 AT command response (:mod:`openpcs.ncd.at_frames`, re-exported).
 """
 
 from __future__ import annotations
@@ -18,11 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
+from openpcs.ncd.at_frames import AT_STATUS, AtCommand, AtCommandResponse
 from openpcs.ncd.envelope import checksum, escape, frame_data, unescape, wrap
-from openpcs.ncd.errors import ApiFrameError, BadLength
+from openpcs.ncd.errors import BadLength
+from openpcs.ncd.frame_checks import check_address, check_byte, hex_upper, need
 from openpcs.ncd.trusted import bare, slot_setters
 
 __all__ = [
+    "AT_STATUS",
     "BROADCAST",
     "ApiFrame",
     "AtCommand",
@@ -42,26 +44,6 @@ __all__ = [
 
 #: The 64-bit broadcast address.
 BROADCAST: Final = bytes.fromhex("000000000000FFFF")
-_ADDRESS: Final = 8
-
-
-def _need(data: bytes, size: int, what: str) -> None:
-    if len(data) < size:
-        raise BadLength(f"a {what} frame needs {size} bytes of frame data, got {len(data)}", 3)
-
-
-def _hex(raw: bytes) -> str:
-    return raw.hex().upper()
-
-
-def _check_byte(name: str, value: int, size: int = 1) -> None:
-    if not 0 <= value < 256**size:
-        raise ValueError(f"{name} must fit {size} byte(s), got {value}")
-
-
-def _check_address(name: str, value: bytes, size: int = _ADDRESS) -> None:
-    if len(value) != size:
-        raise ValueError(f"{name} is {size} bytes, got {len(value)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +61,11 @@ class TransmitRequest:
     HEADER: ClassVar[int] = 14
 
     def __post_init__(self) -> None:
-        _check_byte("frame_id", self.frame_id)
-        _check_address("address", self.address)
-        _check_byte("rssi", self.rssi, 2)
-        _check_byte("radius", self.radius)
-        _check_byte("snr", self.snr)
+        check_byte("frame_id", self.frame_id)
+        check_address("address", self.address)
+        check_byte("rssi", self.rssi, 2)
+        check_byte("radius", self.radius)
+        check_byte("snr", self.snr)
 
     def data(self) -> bytes:
         """The frame data (type byte first)."""
@@ -104,7 +86,7 @@ class TransmitRequest:
         receives.
         """
         if len(data) < 14:
-            _need(data, cls.HEADER, "0x10")
+            need(data, cls.HEADER, "0x10")
         frame = bare(cls)
         _set_frame_id(frame, data[1])
         _set_address(frame, data[2:10])
@@ -120,11 +102,11 @@ class TransmitRequest:
             "type": "transmit_request",
             "frame_type": self.FRAME_TYPE,
             "frame_id": self.frame_id,
-            "address": _hex(self.address),
+            "address": hex_upper(self.address),
             "rssi": self.rssi,
             "radius": self.radius,
             "snr": self.snr,
-            "payload": _hex(self.payload),
+            "payload": hex_upper(self.payload),
         }
 
 
@@ -146,9 +128,9 @@ class ReceivePacket:
     HEADER: ClassVar[int] = 12
 
     def __post_init__(self) -> None:
-        _check_address("source", self.source)
-        _check_byte("options", self.options)
-        _check_byte("reserved", self.reserved, 2)
+        check_address("source", self.source)
+        check_byte("options", self.options)
+        check_byte("reserved", self.reserved, 2)
 
     def data(self) -> bytes:
         """The frame data (type byte first)."""
@@ -164,7 +146,7 @@ class ReceivePacket:
     def from_data(cls, data: bytes) -> ReceivePacket:
         """Parse frame data of type 0x90 (built as :meth:`TransmitRequest.from_data` is)."""
         if len(data) < 12:
-            _need(data, cls.HEADER, "0x90")
+            need(data, cls.HEADER, "0x90")
         packet = bare(cls)
         _set_source(packet, data[1:9])
         _set_data_bytes(packet, data[12:])
@@ -177,11 +159,11 @@ class ReceivePacket:
         return {
             "type": "receive_packet",
             "frame_type": self.FRAME_TYPE,
-            "source": _hex(self.source),
+            "source": hex_upper(self.source),
             "options": self.options,
             "acknowledged": bool(self.options & 0x01),
             "broadcast": bool(self.options & 0x02),
-            "data": _hex(self.data_bytes),
+            "data": hex_upper(self.data_bytes),
         }
 
 
@@ -215,8 +197,8 @@ class TransmitStatus:
 
     def __post_init__(self) -> None:
         for name in ("frame_id", "delivery", "retries", "discovery"):
-            _check_byte(name, getattr(self, name))
-        _check_byte("address16", self.address16, 2)
+            check_byte(name, getattr(self, name))
+        check_byte("address16", self.address16, 2)
 
     def data(self) -> bytes:
         """The frame data (type byte first)."""
@@ -229,7 +211,7 @@ class TransmitStatus:
     @classmethod
     def from_data(cls, data: bytes) -> TransmitStatus:
         """Parse frame data of type 0x8B."""
-        _need(data, cls._SIZE, "0x8B")
+        need(data, cls._SIZE, "0x8B")
         if len(data) > cls._SIZE:
             raise BadLength(f"a 0x8B frame has {cls._SIZE} bytes of frame data", 3 + cls._SIZE)
         return cls(
@@ -258,111 +240,6 @@ class TransmitStatus:
         }
 
 
-def _is_at_command(text: str) -> bool:
-    """Two printable ASCII characters, no space: the one rule for building and parsing."""
-    return len(text) == 2 and all(0x20 < ord(char) < 0x7F for char in text)
-
-
-def _command(raw: bytes, offset: int) -> str:
-    text = raw.decode("latin-1")
-    if not _is_at_command(text):
-        raise ApiFrameError("an AT command is two printable ASCII characters", offset)
-    return text
-
-
-def _check_command(command: str) -> None:
-    if not _is_at_command(command):
-        raise ValueError(f"an AT command is two printable ASCII characters, not {command!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class AtCommand:
-    """0x08: a local AT command; no parameter means a query."""
-
-    frame_id: int
-    command: str
-    parameter: bytes = b""
-    FRAME_TYPE: ClassVar[int] = 0x08
-
-    def __post_init__(self) -> None:
-        _check_byte("frame_id", self.frame_id)
-        _check_command(self.command)
-
-    def data(self) -> bytes:
-        """The frame data (type byte first)."""
-        return (
-            bytes((self.FRAME_TYPE, self.frame_id)) + self.command.encode("ascii") + self.parameter
-        )
-
-    @classmethod
-    def from_data(cls, data: bytes) -> AtCommand:
-        """Parse frame data of type 0x08."""
-        _need(data, 4, "0x08")
-        return cls(frame_id=data[1], command=_command(data[2:4], 5), parameter=data[4:])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "type": "at_command",
-            "frame_type": self.FRAME_TYPE,
-            "frame_id": self.frame_id,
-            "command": self.command,
-            "parameter": _hex(self.parameter),
-        }
-
-
-AT_STATUS: Final = {
-    0: "OK",
-    1: "ERROR",
-    2: "invalid command",
-    3: "invalid parameter",
-    4: "Tx failure",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class AtCommandResponse:
-    """0x88: the answer to a local AT command."""
-
-    frame_id: int
-    command: str
-    status: int = 0
-    value: bytes = b""
-    FRAME_TYPE: ClassVar[int] = 0x88
-
-    def __post_init__(self) -> None:
-        _check_byte("frame_id", self.frame_id)
-        _check_byte("status", self.status)
-        _check_command(self.command)
-
-    def data(self) -> bytes:
-        """The frame data (type byte first)."""
-        return (
-            bytes((self.FRAME_TYPE, self.frame_id))
-            + self.command.encode("ascii")
-            + bytes((self.status,))
-            + self.value
-        )
-
-    @classmethod
-    def from_data(cls, data: bytes) -> AtCommandResponse:
-        """Parse frame data of type 0x88."""
-        _need(data, 5, "0x88")
-        return cls(frame_id=data[1], command=_command(data[2:4], 5), status=data[4], value=data[5:])
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "type": "at_command_response",
-            "frame_type": self.FRAME_TYPE,
-            "frame_id": self.frame_id,
-            "command": self.command,
-            "status": self.status,
-            "status_text": AT_STATUS.get(self.status, "unknown"),
-            "value": _hex(self.value),
-        }
-
-
 @dataclass(frozen=True, slots=True)
 class UnknownFrame:
     """A frame with a valid envelope whose type openpcs does not parse; kept as raw data."""
@@ -376,7 +253,7 @@ class UnknownFrame:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
-        return {"type": "unknown", "frame_type": self.frame_type, "data": _hex(self.raw)}
+        return {"type": "unknown", "frame_type": self.frame_type, "data": hex_upper(self.raw)}
 
 
 ApiFrame = (
