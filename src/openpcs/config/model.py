@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from openpcs.config.model_base import StrictModel
 
 __all__ = [
     "SOCKETS",
@@ -56,25 +58,17 @@ SocketName = Literal["A", "B", "C", "D", "E", "F"]
 SOCKETS: tuple[SocketName, ...] = ("A", "B", "C", "D", "E", "F")
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors (with a "did you mean"), never silently ignored."""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, strict=True
-    )
-
-
 # --- sockets and probes ----------------------------------------------------------------------
 
 
-class IonPoint(_Strict):
+class IonPoint(StrictModel):
     """One Smart Water Ions calibration point: a concentration and the voltage measured in it."""
 
     ppm: float
     volts: float
 
 
-class SocketConfig(_Strict):
+class SocketConfig(StrictModel):
     """The probe in one socket and the parameters that probe needs.
 
     ``calibration`` holds named values as the board's API takes them (see the probe's
@@ -96,13 +90,13 @@ class SocketConfig(_Strict):
         return {"probe": data} if isinstance(data, str) else data
 
 
-class RadiationConfig(_Strict):
+class RadiationConfig(StrictModel):
     """Radiation Control: how long each reading counts pulses."""
 
     measuring_period_ms: int
 
 
-class RelayConfig(_Strict):
+class RelayConfig(StrictModel):
     """The Smart Security relay output (socket F) and when it switches off again."""
 
     enabled: bool = True
@@ -113,7 +107,7 @@ class RelayConfig(_Strict):
 # --- industrial protocol, GPS, timing ----------------------------------------------------------
 
 
-class ModbusRead(_Strict):
+class ModbusRead(StrictModel):
     """One "read input registers" operation."""
 
     slave: int
@@ -121,7 +115,7 @@ class ModbusRead(_Strict):
     count: int = 1
 
 
-class ModbusConfig(_Strict):
+class ModbusConfig(StrictModel):
     """Modbus master over RS-232 or RS-485."""
 
     protocol: Literal["modbus_rs232", "modbus_rs485"]
@@ -129,7 +123,7 @@ class ModbusConfig(_Strict):
     reads: list[ModbusRead]
 
 
-class CanBusConfig(_Strict):
+class CanBusConfig(StrictModel):
     """CAN bus (OBD-II) readings."""
 
     protocol: Literal["canbus"]
@@ -140,15 +134,15 @@ class CanBusConfig(_Strict):
 IndustrialConfig = Annotated[ModbusConfig | CanBusConfig, Field(discriminator="protocol")]
 
 
-class GpsConfig(_Strict):
+class GpsConfig(StrictModel):
     """GPS fix with a timeout and the fields to add to the frame."""
 
     enabled: bool = True
     timeout_s: int = 60
-    fields: list[str] = ["location"]
+    fields: list[str] = ["location"]  # noqa: RUF012  (pydantic copies it)
 
 
-class SleepConfig(_Strict):
+class SleepConfig(StrictModel):
     """Deep-sleep time between cycles, as the four fields of the form (unset parts are 0)."""
 
     days: int = 0
@@ -161,14 +155,14 @@ class SleepConfig(_Strict):
         return ((self.days * 24 + self.hours) * 60 + self.minutes) * 60 + self.seconds
 
 
-class WatchdogConfig(_Strict):
+class WatchdogConfig(StrictModel):
     """RTC watchdog: reset the node if a cycle hangs for this many minutes."""
 
     enabled: bool = True
     minutes: int
 
 
-class BatteryWarning(_Strict):
+class BatteryWarning(StrictModel):
     """Low-battery warnings LOW1/LOW2/LOW3 at three thresholds (%), T1 > T2 > T3."""
 
     enabled: bool = True
@@ -178,7 +172,7 @@ class BatteryWarning(_Strict):
 # --- radios ------------------------------------------------------------------------------------
 
 
-class _XBee(_Strict):
+class _XBee(StrictModel):
     mac: str
     attempts: int = 3
     link_key: SecretStr | None = None
@@ -224,7 +218,7 @@ class XBeeZigBee3(_XBee):
     channel_mask: str
 
 
-class Cellular4G(_Strict):
+class Cellular4G(StrictModel):
     """4G module (EU/BR, Americas or Australia)."""
 
     type: Literal["4g"]
@@ -235,7 +229,7 @@ class Cellular4G(_Strict):
     pin: SecretStr | None = None
 
 
-class WifiIp(_Strict):
+class WifiIp(StrictModel):
     """How the WiFi module gets its address."""
 
     method: Literal["dhcp", "static"] = "dhcp"
@@ -245,7 +239,7 @@ class WifiIp(_Strict):
     netmask: str | None = None
 
 
-class Wifi(_Strict):
+class Wifi(StrictModel):
     """WiFi PRO module joining an access point."""
 
     type: Literal["wifi"]
@@ -256,14 +250,14 @@ class Wifi(_Strict):
     ip: WifiIp = WifiIp()
 
 
-class Sigfox(_Strict):
+class Sigfox(StrictModel):
     """Sigfox module; nothing to set (the destination lives in the Sigfox backend)."""
 
     type: Literal["sigfox"]
     region: Literal["standard"] = "standard"
 
 
-class LoRaWAN(_Strict):
+class LoRaWAN(StrictModel):
     """LoRaWAN module with ABP or OTAA activation."""
 
     type: Literal["lorawan"]
@@ -294,7 +288,7 @@ Radio = Annotated[
 # --- destinations ------------------------------------------------------------------------------
 
 
-class Meshlium(_Strict):
+class Meshlium(StrictModel):
     """A Meshlium-compatible gateway (over XBee: the radio's MAC; over 4G/WiFi: HTTPS)."""
 
     type: Literal["meshlium"]
@@ -303,7 +297,7 @@ class Meshlium(_Strict):
     certificate: str | None = None
 
 
-class CloudBridge(_Strict):
+class CloudBridge(StrictModel):
     """The Cloud Bridge; over 4G/WiFi frames travel as type 103 with an AES-128 key."""
 
     type: Literal["cloud_bridge"]
@@ -316,14 +310,14 @@ class CloudBridge(_Strict):
     certificate: str | None = None
 
 
-class Sms(_Strict):
+class Sms(StrictModel):
     """SMS to a phone number; the body is the frame in hex."""
 
     type: Literal["sms"]
     phone: str
 
 
-class Http(_Strict):
+class Http(StrictModel):
     """HTTP GET ``http://host:port/path?frame=HEX``."""
 
     type: Literal["http"]
@@ -332,7 +326,7 @@ class Http(_Strict):
     path: str = "/"
 
 
-class Https(_Strict):
+class Https(StrictModel):
     """HTTPS GET with the server's CA certificate installed in the radio."""
 
     type: Literal["https"]
@@ -342,7 +336,7 @@ class Https(_Strict):
     certificate: str
 
 
-class Tcp(_Strict):
+class Tcp(StrictModel):
     """Raw TCP; the frame is sent as hex with no headers."""
 
     type: Literal["tcp"]
@@ -350,7 +344,7 @@ class Tcp(_Strict):
     port: int
 
 
-class ZigBeeReceiver(_Strict):
+class ZigBeeReceiver(StrictModel):
     """A ZigBee coordinator receiving the frames (the only destination for ZigBee 3)."""
 
     type: Literal["zigbee_receiver"]
@@ -362,7 +356,7 @@ Destination = Annotated[
 ]
 
 
-class EncryptionConfig(_Strict):
+class EncryptionConfig(StrictModel):
     """Payload (AES) encryption: which mode and the key."""
 
     mode: Literal["disabled", "device_to_cloud", "device_to_gateway"] = "disabled"
@@ -372,14 +366,14 @@ class EncryptionConfig(_Strict):
 # --- the whole node ----------------------------------------------------------------------------
 
 
-class NodeConfig(_Strict):
+class NodeConfig(StrictModel):
     """One node's configuration. Without ``serial`` it is a template."""
 
     serial: str | None = None
     node_name: str = ""
     model: str
     licence: Literal["basic", "pro", "elite"] = "basic"
-    sockets: dict[SocketName, SocketConfig] = {}
+    sockets: dict[SocketName, SocketConfig] = {}  # noqa: RUF012  (pydantic copies it)
     relay: RelayConfig | None = None
     radiation: RadiationConfig | None = None
     industrial: IndustrialConfig | None = None
