@@ -7,13 +7,19 @@ socket, is the watchdog longer than the sleep, is the key the right length) is a
 
 Secrets (AES keys, link keys, passwords, LoRaWAN keys) are ``SecretStr``: they never appear in
 ``repr``, logs or JSON dumps, and summaries mask them.
+
+This module holds the root model; its sections have modules of their own (the sockets and
+probes in :mod:`~openpcs.config.model_sockets`, industrial protocol, GPS and timing in
+:mod:`~openpcs.config.model_options`, the radios in :mod:`~openpcs.config.model_radios`, the
+destinations and payload encryption in :mod:`~openpcs.config.model_destinations`); this
+module re-exports all their names, and the rest of the project imports them from here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator
 
 from openpcs.config.model_base import StrictModel
 from openpcs.config.model_destinations import (
@@ -27,6 +33,16 @@ from openpcs.config.model_destinations import (
     Tcp,
     ZigBeeReceiver,
 )
+from openpcs.config.model_options import (
+    BatteryWarning,
+    CanBusConfig,
+    GpsConfig,
+    IndustrialConfig,
+    ModbusConfig,
+    ModbusRead,
+    SleepConfig,
+    WatchdogConfig,
+)
 from openpcs.config.model_radios import (
     Cellular4G,
     LoRaWAN,
@@ -38,6 +54,14 @@ from openpcs.config.model_radios import (
     XBee868LP,
     XBee900HP,
     XBeeZigBee3,
+)
+from openpcs.config.model_sockets import (
+    SOCKETS,
+    IonPoint,
+    RadiationConfig,
+    RelayConfig,
+    SocketConfig,
+    SocketName,
 )
 
 __all__ = [
@@ -76,123 +100,6 @@ __all__ = [
     "XBeeZigBee3",
     "ZigBeeReceiver",
 ]
-
-SocketName = Literal["A", "B", "C", "D", "E", "F"]
-SOCKETS: tuple[SocketName, ...] = ("A", "B", "C", "D", "E", "F")
-
-
-# --- sockets and probes ----------------------------------------------------------------------
-
-
-class IonPoint(StrictModel):
-    """One Smart Water Ions calibration point: a concentration and the voltage measured in it."""
-
-    ppm: float
-    volts: float
-
-
-class SocketConfig(StrictModel):
-    """The probe in one socket and the parameters that probe needs.
-
-    ``calibration`` holds named values as the board's API takes them (see the probe's
-    calibration kind in the catalog); ``points`` the Ions calibration points; ``event`` the
-    Smart Security behaviour; ``calibrate`` asks an Xtreme program to offer its calibration menu.
-    An unset ``event`` on an event probe means ``disabled``.
-    """
-
-    probe: str
-    calibration: dict[str, float] | None = None
-    points: list[IonPoint] | None = None
-    event: Literal["disabled", "wake_up", "wake_up_relay"] | None = None
-    calibrate: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _probe_shorthand(cls, data: Any) -> Any:
-        """Accept ``A: bme280`` for ``A: {probe: bme280}``."""
-        return {"probe": data} if isinstance(data, str) else data
-
-
-class RadiationConfig(StrictModel):
-    """Radiation Control: how long each reading counts pulses."""
-
-    measuring_period_ms: int
-
-
-class RelayConfig(StrictModel):
-    """The Smart Security relay output (socket F) and when it switches off again."""
-
-    enabled: bool = True
-    mode: Literal["timeout", "until_clear"] = "timeout"
-    timeout_s: int | None = None
-
-
-# --- industrial protocol, GPS, timing ----------------------------------------------------------
-
-
-class ModbusRead(StrictModel):
-    """One "read input registers" operation."""
-
-    slave: int
-    start_register: int
-    count: int = 1
-
-
-class ModbusConfig(StrictModel):
-    """Modbus master over RS-232 or RS-485."""
-
-    protocol: Literal["modbus_rs232", "modbus_rs485"]
-    baud_rate: int = 9600
-    reads: list[ModbusRead]
-
-
-class CanBusConfig(StrictModel):
-    """CAN bus (OBD-II) readings."""
-
-    protocol: Literal["canbus"]
-    speed_kbps: int = 500
-    operations: list[str]
-
-
-IndustrialConfig = Annotated[ModbusConfig | CanBusConfig, Field(discriminator="protocol")]
-
-
-class GpsConfig(StrictModel):
-    """GPS fix with a timeout and the fields to add to the frame."""
-
-    enabled: bool = True
-    timeout_s: int = 60
-    fields: list[str] = ["location"]  # noqa: RUF012  (pydantic copies it)
-
-
-class SleepConfig(StrictModel):
-    """Deep-sleep time between cycles, as the four fields of the form (unset parts are 0)."""
-
-    days: int = 0
-    hours: int = 0
-    minutes: int = 0
-    seconds: int = 0
-
-    def total_seconds(self) -> int:
-        """The whole sleep in seconds."""
-        return ((self.days * 24 + self.hours) * 60 + self.minutes) * 60 + self.seconds
-
-
-class WatchdogConfig(StrictModel):
-    """RTC watchdog: reset the node if a cycle hangs for this many minutes."""
-
-    enabled: bool = True
-    minutes: int
-
-
-class BatteryWarning(StrictModel):
-    """Low-battery warnings LOW1/LOW2/LOW3 at three thresholds (%), T1 > T2 > T3."""
-
-    enabled: bool = True
-    thresholds: list[int]
-
-
-# --- the whole node ----------------------------------------------------------------------------
 
 
 class NodeConfig(StrictModel):
