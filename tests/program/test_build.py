@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from openpcs.program.api_tree import find_api_tree, includes_of
-from openpcs.program.build import Builder, parse_diagnostics, program_size
+from openpcs.program.build import Builder
+from openpcs.program.build_tools import parse_diagnostics, program_size
 from openpcs.program.errors import ApiTreeError, BuildError, SizeLimitError, ToolchainMissing
 from openpcs.program.source import ProgramSource
 from openpcs.program.toolchain import find_toolchain

@@ -7,13 +7,62 @@ socket, is the watchdog longer than the sleep, is the key the right length) is a
 
 Secrets (AES keys, link keys, passwords, LoRaWAN keys) are ``SecretStr``: they never appear in
 ``repr``, logs or JSON dumps, and summaries mask them.
+
+This module holds the root model; its sections have modules of their own (the sockets and
+probes in :mod:`~openpcs.config.model_sockets`, industrial protocol, GPS and timing in
+:mod:`~openpcs.config.model_options`, the radios in :mod:`~openpcs.config.model_radios`, the
+destinations and payload encryption in :mod:`~openpcs.config.model_destinations`); this
+module re-exports all their names, and the rest of the project imports them from here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import field_validator
+
+from openpcs.config.model_base import StrictModel
+from openpcs.config.model_destinations import (
+    CloudBridge,
+    Destination,
+    EncryptionConfig,
+    Http,
+    Https,
+    Meshlium,
+    Sms,
+    Tcp,
+    ZigBeeReceiver,
+)
+from openpcs.config.model_options import (
+    BatteryWarning,
+    CanBusConfig,
+    GpsConfig,
+    IndustrialConfig,
+    ModbusConfig,
+    ModbusRead,
+    SleepConfig,
+    WatchdogConfig,
+)
+from openpcs.config.model_radios import (
+    Cellular4G,
+    LoRaWAN,
+    Radio,
+    Sigfox,
+    Wifi,
+    WifiIp,
+    XBee802,
+    XBee868LP,
+    XBee900HP,
+    XBeeZigBee3,
+)
+from openpcs.config.model_sockets import (
+    SOCKETS,
+    IonPoint,
+    RadiationConfig,
+    RelayConfig,
+    SocketConfig,
+    SocketName,
+)
 
 __all__ = [
     "SOCKETS",
@@ -52,334 +101,15 @@ __all__ = [
     "ZigBeeReceiver",
 ]
 
-SocketName = Literal["A", "B", "C", "D", "E", "F"]
-SOCKETS: tuple[SocketName, ...] = ("A", "B", "C", "D", "E", "F")
 
-
-class _Strict(BaseModel):
-    """Unknown keys are errors (with a "did you mean"), never silently ignored."""
-
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, hide_input_in_errors=True, strict=True
-    )
-
-
-# --- sockets and probes ----------------------------------------------------------------------
-
-
-class IonPoint(_Strict):
-    """One Smart Water Ions calibration point: a concentration and the voltage measured in it."""
-
-    ppm: float
-    volts: float
-
-
-class SocketConfig(_Strict):
-    """The probe in one socket and the parameters that probe needs.
-
-    ``calibration`` holds named values as the board's API takes them (see the probe's
-    calibration kind in the catalog); ``points`` the Ions calibration points; ``event`` the
-    Smart Security behaviour; ``calibrate`` asks an Xtreme program to offer its calibration menu.
-    An unset ``event`` on an event probe means ``disabled``.
-    """
-
-    probe: str
-    calibration: dict[str, float] | None = None
-    points: list[IonPoint] | None = None
-    event: Literal["disabled", "wake_up", "wake_up_relay"] | None = None
-    calibrate: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _probe_shorthand(cls, data: Any) -> Any:
-        """Accept ``A: bme280`` for ``A: {probe: bme280}``."""
-        return {"probe": data} if isinstance(data, str) else data
-
-
-class RadiationConfig(_Strict):
-    """Radiation Control: how long each reading counts pulses."""
-
-    measuring_period_ms: int
-
-
-class RelayConfig(_Strict):
-    """The Smart Security relay output (socket F) and when it switches off again."""
-
-    enabled: bool = True
-    mode: Literal["timeout", "until_clear"] = "timeout"
-    timeout_s: int | None = None
-
-
-# --- industrial protocol, GPS, timing ----------------------------------------------------------
-
-
-class ModbusRead(_Strict):
-    """One "read input registers" operation."""
-
-    slave: int
-    start_register: int
-    count: int = 1
-
-
-class ModbusConfig(_Strict):
-    """Modbus master over RS-232 or RS-485."""
-
-    protocol: Literal["modbus_rs232", "modbus_rs485"]
-    baud_rate: int = 9600
-    reads: list[ModbusRead]
-
-
-class CanBusConfig(_Strict):
-    """CAN bus (OBD-II) readings."""
-
-    protocol: Literal["canbus"]
-    speed_kbps: int = 500
-    operations: list[str]
-
-
-IndustrialConfig = Annotated[ModbusConfig | CanBusConfig, Field(discriminator="protocol")]
-
-
-class GpsConfig(_Strict):
-    """GPS fix with a timeout and the fields to add to the frame."""
-
-    enabled: bool = True
-    timeout_s: int = 60
-    fields: list[str] = ["location"]
-
-
-class SleepConfig(_Strict):
-    """Deep-sleep time between cycles, as the four fields of the form (unset parts are 0)."""
-
-    days: int = 0
-    hours: int = 0
-    minutes: int = 0
-    seconds: int = 0
-
-    def total_seconds(self) -> int:
-        """The whole sleep in seconds."""
-        return ((self.days * 24 + self.hours) * 60 + self.minutes) * 60 + self.seconds
-
-
-class WatchdogConfig(_Strict):
-    """RTC watchdog: reset the node if a cycle hangs for this many minutes."""
-
-    enabled: bool = True
-    minutes: int
-
-
-class BatteryWarning(_Strict):
-    """Low-battery warnings LOW1/LOW2/LOW3 at three thresholds (%), T1 > T2 > T3."""
-
-    enabled: bool = True
-    thresholds: list[int]
-
-
-# --- radios ------------------------------------------------------------------------------------
-
-
-class _XBee(_Strict):
-    mac: str
-    attempts: int = 3
-    link_key: SecretStr | None = None
-    #: split frames larger than the radio carries into complete smaller frames (fragments)
-    fragments: bool = False
-
-
-class XBee802(_XBee):
-    """XBee-PRO 802.15.4 (standard or EU)."""
-
-    type: Literal["xbee_802_15_4"]
-    region: Literal["standard", "eu"] = "standard"
-    pan_id: str
-    channel: int | str
-
-
-class XBee900HP(_XBee):
-    """XBee-PRO 900HP (US, BR or AU)."""
-
-    type: Literal["xbee_900hp"]
-    region: Literal["us", "br", "au"] = "us"
-    pan_id: str
-    channel_mask: str
-    preamble: int = 0
-
-
-class XBee868LP(_XBee):
-    """XBee 868LP."""
-
-    type: Literal["xbee_868lp"]
-    region: Literal["standard"] = "standard"
-    pan_id: str
-    channel_mask: str
-    preamble: int = 0
-
-
-class XBeeZigBee3(_XBee):
-    """XBee ZigBee 3 (to a ZigBee receiver only)."""
-
-    type: Literal["xbee_zigbee3"]
-    region: Literal["standard"] = "standard"
-    extended_pan_id: str
-    channel_mask: str
-
-
-class Cellular4G(_Strict):
-    """4G module (EU/BR, Americas or Australia)."""
-
-    type: Literal["4g"]
-    region: Literal["eu_br", "americas", "australia"]
-    apn: str
-    login: str = ""
-    password: SecretStr | None = None
-    pin: SecretStr | None = None
-
-
-class WifiIp(_Strict):
-    """How the WiFi module gets its address."""
-
-    method: Literal["dhcp", "static"] = "dhcp"
-    address: str | None = None
-    dns: str | None = None
-    gateway: str | None = None
-    netmask: str | None = None
-
-
-class Wifi(_Strict):
-    """WiFi PRO module joining an access point."""
-
-    type: Literal["wifi"]
-    region: Literal["standard"] = "standard"
-    essid: str
-    security: Literal["open", "wep64", "wep128", "wpa", "wpa2"] = "wpa2"
-    password: SecretStr | None = None
-    ip: WifiIp = WifiIp()
-
-
-class Sigfox(_Strict):
-    """Sigfox module; nothing to set (the destination lives in the Sigfox backend)."""
-
-    type: Literal["sigfox"]
-    region: Literal["standard"] = "standard"
-
-
-class LoRaWAN(_Strict):
-    """LoRaWAN module with ABP or OTAA activation."""
-
-    type: Literal["lorawan"]
-    region: Literal["eu", "us", "au", "in", "asia_pac_latam", "jp_kr"]
-    adr: bool = True
-    confirmed: bool = False
-    port: int = 3
-    data_rate: int | None = None
-    #: JP/KR only: which country's band the module uses
-    band: Literal["as923", "kr920"] | None = None
-    #: US/AU only: the 8-channel sub-band (1-8) the gateway listens on (2 when not given)
-    sub_band: int | None = None
-    activation: Literal["abp", "otaa"]
-    dev_eui: str
-    dev_addr: str | None = None
-    nwk_skey: SecretStr | None = None
-    app_skey: SecretStr | None = None
-    app_eui: str | None = None
-    app_key: SecretStr | None = None
-
-
-Radio = Annotated[
-    XBee802 | XBee900HP | XBee868LP | XBeeZigBee3 | Cellular4G | Wifi | Sigfox | LoRaWAN,
-    Field(discriminator="type"),
-]
-
-
-# --- destinations ------------------------------------------------------------------------------
-
-
-class Meshlium(_Strict):
-    """A Meshlium-compatible gateway (over XBee: the radio's MAC; over 4G/WiFi: HTTPS)."""
-
-    type: Literal["meshlium"]
-    host: str | None = None
-    port: int | None = None
-    certificate: str | None = None
-
-
-class CloudBridge(_Strict):
-    """The Cloud Bridge; over 4G/WiFi frames travel as type 103 with an AES-128 key."""
-
-    type: Literal["cloud_bridge"]
-    host: str = "hw.libelium.com"
-    port: int = 443
-    path: str = "/hw/ps"
-    api_key: SecretStr | None = None
-    key: SecretStr | None = None
-    #: over 4G/WiFi: the CA certificate the radio checks the Bridge's server with
-    certificate: str | None = None
-
-
-class Sms(_Strict):
-    """SMS to a phone number; the body is the frame in hex."""
-
-    type: Literal["sms"]
-    phone: str
-
-
-class Http(_Strict):
-    """HTTP GET ``http://host:port/path?frame=HEX``."""
-
-    type: Literal["http"]
-    host: str
-    port: int = 80
-    path: str = "/"
-
-
-class Https(_Strict):
-    """HTTPS GET with the server's CA certificate installed in the radio."""
-
-    type: Literal["https"]
-    host: str
-    port: int = 443
-    path: str = "/"
-    certificate: str
-
-
-class Tcp(_Strict):
-    """Raw TCP; the frame is sent as hex with no headers."""
-
-    type: Literal["tcp"]
-    host: str
-    port: int
-
-
-class ZigBeeReceiver(_Strict):
-    """A ZigBee coordinator receiving the frames (the only destination for ZigBee 3)."""
-
-    type: Literal["zigbee_receiver"]
-
-
-Destination = Annotated[
-    Meshlium | CloudBridge | Sms | Http | Https | Tcp | ZigBeeReceiver,
-    Field(discriminator="type"),
-]
-
-
-class EncryptionConfig(_Strict):
-    """Payload (AES) encryption: which mode and the key."""
-
-    mode: Literal["disabled", "device_to_cloud", "device_to_gateway"] = "disabled"
-    key: SecretStr | None = None
-
-
-# --- the whole node ----------------------------------------------------------------------------
-
-
-class NodeConfig(_Strict):
+class NodeConfig(StrictModel):
     """One node's configuration. Without ``serial`` it is a template."""
 
     serial: str | None = None
     node_name: str = ""
     model: str
     licence: Literal["basic", "pro", "elite"] = "basic"
-    sockets: dict[SocketName, SocketConfig] = {}
+    sockets: dict[SocketName, SocketConfig] = {}  # noqa: RUF012  (pydantic copies it)
     relay: RelayConfig | None = None
     radiation: RadiationConfig | None = None
     industrial: IndustrialConfig | None = None

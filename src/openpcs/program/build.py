@@ -6,25 +6,23 @@ content); everything is linked with ``--gc-sections``, the archives grouped and 
 ``avr-objcopy -O ihex -R .eeprom`` makes the ``.hex``; ``avr-size -A`` gives flash and RAM,
 which must fit 122,880 and 8,192 bytes; the stack check (:mod:`openpcs.program.stack_check`)
 adds the worst stack to ``.data + .bss`` and refuses a program whose worst case does not fit
-8,192 bytes, naming the chain. A compiler error is reported with the generated line and the
-configuration item that produced it.
+8,192 bytes, naming the chain. Each tool is run by :mod:`openpcs.program.build_tools`, which
+reports a compiler error with the generated line and the configuration item that produced it.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 
 from openpcs.program.api_tree import ApiTree
+from openpcs.program.build_tools import compile_source, link, program_size, run_tool
 from openpcs.program.cache import BuildCache, default_cache_dir
-from openpcs.program.errors import BuildError, CompilerMessage, SizeLimitError
+from openpcs.program.errors import BuildError, SizeLimitError
 from openpcs.program.source import ProgramSource
 from openpcs.program.stack_check import (
     StackReports,
@@ -35,7 +33,6 @@ from openpcs.program.stack_check import (
 from openpcs.program.stack_symbols import UNIT_MARK
 from openpcs.program.stack_usage import StackReport
 from openpcs.program.toolchain import (
-    C_FLAGS,
     CXX_FLAGS,
     FLASH_LIMIT,
     LINK_FLAGS,
@@ -43,17 +40,7 @@ from openpcs.program.toolchain import (
     Toolchain,
 )
 
-__all__ = ["BuildResult", "Builder", "parse_diagnostics", "program_size"]
-
-_TIMEOUT_S: Final = 600
-_DIAGNOSTIC: Final = re.compile(
-    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<column>\d+):)?\s*(?P<severity>fatal error|error|"
-    r"warning|note):\s*(?P<text>.*)$",
-    re.MULTILINE,
-)
-_OVERFLOW: Final = re.compile(r"(?:not within region|region) `(text|data)'")
-_FLASH_SECTIONS: Final = (".text", ".data", ".bootloader")
-_RAM_SECTIONS: Final = (".data", ".bss", ".noinit")
+__all__ = ["BuildResult", "Builder"]
 
 
 @dataclass(frozen=True)
@@ -88,34 +75,6 @@ class BuildResult:
         }
 
 
-def parse_diagnostics(output: str, program: ProgramSource | None = None) -> list[CompilerMessage]:
-    """The errors in compiler output; placed in the program's source when it is given."""
-    messages = []
-    for match in _DIAGNOSTIC.finditer(output):
-        severity = match.group("severity")
-        if severity not in ("error", "fatal error"):
-            continue
-        file = match.group("file").strip()
-        line = int(match.group("line"))
-        name = Path(file).name
-        source_line = config_path = ""
-        if program is not None and name in program.files:
-            source_line = program.line_of(name, line)
-            config_path = program.config_path_at(name, line)
-        messages.append(
-            CompilerMessage(
-                file=name,
-                line=line,
-                column=int(match.group("column") or 0),
-                severity=severity,
-                text=match.group("text").strip(),
-                source_line=source_line,
-                config_path=config_path,
-            )
-        )
-    return messages
-
-
 def _stack_usage_path(target: Path) -> Path:
     """Where the ``.su`` lines of a cached archive or object live (beside it)."""
     return target.with_name(target.name + ".su")
@@ -139,18 +98,6 @@ def _read_cached(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def program_size(sections: str) -> tuple[int, int]:
-    """(flash, RAM) bytes from ``avr-size -A`` output."""
-    sizes: dict[str, int] = {}
-    for line in sections.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
-            sizes[parts[0]] = int(parts[1])
-    flash = sum(sizes.get(name, 0) for name in _FLASH_SECTIONS)
-    ram = sum(sizes.get(name, 0) for name in _RAM_SECTIONS)
-    return flash, ram
-
-
 class Builder:
     """Builds programs against one API tree with one toolchain, sharing one cache."""
 
@@ -172,47 +119,6 @@ class Builder:
 
     # --- compiling --------------------------------------------------------------------------
 
-    def _run(self, command: Sequence[str | Path], what: str, program: ProgramSource | None) -> str:
-        try:
-            result = subprocess.run(
-                [str(part) for part in command],
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",  # compilers quote source lines, some in other encodings
-                timeout=_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BuildError(f"{what}: timed out after {_TIMEOUT_S} s") from None
-        except OSError as exc:
-            raise BuildError(f"{what}: cannot run {command[0]} ({exc})") from None
-        output = result.stdout + result.stderr
-        if result.returncode != 0:
-            messages = tuple(parse_diagnostics(output, program))
-            detail = messages[0].describe() if messages else output.strip()[-2000:]
-            raise BuildError(f"{what} failed: {detail}", messages=messages, log=output)
-        return output
-
-    def _compile(
-        self,
-        source: Path,
-        target: Path,
-        include_dirs: Iterable[Path],
-        program: ProgramSource | None = None,
-    ) -> None:
-        includes = [f"-I{folder}" for folder in include_dirs]
-        command: list[str | Path]
-        if source.suffix == ".c":
-            command = [self.toolchain.gcc, *C_FLAGS, *includes, source, "-o", target]
-        elif source.suffix == ".S":
-            flags = [f for f in C_FLAGS if not f.startswith("-std")]
-            command = [self.toolchain.gcc, "-x", "assembler-with-cpp", *flags, *includes]
-            command += [source, "-o", target]
-        else:
-            command = [self.toolchain.gxx, *CXX_FLAGS, *includes, source, "-o", target]
-        self._run(command, f"compiling {source.name}", program)
-
     def _archive(
         self, target: Path, sources: Sequence[Path], include_dirs: Sequence[Path], what: str
     ) -> bool:
@@ -230,7 +136,9 @@ class Builder:
                 with ThreadPoolExecutor(self.jobs) as pool:
                     list(
                         pool.map(
-                            lambda pair: self._compile(pair[0], pair[1], include_dirs),
+                            lambda pair: compile_source(
+                                self.toolchain, pair[0], pair[1], include_dirs
+                            ),
                             zip(sources, objects, strict=True),
                         )
                     )
@@ -242,11 +150,9 @@ class Builder:
                 )
                 BuildCache.publish(usage, _stack_usage_path(target))
                 if objects:
-                    self._run(
-                        [self.toolchain.ar, "rcs", built, *objects], f"archiving {what}", None
-                    )
+                    run_tool([self.toolchain.ar, "rcs", built, *objects], f"archiving {what}", None)
                 else:  # a header-only library: an empty archive keeps the link line uniform
-                    self._run([self.toolchain.ar, "rcs", built], f"archiving {what}", None)
+                    run_tool([self.toolchain.ar, "rcs", built], f"archiving {what}", None)
                 BuildCache.publish(built, target)
         return True
 
@@ -293,28 +199,12 @@ class Builder:
             unit = work_dir / name
             unit.write_text(text, encoding="utf-8")
             built = work_dir / f"{unit.stem}.o"
-            self._compile(unit, built, include_dirs, program)
+            compile_source(self.toolchain, unit, built, include_dirs, program)
             usage = work_dir / f"{unit.stem}.stack"
             usage.write_text(_stack_usage_of([(unit, built)]), encoding="utf-8")
             BuildCache.publish(usage, _stack_usage_path(cached))
             BuildCache.publish(built, cached)
         return True
-
-    def _link(self, command: Sequence[str | Path], program: ProgramSource) -> None:
-        """Link; a program the linker cannot place in flash or RAM is a size error."""
-        try:
-            self._run(command, "linking", program)
-        except BuildError as exc:
-            overflow = _OVERFLOW.search(exc.log)
-            if overflow is None:
-                raise
-            memory = "RAM" if overflow.group(1) == "data" else "flash"
-            limit = RAM_LIMIT if memory == "RAM" else FLASH_LIMIT
-            raise SizeLimitError(
-                f"the program does not fit the node's {memory} ({limit:,} bytes); remove "
-                "options (GPS, industrial protocol, HTTPS) or probes (guide §2.16.2)",
-                log=exc.log,
-            ) from None
 
     # --- one program ------------------------------------------------------------------------
 
@@ -346,7 +236,7 @@ class Builder:
             objects.append(cached)
         elf = work_dir / f"{program.sketch_name}.elf"
         archives = [self.cache.library_archive(name) for name in libraries]
-        self._link(
+        link(
             [
                 self.toolchain.gcc,
                 *LINK_FLAGS,
@@ -362,12 +252,12 @@ class Builder:
             program,
         )
         hex_path = work_dir / hex_name
-        self._run(
+        run_tool(
             [self.toolchain.objcopy, "-O", "ihex", "-R", ".eeprom", elf, hex_path],
             "making the .hex",
             None,
         )
-        flash, ram = program_size(self._run([self.toolchain.size, "-A", elf], "sizing", None))
+        flash, ram = program_size(run_tool([self.toolchain.size, "-A", elf], "sizing", None))
         if flash > FLASH_LIMIT or ram > RAM_LIMIT:
             hex_path.unlink()
             raise SizeLimitError(
@@ -383,7 +273,7 @@ class Builder:
             StackReports.key([*code, *map(BuildCache.seal_of, linked)]),
             ram,
             lambda: check_stack(
-                lambda c, w: self._run(c, w, None),
+                lambda c, w: run_tool(c, w, None),
                 self.toolchain,
                 elf,
                 [*(_read_cached(_stack_usage_path(path)) for path in linked), *object_texts],
