@@ -18,12 +18,12 @@ from rich.table import Table
 from openpcs import __version__
 from openpcs.catalog import SensorTable, sensor_table, sensor_tables
 from openpcs.check_view import print_check
-from openpcs.cli_common import err, fail, out
-from openpcs.cli_gateway import register as register_gateway_commands
-from openpcs.cli_ncd import api_app, mesh_app
-from openpcs.cli_program import register as register_program_commands
-from openpcs.cli_twin import register as register_twin_command
-from openpcs.cli_upload import register as register_upload_command
+from openpcs.cli.common import err, fail, out
+from openpcs.cli.gateway import register as register_gateway_commands
+from openpcs.cli.ncd import api_app, mesh_app
+from openpcs.cli.program import register as register_program_commands
+from openpcs.cli.twin import register as register_twin_command
+from openpcs.cli.upload import register as register_upload_command
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.config.model import NodeConfig

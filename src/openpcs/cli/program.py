@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from openpcs.check_view import print_check
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.program.api_tree import API_DIR_ENV

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import typer
 
 from openpcs.check_view import print_check
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.gateway.settings import TcpSettings
