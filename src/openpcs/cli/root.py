@@ -17,7 +17,6 @@ from rich.table import Table
 
 from openpcs import __version__
 from openpcs.catalog import SensorTable, sensor_table, sensor_tables
-from openpcs.check_view import print_check
 from openpcs.cli.common import err, fail, out
 from openpcs.cli.gateway import register as register_gateway_commands
 from openpcs.cli.ncd import api_app, mesh_app
@@ -41,6 +40,7 @@ from openpcs.frames import (
 )
 from openpcs.frames.document import encode_document
 from openpcs.frames.model import json_value
+from openpcs.program.check_view import print_check
 
 app = typer.Typer(
     name="openpcs",
