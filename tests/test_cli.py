@@ -20,7 +20,7 @@ from tests.vectors import (
 )
 
 runner = CliRunner()
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+FRAMES = Path(__file__).resolve().parent.parent / "examples" / "frames"
 
 
 def test_decode_json() -> None:
@@ -108,7 +108,7 @@ def test_bad_usage_exits_two(args: list[str]) -> None:
 
 
 def test_encode_yaml_example_round_trips(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["frame", "encode", str(EXAMPLES / "smart-environment.yaml")])
+    result = runner.invoke(app, ["frame", "encode", str(FRAMES / "smart-environment.yaml")])
     assert result.exit_code == 0, result.output
     decoded = json.loads(
         runner.invoke(app, ["frame", "decode", result.stdout.strip(), "--json"]).stdout
@@ -123,9 +123,9 @@ def test_encode_yaml_example_round_trips(tmp_path: Path) -> None:
 
 
 def test_encode_encrypted_example() -> None:
-    result = runner.invoke(app, ["frame", "encode", str(EXAMPLES / "water-xtreme-encrypted.yaml")])
+    result = runner.invoke(app, ["frame", "encode", str(FRAMES / "water-xtreme-encrypted.yaml")])
     assert result.exit_code == 0, result.output
-    key = (EXAMPLES / "demo-key.txt").read_text().strip()
+    key = (FRAMES / "demo-key.txt").read_text().strip()
     decoded = json.loads(
         runner.invoke(app, ["frame", "decode", result.stdout.strip(), "-k", key, "--json"]).stdout
     )

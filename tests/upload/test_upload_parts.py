@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from openpcs import cli_upload
 from openpcs.cli import app
+from openpcs.cli import upload as cli_upload
 from openpcs.program.intel_hex import HexError, read_intel_hex
 from openpcs.upload import ports
 from openpcs.upload.avrdude import avrdude_command, write_program

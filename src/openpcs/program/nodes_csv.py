@@ -21,8 +21,8 @@ from typing import Any, Final, get_args, get_origin
 
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import model_at, takes_text
-from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.program.errors import BatchError
+from openpcs.text.csv_table import CsvProblem, read_csv_table
 
 __all__ = ["NodeRow", "check_header", "covered_by", "node_document", "read_nodes_csv"]
 

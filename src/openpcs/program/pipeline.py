@@ -16,12 +16,12 @@ from pathlib import Path
 from rich.console import Console
 
 from openpcs.catalog.hardware import node_models
-from openpcs.check_view import print_check
 from openpcs.config.check import CheckResult
 from openpcs.program.api_tree import API_DIR_ENV, find_api_tree
 from openpcs.program.build import Builder, BuildResult
 from openpcs.program.bundle import Bundle, BundleContents, bundle_stem, write_bundle
 from openpcs.program.cache import CACHE_DIR_ENV, default_cache_dir
+from openpcs.program.check_view import print_check
 from openpcs.program.errors import ApiTreeError, ProgramError, ToolchainMissing
 from openpcs.program.generator import generate_checked
 from openpcs.program.toolchain import find_toolchain

@@ -10,9 +10,9 @@ from typing import Any, Final
 
 from openpcs.config.model import NodeConfig
 from openpcs.config.schema_walk import model_at
-from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.program.errors import BatchError
 from openpcs.program.nodes_csv import check_header
+from openpcs.text.csv_table import CsvProblem, read_csv_table
 from openpcs.web.errors import Refused
 
 __all__ = ["csv_text_of", "fills_from_saved", "rows_from_csv"]

@@ -1,7 +1,7 @@
 """The names users give things (templates, accounts, API tokens, tags) and the URLs built
 from them.
 
-Names keep :data:`openpcs.names.NAME_RULE` (checked here with a :class:`Refused` naming the
+Names keep :data:`openpcs.text.names.NAME_RULE` (checked here with a :class:`Refused` naming the
 field). Every URL a page or a redirect builds from a name goes through :func:`path_url`,
 which encodes each segment as one segment.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from openpcs.names import NAME_RULE, name_problem
+from openpcs.text.names import NAME_RULE, name_problem
 from openpcs.web.errors import Refused
 
 __all__ = ["NAME_RULE", "check_name", "name_problem", "path_url"]

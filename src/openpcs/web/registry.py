@@ -19,9 +19,9 @@ from openpcs.catalog.devices import licences
 from openpcs.catalog.hardware import model_id, node_models
 from openpcs.config.licence import check_node_count
 from openpcs.config.rules.identity import serial_problem
-from openpcs.csv_table import CsvProblem, read_csv_table
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.secret_box import SecretBox
+from openpcs.text.csv_table import CsvProblem, read_csv_table
 from openpcs.web.config_digest import config_hash
 from openpcs.web.downloads import Download
 from openpcs.web.errors import Conflict, LicenceFull, NotFound, Refused

@@ -19,7 +19,7 @@ from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store import queries
 from openpcs.gateway.store.devices import DeviceUpdate, update_device
 from openpcs.gateway.views import DeviceView, ReceiptView
-from openpcs.names import name_problem
+from openpcs.text.names import name_problem
 
 if TYPE_CHECKING:
     from openpcs.gateway.runtime import Gateway
@@ -40,7 +40,7 @@ def _token_name(name: str) -> str:
 
 
 class NewToken(BaseModel):
-    """A token to create; its name keeps :data:`openpcs.names.NAME_RULE`."""
+    """A token to create; its name keeps :data:`openpcs.text.names.NAME_RULE`."""
 
     name: Annotated[str, AfterValidator(_token_name)]
     scope: Literal["read", "ingest", "admin"]

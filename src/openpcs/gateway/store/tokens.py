@@ -17,7 +17,7 @@ from openpcs.gateway.directory import token_hash
 from openpcs.gateway.records import utc_now
 from openpcs.gateway.storable import MAX_ID
 from openpcs.gateway.store.schema import API_TOKENS
-from openpcs.names import name_problem
+from openpcs.text.names import name_problem
 
 __all__ = ["SCOPES", "StoredToken", "TokenStore", "new_token"]
 
@@ -50,7 +50,7 @@ class TokenStore:
 
     def create(self, name: str, scope: Scope) -> str:
         """Store a new token and return it (the only time it is seen). ``ValueError`` for a
-        name that breaks :data:`openpcs.names.NAME_RULE` or an unknown scope."""
+        name that breaks :data:`openpcs.text.names.NAME_RULE` or an unknown scope."""
         if problem := name_problem(name, "token"):
             raise ValueError(problem)
         if scope not in SCOPES:

@@ -1,4 +1,5 @@
-"""Text rendering of a "Check configuration" result for the terminal (rich)."""
+"""Text rendering of a "Check configuration" result (rich): what ``openpcs check``, ``build`` and
+``twin`` print on the terminal and what a bundle's ``summary.txt`` holds."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openpcs.csv_table import CsvProblem, read_csv_table
+from openpcs.text.csv_table import CsvProblem, read_csv_table
 
 _CELL = st.text(
     st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12

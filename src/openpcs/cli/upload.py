@@ -18,7 +18,7 @@ import serial
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.upload.avrdude import avrdude_command, in_user_words, write_program
 from openpcs.upload.facts import upload_facts
 from openpcs.upload.node_serial import node_serial

@@ -18,7 +18,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.config.loader import ConfigLoadError, load_document
 from openpcs.gateway.secret_box import SecretBoxError
 from openpcs.gateway.settings import GatewaySettings, resolve_settings

@@ -15,12 +15,12 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from openpcs.check_view import print_check
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.program.api_tree import API_DIR_ENV
 from openpcs.program.batch import BatchReport, RowOutcome, run_batch
+from openpcs.program.check_view import print_check
 from openpcs.program.errors import BatchError, BuildError, ProgramError
 from openpcs.program.pipeline import BuilderChoice, choose_builder, program_node
 

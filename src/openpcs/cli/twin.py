@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 
 import typer
 
-from openpcs.check_view import print_check
-from openpcs.cli_common import err, out
+from openpcs.cli.common import err, out
 from openpcs.config.check import check_file
 from openpcs.config.loader import ConfigLoadError
 from openpcs.gateway.settings import TcpSettings
 from openpcs.program.api_tree import API_DIR_ENV
+from openpcs.program.check_view import print_check
 from openpcs.program.errors import ProgramError
 from openpcs.program.pipeline import choose_builder
 from openpcs.twin.bundle_input import built_from_bundle

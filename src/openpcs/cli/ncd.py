@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from openpcs.cli_common import err, fail, hex_bytes, out
+from openpcs.cli.common import err, fail, hex_bytes, out
 from openpcs.config.loader import ConfigLoadError, load_document
 from openpcs.ncd.api import ReceivePacket, TransmitRequest, parse_api_frame
 from openpcs.ncd.errors import ApiFrameError, MeshPacketError, PayloadError

@@ -1,4 +1,5 @@
-"""What every ``openpcs`` command shares: the consoles, failing with a one-line message, hex."""
+"""What the ``openpcs`` commands share: the consoles, failing with a one-line message, hex, the
+sensor table option."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
+from openpcs.catalog import sensor_tables
 from openpcs.errors import OffsetError
 from openpcs.frames.hextext import parse_hex
 
-__all__ = ["err", "fail", "hex_bytes", "out"]
+__all__ = ["err", "fail", "hex_bytes", "out", "table_option"]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -28,3 +30,10 @@ def hex_bytes(parts: list[str]) -> bytes:
         return parse_hex(" ".join(parts))
     except OffsetError as exc:
         fail(str(exc))
+
+
+def table_option(value: int) -> int:
+    """``--table``: one of the sensor tables (by frame type); bad usage otherwise."""
+    if value not in {table.frame_type for table in sensor_tables()}:
+        raise typer.BadParameter("the sensor tables are 6, 7 and 8", param_hint="--table")
+    return value
