@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import httpx
+import pytest
+
+from openpcs.gateway.api.gateway_app import GatewayApp
+from openpcs.gateway.api.refusals import NUL_MESSAGE, over_limit_message
+from openpcs.gateway.ingest import node_paths
+from openpcs.gateway.ingest.node_paths import NodeLane
 from tests.gateway import frames as f
 from tests.gateway.conftest import make_settings
 from tests.gateway.running import RunningGateway
@@ -93,3 +104,59 @@ def test_a_sender_gone_before_its_body_ended_stores_nothing(tmp_path: Path) -> N
     finally:
         running.stop()
     assert frames == []
+
+
+def _lane_app() -> GatewayApp:
+    """A bare application with a lane in front whose gateway has only its settings (no store:
+    anything past the token check fails)."""
+    gateway = SimpleNamespace(
+        settings=SimpleNamespace(
+            limits=SimpleNamespace(max_body_bytes=64),
+            security=SimpleNamespace(ingest_token_required=False),
+        )
+    )
+    app = GatewayApp()
+    app.node_lane = NodeLane(gateway)  # type: ignore[arg-type]
+    app.answer_headers = ((b"x-extra", b"yes"),)
+
+    @app.get("/elsewhere")
+    async def elsewhere() -> str:
+        return "the application"
+
+    return app
+
+
+async def _ask(app: GatewayApp, method: str, path: str, **options: Any) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://lane") as client:
+        return await client.request(method, path, **options)
+
+
+def test_the_lane_answers_in_front_with_its_own_refusals_and_headers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*_: object) -> object:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(node_paths, "answer_node", broken)
+    app = _lane_app()
+    nul = asyncio.run(_ask(app, "GET", _PATH, params={"frame": "3C\x00"}))
+    big = asyncio.run(_ask(app, "POST", _PATH, content=b"frame=" + b"3C" * 64))
+    failed = asyncio.run(_ask(app, "GET", _PATH, params={"frame": "3C3D"}))
+    other = asyncio.run(_ask(app, "GET", "/elsewhere"))
+    assert (nul.status_code, nul.json()) == (400, {"error": NUL_MESSAGE})
+    assert (big.status_code, big.json()) == (413, {"error": over_limit_message(64)})
+    assert (failed.status_code, failed.text) == (500, "Internal Server Error")
+    assert {nul.headers["x-extra"], big.headers["x-extra"], failed.headers["x-extra"]} == {"yes"}
+    assert other.json() == "the application"
+    assert "x-extra" not in other.headers  # the application's own answers are its business
+
+
+def test_a_body_growing_past_the_limit_unannounced_is_refused() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"frame=3C3D3E"  # no Content-Length: the lane counts as it reads
+
+    answer = asyncio.run(_ask(_lane_app(), "POST", _PATH, content=chunks()))
+    assert answer.status_code == 413
+    assert answer.json() == {"error": over_limit_message(64)}

@@ -101,3 +101,14 @@ def test_pages_carry_the_security_headers(web: WebServer, admin: httpx.Client) -
     assert "unsafe-inline" not in login.headers["content-security-policy"]
     api = admin.get("/api/v1/pcs/devices")
     assert api.headers["x-content-type-options"] == "nosniff"
+    # the node paths are answered in front of the application: they carry the headers too
+    frame = encode_binary(serial=SERIAL, fields=[make_field("BAT", 50)]).hex()
+    for answer in (
+        admin.get("/getpost_frame_parser.php", params={"frame": frame}),
+        admin.get("/hw/ps", params={"frame": "not hex"}),
+        admin.get("/getpost_frame_parser.php", params={"frame": "3C\x00"}),
+    ):
+        assert answer.headers["x-content-type-options"] == "nosniff", answer.text
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["referrer-policy"] == "same-origin"
+        assert "content-security-policy" not in answer.headers  # no page: text and JSON

@@ -26,7 +26,7 @@ from openpcs.web.auth import LoginRequired
 from openpcs.web.device_gateway_pages import device_gateway_router
 from openpcs.web.errors import WebError
 from openpcs.web.pages import pages_router
-from openpcs.web.security_headers import SecurityHeaders
+from openpcs.web.security_headers import ALWAYS_HEADERS, SecurityHeaders
 from openpcs.web.services import open_services
 from openpcs.web.settings_pages import settings_router
 
@@ -50,6 +50,7 @@ def create_web_app(gateway: Gateway) -> FastAPI:
 
     app.router.lifespan_context = lifespan
     app.add_middleware(SecurityHeaders)
+    app.answer_headers = ALWAYS_HEADERS  # the node lane's answers, given in front of it
 
     @app.exception_handler(WebError)
     async def web_error(_request: Request, exc: WebError) -> Response:

@@ -13,7 +13,7 @@ from typing import Final
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeaders"]
+__all__ = ["ALWAYS_HEADERS", "CONTENT_SECURITY_POLICY", "SecurityHeaders"]
 
 #: The policy of the application's pages.
 CONTENT_SECURITY_POLICY: Final = (
@@ -21,7 +21,8 @@ CONTENT_SECURITY_POLICY: Final = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-_ALWAYS: Final = (
+#: The headers every answer gets (the node lane in front of the application adds them too).
+ALWAYS_HEADERS: Final = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
@@ -46,7 +47,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in _ALWAYS if name not in present]
+                headers += [(name, value) for name, value in ALWAYS_HEADERS if name not in present]
                 content_type = dict(headers).get(b"content-type", b"")
                 if policy and content_type.startswith(b"text/html"):
                     headers.append(

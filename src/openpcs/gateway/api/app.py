@@ -24,7 +24,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openpcs import __version__
 from openpcs.gateway.api.admin_routes import admin_router
 from openpcs.gateway.api.ca_route import ca_router
+from openpcs.gateway.api.gateway_app import GatewayApp
 from openpcs.gateway.api.query_routes import query_router
+from openpcs.gateway.api.refusals import (
+    NUL_MESSAGE,
+    declared_over,
+    holds_nul,
+    over_limit_message,
+)
 from openpcs.gateway.api.responses import EVERY_ROUTE
 from openpcs.gateway.ingest.http_routes import ingest_router
 from openpcs.gateway.ingest.node_paths import NodeLane
@@ -52,8 +59,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared_over(scope, self.limit):
             await self._refuse(send)
             return
         seen = 0
@@ -73,9 +79,7 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        response = JSONResponse(
-            {"error": f"the request body is over the limit of {self.limit} bytes"}, 413
-        )
+        response = JSONResponse({"error": over_limit_message(self.limit)}, 413)
         await response({"type": "http"}, _no_receive, send)
 
 
@@ -90,14 +94,10 @@ class RefuseNul:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query = scope.get("query_string", b"")
-            if "\x00" in scope["path"] or b"\x00" in query or b"%00" in query:
-                response = JSONResponse(
-                    {"error": "the request's path or query string holds a NUL character"}, 400
-                )
-                await response(scope, receive, send)
-                return
+        if scope["type"] == "http" and holds_nul(scope):
+            response = JSONResponse({"error": NUL_MESSAGE}, 400)
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -114,7 +114,7 @@ def _where(location: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def create_app(gateway: Gateway) -> FastAPI:
+def create_app(gateway: Gateway) -> GatewayApp:
     """The application serving ``gateway``; its lifespan starts and stops the gateway."""
 
     @asynccontextmanager
@@ -125,14 +125,14 @@ def create_app(gateway: Gateway) -> FastAPI:
         finally:
             await gateway.stop()
 
-    app = FastAPI(
+    app = GatewayApp(
         title="openpcs gateway",
         version=__version__,
         summary="Receives, archives, decrypts, decodes, stores and forwards sensor frames.",
         lifespan=lifespan,
     )
-    # innermost: the node paths are answered before routing, inside the limits added next
-    app.add_middleware(NodeLane, gateway=gateway)
+    # the node paths are answered in front of all this, with the same limits and refusals
+    app.node_lane = NodeLane(gateway)
     app.add_middleware(BodyLimit, limit=gateway.settings.limits.max_body_bytes)
     app.add_middleware(RefuseNul)
 

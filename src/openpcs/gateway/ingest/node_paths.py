@@ -3,11 +3,13 @@
 A node's WiFi or 4G module sends one frame per request to ``/getpost_frame_parser.php`` (GET
 ``?frame=<hex>``, or POST with the form body ``frame=<hex>``) or, programmed for the Cloud
 Bridge, to ``/hw/ps`` (GET). Under load these requests are most of what the gateway serves, so
-:class:`NodeLane`, an ASGI middleware inside the application's own (body limit, NUL refusal,
-security headers), answers them itself: the same token rules, limits, ``?wait=`` choice and
-answers as every ingest route (:func:`answer_node` is the one implementation; the routes the
-OpenAPI description lists call it too), without routing, dependency solving and the exception
-machinery.
+:class:`NodeLane` answers them in front of the application
+(:class:`~openpcs.gateway.api.gateway_app.GatewayApp`): the same refusals as the application's
+middlewares (NUL, body limit), the same token rules, limits, ``?wait=`` choice and answers as
+every ingest route (:func:`answer_node` is the one implementation; the routes the OpenAPI
+description lists call it too), with the application's extra answer headers (the web's
+security headers), and none of the framework's middleware stack, routing, dependency solving
+or exception machinery.
 
 An answer is plain text, ``<status> <id>`` and ``: <reason>`` when there is one, 200 (400 when
 the frame was bad); errors are ``error: <what>`` in plain text on the Meshlium path and
@@ -25,9 +27,10 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import OperationalError
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from openpcs.gateway.api.auth import satisfies, token_in
+from openpcs.gateway.api.refusals import NUL_MESSAGE, declared_over, holds_nul, over_limit_message
 from openpcs.gateway.ingest.acknowledge import acknowledge_choice
 from openpcs.gateway.ingest.inputs import arrival_from_hex
 from openpcs.gateway.pipeline import Acknowledge, Overloaded, StoreUnavailable
@@ -45,6 +48,7 @@ __all__ = [
     "NodeLane",
     "NodeRequest",
     "answer_node",
+    "lane_adapter",
 ]
 
 _log = logging.getLogger("openpcs.gateway.http")
@@ -60,6 +64,7 @@ _LANE: Final = {
 _TEXT: Final = (b"content-type", b"text/plain; charset=utf-8")
 _JSON: Final = (b"content-type", b"application/json")
 _CHALLENGE: Final = (b"www-authenticate", b'Bearer realm="openpcs"')
+Headers = tuple[tuple[bytes, bytes], ...]
 
 
 class NodeAnswer(NamedTuple):
@@ -112,8 +117,8 @@ async def answer_node(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
     if request.plain_errors:
         text = f"error: {refused.detail}\n".encode()
         return NodeAnswer(refused.status, text, (_TEXT, *refused.headers))
-    document = json.dumps({"error": refused.detail}, separators=(",", ":")).encode()
-    return NodeAnswer(refused.status, document, (_JSON, *refused.headers))
+    status, document, headers = _json_answer(refused.status, refused.detail)
+    return NodeAnswer(status, document, (*headers, *refused.headers))
 
 
 async def _answer(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
@@ -159,20 +164,83 @@ def _header(headers: Mapping[bytes, bytes], name: str) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-class NodeLane:
-    """ASGI middleware answering the node paths with :func:`answer_node`; every other request
-    goes on to the application."""
+def lane_adapter(scope: Scope) -> str | None:
+    """The adapter a node path's request is archived under; ``None`` for any other request."""
+    return _LANE.get((scope["method"], scope["path"]))
 
-    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
-        self.app = app
+
+class NodeLane:
+    """Answers the node paths with :func:`answer_node`, in front of the application (see
+    :mod:`openpcs.gateway.api.gateway_app`), giving its refusals as the application's
+    middlewares do: a NUL in the query string (400), a body over ``limits.max_body_bytes``
+    (413), an unexpected error (500, logged)."""
+
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        adapter = _LANE.get((scope.get("method", ""), scope.get("path", "")))
-        if scope["type"] != "http" or adapter is None:
-            await self.app(scope, receive, send)
+    async def serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        adapter: str,
+        extra_headers: Headers = (),
+    ) -> None:
+        """Answer one node request (``adapter`` from :func:`lane_adapter`)."""
+        started = False
+
+        async def answer(
+            status: int, body: bytes, headers: tuple[tuple[bytes, bytes], ...]
+        ) -> None:
+            nonlocal started
+            length = (b"content-length", str(len(body)).encode())
+            started = True
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [length, *headers, *extra_headers],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+        try:
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await answer(*refusal)
+                return
+            await self._serve(scope, receive, adapter, answer)
+        except ClientDisconnect:  # the sender left before its body came: nothing to store
             return
-        body = partial(_whole_body, receive) if scope["method"] == "POST" else None
+        except _TooLarge:
+            await answer(*self._too_large())
+        except Exception:
+            _log.exception("%s %s: unexpected error", scope["method"], scope["path"])
+            if not started:
+                await answer(500, b"Internal Server Error", (_TEXT,))
+
+    def _refusal(self, scope: Scope) -> NodeAnswer | None:
+        if holds_nul(scope):
+            return _json_answer(400, NUL_MESSAGE)
+        if scope["method"] == "POST" and declared_over(scope, self._limit):
+            return self._too_large()
+        return None
+
+    @property
+    def _limit(self) -> int:
+        return self.gateway.settings.limits.max_body_bytes
+
+    def _too_large(self) -> NodeAnswer:
+        return _json_answer(413, over_limit_message(self._limit))
+
+    async def _serve(
+        self,
+        scope: Scope,
+        receive: Receive,
+        adapter: str,
+        answer: Callable[[int, bytes, Headers], Awaitable[None]],
+    ) -> None:
+        body = partial(_whole_body, receive, self._limit) if scope["method"] == "POST" else None
         client = scope.get("client")
         request = NodeRequest(
             adapter,
@@ -182,28 +250,30 @@ class NodeLane:
             client[0] if client else None,
             scope["path"].endswith(".php"),
         )
-        try:
-            answer = await answer_node(self.gateway, request)
-        except ClientDisconnect:  # the sender left before its body came: nothing to store
-            return
-        length = (b"content-length", str(len(answer.body)).encode())
-        await send(
-            {
-                "type": "http.response.start",
-                "status": answer.status,
-                "headers": [length, *answer.headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": answer.body})
+        await answer(*await answer_node(self.gateway, request))
 
 
-async def _whole_body(receive: Receive) -> bytes:
-    """The request body (the body limit around the application counts it as it comes)."""
+class _TooLarge(Exception):
+    """The body grew past the limit while it was read."""
+
+
+def _json_answer(status: int, message: str) -> NodeAnswer:
+    document = json.dumps({"error": message}, separators=(",", ":")).encode()
+    return NodeAnswer(status, document, (_JSON,))
+
+
+async def _whole_body(receive: Receive, limit: int) -> bytes:
+    """The request body, refused (:class:`_TooLarge`) as soon as it is over ``limit`` bytes."""
     chunks: list[bytes] = []
+    seen = 0
     while True:
         message: Message = await receive()
         if message["type"] != "http.request":  # gone before the body ended
             raise ClientDisconnect
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        seen += len(chunk)
+        if seen > limit:
+            raise _TooLarge
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
