@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openpcs.frames import FrameError, decode_any, decode_binary, encode_binary, make_field
-from openpcs.frames.binary_plans import MAX_PLANS, PlanCache
+from openpcs.frames.binary_plans import COMPILE_COST, FIRST_COMPILES, MAX_PLANS, PlanCache
+from openpcs.frames.layout import MAX_FIELDS
 from openpcs.frames.tables import SensorTables
 from tests.strategies import encode_or_skip, fields_of, node_names, sequences, serials, tables
 
@@ -113,6 +114,51 @@ def test_a_plan_that_keeps_missing_is_compiled_again() -> None:
         decode_binary(second, tables=cache)
     assert cache.plans.read(second) is not None
     assert cache.plans.read(first) is None
+
+
+def test_one_layout_from_many_nodes_is_compiled_once() -> None:
+    tables_ = SensorTables()
+    base = _frame()
+    for number in range(200):
+        raw = base[:5] + number.to_bytes(8, "big") + base[13:]
+        decode_binary(raw, tables=tables_)
+        decode_binary(raw, tables=tables_)
+        assert tables_.plans.read(raw) is not None
+    assert tables_.plans.compiles == 1
+
+
+def _battery_and_temperature(batteries: int, temperatures: int, serial: str) -> bytes:
+    fields = [make_field("BAT", 1)] * batteries + [make_field("TC", 1.0)] * temperatures
+    return encode_binary(serial=serial, fields=fields)
+
+
+def test_compiles_are_bounded_by_what_the_reference_path_decoded() -> None:
+    """Frames made so that every node has a layout of its own cannot make the cache compile
+    a layout per node: past the first ones, a compile costs fifty reference decodes."""
+    tables_ = SensorTables()
+    shapes = [(b, t) for b in range(31) for t in range(31 - b) if b + t]
+    decodes = 0
+    for number, (batteries, temperatures) in enumerate(shapes):
+        raw = _battery_and_temperature(batteries, temperatures, f"{number:016X}")
+        for _ in range(2):
+            assert decode_binary(raw, tables=tables_) == decode_binary(raw, tables=SensorTables())
+            decodes += 1
+    assert len(shapes) == 495
+    assert tables_.plans.compiles <= FIRST_COMPILES + decodes // COMPILE_COST
+    assert tables_.plans.compiles < len(shapes) // 4
+
+
+def test_more_fields_than_a_node_sends_get_no_plan() -> None:
+    tables_ = SensorTables()
+    longest = bytearray(_battery_and_temperature(MAX_FIELDS, 0, SERIAL))
+    longest += bytes((make_field("BAT", 1).sensor.id, 1))  # one field past what nodes send
+    longest[4] = len(longest) - 5
+    raw = bytes(longest)
+    assert len(decode_binary(raw).fields) == MAX_FIELDS + 1
+    for _ in range(5):
+        decode_binary(raw, tables=tables_)
+    assert tables_.plans.read(raw) is None
+    assert tables_.plans.compiles == 0
 
 
 def test_the_cache_starts_again_when_full() -> None:

@@ -24,21 +24,30 @@ def _modules() -> dict[str, Path]:
     return found
 
 
+def _only_for_type_checkers(node: ast.stmt) -> bool:
+    """Whether ``node`` is ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
+    return name == "TYPE_CHECKING"
+
+
 def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Every statement of ``body`` and of the blocks within it, functions and classes too,
-    except what runs only under ``if TYPE_CHECKING:``."""
+    """Every statement of ``body`` and of the blocks within it (functions, classes, loops,
+    ``try``, ``with``, ``match`` cases), except what runs only under ``if TYPE_CHECKING:``."""
     for node in body:
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        if _only_for_type_checkers(node):
+            assert isinstance(node, ast.If)
             yield from _statements(node.orelse)
             continue
         yield node
-        for block in ("body", "orelse", "finalbody", "handlers"):
+        for block in ("body", "orelse", "finalbody"):
             inner = getattr(node, block, None)
             if isinstance(inner, list):
                 yield from _statements([n for n in inner if isinstance(n, ast.stmt)])
-            for handler in inner or ():
-                if isinstance(handler, ast.ExceptHandler):
-                    yield from _statements(handler.body)
+        for part in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            yield from _statements(part.body)
 
 
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
@@ -116,3 +125,28 @@ def test_no_import_circle() -> None:
 def test_a_circle_is_found() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_imports_are_found_in_every_block_but_the_type_checkers() -> None:
+    source = """
+import openpcs.a
+if TYPE_CHECKING:
+    import openpcs.hidden
+if not TYPE_CHECKING:
+    import openpcs.b
+def f():
+    try:
+        import openpcs.c
+    except ImportError:
+        import openpcs.d
+    match x:
+        case 1:
+            from openpcs import e
+"""
+    found = set()
+    for node in _statements(ast.parse(source).body):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    assert found == {f"openpcs.{name}" for name in "abcde"}

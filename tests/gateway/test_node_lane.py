@@ -142,10 +142,14 @@ def test_the_lane_answers_in_front_with_its_own_refusals_and_headers(
     app = _lane_app()
     nul = asyncio.run(_ask(app, "GET", _PATH, params={"frame": "3C\x00"}))
     big = asyncio.run(_ask(app, "POST", _PATH, content=b"frame=" + b"3C" * 64))
+    declared = asyncio.run(
+        _ask(app, "GET", _PATH, params={"frame": "3C"}, headers={"Content-Length": "1000"})
+    )
     failed = asyncio.run(_ask(app, "GET", _PATH, params={"frame": "3C3D"}))
     other = asyncio.run(_ask(app, "GET", "/elsewhere"))
     assert (nul.status_code, nul.json()) == (400, {"error": NUL_MESSAGE})
     assert (big.status_code, big.json()) == (413, {"error": over_limit_message(64)})
+    assert (declared.status_code, declared.json()) == (413, {"error": over_limit_message(64)})
     assert (failed.status_code, failed.text) == (500, "Internal Server Error")
     assert {nul.headers["x-extra"], big.headers["x-extra"], failed.headers["x-extra"]} == {"yes"}
     assert other.json() == "the application"

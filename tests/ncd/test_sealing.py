@@ -3,6 +3,7 @@ references: the cryptography package's own CTR mode, and the frame built field b
 
 from __future__ import annotations
 
+import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given
 from hypothesis import strategies as st
@@ -64,3 +65,12 @@ def test_the_delivered_frame_is_the_sent_one_with_the_source_in_place(
     assert result.api_frame == wrap(expected.data())
     assert parse_api_frame(result.api_frame) == expected
     assert (result.source, result.destination, result.reason) == (source, destination, "")
+
+
+def test_a_short_counter_block_is_refused_and_leaves_the_cipher_whole() -> None:
+    key = bytes(range(16))
+    cipher = CounterMode(key)
+    block = bytes(16)
+    with pytest.raises(ValueError, match="16 bytes, got 5"):
+        cipher.apply(block[:5], b"data")
+    assert cipher.apply(block, b"data") == _reference_ctr(key, block, b"data")

@@ -1,22 +1,30 @@
-"""Compiled readers for the binary frames a node sends again and again.
+"""Compiled readers for the binary frames nodes send again and again.
 
 A node sends the same layout every cycle: the same serial, name, field ids and sizes, only
-the values change. After a frame has been decoded field by field (the reference path in
-:mod:`openpcs.frames.binary`), a :class:`BinaryPlan` records that layout: one
-``struct.Struct`` over the whole field region (ids, values, string lengths and characters)
-and a reader that builds the fields straight from the unpacked tuple.
+the values change, and a fleet of one model sends one layout from many serials. After a frame
+has been decoded field by field (the reference path in :mod:`openpcs.frames.binary`), the
+cache records:
+
+- per layout (the sensor table and the id and string-length bytes in order), a
+  :class:`CompiledLayout`: one ``struct.Struct`` over the whole field region (ids, values,
+  string lengths and characters) and a reader that builds the fields straight from the
+  unpacked tuple, compiled once and shared by every node that sends the layout;
+- per node and frame size (frame bytes 3-12: type, length, serial), a :class:`BinaryPlan`:
+  the node's name and its layout.
 
 A plan is only a guess, checked on every frame before it is used: the frame must have the
-plan's size, delimiter and name, and every id byte and string length byte the plan expects.
-Those bytes decide every step of the reference walk, so a frame that passes reads exactly
-as the reference path reads it (the same format characters, little-endian, unpacked at the
-same offsets); one that does not goes the reference way. Strings must still be ASCII without
-NUL, or the reference path says why not.
+plan's size, delimiter and name, and every id byte and string length byte its layout expects.
+Those bytes decide every step of the reference walk, so a frame that passes reads exactly as
+the reference path reads it (the same format characters, little-endian, unpacked at the same
+offsets); one that does not goes the reference way. Strings must still be ASCII without NUL,
+or the reference path says why not.
 
-:class:`PlanCache` keys plans by frame bytes 3-12 (type, length and serial): one plan per
-node and frame size. A key is compiled the second time it is seen, so that one-off frames
-(fuzzing, a node seen once) cost nothing but a set entry, and the cache is emptied when it
-holds :data:`MAX_PLANS` keys.
+What a sender can make the cache do is bounded: a key gets a plan the second time it is seen;
+a layout is compiled only while the compile budget lasts (it grows by one for every frame
+the reference path decodes, up to a cap, and a compile spends :data:`COMPILE_COST`), so
+frames made to defeat the plans cost at most a small share more than the reference path;
+frames of more than :data:`~openpcs.frames.layout.MAX_FIELDS` fields (more than a node
+sends) get no plan; and each of the two tables is emptied when full.
 """
 
 from __future__ import annotations
@@ -26,15 +34,30 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Final
 
-from openpcs.frames.layout import DELIMITER, FieldLayout
+from openpcs.frames.layout import DELIMITER, MAX_FIELDS, FieldLayout
 from openpcs.frames.model import Field, Frame, FrameKind
 
-__all__ = ["MAX_PLANS", "BinaryPlan", "PlanCache", "compile_plan"]
+__all__ = [
+    "COMPILE_COST",
+    "FIRST_COMPILES",
+    "MAX_LAYOUTS",
+    "MAX_PLANS",
+    "BinaryPlan",
+    "CompiledLayout",
+    "PlanCache",
+]
 
 #: Keys (node and frame size) a cache holds before it starts again from empty.
-MAX_PLANS: Final = 4096
-#: Frames in a row that fail a plan's checks before the plan is compiled again.
-_MISSES_BEFORE_RECOMPILE: Final = 16
+MAX_PLANS: Final = 16384
+#: Compiled layouts a cache holds before it starts again from empty (plans keep theirs).
+MAX_LAYOUTS: Final = 512
+#: Frames in a row that fail a plan's checks before the plan is made again.
+_MISSES_BEFORE_REPLAN: Final = 16
+#: A compile costs about as much as this many reference decodes; the budget starts with
+#: :data:`FIRST_COMPILES` of them and never holds more than :data:`MOST_COMPILES`.
+COMPILE_COST: Final = 50
+FIRST_COMPILES: Final = 64
+MOST_COMPILES: Final = 256
 _KEY_START: Final = 3
 _KEY_END: Final = 13
 _SEEN_ONCE: Final = object()
@@ -44,43 +67,40 @@ _BINARY = FrameKind.BINARY
 Builder = Callable[[tuple[Any, ...]], tuple[Field, ...]]
 
 
-class BinaryPlan:
-    """One node's frame layout, checked and read in one pass (see the module docstring)."""
+class CompiledLayout:
+    """One layout's field region: unpacked in one call, checked, and turned into fields."""
 
-    __slots__ = (
-        "_build",
-        "_checked",
-        "_expected",
-        "_head",
-        "_name_hash",
-        "_region",
-        "_sequence_at",
-        "_size",
-        "_strings",
-        "misses",
-    )
+    __slots__ = ("build", "checked", "expected", "region", "strings")
 
     def __init__(
         self,
         *,
-        head: tuple[Any, ...],
-        size: int,
-        name_hash: bytes,
         region: struct.Struct,
         checked: Callable[[tuple[Any, ...]], Any],
         expected: object,
         strings: tuple[int, ...],
         build: Builder,
     ) -> None:
+        self.region = region
+        self.checked = checked
+        self.expected = expected
+        self.strings = strings
+        self.build = build
+
+
+class BinaryPlan:
+    """One node's frames of one size: its header and its layout (see the module docstring)."""
+
+    __slots__ = ("_head", "_layout", "_name_hash", "_sequence_at", "_size", "misses")
+
+    def __init__(
+        self, *, head: tuple[Any, ...], size: int, name_hash: bytes, layout: CompiledLayout
+    ) -> None:
         self._head = head  # kind, frame type, serial, node name, sensor table
         self._size = size
         self._name_hash = name_hash
         self._sequence_at = _KEY_END + len(name_hash)
-        self._region = region
-        self._checked = checked
-        self._expected = expected
-        self._strings = strings
-        self._build = build
+        self._layout = layout
         self.misses = 0
 
     def read(self, raw: bytes) -> Frame | None:
@@ -92,15 +112,16 @@ class BinaryPlan:
             or raw[_KEY_END:at] != self._name_hash
         ):
             return None
-        values = self._region.unpack_from(raw, at + 1)
-        if self._checked(values) != self._expected:
+        layout = self._layout
+        values = layout.region.unpack_from(raw, at + 1)
+        if layout.checked(values) != layout.expected:
             return None
-        for index in self._strings:
+        for index in layout.strings:
             text = values[index]
             if not text.isascii() or 0 in text:
                 return None
         kind, frame_type, serial, name, table = self._head
-        fields = self._build(values)
+        fields = layout.build(values)
         return _new(Frame, (kind, frame_type, serial, name, raw[at], fields, table, (), None, ()))
 
 
@@ -121,12 +142,29 @@ def _builder(specs: Sequence[object], parts: Sequence[str]) -> Builder:
     return build
 
 
-def compile_plan(
+def _signature(raw: bytes, sequence_at: int, layouts: Sequence[FieldLayout | None]) -> bytes:
+    """The bytes that decide a frame's layout: each id byte, and each string's length byte."""
+    marks = bytearray()
+    at = sequence_at + 1
+    end = len(raw)
+    while at < end:
+        layout = layouts[raw[at]]
+        assert layout is not None  # the frame was read whole with these layouts
+        marks.append(raw[at])
+        if layout.codec is None:
+            marks.append(raw[at + 1])
+            at += 2 + raw[at + 1]
+        else:
+            at += 1 + layout.size
+    return bytes(marks)
+
+
+def compile_layout(
     raw: bytes, frame: Frame, sequence_at: int, layouts: Sequence[FieldLayout | None]
-) -> BinaryPlan:
-    """A plan for frames laid out as ``raw``, which the reference path decoded whole as
-    ``frame`` with ``layouts``; ``sequence_at`` is the offset of the sequence byte, and the
-    fields follow it to the end."""
+) -> CompiledLayout:
+    """The layout of ``raw``, which the reference path decoded whole as ``frame`` with
+    ``layouts``; ``sequence_at`` is the offset of the sequence byte, and the fields follow it
+    to the end."""
     formats: list[str] = []
     checks: list[int] = []
     strings: list[int] = []
@@ -134,9 +172,8 @@ def compile_plan(
     index = 0
     at = sequence_at + 1
     for item in frame.fields:
-        sensor_id = item.sensor.id
-        layout = layouts[sensor_id]
-        assert layout is not None  # the fields were read with these layouts
+        layout = layouts[raw[at]]  # the id byte read, as the reference path looked it up
+        assert layout is not None
         checks.append(index)
         if layout.codec is None:
             length = raw[at + 1]
@@ -155,26 +192,27 @@ def compile_plan(
         at += 1 + layout.size
     region = struct.Struct("<" + "".join(formats))
     checked = itemgetter(*checks) if checks else (lambda values: ())
-    expected = checked(region.unpack_from(raw, sequence_at + 1))
-    return BinaryPlan(
-        head=(_BINARY, frame.frame_type, frame.serial, frame.node_name, frame.sensor_table),
-        size=len(raw),
-        name_hash=raw[_KEY_END:sequence_at],
+    return CompiledLayout(
         region=region,
         checked=checked,
-        expected=expected,
+        expected=checked(region.unpack_from(raw, sequence_at + 1)),
         strings=tuple(strings),
         build=_builder([item.sensor for item in frame.fields], parts),
     )
 
 
 class PlanCache:
-    """Plans by frame bytes 3-12; safe to share between threads (dict operations only)."""
+    """Plans by frame bytes 3-12 and compiled layouts by signature; safe to share between
+    threads (dict operations; a lost update of a counter only delays a plan)."""
 
-    __slots__ = ("_plans",)
+    __slots__ = ("_budget", "_layouts", "_plans", "compiles")
 
     def __init__(self) -> None:
         self._plans: dict[bytes, object] = {}
+        self._layouts: dict[tuple[int | None, bytes], CompiledLayout] = {}
+        self._budget = FIRST_COMPILES * COMPILE_COST
+        #: Layouts compiled so far (for tests and figures).
+        self.compiles = 0
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -199,16 +237,41 @@ class PlanCache:
         sequence_at: int,
         layouts: Sequence[FieldLayout | None],
     ) -> None:
-        """Remember the layout of ``raw``, which the reference path decoded whole as ``frame``:
-        a key seen for the first time is noted, one seen again gets a plan, and a plan that
-        keeps missing is replaced."""
+        """Remember the layout of ``raw``, which the reference path decoded whole as ``frame``
+        (see the module docstring for what is kept and when)."""
+        if self._budget < MOST_COMPILES * COMPILE_COST:
+            self._budget += 1
+        if len(frame.fields) > MAX_FIELDS:
+            return
         key = raw[_KEY_START:_KEY_END]
         known = self._plans.get(key)
-        if isinstance(known, BinaryPlan) and known.misses < _MISSES_BEFORE_RECOMPILE:
+        if isinstance(known, BinaryPlan) and known.misses < _MISSES_BEFORE_REPLAN:
             return
         if known is None:
             if len(self._plans) >= MAX_PLANS:
                 self._plans.clear()
             self._plans[key] = _SEEN_ONCE
             return
-        self._plans[key] = compile_plan(raw, frame, sequence_at, layouts)
+        layout = self._layout(raw, frame, sequence_at, layouts)
+        if layout is not None:
+            head = (_BINARY, frame.frame_type, frame.serial, frame.node_name, frame.sensor_table)
+            name_hash = raw[_KEY_END:sequence_at]
+            self._plans[key] = BinaryPlan(
+                head=head, size=len(raw), name_hash=name_hash, layout=layout
+            )
+
+    def _layout(
+        self, raw: bytes, frame: Frame, sequence_at: int, layouts: Sequence[FieldLayout | None]
+    ) -> CompiledLayout | None:
+        """The compiled layout of ``raw``: shared if known, compiled if the budget allows."""
+        signature = (frame.sensor_table, _signature(raw, sequence_at, layouts))
+        found = self._layouts.get(signature)
+        if found is not None or self._budget < COMPILE_COST:
+            return found
+        self._budget -= COMPILE_COST
+        self.compiles += 1
+        if len(self._layouts) >= MAX_LAYOUTS:
+            self._layouts.clear()
+        compiled = compile_layout(raw, frame, sequence_at, layouts)
+        self._layouts[signature] = compiled
+        return compiled

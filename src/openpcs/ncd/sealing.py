@@ -68,7 +68,13 @@ class CounterMode:
         self._blocks = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
 
     def apply(self, counter_block: bytes, data: bytes) -> bytes:
-        """``data`` encrypted (or decrypted: the same) from ``counter_block`` (16 bytes)."""
+        """``data`` encrypted (or decrypted: the same) from ``counter_block``.
+
+        Raises ``ValueError`` unless ``counter_block`` is 16 bytes (the shared context must
+        only ever be given whole blocks, or every later packet would be read shifted).
+        """
+        if len(counter_block) != _BLOCK:
+            raise ValueError(f"the counter block is 16 bytes, got {len(counter_block)}")
         size = len(data)
         counters = counter_block
         if size > _BLOCK:

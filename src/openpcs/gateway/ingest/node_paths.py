@@ -222,7 +222,7 @@ class NodeLane:
     def _refusal(self, scope: Scope) -> NodeAnswer | None:
         if holds_nul(scope):
             return _json_answer(400, NUL_MESSAGE)
-        if scope["method"] == "POST" and declared_over(scope, self._limit):
+        if declared_over(scope, self._limit):
             return self._too_large()
         return None
 
