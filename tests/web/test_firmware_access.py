@@ -4,6 +4,7 @@ download, and the files sealed at rest."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from openpcs.web.sealed_files import open_file, seal_stored_files
 from openpcs.web.store.schema import PROGRAMS
 from tests.web.conftest import WebServer
 from tests.web.test_api import NODE, SERIAL, register, wait_batch
+from tests.web.test_e2e import shot, sign_in
 
 APP_KEY = NODE["radio"]["app_key"]
 
@@ -162,3 +164,19 @@ def test_bundles_are_sealed_at_rest_and_old_ones_sealed_at_start(
 def test_ids_beyond_64_bits_are_refused(admin: httpx.Client, path: str, row_id: int) -> None:
     answer = admin.get(path.format(row_id))
     assert 400 <= answer.status_code < 500, answer.text
+
+
+def test_the_upload_command_fits_a_phone(
+    web: WebServer, admin: httpx.Client, built: int, page: Any
+) -> None:
+    """The command names a long bundle file; on a 390 px screen it wraps, the page does not
+    scroll sideways."""
+    with web.gateway.engine.begin() as connection:
+        connection.execute(update(PROGRAMS).values(has_hex=True))
+        name = connection.execute(select(PROGRAMS.c.bundle_name)).scalar_one()
+    page.set_viewport_size({"width": 390, "height": 900})
+    sign_in(page, web, "upload-390")
+    page.goto(f"{web.url}/devices/{SERIAL}")
+    shot(page, "upload-390", "device")
+    assert f"openpcs upload {name}" in (page.text_content("#upload pre") or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391
