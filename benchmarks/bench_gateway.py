@@ -226,6 +226,7 @@ def store_rate(
     from openpcs.gateway.directory import Directory
     from openpcs.gateway.processor import Processor
     from openpcs.gateway.records import Arrival
+    from openpcs.gateway.senders import claimed_serial
     from openpcs.gateway.store.database import migrate, open_engine
     from openpcs.gateway.store.writer import StoreWriter
 
@@ -240,6 +241,8 @@ def store_rate(
     start = time.perf_counter()
     for first in range(0, count, 5000):
         arrivals = [Arrival(data, "bench") for data in frames[first : first + 5000]]
+        for arrival in arrivals:  # what the front does before archiving
+            arrival.serial = claimed_serial(arrival, processor.directory)
         began = time.perf_counter()
         ids = writer.archive(arrivals)
         archived = time.perf_counter()
