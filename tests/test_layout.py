@@ -1,6 +1,7 @@
 """The house rules of the source tree: the top level shows only the rooms of the system, no
-module is over 400 lines, and no two modules import each other, directly or round a circle
-(imports inside functions count; those only a type checker reads do not)."""
+module is over 400 lines, no two modules import each other, directly or round a circle
+(imports inside functions count; those only a type checker reads do not), and nothing imports
+the command or the web application but what sits above them."""
 
 from __future__ import annotations
 
@@ -120,6 +121,23 @@ def test_no_import_circle() -> None:
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
     assert "openpcs.ncd.sealing" in graph["openpcs.ncd.mesh"]  # the graph sees imports
     assert _circles(graph) == []
+
+
+def test_nothing_below_imports_the_command_or_the_web_application() -> None:
+    modules = _modules()
+    above = {
+        "openpcs.cli": ("openpcs.cli", "openpcs.__main__"),
+        "openpcs.web": ("openpcs.web", "openpcs.cli"),
+    }
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, path in modules.items()
+        for target in _imports(name, path, modules)
+        for room, allowed in above.items()
+        if (target == room or target.startswith(room + "."))
+        and not any(name == a or name.startswith(a + ".") for a in allowed)
+    )
+    assert wrong == []
 
 
 def test_a_circle_is_found() -> None:

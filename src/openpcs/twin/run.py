@@ -28,6 +28,7 @@ from openpcs.config.model import NodeConfig
 from openpcs.config.plan import plan_frame
 from openpcs.frames.codec import decode_any
 from openpcs.frames.errors import FrameError
+from openpcs.gateway.node_keys import keys_of
 from openpcs.program.generator import generate_checked
 from openpcs.program.pipeline import BuilderChoice
 from openpcs.twin.console import ConsoleLine
@@ -53,7 +54,6 @@ from openpcs.twin.radios.xbee import KINDS as XBEE_KINDS
 from openpcs.twin.radios.xbee import XBeeModule
 from openpcs.twin.sensors import NodeSensors, load_values, sensors_for
 from openpcs.twin.waspmote import factory_eeprom
-from openpcs.web.gateway_keys import keys_of
 
 __all__ = ["BuiltNode", "CycleReport", "TwinReport", "build_for_twin", "run_twin"]
 

@@ -22,11 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from openpcs.gateway.directory import DeviceKeys
+from openpcs.gateway.node_keys import keys_of
 from openpcs.gateway.runtime import Gateway
-from openpcs.gateway.store.devices import DeviceUpdate, normalize_alias, update_device
+from openpcs.gateway.store.devices import DeviceUpdate, update_device
 from openpcs.gateway.store.schema import DEVICE_ALIASES
 
-__all__ = ["KINDS", "GatewayKeys", "HandedOver", "keys_of"]
+__all__ = ["KINDS", "GatewayKeys", "HandedOver"]
 
 _log = logging.getLogger("openpcs.web.keys")
 #: The kinds of key the gateway holds for a device.
@@ -40,32 +41,6 @@ class HandedOver:
 
     keys: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-
-
-def _section(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    value = document.get(name)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _text(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def keys_of(document: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
-    """The keys (``payload``, ``bridge``) and aliases a checked configuration document gives
-    its node."""
-    keys: dict[str, str] = {}
-    encryption = _section(document, "encryption")
-    if encryption.get("mode") not in (None, "disabled") and (key := _text(encryption.get("key"))):
-        keys["payload"] = key
-    destination = _section(document, "destination")
-    if destination.get("type") == "cloud_bridge" and (key := _text(destination.get("key"))):
-        keys["bridge"] = key
-    aliases = []
-    radio = _section(document, "radio")
-    if radio.get("type") == "lorawan" and (dev_eui := _text(radio.get("dev_eui"))):
-        aliases.append(normalize_alias(f"lorawan:{dev_eui}"))
-    return keys, aliases
 
 
 class GatewayKeys:
