@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from openpcs.frames import FrameError, decode_any, decode_binary, encode_binary, make_field
-from openpcs.frames.binary_plans import COMPILE_COST, FIRST_COMPILES, MAX_PLANS, PlanCache
+from openpcs.frames import (
+    FrameError,
+    binary_plans,
+    decode_any,
+    decode_binary,
+    encode_binary,
+    make_field,
+)
+from openpcs.frames.binary_plans import COMPILE_COST, FIRST_BUDGET, MAX_PLANS, PlanCache
 from openpcs.frames.layout import MAX_FIELDS
 from openpcs.frames.tables import SensorTables
 from tests.strategies import encode_or_skip, fields_of, node_names, sequences, serials, tables
@@ -134,18 +141,35 @@ def _battery_and_temperature(batteries: int, temperatures: int, serial: str) -> 
 
 def test_compiles_are_bounded_by_what_the_reference_path_decoded() -> None:
     """Frames made so that every node has a layout of its own cannot make the cache compile
-    a layout per node: past the first ones, a compile costs fifty reference decodes."""
+    a layout per node: past the first budget, compiling a layout costs a hundred units per
+    field, and the reference path earns one per field it decodes."""
     tables_ = SensorTables()
     shapes = [(b, t) for b in range(31) for t in range(31 - b) if b + t]
-    decodes = 0
+    earned = 0
     for number, (batteries, temperatures) in enumerate(shapes):
         raw = _battery_and_temperature(batteries, temperatures, f"{number:016X}")
         for _ in range(2):
             assert decode_binary(raw, tables=tables_) == decode_binary(raw, tables=SensorTables())
-            decodes += 1
+            earned += 1 + batteries + temperatures
     assert len(shapes) == 495
-    assert tables_.plans.compiles <= FIRST_COMPILES + decodes // COMPILE_COST
+    assert tables_.plans.spent <= FIRST_BUDGET + earned
+    assert tables_.plans.spent >= COMPILE_COST * tables_.plans.compiles  # each paid for
     assert tables_.plans.compiles < len(shapes) // 4
+
+
+def test_plans_go_with_the_layouts_when_the_cache_starts_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No plan keeps a layout alive past the table's bound: memory stays bounded."""
+    monkeypatch.setattr(binary_plans, "MAX_LAYOUTS", 3)
+    tables_ = SensorTables()
+    frames = [_battery_and_temperature(n, 0, f"{n:016X}") for n in range(1, 5)]
+    for raw in frames:
+        decode_binary(raw, tables=tables_)
+        decode_binary(raw, tables=tables_)
+    assert tables_.plans.compiles == 4
+    assert [tables_.plans.read(raw) is not None for raw in frames] == [False] * 3 + [True]
+    assert len(tables_.plans) == 1
 
 
 def test_more_fields_than_a_node_sends_get_no_plan() -> None:

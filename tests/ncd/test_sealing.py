@@ -74,3 +74,12 @@ def test_a_short_counter_block_is_refused_and_leaves_the_cipher_whole() -> None:
     with pytest.raises(ValueError, match="16 bytes, got 5"):
         cipher.apply(block[:5], b"data")
     assert cipher.apply(block, b"data") == _reference_ctr(key, block, b"data")
+
+
+def test_the_caller_s_counter_block_is_left_as_it_was() -> None:
+    key = bytes(range(16))
+    block = bytearray(16)
+    data = bytes(40)  # three blocks: the counter is extended past the first
+    for counter in (block, memoryview(bytes(16))):
+        assert CounterMode(key).apply(counter, data) == _reference_ctr(key, bytes(16), data)
+    assert block == bytearray(16)

@@ -20,11 +20,12 @@ offsets); one that does not goes the reference way. Strings must still be ASCII 
 or the reference path says why not.
 
 What a sender can make the cache do is bounded: a key gets a plan the second time it is seen;
-a layout is compiled only while the compile budget lasts (it grows by one for every frame
-the reference path decodes, up to a cap, and a compile spends :data:`COMPILE_COST`), so
+a layout is compiled only while the compile budget lasts (the reference path earns it by the
+fields it decodes, up to a cap, and a compile spends :data:`COMPILE_COST` per field), so
 frames made to defeat the plans cost at most a small share more than the reference path;
 frames of more than :data:`~openpcs.frames.layout.MAX_FIELDS` fields (more than a node
-sends) get no plan; and each of the two tables is emptied when full.
+sends) get no plan; and both tables are emptied together when either is full, so that no
+plan keeps a dropped layout alive.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from openpcs.frames.model import Field, Frame, FrameKind
 
 __all__ = [
     "COMPILE_COST",
-    "FIRST_COMPILES",
+    "FIRST_BUDGET",
     "MAX_LAYOUTS",
     "MAX_PLANS",
     "BinaryPlan",
@@ -53,11 +54,14 @@ MAX_PLANS: Final = 16384
 MAX_LAYOUTS: Final = 512
 #: Frames in a row that fail a plan's checks before the plan is made again.
 _MISSES_BEFORE_REPLAN: Final = 16
-#: A compile costs about as much as this many reference decodes; the budget starts with
-#: :data:`FIRST_COMPILES` of them and never holds more than :data:`MOST_COMPILES`.
-COMPILE_COST: Final = 50
-FIRST_COMPILES: Final = 64
-MOST_COMPILES: Final = 256
+#: What compiling a layout costs, per field and one more, in budget units; the reference path
+#: earns one unit per field it decodes and one per frame. A compile takes about as long as a
+#: hundred reference decodes of the layout's own frame, cheap frames earn little, so the work
+#: compiles can add stays a small share of what the reference path did.
+COMPILE_COST: Final = 100
+#: The budget a cache starts with (64 compiles of 10-field layouts), and the most it holds.
+FIRST_BUDGET: Final = 64 * 11 * COMPILE_COST
+MOST_BUDGET: Final = 4 * FIRST_BUDGET
 _KEY_START: Final = 3
 _KEY_END: Final = 13
 _SEEN_ONCE: Final = object()
@@ -205,14 +209,15 @@ class PlanCache:
     """Plans by frame bytes 3-12 and compiled layouts by signature; safe to share between
     threads (dict operations; a lost update of a counter only delays a plan)."""
 
-    __slots__ = ("_budget", "_layouts", "_plans", "compiles")
+    __slots__ = ("_budget", "_layouts", "_plans", "compiles", "spent")
 
     def __init__(self) -> None:
         self._plans: dict[bytes, object] = {}
         self._layouts: dict[tuple[int | None, bytes], CompiledLayout] = {}
-        self._budget = FIRST_COMPILES * COMPILE_COST
-        #: Layouts compiled so far (for tests and figures).
+        self._budget = FIRST_BUDGET
+        #: Layouts compiled so far, and the budget they took (for tests and figures).
         self.compiles = 0
+        self.spent = 0
 
     def __len__(self) -> int:
         return len(self._plans)
@@ -239,8 +244,8 @@ class PlanCache:
     ) -> None:
         """Remember the layout of ``raw``, which the reference path decoded whole as ``frame``
         (see the module docstring for what is kept and when)."""
-        if self._budget < MOST_COMPILES * COMPILE_COST:
-            self._budget += 1
+        if self._budget < MOST_BUDGET:
+            self._budget += 1 + len(frame.fields)
         if len(frame.fields) > MAX_FIELDS:
             return
         key = raw[_KEY_START:_KEY_END]
@@ -249,7 +254,7 @@ class PlanCache:
             return
         if known is None:
             if len(self._plans) >= MAX_PLANS:
-                self._plans.clear()
+                self._start_again()
             self._plans[key] = _SEEN_ONCE
             return
         layout = self._layout(raw, frame, sequence_at, layouts)
@@ -266,12 +271,19 @@ class PlanCache:
         """The compiled layout of ``raw``: shared if known, compiled if the budget allows."""
         signature = (frame.sensor_table, _signature(raw, sequence_at, layouts))
         found = self._layouts.get(signature)
-        if found is not None or self._budget < COMPILE_COST:
+        cost = COMPILE_COST * (1 + len(frame.fields))
+        if found is not None or self._budget < cost:
             return found
-        self._budget -= COMPILE_COST
+        self._budget -= cost
+        self.spent += cost
         self.compiles += 1
         if len(self._layouts) >= MAX_LAYOUTS:
-            self._layouts.clear()
+            self._start_again()
         compiled = compile_layout(raw, frame, sequence_at, layouts)
         self._layouts[signature] = compiled
         return compiled
+
+    def _start_again(self) -> None:
+        """Forget every plan and layout (the budget stays)."""
+        self._plans.clear()
+        self._layouts.clear()

@@ -76,7 +76,7 @@ class CounterMode:
         if len(counter_block) != _BLOCK:
             raise ValueError(f"the counter block is 16 bytes, got {len(counter_block)}")
         size = len(data)
-        counters = counter_block
+        counters = bytes(counter_block)  # a copy: extended below, never the caller's
         if size > _BLOCK:
             value = int.from_bytes(counter_block, "big")
             for _ in range((size - 1) // _BLOCK):
