@@ -14,6 +14,10 @@ Three dialects are understood:
     The Things Stack v3 webhook: snake_case JSON whose empty fields are omitted (an absent
     ``f_cnt`` or ``f_port`` means 0) and whose ``settings.frequency`` is a decimal string.
 
+Each dialect's reading is a module of its own (``lorawan_chirpstack``, ``lorawan_tts``), beside
+the shared normaliser (``lorawan_uplink``: :class:`Uplink` and how it is made) and the JSON
+readers (``lorawan_json``); this module is the entry: the parsers, detection and ``?event=``.
+
 The contract of every ``parse_*`` function:
 
 * It is pure: a body in, an :class:`Uplink` out. The body is a decoded JSON value or the raw
@@ -37,39 +41,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final, get_args
 
-from openpcs.gateway.ingest.lorawan_json import (
-    JsonObject,
-    as_any_eui,
-    as_bandwidth_hz,
-    as_bandwidth_khz,
-    as_data_rate,
-    as_duration_s,
-    as_f_cnt,
-    as_f_port,
-    as_frequency,
-    as_frequency_or_text,
-    as_hex_eui,
-    as_latitude,
-    as_longitude,
-    as_obj,
-    as_payload,
-    as_rssi,
-    as_spreading_factor,
-    as_text,
-    as_time,
-    load_body,
-)
-from openpcs.gateway.ingest.lorawan_regions import Modulation, modulation_of
-from openpcs.gateway.ingest.lorawan_uplink import (
-    Dialect,
-    Reception,
-    Tx,
-    Uplink,
-    first_of,
-    khz,
-    make_uplink,
-)
-from openpcs.gateway.ingest.webhook_errors import WebhookError, finite_number
+from openpcs.gateway.ingest.lorawan_chirpstack import chirpstack_v3, chirpstack_v4
+from openpcs.gateway.ingest.lorawan_json import JsonObject, load_body
+from openpcs.gateway.ingest.lorawan_tts import tts_v3
+from openpcs.gateway.ingest.lorawan_uplink import Dialect, NotAnUplink, Uplink
+from openpcs.gateway.ingest.webhook_errors import WebhookError
 
 __all__ = [
     "DIALECTS",
@@ -92,39 +68,6 @@ UPLINK_EVENT: Final = "up"
 
 _ROOT: Final = "$"
 _EVENT_PATH: Final = "?event"
-_NO_PAYLOAD: Final = "missing: an uplink without a payload has nothing to ingest"
-
-# Message keys of a The Things Stack webhook body other than ``uplink_message``.
-_TTS_OTHER_MESSAGES: Final = (
-    "join_accept",
-    "uplink_normalized",
-    "downlink_ack",
-    "downlink_nack",
-    "downlink_sent",
-    "downlink_failed",
-    "downlink_queued",
-    "downlink_queue_invalidated",
-    "location_solved",
-    "service_data",
-)
-
-
-class NotAnUplink(Exception):
-    """A well-formed notification that carries no uplink: nothing to ingest (answer 204).
-
-    ``kind`` says what it is instead: the ChirpStack event type (``join``, ``status`` ...) or
-    the The Things Stack message key (``join_accept``, ``downlink_ack`` ...; ``unknown`` when
-    none is recognised). ``dialect`` is the dialect, when known.
-    """
-
-    def __init__(self, kind: str, dialect: Dialect | None = None) -> None:
-        super().__init__(kind, dialect)
-        self.kind = kind
-        self.dialect = dialect
-
-    def __str__(self) -> str:
-        return f"{self.dialect or 'webhook'} {self.kind!r} message is not an uplink"
-
 
 # --------------------------------------------------------------------------- public parsers
 
@@ -137,7 +80,7 @@ def parse_chirpstack_v4(body: object, *, event: str | None = None) -> Uplink:
     ``fCnt`` or ``fPort`` means 0; an absent or empty ``data`` is a :class:`WebhookError`.
     """
     _check_event(event, "chirpstack-v4")
-    return _chirpstack_v4(load_body(body))
+    return chirpstack_v4(load_body(body))
 
 
 def parse_chirpstack_v3(body: object, *, event: str | None = None) -> Uplink:
@@ -151,7 +94,7 @@ def parse_chirpstack_v3(body: object, *, event: str | None = None) -> Uplink:
     :func:`parse_chirpstack_v4`.
     """
     _check_event(event, "chirpstack-v3")
-    return _chirpstack_v3(load_body(body))
+    return chirpstack_v3(load_body(body))
 
 
 def parse_tts_v3(body: object) -> Uplink:
@@ -162,7 +105,7 @@ def parse_tts_v3(body: object) -> Uplink:
     downlink ack ...) raises :class:`NotAnUplink`. ``received_at`` is the top-level one, else
     ``uplink_message.received_at``.
     """
-    return _tts_v3(load_body(body))
+    return tts_v3(load_body(body))
 
 
 def parse_uplink(
@@ -191,149 +134,10 @@ def detect_dialect(body: object) -> Dialect:
     return _detect(load_body(body))
 
 
-# --------------------------------------------------------------------------- the dialects
-
-
-def _chirpstack_v4(root: JsonObject) -> Uplink:
-    info = root.need("deviceInfo", as_obj)
-    tx = root.sub("txInfo")
-    lora = tx.sub("modulation").sub("lora")
-    frequency = tx.read("frequency", as_frequency)
-    data_rate = root.read("dr", as_data_rate)
-    named = (rx.sub("metadata").read("region_common_name", as_text) for rx in root.objs("rxInfo"))
-    meant = modulation_of(frequency, data_rate) or Modulation(None, None, None)
-    return make_uplink(
-        "chirpstack-v4",
-        dev_eui=info.need("devEui", as_hex_eui),
-        f_port=root.read("fPort", as_f_port) or 0,
-        f_cnt=root.read("fCnt", as_f_cnt) or 0,
-        payload=root.need("data", as_payload, missing=_NO_PAYLOAD),
-        received_at=root.read("time", as_time),
-        receptions=[_chirpstack_v4_reception(rx) for rx in root.objs("rxInfo")],
-        tx=Tx(
-            spreading_factor=lora.read("spreadingFactor", as_spreading_factor),
-            bandwidth_khz=khz(lora.read("bandwidth", as_bandwidth_hz)),
-            frequency_hz=frequency,
-            data_rate=data_rate,
-            region=first_of(*named, meant.region),
-        ),
-        dedup_id=root.read("deduplicationId", as_text),
-        device_name=info.read("deviceName", as_text),
-    )
-
-
-def _chirpstack_v4_reception(rx: JsonObject) -> Reception:
-    latitude, longitude = _location(rx)
-    return Reception(
-        gateway_id=rx.read("gatewayId", as_hex_eui),
-        rssi=rx.read("rssi", as_rssi),
-        snr=rx.read("snr", finite_number),
-        latitude=latitude,
-        longitude=longitude,
-    )
-
-
-def _location(rx: JsonObject) -> tuple[float | None, float | None]:
-    """The gateway's ``location`` (latitude, longitude) a reception gives, if any."""
-    return _coordinates(rx.sub("location"))
-
-
-def _coordinates(place: JsonObject) -> tuple[float | None, float | None]:
-    return place.read("latitude", as_latitude), place.read("longitude", as_longitude)
-
-
-def _chirpstack_v3(root: JsonObject) -> Uplink:
-    tx = root.sub("txInfo")
-    lora = tx.sub("loRaModulationInfo")
-    receptions = [_chirpstack_v3_reception(rx) for rx in root.objs("rxInfo")]
-    bandwidth = lora.read("bandwidth", as_bandwidth_khz)
-    frequency = tx.read("frequency", as_frequency)
-    data_rate = first_of(root.read("dr", as_data_rate), tx.read("dr", as_data_rate))
-    # the "JSON (v3)" events give the data rate's index only: the region the frequency says
-    # tells what it means
-    meant = modulation_of(frequency, data_rate) or Modulation(None, None, None)
-    return make_uplink(
-        "chirpstack-v3",
-        dev_eui=root.need("devEUI", as_any_eui),
-        f_port=root.read("fPort", as_f_port) or 0,
-        f_cnt=root.read("fCnt", as_f_cnt) or 0,
-        payload=root.need("data", as_payload, missing=_NO_PAYLOAD),
-        received_at=min((r.time for r in receptions if r.time is not None), default=None),
-        receptions=receptions,
-        tx=Tx(
-            spreading_factor=first_of(
-                lora.read("spreadingFactor", as_spreading_factor), meant.spreading_factor
-            ),
-            bandwidth_khz=first_of(
-                None if bandwidth is None else float(bandwidth), meant.bandwidth_khz
-            ),
-            frequency_hz=frequency,
-            data_rate=data_rate,
-            region=meant.region,
-        ),
-        device_name=root.read("deviceName", as_text),
-    )
-
-
-def _chirpstack_v3_reception(rx: JsonObject) -> Reception:
-    latitude, longitude = _location(rx)
-    return Reception(
-        gateway_id=rx.read("gatewayID", as_any_eui),
-        rssi=rx.read("rssi", as_rssi),
-        snr=first_of(rx.read("loRaSNR", finite_number), rx.read("snr", finite_number)),
-        time=rx.read("time", as_time),
-        latitude=latitude,
-        longitude=longitude,
-    )
-
-
-def _tts_v3(root: JsonObject) -> Uplink:
-    ids = root.need("end_device_ids", as_obj)
-    message = root.read("uplink_message", as_obj)
-    if message is None:
-        kind = next((key for key in _TTS_OTHER_MESSAGES if root.has(key)), "unknown")
-        raise NotAnUplink(kind, "tts-v3")
-    settings = message.sub("settings")
-    lora = settings.sub("data_rate").sub("lora")
-    return make_uplink(
-        "tts-v3",
-        dev_eui=ids.need("dev_eui", as_hex_eui),
-        f_port=message.read("f_port", as_f_port) or 0,
-        f_cnt=message.read("f_cnt", as_f_cnt) or 0,
-        payload=message.need("frm_payload", as_payload, missing=_NO_PAYLOAD),
-        received_at=first_of(
-            root.read("received_at", as_time), message.read("received_at", as_time)
-        ),
-        receptions=[_tts_reception(rx) for rx in message.objs("rx_metadata")],
-        tx=Tx(
-            spreading_factor=lora.read("spreading_factor", as_spreading_factor),
-            bandwidth_khz=khz(lora.read("bandwidth", as_bandwidth_hz)),
-            frequency_hz=settings.read("frequency", as_frequency_or_text),
-            airtime_s=message.read("consumed_airtime", as_duration_s),
-        ),
-        device_name=ids.read("device_id", as_text),
-        device_location=_coordinates(message.sub("locations").sub("user")),
-    )
-
-
-def _tts_reception(rx: JsonObject) -> Reception:
-    gateway = rx.sub("gateway_ids")
-    latitude, longitude = _location(rx)
-    eui = gateway.read("eui", as_hex_eui)
-    return Reception(
-        gateway_id=first_of(gateway.read("gateway_id", as_text), eui),
-        rssi=first_of(rx.read("rssi", as_rssi), rx.read("channel_rssi", as_rssi)),
-        snr=rx.read("snr", finite_number),
-        eui=eui,
-        latitude=latitude,
-        longitude=longitude,
-    )
-
-
 _PARSERS: Final[dict[Dialect, Callable[[JsonObject], Uplink]]] = {
-    "chirpstack-v4": _chirpstack_v4,
-    "chirpstack-v3": _chirpstack_v3,
-    "tts-v3": _tts_v3,
+    "chirpstack-v4": chirpstack_v4,
+    "chirpstack-v3": chirpstack_v3,
+    "tts-v3": tts_v3,
 }
 
 _MARKERS: Final[dict[str, Dialect]] = {
@@ -361,6 +165,3 @@ def _check_event(event: str | None, dialect: Dialect | None) -> None:
     if not event:
         raise WebhookError(_EVENT_PATH, "empty event type")
     raise NotAnUplink(event, dialect)
-
-
-# --------------------------------------------------------------------------- assembling

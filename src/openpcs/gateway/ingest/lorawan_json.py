@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 from openpcs.gateway.ingest.webhook_errors import WebhookError, finite_number, type_name
 
 __all__ = [
+    "NO_PAYLOAD",
     "JsonObject",
     "as_any_eui",
     "as_bandwidth_hz",
@@ -38,10 +39,14 @@ __all__ = [
     "as_spreading_factor",
     "as_text",
     "as_time",
+    "coordinates",
     "load_body",
+    "location",
 ]
 
 _ROOT: Final = "$"
+#: Why an uplink without a payload is refused, in every dialect.
+NO_PAYLOAD: Final = "missing: an uplink without a payload has nothing to ingest"
 _MAX_F_PORT: Final = 255
 _MAX_F_CNT: Final = 2**32 - 1
 _MAX_FREQUENCY_HZ: Final = 10**10
@@ -322,3 +327,13 @@ def as_longitude(value: Any, path: str) -> float:
     if not -180 <= degrees <= 180:
         raise WebhookError(path, f"{degrees} is outside -180..180 degrees")
     return float(degrees)
+
+
+def location(rx: JsonObject) -> tuple[float | None, float | None]:
+    """The gateway's ``location`` (latitude, longitude) a reception gives, if any."""
+    return coordinates(rx.sub("location"))
+
+
+def coordinates(place: JsonObject) -> tuple[float | None, float | None]:
+    """The latitude and longitude an object gives, each ``None`` when absent."""
+    return place.read("latitude", as_latitude), place.read("longitude", as_longitude)

@@ -10,11 +10,37 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-__all__ = ["Dialect", "Reception", "Tx", "Uplink", "first_of", "khz", "make_uplink"]
+__all__ = [
+    "Dialect",
+    "NotAnUplink",
+    "Reception",
+    "Tx",
+    "Uplink",
+    "first_of",
+    "khz",
+    "make_uplink",
+]
 
 Dialect = Literal["chirpstack-v4", "chirpstack-v3", "tts-v3"]
 
 T = TypeVar("T")
+
+
+class NotAnUplink(Exception):
+    """A well-formed notification that carries no uplink: nothing to ingest (answer 204).
+
+    ``kind`` says what it is instead: the ChirpStack event type (``join``, ``status`` ...) or
+    the The Things Stack message key (``join_accept``, ``downlink_ack`` ...; ``unknown`` when
+    none is recognised). ``dialect`` is the dialect, when known.
+    """
+
+    def __init__(self, kind: str, dialect: Dialect | None = None) -> None:
+        super().__init__(kind, dialect)
+        self.kind = kind
+        self.dialect = dialect
+
+    def __str__(self) -> str:
+        return f"{self.dialect or 'webhook'} {self.kind!r} message is not an uplink"
 
 
 @dataclass(frozen=True, slots=True)
