@@ -23,6 +23,7 @@ from openpcs.ncd.api import (
     parse_api_frame,
     unescape,
 )
+from openpcs.ncd.envelope import byte_sum
 from openpcs.ncd.errors import (
     ApiFrameError,
     BadChecksum,
@@ -228,6 +229,31 @@ def test_well_started_random_frames(body: bytes, escaped: bool) -> None:
     raw = b"\x7e" + len(body).to_bytes(2, "big") + body + bytes([checksum(body)])
     with contextlib.suppress(ApiFrameError):
         parse_api_frame(escape(raw) if escaped else raw, escaped=escaped)
+
+
+@given(st.binary(max_size=600), st.sampled_from([0x00, 0x7F, 0xFF]), st.integers(0, 600))
+def test_the_byte_sum_is_the_sum_on_both_sides_of_its_shortcut(
+    data: bytes, fill: int, size: int
+) -> None:
+    for sample in (data, bytes([fill]) * size):
+        assert byte_sum(sample) == sum(sample)
+        assert byte_sum(bytearray(sample)) == byte_sum(memoryview(sample)) == sum(sample)
+
+
+@pytest.mark.parametrize("size", [255, 256, 257, 258, 300])
+@pytest.mark.parametrize("fill", [0x00, 0xFF])
+def test_a_wrong_checksum_is_found_at_every_length(size: int, fill: int) -> None:
+    """All 0xFF bytes is the largest sum a length can have: the shortcut must not wrap."""
+    data = bytes([0x10]) + bytes([fill]) * (size - 1)
+    right = 0xFF - sum(data) % 256  # the spec's rule, written out
+    assert checksum(data) == right
+    raw = b"\x7e" + size.to_bytes(2, "big") + data + bytes([right])
+    assert parse_api_frame(raw).FRAME_TYPE == 0x10
+    for wrong in (1, 0x80, 0xFF):
+        bad = raw[:-1] + bytes([(raw[-1] + wrong) & 0xFF])
+        with pytest.raises(BadChecksum) as caught:
+            parse_api_frame(bad)
+        assert caught.value.offset == len(raw) - 1
 
 
 def test_at_command_builders_and_parser_share_one_rule() -> None:
