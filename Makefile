@@ -10,10 +10,13 @@ SOURCES := src tests benchmarks
 # Debian packages the tests use: the AVR toolchain (builds), simavr (the node twin), avrdude and
 # the Arduino AVR core's serial bootloader (uploads), Chromium (the web app's browser flows),
 # g++ (generated LoRaWAN code run on the host) and git (an API tree's release from its history);
-# npm (Debian's nodejs and npm when no npm is on PATH) installs the web's charting library.
-DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude arduino-core-avr chromium g++ git
+# python3-dev (with gcc) builds the optional compiled plan reader (setup.py), which the tests
+# compare with the pure-Python one; npm (Debian's nodejs and npm when no npm is on PATH)
+# installs the web's charting library.
+DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude arduino-core-avr chromium g++ git python3-dev
 
-$(STAMP): pyproject.toml
+# pip builds the compiled plan reader in place where it can, and goes on without it where not
+$(STAMP): pyproject.toml setup.py src/openpcs/frames/_plan_reader.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)

@@ -1,6 +1,12 @@
-"""Compiled binary-frame plans read exactly what the field-by-field reference path reads."""
+"""Compiled binary-frame plans read exactly what the field-by-field reference path reads,
+whether the compiled C reader or the pure-Python plan reads them (every test runs with both)."""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,8 +22,36 @@ from openpcs.frames import (
 )
 from openpcs.frames.binary_plans import COMPILE_COST, FIRST_BUDGET, MAX_PLANS, PlanCache
 from openpcs.frames.layout import MAX_FIELDS
+from openpcs.frames.model import Field, Frame, FrameKind
 from openpcs.frames.tables import SensorTables
+from tests.requirements import skip_or_fail
 from tests.strategies import encode_or_skip, fields_of, node_names, sequences, serials, tables
+
+
+def _built_reader() -> Callable[..., Any] | None:
+    """The compiled reader's class, whatever ``OPENPCS_PURE_PYTHON`` says; ``None`` unbuilt."""
+    try:
+        module = importlib.import_module("openpcs.frames._plan_reader")
+    except ImportError:
+        return None
+    reader: Callable[..., Any] = module.PlanReader
+    return reader
+
+
+@pytest.fixture(autouse=True, params=["compiled", "pure"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Plans made in the test are read by the compiled reader, or by the pure-Python plan."""
+    built = _built_reader()
+    if request.param == "compiled" and built is None:
+        skip_or_fail(
+            "the compiled plan reader was not built (it needs a C compiler and the Python"
+            " headers: make deps installs gcc and python3-dev, pip install -e . builds it)"
+        )
+    monkeypatch.setattr(
+        binary_plans, "compiled_reader", built if request.param == "compiled" else None
+    )
+    return str(request.param)
+
 
 FIELDS = [
     make_field("TST", 1763712000),
@@ -222,3 +256,119 @@ def test_planned_and_reference_reads_agree(
     byte = data.draw(st.integers(0, 255))
     changed = raw[:position] + bytes((byte,)) + raw[position + 1 :]
     assert _outcome(changed, planned) == _outcome(changed, SensorTables())
+
+
+def _tables_reading_with(
+    chosen: Callable[..., Any] | None, monkeypatch: pytest.MonkeyPatch, raw: bytes
+) -> SensorTables:
+    """Tables with a plan for ``raw`` made by ``chosen`` (``None``: the pure-Python plan)."""
+    monkeypatch.setattr(binary_plans, "compiled_reader", chosen)
+    return _planned(raw)
+
+
+@given(table=tables, serial=serials, name=node_names, sequence=sequences, data=st.data())
+def test_the_compiled_and_the_pure_plan_give_the_same_frames(
+    table: int, serial: str, name: str, sequence: int, data: st.DataObject
+) -> None:
+    built = _built_reader()
+    if built is None:
+        skip_or_fail("the compiled plan reader was not built")
+    raw = encode_or_skip(
+        encode_binary,
+        serial=serial,
+        node_name=name,
+        sequence=sequence,
+        fields=data.draw(fields_of(table)),
+        frame_type=table,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        compiled = _tables_reading_with(built, patch, raw)
+        pure = _tables_reading_with(None, patch, raw)
+    assert type(compiled.plans._plans[raw[3:13]]) is built
+    assert type(pure.plans._plans[raw[3:13]]) is binary_plans.BinaryPlan
+    changes = data.draw(st.lists(st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 255))))
+    changed = bytearray(raw)
+    for position, byte in changes:
+        changed[position] = byte
+    for sample in (raw, bytes(changed)):
+        assert repr(compiled.plans.read(sample)) == repr(pure.plans.read(sample))
+
+
+def test_the_compiled_reader_keeps_its_references_straight(reader: str) -> None:
+    """Reading and dropping many frames leaves every shared object's count as it was."""
+    raw = _frame()
+    planned = _planned(raw)
+    first = planned.plans.read(raw)
+    assert first is not None
+    shared = [first.fields[0].sensor, first.serial, first.node_name, first.kind, first.fields[4]]
+    before = [sys.getrefcount(item) for item in shared]
+    for sequence in range(500):
+        frame = planned.plans.read(_frame(sequence % 256))
+        assert frame is not None
+        assert frame.sequence == sequence % 256
+        assert frame.fields[4].values == ("LOW1",)
+    del frame
+    assert [sys.getrefcount(item) for item in shared] == before
+
+
+def test_the_compiled_reader_refuses_a_plan_that_does_not_fit_its_frame() -> None:
+    built = _built_reader()
+    if built is None:
+        skip_or_fail("the compiled plan reader was not built")
+    spec = make_field("BAT", 1).sensor
+    head = (FrameKind.BINARY, 0, SERIAL, "roof", 6)
+    good: dict[str, Any] = {
+        "size": 22,
+        "name_hash": b"roof#",
+        "sequence_at": 18,
+        "head": head,
+        "steps": ((19, spec.id, "B", 1, spec),),
+        "field_type": Field,
+        "frame_type": Frame,
+    }
+    assert built(**good).read(bytes(22)) is None  # no delimiter: not this plan's frame
+    wrong: list[dict[str, Any]] = [
+        {"steps": ((21, spec.id, "B", 1, spec),)},  # its value past the frame's end
+        {"steps": ((18, spec.id, "B", 1, spec),)},  # on the sequence byte
+        {"steps": ((19, spec.id, "q", 1, spec),)},  # a format no field has
+        {"steps": ((19, 256, "B", 1, spec),)},  # not a byte
+        {"sequence_at": 17},  # not where the name ends
+        {"head": head[:4]},
+    ]
+    for change in wrong:
+        with pytest.raises(ValueError, match="fit"):
+            built(**(good | change))
+    with pytest.raises(TypeError):
+        built(**(good | {"steps": ((19, spec.id),)}))
+    made = built(**good)
+    with pytest.raises(TypeError, match="once"):
+        made.__init__(**good)
+
+
+def test_a_frame_given_as_a_bytearray_or_a_view_is_read_as_its_bytes() -> None:
+    raw = _frame()
+    planned = _planned(raw)
+    expected = decode_binary(raw, tables=SensorTables())
+    assert decode_binary(bytearray(raw), tables=planned) == expected
+    assert decode_binary(memoryview(raw), tables=planned) == expected
+
+
+def test_the_golden_frames_read_the_same_the_third_time() -> None:
+    """The shared golden examples, decoded once by the reference path and then by the plan
+    (with the reader this test runs with), give the same frame or the same error each time."""
+    from tests.test_golden import EXAMPLES, _input
+
+    planned_reads = 0
+    for example in EXAMPLES:
+        raw = _input(example)
+        tables_ = SensorTables()
+        keys = example.get("keys")
+        outcomes = []
+        for _ in range(3):
+            try:
+                outcomes.append(repr(decode_any(raw, keys, tables=tables_)))
+            except FrameError as exc:
+                outcomes.append(f"{type(exc).__name__} at {exc.offset}: {exc}")
+        assert outcomes == outcomes[:1] * 3, example["description"]
+        planned_reads += tables_.plans.read(raw) is not None
+    assert planned_reads >= 4  # the plain binary examples did take the plan

@@ -183,7 +183,7 @@ def decode_binary(
     before is read by its compiled plan (:mod:`openpcs.frames.binary_plans`), which gives the
     same frame as the field-by-field path.
     """
-    raw = bytes(data)
+    raw = data if type(data) is bytes else bytes(data)
     planned = tables.plans.read(raw)
     if planned is not None:
         return planned

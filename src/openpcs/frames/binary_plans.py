@@ -26,14 +26,20 @@ frames made to defeat the plans cost at most a small share more than the referen
 frames of more than :data:`~openpcs.frames.layout.MAX_FIELDS` fields (more than a node
 sends) get no plan; and both tables are emptied together when either is full, so that no
 plan keeps a dropped layout alive.
+
+Where the optional compiled reader was built (``openpcs.frames._plan_reader``, C, see
+``setup.py``), a plan is read by it: the same checks of the same bytes, the same frame, built
+without a ``struct`` call or a Python frame per field. :class:`BinaryPlan` stays the reference
+and the fallback; ``OPENPCS_PURE_PYTHON=1`` in the environment keeps it in use.
 """
 
 from __future__ import annotations
 
+import os
 import struct
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from openpcs.frames.layout import DELIMITER, MAX_FIELDS, FieldLayout
 from openpcs.frames.model import Field, Frame, FrameKind
@@ -45,7 +51,10 @@ __all__ = [
     "MAX_PLANS",
     "BinaryPlan",
     "CompiledLayout",
+    "Plan",
     "PlanCache",
+    "compiled_reader",
+    "make_plan",
 ]
 
 #: Keys (node and frame size) a cache holds before it starts again from empty.
@@ -64,17 +73,55 @@ FIRST_BUDGET: Final = 64 * 11 * COMPILE_COST
 MOST_BUDGET: Final = 4 * FIRST_BUDGET
 _KEY_START: Final = 3
 _KEY_END: Final = 13
-_SEEN_ONCE: Final = object()
+
+
+class _SeenOnce:
+    """What the cache holds for a key seen once: no plan yet."""
+
+    __slots__ = ()
+
+
+_SEEN_ONCE: Final = _SeenOnce()
 _new = tuple.__new__
 _BINARY = FrameKind.BINARY
 
 Builder = Callable[[tuple[Any, ...]], tuple[Field, ...]]
+#: One field of a layout as the compiled reader takes it: the offset of its id byte from the
+#: start of the field region, the id, the value format (``s``: a string) and the number of
+#: values (of a string: its length), and the sensor row.
+Step = tuple[int, int, str, int, object]
+
+
+class Plan(Protocol):
+    """What the cache keeps per node and frame size: a reader of that node's frames."""
+
+    misses: int
+
+    def read(self, raw: bytes) -> Frame | None:
+        """The frame ``raw`` holds if it has this plan's layout, else ``None``."""
+
+
+def _compiled_reader() -> Callable[..., Plan] | None:
+    """The compiled plan reader's class, or ``None`` when it was not built or is turned off."""
+    if os.environ.get("OPENPCS_PURE_PYTHON"):
+        return None
+    try:
+        from openpcs.frames._plan_reader import PlanReader  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    reader: Callable[..., Plan] = PlanReader
+    return reader
+
+
+#: The compiled reader plans are made with, ``None`` for the pure-Python :class:`BinaryPlan`.
+compiled_reader: Callable[..., Plan] | None = _compiled_reader()
 
 
 class CompiledLayout:
-    """One layout's field region: unpacked in one call, checked, and turned into fields."""
+    """One layout's field region: unpacked in one call, checked, and turned into fields;
+    ``steps`` describe it to the compiled reader."""
 
-    __slots__ = ("build", "checked", "expected", "region", "strings")
+    __slots__ = ("build", "checked", "expected", "region", "steps", "strings")
 
     def __init__(
         self,
@@ -84,12 +131,14 @@ class CompiledLayout:
         expected: object,
         strings: tuple[int, ...],
         build: Builder,
+        steps: tuple[Step, ...],
     ) -> None:
         self.region = region
         self.checked = checked
         self.expected = expected
         self.strings = strings
         self.build = build
+        self.steps = steps
 
 
 class BinaryPlan:
@@ -173,6 +222,7 @@ def compile_layout(
     checks: list[int] = []
     strings: list[int] = []
     parts: list[str] = []
+    steps: list[Step] = []
     index = 0
     at = sequence_at + 1
     for item in frame.fields:
@@ -185,10 +235,13 @@ def compile_layout(
             checks.append(index + 1)
             strings.append(index + 2)
             parts.append(f"(v[{index + 2}].decode('ascii'),)")
+            steps.append((at - sequence_at - 1, raw[at], "s", length, item.sensor))
             index += 3
             at += 2 + length
             continue
         count = item.sensor.count
+        value_format = layout.codec.format.lstrip("<").lstrip("0123456789")
+        steps.append((at - sequence_at - 1, raw[at], value_format, count, item.sensor))
         formats.append("B" + layout.codec.format.lstrip("<"))
         first = index + 1
         parts.append(f"(v[{first}],)" if count == 1 else f"v[{first}:{first + count}]")
@@ -202,6 +255,28 @@ def compile_layout(
         expected=checked(region.unpack_from(raw, sequence_at + 1)),
         strings=tuple(strings),
         build=_builder([item.sensor for item in frame.fields], parts),
+        steps=tuple(steps),
+    )
+
+
+def make_plan(
+    *, head: tuple[Any, ...], size: int, name_hash: bytes, layout: CompiledLayout
+) -> Plan:
+    """A plan for one node's frames of one size: read by the compiled reader where it was
+    built, else by :class:`BinaryPlan`."""
+    reader = compiled_reader
+    if reader is None:
+        return BinaryPlan(head=head, size=size, name_hash=name_hash, layout=layout)
+    sequence_at = _KEY_END + len(name_hash)
+    first = sequence_at + 1
+    return reader(
+        size=size,
+        name_hash=name_hash,
+        sequence_at=sequence_at,
+        head=head,
+        steps=tuple((first + at, *rest) for at, *rest in layout.steps),
+        field_type=Field,
+        frame_type=Frame,
     )
 
 
@@ -212,7 +287,7 @@ class PlanCache:
     __slots__ = ("_budget", "_layouts", "_plans", "compiles", "spent")
 
     def __init__(self) -> None:
-        self._plans: dict[bytes, object] = {}
+        self._plans: dict[bytes, Plan | _SeenOnce] = {}
         self._layouts: dict[tuple[int | None, bytes], CompiledLayout] = {}
         self._budget = FIRST_BUDGET
         #: Layouts compiled so far, and the budget they took (for tests and figures).
@@ -225,9 +300,8 @@ class PlanCache:
     def read(self, raw: bytes) -> Frame | None:
         """The frame ``raw`` holds, read by its plan; ``None`` when there is none that fits."""
         plan = self._plans.get(raw[_KEY_START:_KEY_END])
-        if plan is None or plan is _SEEN_ONCE:
+        if plan is None or isinstance(plan, _SeenOnce):
             return None
-        assert isinstance(plan, BinaryPlan)
         frame = plan.read(raw)
         if frame is None:
             plan.misses += 1
@@ -250,18 +324,18 @@ class PlanCache:
             return
         key = raw[_KEY_START:_KEY_END]
         known = self._plans.get(key)
-        if isinstance(known, BinaryPlan) and known.misses < _MISSES_BEFORE_REPLAN:
-            return
         if known is None:
             if len(self._plans) >= MAX_PLANS:
                 self._start_again()
             self._plans[key] = _SEEN_ONCE
             return
+        if not isinstance(known, _SeenOnce) and known.misses < _MISSES_BEFORE_REPLAN:
+            return
         layout = self._layout(raw, frame, sequence_at, layouts)
         if layout is not None:
             head = (_BINARY, frame.frame_type, frame.serial, frame.node_name, frame.sensor_table)
             name_hash = raw[_KEY_END:sequence_at]
-            self._plans[key] = BinaryPlan(
+            self._plans[key] = make_plan(
                 head=head, size=len(raw), name_hash=name_hash, layout=layout
             )
 
