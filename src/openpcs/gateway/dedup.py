@@ -31,17 +31,34 @@ class DedupWindow:
         self.window_s = window_s
         self._clock = clock
         self._seen: OrderedDict[bytes, float] = OrderedDict()
+        #: No key is older than this (a lower bound): until the window passes it there is
+        #: nothing to forget, and a lookup does not look at the oldest key.
+        self._oldest = float("inf")
 
     def __len__(self) -> int:
         return len(self._seen)
 
     def seed(self, keys: Iterable[tuple[bytes, float]]) -> None:
-        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, oldest first)."""
+        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, best oldest first);
+        a key the window holds keeps its latest sighting, and the window its time order."""
+        if self._seen:
+            self.merge(keys)
+            return
         now = self._clock()
+        seen = self._seen
+        latest = -float("inf")
+        in_order = True
         for key, age in keys:
             if age < self.window_s:
-                self._seen[key] = now - age
-                self._seen.move_to_end(key)
+                when = now - age
+                if when < latest or key in seen:
+                    in_order = False
+                latest = max(latest, when)
+                seen[key] = max(seen.get(key, when), when)
+        if in_order:
+            self._oldest = next(iter(seen.values()), float("inf"))
+        else:
+            self.merge(())
 
     def merge(self, keys: Iterable[tuple[bytes, float]]) -> None:
         """Add keys seen ``age`` seconds ago to those the window holds, keeping it in time
@@ -52,6 +69,7 @@ class DedupWindow:
             if age < self.window_s:
                 times[key] = max(times.get(key, now - age), now - age)
         self._seen = OrderedDict(sorted(times.items(), key=lambda item: item[1]))
+        self._oldest = min(times.values(), default=float("inf"))
 
     def seen(self, key: bytes) -> bool:
         """Whether ``key`` was seen within the window; remembers it (from now) if not."""
@@ -59,6 +77,8 @@ class DedupWindow:
         self._forget(now)
         if key in self._seen:
             return True
+        if not self._seen:  # a key added later is newer than this one
+            self._oldest = now
         self._seen[key] = now
         return False
 
@@ -68,9 +88,13 @@ class DedupWindow:
 
     def _forget(self, now: float) -> None:
         limit = now - self.window_s
+        if self._oldest > limit:
+            return
         seen = self._seen
         while seen:
             oldest, when = next(iter(seen.items()))
             if when > limit:
-                break
+                self._oldest = when
+                return
             del seen[oldest]
+        self._oldest = float("inf")
