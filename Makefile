@@ -19,6 +19,8 @@ DEB_PACKAGES := gcc-avr avr-libc binutils-avr simavr libsimavr-dev avrdude ardui
 $(STAMP): pyproject.toml setup.py src/openpcs/frames/_plan_reader.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -c 'import openpcs.frames._plan_reader' 2>/dev/null \
+		|| echo "note: the compiled plan reader was not built (it needs gcc and the Python headers: python3-dev on Debian); the pure-Python reader is used"
 	touch $(STAMP)
 
 # The browser libraries the web application serves (the data view's charts): installed from the
@@ -96,3 +98,4 @@ soak: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build src/*.egg-info $(VENDOR) $(ASSETS)/node_modules
+	rm -f src/openpcs/frames/*.so

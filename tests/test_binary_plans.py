@@ -332,6 +332,11 @@ def test_the_compiled_reader_refuses_a_plan_that_does_not_fit_its_frame() -> Non
         {"steps": ((18, spec.id, "B", 1, spec),)},  # on the sequence byte
         {"steps": ((19, spec.id, "q", 1, spec),)},  # a format no field has
         {"steps": ((19, 256, "B", 1, spec),)},  # not a byte
+        {"steps": ((19, spec.id, "B", 2**62, spec),)},  # a count that would overflow
+        {"steps": ((19, spec.id, "I", 2**61, spec),)},
+        {"steps": ((10**12, spec.id, "B", 1, spec),)},  # far past the end
+        {"steps": ((19, spec.id, chr(0x142), 1, spec),)},  # no format, even cut to a byte
+        {"steps": ((19, spec.id, "BB", 1, spec),)},
         {"sequence_at": 17},  # not where the name ends
         {"head": head[:4]},
     ]
@@ -340,9 +345,20 @@ def test_the_compiled_reader_refuses_a_plan_that_does_not_fit_its_frame() -> Non
             built(**(good | change))
     with pytest.raises(TypeError):
         built(**(good | {"steps": ((19, spec.id),)}))
+    with pytest.raises(TypeError):
+        built(**(good | {"steps": ((19, "x", "B", 1, spec),)}))
     made = built(**good)
     with pytest.raises(TypeError, match="once"):
         made.__init__(**good)
+    # a reader whose making failed holds nothing and reads nothing (no stale steps)
+    for change in [*wrong, {"steps": ((10**12, "x", "B", 1, spec),)}]:
+        failed = built.__new__(built)  # type: ignore[attr-defined]
+        with pytest.raises((ValueError, TypeError)):
+            failed.__init__(**(good | change))
+        frame = b"<=>" + bytes(10) + b"roof#" + bytes(4)
+        assert failed.read(frame) is None
+        failed.__init__(**good)  # and it can still be made
+        assert failed.read(frame) is None
 
 
 def test_a_frame_given_as_a_bytearray_or_a_view_is_read_as_its_bytes() -> None:

@@ -238,6 +238,9 @@ def test_the_byte_sum_is_the_sum_on_both_sides_of_its_shortcut(
     for sample in (data, bytes([fill]) * size):
         assert byte_sum(sample) == sum(sample)
         assert byte_sum(bytearray(sample)) == byte_sum(memoryview(sample)) == sum(sample)
+        assert byte_sum(memoryview(sample)[::2]) == sum(sample[::2])  # a view with strides
+        whole = sample[: len(sample) // 8 * 8]
+        assert byte_sum(memoryview(whole).cast("Q")) == sum(whole)  # items of 8 bytes
 
 
 @pytest.mark.parametrize("size", [255, 256, 257, 258, 300])

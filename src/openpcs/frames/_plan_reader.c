@@ -94,6 +94,10 @@ new_subtuple(PyObject *type, Py_ssize_t count, PyObject **items)
     for (Py_ssize_t i = 0; i < count; i++) {
         PyTuple_SET_ITEM(made, i, items[i]);
     }
+#if PY_VERSION_HEX >= 0x030E0000
+    /* tuples cache their hash from 3.14 on; -1 is "not computed yet" (tp_alloc zeroes it) */
+    ((PyTupleObject *)made)->ob_hash = -1;
+#endif
     return made;
 }
 
@@ -167,7 +171,7 @@ build_field(const Step *step, const unsigned char *data, PyObject *field_type)
 static PyObject *
 PlanReader_read(PlanReader *self, PyObject *raw)
 {
-    if (self->steps_source == NULL || !PyBytes_CheckExact(raw)
+    if (self->steps == NULL || self->steps_source == NULL || !PyBytes_CheckExact(raw)
         || PyBytes_GET_SIZE(raw) != self->size) {
         Py_RETURN_NONE;
     }
@@ -215,40 +219,48 @@ PlanReader_read(PlanReader *self, PyObject *raw)
     return new_subtuple(self->frame_type, 10, items);
 }
 
-static int
-parse_steps(PlanReader *self, PyObject *steps)
+/* The steps as given, checked against a frame of `size` bytes whose sequence byte is at
+   `sequence_at`, in a new array of `count` steps (NULL with an exception set if any step does
+   not fit). The specs are borrowed: the caller keeps `steps` alive. */
+static Step *
+parse_steps(PyObject *steps, Py_ssize_t size, Py_ssize_t sequence_at)
 {
     Py_ssize_t count = PyTuple_GET_SIZE(steps);
-    self->steps = PyMem_Calloc(count ? count : 1, sizeof(Step));
-    if (self->steps == NULL) {
+    Step *parsed = PyMem_Calloc(count ? count : 1, sizeof(Step));
+    if (parsed == NULL) {
         PyErr_NoMemory();
-        return -1;
+        return NULL;
     }
-    self->n_steps = count;
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyTuple_GET_ITEM(steps, i);
-        Step *step = &self->steps[i];
+        Step *step = &parsed[i];
         int id;
-        int code;
+        PyObject *code;
         if (!PyTuple_Check(item)
-            || !PyArg_ParseTuple(item, "niCnO", &step->id_at, &id, &code, &step->count,
+            || !PyArg_ParseTuple(item, "niUnO", &step->id_at, &id, &code, &step->count,
                                  &step->spec)) {
             if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_TypeError, "a step is (id_at, id, code, count, spec)");
             }
-            return -1;
+            PyMem_Free(parsed);
+            return NULL;
         }
+        Py_UCS4 letter = PyUnicode_GET_LENGTH(code) == 1 ? PyUnicode_READ_CHAR(code, 0) : 0;
+        step->code = letter < 0x80 ? (char)letter : 0;
         step->id = (unsigned char)id;
-        step->code = (char)code;
         Py_ssize_t width = step->code == 's' ? 1 : value_width(step->code);
-        Py_ssize_t end = step->id_at + (step->code == 's' ? 2 : 1) + width * step->count;
-        if (width == 0 || id < 0 || id > 255 || step->count < 0 || step->id_at <= self->sequence_at
-            || end > self->size || (step->code == 's' && step->count > 255)) {
+        Py_ssize_t first = step->id_at + (step->code == 's' ? 2 : 1); /* the first value byte */
+        int fits = width > 0 && id >= 0 && id <= 255 && step->count >= 0
+                   && step->id_at > sequence_at && step->id_at < size && first <= size
+                   && step->count <= (size - first) / width
+                   && (step->code != 's' || step->count <= 255);
+        if (!fits) {
             PyErr_Format(PyExc_ValueError, "step %zd does not fit the frame", i);
-            return -1;
+            PyMem_Free(parsed);
+            return NULL;
         }
     }
-    return 0;
+    return parsed;
 }
 
 static int
@@ -257,25 +269,33 @@ PlanReader_init(PlanReader *self, PyObject *args, PyObject *kwargs)
     static char *keywords[] = {
         "size", "name_hash", "sequence_at", "head", "steps", "field_type", "frame_type", NULL,
     };
+    Py_ssize_t size, sequence_at;
     PyObject *name_hash, *head, *steps, *field_type, *frame_type;
     if (self->steps != NULL) {
         PyErr_SetString(PyExc_TypeError, "a PlanReader is made once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$nO!nO!O!O!O!", keywords, &self->size,
-                                     &PyBytes_Type, &name_hash, &self->sequence_at,
-                                     &PyTuple_Type, &head, &PyTuple_Type, &steps, &PyType_Type,
-                                     &field_type, &PyType_Type, &frame_type)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$nO!nO!O!O!O!", keywords, &size,
+                                     &PyBytes_Type, &name_hash, &sequence_at, &PyTuple_Type,
+                                     &head, &PyTuple_Type, &steps, &PyType_Type, &field_type,
+                                     &PyType_Type, &frame_type)) {
         return -1;
     }
     if (PyTuple_GET_SIZE(head) != 5
         || !PyType_IsSubtype((PyTypeObject *)field_type, &PyTuple_Type)
         || !PyType_IsSubtype((PyTypeObject *)frame_type, &PyTuple_Type)
-        || self->sequence_at != 13 + PyBytes_GET_SIZE(name_hash)
-        || self->sequence_at >= self->size) {
+        || sequence_at != 13 + PyBytes_GET_SIZE(name_hash) || sequence_at >= size) {
         PyErr_SetString(PyExc_ValueError, "the plan's header does not fit its frame");
         return -1;
     }
+    Step *parsed = parse_steps(steps, size, sequence_at);
+    if (parsed == NULL) {
+        return -1;
+    }
+    /* every check passed: only now does the reader take anything, so a reader whose
+       __init__ failed holds nothing and reads nothing */
+    self->size = size;
+    self->sequence_at = sequence_at;
     Py_INCREF(name_hash);
     self->name_hash = name_hash;
     Py_INCREF(head);
@@ -286,7 +306,9 @@ PlanReader_init(PlanReader *self, PyObject *args, PyObject *kwargs)
     self->frame_type = frame_type;
     Py_INCREF(steps);
     self->steps_source = steps;
-    return parse_steps(self, steps);
+    self->n_steps = PyTuple_GET_SIZE(steps);
+    self->steps = parsed;
+    return 0;
 }
 
 static int

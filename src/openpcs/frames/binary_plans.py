@@ -103,7 +103,7 @@ class Plan(Protocol):
 
 def _compiled_reader() -> Callable[..., Plan] | None:
     """The compiled plan reader's class, or ``None`` when it was not built or is turned off."""
-    if os.environ.get("OPENPCS_PURE_PYTHON"):
+    if os.environ.get("OPENPCS_PURE_PYTHON") == "1":
         return None
     try:
         from openpcs.frames._plan_reader import PlanReader  # type: ignore[import-not-found]

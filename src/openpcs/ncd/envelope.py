@@ -20,13 +20,15 @@ START: Final = 0x7E
 ESCAPE: Final = 0x7D
 _ESCAPED: Final = frozenset({0x7E, 0x7D, 0x11, 0x13})
 _XOR: Final = 0x20
-#: Adler-32's first sum is 1 plus the bytes' sum modulo 65521: below this many bytes the sum
+#: Adler-32's first sum is 1 plus the bytes' sum modulo 65521: up to this many bytes the sum
 #: cannot reach the modulus, so that sum is the bytes' sum, read by one call into zlib.
 _ADLER_EXACT: Final = 256
 
 
 def byte_sum(data: bytes | bytearray | memoryview) -> int:
-    """The sum of the bytes of ``data``."""
+    """The sum of the bytes of ``data`` (of a view: of the bytes it spans, in order)."""
+    if not isinstance(data, bytes | bytearray):
+        data = bytes(data)  # a view's bytes, whatever its format and strides
     if len(data) <= _ADLER_EXACT:
         return (adler32(data) & 0xFFFF) - 1
     return sum(data)
