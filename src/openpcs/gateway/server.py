@@ -53,12 +53,15 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _loop_name() -> str:
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (every listener runs on the loop made here:
+    uvicorn's own ``loop`` setting only applies when uvicorn starts the loop itself)."""
     try:
-        import uvloop  # noqa: F401
+        import uvloop
     except ImportError:
-        return "asyncio"
-    return "uvloop"
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 class _Listener(uvicorn.Server):
@@ -164,7 +167,7 @@ def serve(
     app = app_factory(gateway)
     listeners: list[tuple[str, uvicorn.Server, socket.socket]] = []
     common: dict[str, Any] = {
-        "loop": _loop_name(),
+        "loop": "none",  # the loop is made below, for every listener at once
         "http": "httptools",
         "access_log": False,
         "server_header": False,
@@ -187,4 +190,5 @@ def serve(
             **common,
         )
         listeners.append(("https", _Listener(config), sock))
-    asyncio.run(_serve_all(listeners, lambda ports: _state(settings, gateway, ports)))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_serve_all(listeners, lambda ports: _state(settings, gateway, ports)))
