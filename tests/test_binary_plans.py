@@ -4,7 +4,9 @@ whether the compiled C reader or the pure-Python plan reads them (every test run
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -347,6 +349,23 @@ def test_the_compiled_reader_refuses_a_plan_that_does_not_fit_its_frame() -> Non
         built(**(good | {"steps": ((19, spec.id),)}))
     with pytest.raises(TypeError):
         built(**(good | {"steps": ((19, "x", "B", 1, spec),)}))
+    for not_a_named_tuple in (time.struct_time, os.stat_result, int):  # struct sequences
+        with pytest.raises(TypeError, match="derived from tuple alone"):
+            built(**(good | {"field_type": not_a_named_tuple}))
+        with pytest.raises(TypeError, match="derived from tuple alone"):
+            built(**(good | {"frame_type": not_a_named_tuple}))
+
+    class Reentrant:
+        """An offset whose reading makes the reader first (code run while parsing steps)."""
+
+        def __index__(self) -> int:
+            reentered.__init__(**good)
+            return 19
+
+    reentered = built.__new__(built)  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="once"):
+        reentered.__init__(**(good | {"steps": ((Reentrant(), spec.id, "B", 1, spec),)}))
+    assert reentered.read(_frame()) is None  # made by the inner call, for another frame
     made = built(**good)
     with pytest.raises(TypeError, match="once"):
         made.__init__(**good)

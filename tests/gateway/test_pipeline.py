@@ -125,6 +125,37 @@ def test_a_failed_save_leaves_frames_pending_and_recovery_stores_them(
     assert {x.status for x in frames} == {"ok"}  # not duplicates of themselves
 
 
+def test_a_failed_save_keeps_a_duplicate_of_an_earlier_frame_a_duplicate(
+    sqlite_engine: Engine,
+) -> None:
+    """The retry of a failed batch finds each frame as the first attempt did: a frame new then
+    is new again, a repeat of a frame stored before the failure is still its duplicate."""
+    writer = FlakyWriter(sqlite_engine)
+    pipeline = _pipeline(writer)
+    try:
+        (first,) = asyncio.run(pipeline.submit([Arrival(f.binary(1), "t")]))
+        writer.fail_save = 1
+        again = [Arrival(f.binary(1), "t"), Arrival(f.binary(2), "t"), Arrival(f.binary(2), "t")]
+        receipts = asyncio.run(pipeline.submit(again))
+        assert [r.status for r in receipts] == ["pending"] * 3
+
+        def settled() -> bool:
+            frames, _ = queries.frames(sqlite_engine)
+            return all(x.status != "pending" for x in frames) and len(frames) == 4
+
+        assert wait_for(settled)
+    finally:
+        pipeline.stop()
+    assert first.status == "ok"
+    frames, _ = queries.frames(sqlite_engine)
+    assert [x.status for x in sorted(frames, key=lambda x: x.id)] == [
+        "ok",
+        "duplicate",
+        "ok",
+        "duplicate",
+    ]
+
+
 def test_frames_left_pending_by_a_crash_are_processed_at_start(sqlite_engine: Engine) -> None:
     writer = StoreWriter(sqlite_engine)
     ids = writer.archive([Arrival(f.binary(i), "t") for i in range(4)])  # then "the crash"

@@ -249,11 +249,14 @@ parse_steps(PyObject *steps, Py_ssize_t size, Py_ssize_t sequence_at)
         step->code = letter < 0x80 ? (char)letter : 0;
         step->id = (unsigned char)id;
         Py_ssize_t width = step->code == 's' ? 1 : value_width(step->code);
-        Py_ssize_t first = step->id_at + (step->code == 's' ? 2 : 1); /* the first value byte */
+        /* id_at is checked against the frame before anything is added to it */
         int fits = width > 0 && id >= 0 && id <= 255 && step->count >= 0
-                   && step->id_at > sequence_at && step->id_at < size && first <= size
-                   && step->count <= (size - first) / width
+                   && step->id_at > sequence_at && step->id_at < size
                    && (step->code != 's' || step->count <= 255);
+        if (fits) {
+            Py_ssize_t first = step->id_at + (step->code == 's' ? 2 : 1); /* first value byte */
+            fits = first <= size && step->count <= (size - first) / width;
+        }
         if (!fits) {
             PyErr_Format(PyExc_ValueError, "step %zd does not fit the frame", i);
             PyMem_Free(parsed);
@@ -261,6 +264,26 @@ parse_steps(PyObject *steps, Py_ssize_t size, Py_ssize_t sequence_at)
         }
     }
     return parsed;
+}
+
+/* Whether `type` is a class statement's subclass of tuple and of nothing else that stores
+   items (a named tuple): its instances are exactly as many items as allocated, which a
+   struct sequence's are not. */
+static int
+plain_tuple_class(PyObject *type)
+{
+    PyTypeObject *tp = (PyTypeObject *)type;
+    while (tp != NULL && (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+        if (tp->tp_itemsize != sizeof(PyObject *) || tp->tp_dictoffset != 0) {
+            return 0;
+        }
+        tp = tp->tp_base;
+    }
+    if (tp != &PyTuple_Type) {
+        return 0;
+    }
+    int structseq = PyObject_HasAttrString(type, "n_fields");
+    return !structseq;
 }
 
 static int
@@ -281,15 +304,23 @@ PlanReader_init(PlanReader *self, PyObject *args, PyObject *kwargs)
                                      &PyType_Type, &frame_type)) {
         return -1;
     }
+    if (!plain_tuple_class(field_type) || !plain_tuple_class(frame_type)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "field_type and frame_type are classes derived from tuple alone");
+        return -1;
+    }
     if (PyTuple_GET_SIZE(head) != 5
-        || !PyType_IsSubtype((PyTypeObject *)field_type, &PyTuple_Type)
-        || !PyType_IsSubtype((PyTypeObject *)frame_type, &PyTuple_Type)
         || sequence_at != 13 + PyBytes_GET_SIZE(name_hash) || sequence_at >= size) {
         PyErr_SetString(PyExc_ValueError, "the plan's header does not fit its frame");
         return -1;
     }
     Step *parsed = parse_steps(steps, size, sequence_at);
     if (parsed == NULL) {
+        return -1;
+    }
+    if (self->steps != NULL) { /* made meanwhile, by code that parsing the steps ran */
+        PyMem_Free(parsed);
+        PyErr_SetString(PyExc_TypeError, "a PlanReader is made once");
         return -1;
     }
     /* every check passed: only now does the reader take anything, so a reader whose

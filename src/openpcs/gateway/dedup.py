@@ -39,7 +39,8 @@ class DedupWindow:
         return len(self._seen)
 
     def seed(self, keys: Iterable[tuple[bytes, float]]) -> None:
-        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, best oldest first);
+        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, best oldest first; a
+        negative age, a time another clock put ahead of this one, counts as 0);
         a key the window holds keeps its latest sighting, and the window its time order."""
         if self._seen:
             self.merge(keys)
@@ -50,7 +51,7 @@ class DedupWindow:
         in_order = True
         for key, age in keys:
             if age < self.window_s:
-                when = now - age
+                when = now - max(age, 0.0)  # a time ahead of this clock counts as now
                 if when < latest or key in seen:
                     in_order = False
                 latest = max(latest, when)
@@ -67,7 +68,8 @@ class DedupWindow:
         times = dict(self._seen)
         for key, age in keys:
             if age < self.window_s:
-                times[key] = max(times.get(key, now - age), now - age)
+                when = now - max(age, 0.0)  # a time ahead of this clock counts as now
+                times[key] = max(times.get(key, when), when)
         self._seen = OrderedDict(sorted(times.items(), key=lambda item: item[1]))
         self._oldest = min(times.values(), default=float("inf"))
 

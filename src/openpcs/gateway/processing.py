@@ -149,8 +149,8 @@ class Processing:
             self.stats.save_failures += 1
             self._save_error = summary(exc)
             _log.error("storing the results of %d frames failed: %s", len(results), summary(exc))
-            for result in results:
-                if result.dedup_key is not None:
+            for result in results:  # the keys this batch added; a duplicate's is its original's
+                if result.dedup_key is not None and result.status != FrameStatus.DUPLICATE:
                     self.processor.dedup.forget(result.dedup_key)
             note = f"archived; processing will be retried ({type(exc).__name__})"
             return [Receipt(r.frame_id, FrameStatus.PENDING, note) for r in results]
