@@ -41,7 +41,7 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, Final, Protocol
 
-from openpcs.frames.layout import DELIMITER, MAX_FIELDS, FieldLayout
+from openpcs.frames.layout import DELIMITER, FORMAT_CHAR, MAX_FIELDS, FieldLayout
 from openpcs.frames.model import Field, Frame, FrameKind
 
 __all__ = [
@@ -240,8 +240,9 @@ def compile_layout(
             at += 2 + length
             continue
         count = item.sensor.count
-        value_format = layout.codec.format.lstrip("<").lstrip("0123456789")
-        steps.append((at - sequence_at - 1, raw[at], value_format, count, item.sensor))
+        steps.append(
+            (at - sequence_at - 1, raw[at], FORMAT_CHAR[layout.spec.type], count, item.sensor)
+        )
         formats.append("B" + layout.codec.format.lstrip("<"))
         first = index + 1
         parts.append(f"(v[{first}],)" if count == 1 else f"v[{first}:{first + count}]")

@@ -18,6 +18,7 @@ __all__ = [
     "DELIMITER",
     "ENCRYPTED_HEADER_SIZE",
     "ENCRYPTED_TYPES",
+    "FORMAT_CHAR",
     "FRAGMENT_BUFFER_SIZE",
     "MAX_FIELDS",
     "MAX_FRAME",
@@ -54,7 +55,8 @@ TINY_MAX: Final = 100
 #: The timestamp field, which binary frames carry first.
 TIMESTAMP_TAG: Final = "TST"
 
-_FORMAT_CHAR: Final = {
+#: The ``struct`` format character of each numeric value type (little-endian in every frame).
+FORMAT_CHAR: Final = {
     ValueType.UINT8: "B",
     ValueType.INT16: "h",
     ValueType.UINT16: "H",
@@ -76,7 +78,7 @@ def field_layout(spec: SensorSpec) -> FieldLayout:
     """Return the binary layout of one sensor row."""
     if spec.type is ValueType.STRING:
         return FieldLayout(spec, None, 0)
-    codec = struct.Struct(f"<{spec.count}{_FORMAT_CHAR[spec.type]}")
+    codec = struct.Struct(f"<{spec.count}{FORMAT_CHAR[spec.type]}")
     return FieldLayout(spec, codec, codec.size)
 
 

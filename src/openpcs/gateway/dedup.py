@@ -39,31 +39,16 @@ class DedupWindow:
         return len(self._seen)
 
     def seed(self, keys: Iterable[tuple[bytes, float]]) -> None:
-        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, best oldest first; a
-        negative age, a time another clock put ahead of this one, counts as 0);
-        a key the window holds keeps its latest sighting, and the window its time order."""
-        if self._seen:
-            self.merge(keys)
-            return
-        now = self._clock()
-        seen = self._seen
-        latest = -float("inf")
-        in_order = True
-        for key, age in keys:
-            if age < self.window_s:
-                when = now - max(age, 0.0)  # a time ahead of this clock counts as now
-                if when < latest or key in seen:
-                    in_order = False
-                latest = max(latest, when)
-                seen[key] = max(seen.get(key, when), when)
-        if in_order:
-            self._oldest = next(iter(seen.values()), float("inf"))
-        else:
-            self.merge(())
+        """Remember keys seen ``age`` seconds ago (``(key, age)`` pairs, as :meth:`merge`
+        takes them: a key the window holds keeps its latest sighting, a negative age counts
+        as 0, and the window stays in time order; keys given oldest first, as the store
+        lists them, sort in linear time)."""
+        self.merge(keys)
 
     def merge(self, keys: Iterable[tuple[bytes, float]]) -> None:
         """Add keys seen ``age`` seconds ago to those the window holds, keeping it in time
-        order (a processing process taking over another's senders learns what it stored)."""
+        order (a processing process taking over another's senders learns what it stored); a
+        negative age, a time another clock put ahead of this one, counts as 0."""
         now = self._clock()
         times = dict(self._seen)
         for key, age in keys:
@@ -71,7 +56,7 @@ class DedupWindow:
                 when = now - max(age, 0.0)  # a time ahead of this clock counts as now
                 times[key] = max(times.get(key, when), when)
         self._seen = OrderedDict(sorted(times.items(), key=lambda item: item[1]))
-        self._oldest = min(times.values(), default=float("inf"))
+        self._oldest = next(iter(self._seen.values()), float("inf"))
 
     def seen(self, key: bytes) -> bool:
         """Whether ``key`` was seen within the window; remembers it (from now) if not."""
