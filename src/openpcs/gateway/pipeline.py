@@ -1,8 +1,11 @@
 """The ingest pipeline's front: one thread that archives in batches and acknowledges.
 
-Adapters :meth:`Pipeline.submit` arrivals and wait for their receipts. The archiving thread
-takes every submission waiting (up to ``batch_frames`` frames) as one batch, so that under load
-a batch grows and one commit serves many frames (group commit):
+Adapters :meth:`Pipeline.submit` arrivals and wait for their receipts. The submissions an
+event loop makes in one turn reach the archiving thread together, once that turn ends (one
+hand-over, one wake-up of the thread), and their answers come back to the loop together (see
+:mod:`openpcs.gateway.pipeline_jobs`). The archiving thread takes every submission waiting (up
+to ``batch_frames`` frames) as one batch, so that under load a batch grows and one commit
+serves many frames (group commit):
 
 1. it archives the batch (one commit: from here on the frames are durable);
 2. it hands the archived frames to the processing side (:mod:`openpcs.gateway.processing_link`:
@@ -28,8 +31,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
+from openpcs.gateway.pipeline_jobs import (
+    ARCHIVED,
+    Acknowledge,
+    Delivery,
+    Job,
+    answer_jobs,
+    settle_soon,
+)
 from openpcs.gateway.processing import OutboxPlanner, Processing, summary
 from openpcs.gateway.processing_link import ProcessingLink, ThreadLink
 from openpcs.gateway.processor import Processor
@@ -51,13 +62,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 _IDLE_WAKE_S: Final = 0.5
-
-#: When a submission is answered: once archived, or once its results are stored.
-Acknowledge = Literal["archived", "processed"]
-#: The receipt status of a frame acknowledged once archived.
-ARCHIVED: Final = "archived"
-
-Delivery = Callable[[list[Receipt] | BaseException], None]
 
 
 class Overloaded(Exception):
@@ -82,13 +86,6 @@ class PipelineStats:
     recovered: int = 0
     waiting: int = 0
     open_reading_sets: int = 0
-
-
-@dataclass(slots=True)
-class _Job:
-    arrivals: list[Arrival]
-    deliver: Delivery
-    acknowledge: Acknowledge
 
 
 class Pipeline:
@@ -136,7 +133,9 @@ class Pipeline:
         #: Called (from a pipeline thread) after outbox rows were stored.
         self.on_outbox: Callable[[], None] | None = None
         self._front = PipelineStats()
-        self._jobs: deque[_Job] = deque()
+        self._jobs: deque[Job] = deque()
+        #: Per event loop, what it submitted in its current turn (see :meth:`submit`).
+        self._gathered: dict[asyncio.AbstractEventLoop, list[Job]] = {}
         self._waiting = 0
         self._condition = threading.Condition()
         self._stopping = False
@@ -215,35 +214,56 @@ class Pipeline:
         Raises :class:`Overloaded` at once when too many frames are waiting, and
         :class:`StoreUnavailable` when the pipeline is stopping.
         """
-        job = _Job(list(arrivals), deliver, acknowledge or self.acknowledge)
-        count = len(job.arrivals)
+        job = Job(list(arrivals), acknowledge or self.acknowledge, deliver=deliver)
         with self._condition:
-            if self._stopping:
-                raise StoreUnavailable("the gateway is stopping")
-            if self._waiting + count > self.max_waiting and self._waiting:
-                raise Overloaded(f"{self._waiting} frames are waiting to be stored; try again")
-            if (backlog := self.backlog) > self.max_backlog:
-                raise Overloaded(
-                    f"{backlog} archived frames are waiting to be processed; try again"
-                )
-            self._waiting += count
+            self._admit(len(job.arrivals))
             self._jobs.append(job)
             self._condition.notify()
+
+    def _admit(self, count: int) -> None:
+        """Count ``count`` more frames as waiting, or refuse them (the condition held)."""
+        if self._stopping:
+            raise StoreUnavailable("the gateway is stopping")
+        if self._waiting + count > self.max_waiting and self._waiting:
+            raise Overloaded(f"{self._waiting} frames are waiting to be stored; try again")
+        if (backlog := self.backlog) > self.max_backlog:
+            raise Overloaded(f"{backlog} archived frames are waiting to be processed; try again")
+        self._waiting += count
 
     async def submit(
         self, arrivals: Sequence[Arrival], acknowledge: Acknowledge | None = None
     ) -> list[Receipt]:
-        """Queue arrivals and wait for their receipts, one per arrival, in order."""
+        """Queue arrivals and wait for their receipts, one per arrival, in order.
+
+        Refused at once as :meth:`enqueue` refuses. What the running loop submits in one turn
+        is handed to the archiving thread together once that turn ends (so one hand-over and
+        one wake-up serve every request the loop read at once)."""
         if not arrivals:
             return []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Receipt]] = loop.create_future()
-
-        def deliver(outcome: list[Receipt] | BaseException) -> None:
-            loop.call_soon_threadsafe(_settle, future, outcome)
-
-        self.enqueue(arrivals, deliver, acknowledge)
+        job = Job(list(arrivals), acknowledge or self.acknowledge, future=future)
+        with self._condition:
+            self._admit(len(job.arrivals))
+        gathered = self._gathered.get(loop)
+        if gathered is None:
+            self._gathered[loop] = gathered = []
+            loop.call_soon(self._hand_gathered, loop)
+        gathered.append(job)
         return await future
+
+    def _hand_gathered(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Queue what ``loop`` submitted this turn; refused if the pipeline began stopping
+        meanwhile (its archiving thread may have ended: nothing would answer them)."""
+        jobs = self._gathered.pop(loop, [])
+        with self._condition:
+            if not self._stopping:
+                self._jobs.extend(jobs)
+                self._condition.notify()
+                return
+        self._release(jobs)
+        refusal = StoreUnavailable("the gateway is stopping")
+        answer_jobs((job, refusal) for job in jobs)
 
     async def process_again(
         self, frame_ids: Sequence[int], *, open_cloud: bool = False, quiet: bool = False
@@ -262,7 +282,7 @@ class Pipeline:
         def deliver(outcome: list[Receipt] | BaseException) -> None:
             if isinstance(outcome, BaseException) and not isinstance(outcome, StoreUnavailable):
                 outcome = StoreUnavailable(f"processing failed ({type(outcome).__name__})")
-            loop.call_soon_threadsafe(_settle, future, outcome)
+            settle_soon([(future, outcome)])
 
         self.link.again(list(frame_ids), open_cloud, quiet, deliver)
         return await future
@@ -277,7 +297,7 @@ class Pipeline:
             if jobs:
                 self._run_jobs(jobs)
 
-    def _take(self) -> list[_Job] | None:
+    def _take(self) -> list[Job] | None:
         with self._condition:
             if not self._jobs and not self._stopping:
                 self._condition.wait(_IDLE_WAKE_S)
@@ -293,23 +313,22 @@ class Pipeline:
                 frames += size
             return taken
 
-    def _release(self, jobs: Sequence[_Job]) -> None:
+    def _release(self, jobs: Sequence[Job]) -> None:
         count = sum(len(j.arrivals) for j in jobs)
         with self._condition:
             self._waiting -= count
 
-    def _run_jobs(self, jobs: list[_Job]) -> None:
+    def _run_jobs(self, jobs: list[Job]) -> None:
         try:
             self._archive_and_hand_over(jobs)
         except Exception as exc:  # a defect or a store failure must not end the thread
             _log.exception("a batch of %d submissions failed", len(jobs))
             failure = StoreUnavailable(f"the batch failed ({type(exc).__name__}): try again")
-            for job in jobs:
-                job.deliver(failure)  # a job answered already ignores a second answer
+            answer_jobs((job, failure) for job in jobs)  # a future answered keeps its answer
         finally:
             self._release(jobs)
 
-    def _archive_and_hand_over(self, jobs: list[_Job]) -> None:
+    def _archive_and_hand_over(self, jobs: list[Job]) -> None:
         arrivals = [a for job in jobs for a in job.arrivals]
         directory = self.processor.directory
         mark_tokenless(arrivals, directory)
@@ -323,19 +342,20 @@ class Pipeline:
             self._front.archive_failures += 1
             _log.error("archiving %d frames failed: %s", len(arrivals), summary(exc))
             failure = StoreUnavailable("the store could not take the frames; send them again")
-            for job in jobs:
-                job.deliver(failure)
+            answer_jobs((job, failure) for job in jobs)
             return
         self._front.archived += len(ids)
-        waiting: list[tuple[_Job, int, int]] = []
+        waiting: list[tuple[Job, int, int]] = []
+        answered: list[tuple[Job, list[Receipt]]] = []
         start = 0
         for job in jobs:
             end = start + len(job.arrivals)
             if job.acknowledge == "processed":
                 waiting.append((job, start, end))
             else:
-                job.deliver(_archived_receipts(ids[start:end], job.arrivals))
+                answered.append((job, _archived_receipts(ids[start:end], job.arrivals)))
             start = end
+        answer_jobs(answered)
         self.link.hand_over(ids, arrivals, _answer_waiting(waiting) if waiting else None)
 
 
@@ -349,20 +369,10 @@ def _archived_receipts(ids: Sequence[int], arrivals: Sequence[Arrival]) -> list[
     ]
 
 
-def _answer_waiting(waiting: list[tuple[_Job, int, int]]) -> Callable[[list[Receipt]], None]:
+def _answer_waiting(waiting: list[tuple[Job, int, int]]) -> Callable[[list[Receipt]], None]:
     """What answers the jobs waiting for processing, given the batch's receipts."""
 
     def answer(receipts: list[Receipt]) -> None:
-        for job, start, end in waiting:
-            job.deliver(receipts[start:end])
+        answer_jobs((job, receipts[start:end]) for job, start, end in waiting)
 
     return answer
-
-
-def _settle(future: asyncio.Future[list[Receipt]], outcome: list[Receipt] | BaseException) -> None:
-    if future.done():
-        return
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
