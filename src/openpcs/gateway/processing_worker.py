@@ -26,6 +26,7 @@ from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any, Final
 
+from openpcs.gateway.collector import settle_collector
 from openpcs.gateway.processing import Processing
 from openpcs.gateway.processing_link import retry_receipts
 from openpcs.gateway.processing_setup import processing_of_its_own, reload_devices
@@ -71,6 +72,7 @@ def serve_processing(
 
     worker = _Worker(processing, connection, ceiling, batch_frames, reload)
     processing.on_outbox = lambda: worker.send(("outbox",))
+    settle_collector()
     try:
         worker.run()
     finally:

@@ -23,6 +23,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from openpcs.gateway.api.app import create_app
+from openpcs.gateway.collector import settle_collector
 from openpcs.gateway.runtime import Gateway
 from openpcs.gateway.settings import GatewaySettings
 from openpcs.gateway.tls_files import ensure
@@ -190,5 +191,6 @@ def serve(
             **common,
         )
         listeners.append(("https", _Listener(config), sock))
+    settle_collector()
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(_serve_all(listeners, lambda ports: _state(settings, gateway, ports)))
