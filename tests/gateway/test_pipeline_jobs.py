@@ -140,3 +140,51 @@ def test_answers_keep_a_settled_future_and_skip_a_closed_loop() -> None:
     loop.close()
     answer_jobs([(Job([], "archived", future=closed), receipts)])  # nothing waits: no error
     assert not closed.done()
+
+
+def test_a_failing_answer_function_costs_no_other_job_its_answer() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        waiting = loop.create_future()
+        called: list[Any] = []
+
+        def broken(_: Any) -> None:
+            raise RuntimeError("the sender's acknowledgement failed")
+
+        receipts = [Receipt(1, "archived")]
+        answer_jobs(
+            [
+                (Job([], "archived", deliver=broken), receipts),
+                (Job([], "archived", future=waiting), receipts),
+                (Job([], "archived", deliver=called.append), receipts),
+            ]
+        )
+        loop.run_until_complete(asyncio.sleep(0))
+        assert waiting.result() is receipts
+        assert called == [receipts]
+    finally:
+        loop.close()
+
+
+def test_a_job_is_answered_one_way() -> None:
+    with pytest.raises(ValueError, match="one of them"):
+        Job([], "archived")
+
+
+def test_stopping_refuses_what_a_closed_loop_never_handed_over(engine: Engine) -> None:
+    pipeline = _pipeline(CountingWriter(engine))
+    pipeline.start()
+    loop = asyncio.new_event_loop()
+    submission = pipeline.submit([Arrival(f.binary(1), "t")])
+    waits_on: list[Any] = []
+    loop.call_soon(lambda: waits_on.append(submission.send(None)))  # submits, then waits
+    loop.call_soon(loop.stop)  # the loop ends in the turn that made the submission
+    loop.run_forever()
+    loop.close()
+    assert pipeline.stats.waiting == 1  # gathered, never handed over
+    pipeline.stop()
+    submission.close()
+    assert pipeline.stats.waiting == 0
+    (future,) = waits_on
+    assert not future.done()  # its loop is gone: nothing waits for it any more
+    assert queries.frames(engine)[0] == []

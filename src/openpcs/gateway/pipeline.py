@@ -180,11 +180,15 @@ class Pipeline:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Archive and answer every submitted job, then stop the processing side (which
-        finishes what it was handed and closes the reading sets' bookkeeping)."""
+        """Archive and answer every job handed over, refuse (:class:`StoreUnavailable`) those
+        an event loop gathered but had not handed over yet, then stop the processing side
+        (which finishes what it was handed and closes the reading sets' bookkeeping)."""
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
+            gathered = [job for jobs in self._gathered.values() for job in jobs]
+            self._gathered.clear()
+        self._refuse_stopping(gathered)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -245,25 +249,27 @@ class Pipeline:
         job = Job(list(arrivals), acknowledge or self.acknowledge, future=future)
         with self._condition:
             self._admit(len(job.arrivals))
-        gathered = self._gathered.get(loop)
-        if gathered is None:
-            self._gathered[loop] = gathered = []
-            loop.call_soon(self._hand_gathered, loop)
-        gathered.append(job)
+            gathered = self._gathered.get(loop)
+            if gathered is None:
+                self._gathered[loop] = gathered = []
+                loop.call_soon(self._hand_gathered, loop)
+            gathered.append(job)
         return await future
 
     def _hand_gathered(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Queue what ``loop`` submitted this turn; refused if the pipeline began stopping
-        meanwhile (its archiving thread may have ended: nothing would answer them)."""
-        jobs = self._gathered.pop(loop, [])
+        """Queue what ``loop`` submitted this turn (:meth:`stop` refuses what it finds
+        gathered, so nothing is left for a stopped archiving thread)."""
         with self._condition:
-            if not self._stopping:
+            jobs = self._gathered.pop(loop, [])
+            if jobs:
                 self._jobs.extend(jobs)
                 self._condition.notify()
-                return
-        self._release(jobs)
-        refusal = StoreUnavailable("the gateway is stopping")
-        answer_jobs((job, refusal) for job in jobs)
+
+    def _refuse_stopping(self, jobs: list[Job]) -> None:
+        if jobs:
+            self._release(jobs)
+            refusal = StoreUnavailable("the gateway is stopping")
+            answer_jobs((job, refusal) for job in jobs)
 
     async def process_again(
         self, frame_ids: Sequence[int], *, open_cloud: bool = False, quiet: bool = False

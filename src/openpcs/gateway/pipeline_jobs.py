@@ -14,6 +14,7 @@ thousand times (each wake-up is a write to the loop's self-pipe and a turn of th
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -32,6 +33,8 @@ Outcome = list[Receipt] | BaseException
 Delivery = Callable[[Outcome], None]
 Settled = list[tuple[asyncio.Future[list[Receipt]], Outcome]]
 
+_log = logging.getLogger("openpcs.gateway.pipeline")
+
 
 @dataclass(slots=True)
 class Job:
@@ -43,6 +46,10 @@ class Job:
     future: asyncio.Future[list[Receipt]] | None = None
     deliver: Delivery | None = None
 
+    def __post_init__(self) -> None:
+        if (self.future is None) == (self.deliver is None):
+            raise ValueError("a job is answered through a future or a function, one of them")
+
 
 def answer_jobs(answers: Iterable[tuple[Job, Outcome]]) -> None:
     """Give each job its outcome, from any thread.
@@ -50,16 +57,23 @@ def answer_jobs(answers: Iterable[tuple[Job, Outcome]]) -> None:
     A job's future is settled in its loop: one ``call_soon_threadsafe`` per loop for all of
     them, in the order given. A future already done (its waiter was cancelled, or it was
     answered before) keeps what it has; a loop that has closed has no one waiting, and its
-    futures are left. A job with a ``deliver`` function is called at once.
+    futures are left. A job with a ``deliver`` function is called at once; one that raises is
+    logged, and every other job is answered all the same (as are the futures met before
+    ``answers`` itself raised, which is then raised).
     """
     by_loop: dict[asyncio.AbstractEventLoop, Settled] = {}
-    for job, outcome in answers:
-        if job.future is not None:
-            by_loop.setdefault(job.future.get_loop(), []).append((job.future, outcome))
-        elif job.deliver is not None:
-            job.deliver(outcome)
-    for settled in by_loop.values():
-        settle_soon(settled)
+    try:
+        for job, outcome in answers:
+            if job.future is not None:
+                by_loop.setdefault(job.future.get_loop(), []).append((job.future, outcome))
+            elif job.deliver is not None:
+                try:
+                    job.deliver(outcome)
+                except Exception:
+                    _log.exception("answering a submission failed")
+    finally:
+        for settled in by_loop.values():
+            settle_soon(settled)
 
 
 def settle_soon(settled: Settled) -> None:
