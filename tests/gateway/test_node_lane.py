@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -164,3 +165,40 @@ def test_a_body_growing_past_the_limit_unannounced_is_refused() -> None:
     answer = asyncio.run(_ask(_lane_app(), "POST", _PATH, content=chunks()))
     assert answer.status_code == 413
     assert answer.json() == {"error": over_limit_message(64)}
+
+
+def test_a_refused_request_leaves_nothing_for_the_collector() -> None:
+    """The gateway collects cycles rarely (``gateway/collector.py``): a refusal must not keep
+    its request, body and all, in a cycle of the exception's traceback until then."""
+    gateway = SimpleNamespace(
+        settings=SimpleNamespace(
+            security=SimpleNamespace(ingest_token_required=False),
+            limits=SimpleNamespace(max_frame_bytes=1 << 20),
+        )
+    )
+    body = b"frame=" + b"3C" * 200_000
+
+    async def read_body() -> bytes:
+        return body
+
+    request = node_paths.NodeRequest(
+        "meshlium", {}, b"wait=bogus", read_body, "127.0.0.1", plain_errors=True
+    )
+    gc.collect()
+    gc.disable()
+    try:
+        answer = _run_without_suspending(node_paths.answer_node(gateway, request))  # type: ignore[arg-type]
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert answer.status == 400
+    assert answer.body.startswith(b"error: ")
+    assert unreachable == 0
+
+
+def _run_without_suspending(coroutine: Any) -> Any:
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    raise AssertionError("the coroutine waited for something")

@@ -7,12 +7,14 @@ statement, and each older collection walks everything that survived start-up aga
 the Meshlium GET load this was 9 % of the front's main thread (``gc_collect_main`` in a
 ``py-spy --native`` profile).
 
-:func:`settle_collector` is called once start-up is done: it collects, moves every object
-then alive to the permanent generation (``gc.freeze``: never walked again; they live as long
-as the process anyway) and raises the young threshold, so that collections are a hundred
-times rarer and walk only what was made since. Reference counting still frees at once
-everything that is not in a cycle, which is almost all a request makes; a cycle waits for the
-next collection a little longer.
+:func:`settle_collector` is called once the store is open and the applications are built
+(``server.serve``), and once the processing process has its store and settings: it collects,
+moves every object then alive to the permanent generation (``gc.freeze``: never walked again;
+they live as long as the process anyway) and raises the young threshold, so that collections
+are rarer and walk only what was made since. Reference counting still frees at once
+everything that is not in a cycle, which is all a request makes on the paths taken under
+load; what is in a cycle waits for the next collection longer, so the paths that keep an
+exception must not keep it in a cycle with a request's body (see ``ingest/node_paths.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ __all__ = ["THRESHOLDS", "settle_collector"]
 
 #: Young-generation allocations before a collection, then how many collections of each
 #: generation before the next older one is collected too.
-THRESHOLDS: Final = (70_000, 20, 100)
+THRESHOLDS: Final = (10_000, 20, 100)
 
 
 def settle_collector() -> None:

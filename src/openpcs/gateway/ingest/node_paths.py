@@ -111,14 +111,23 @@ async def answer_node(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
         if code is None:
             raise
         _log.warning("%s: the store was busy (%s)", request.adapter, code)
-        refused = _Refused(503, BUSY_MESSAGE, (b"retry-after", str(RETRY_AFTER_S).encode()))
+        refusal: tuple[int, str, Headers] = (
+            503,
+            BUSY_MESSAGE,
+            ((b"retry-after", str(RETRY_AFTER_S).encode()),),
+        )
     except _Refused as caught:
-        refused = caught
+        # its parts only: the exception's traceback holds the frames that raised it (and the
+        # request's body), in a cycle through this frame that only the collector would free
+        refusal = (caught.status, caught.detail, caught.headers)
+    return _refusal_answer(request, *refusal)
+
+
+def _refusal_answer(request: NodeRequest, status: int, detail: str, extra: Headers) -> NodeAnswer:
     if request.plain_errors:
-        text = f"error: {refused.detail}\n".encode()
-        return NodeAnswer(refused.status, text, (_TEXT, *refused.headers))
-    status, document, headers = _json_answer(refused.status, refused.detail)
-    return NodeAnswer(status, document, (*headers, *refused.headers))
+        return NodeAnswer(status, f"error: {detail}\n".encode(), (_TEXT, *extra))
+    code, document, headers = _json_answer(status, detail)
+    return NodeAnswer(code, document, (*headers, *extra))
 
 
 async def _answer(gateway: Gateway, request: NodeRequest) -> NodeAnswer:
