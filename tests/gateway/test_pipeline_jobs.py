@@ -4,7 +4,9 @@ of an event loop submits is handed over together, and a batch's answers wake eac
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -188,3 +190,42 @@ def test_stopping_refuses_what_a_closed_loop_never_handed_over(engine: Engine) -
     (future,) = waits_on
     assert not future.done()  # its loop is gone: nothing waits for it any more
     assert queries.frames(engine)[0] == []
+
+
+class RefusingWriter(StoreWriter):
+    """A writer whose store refuses every batch."""
+
+    def archive(self, arrivals: Any) -> list[int]:
+        raise OSError("disk full")
+
+
+class Request:
+    """Stands for what a caller of ``submit`` holds while it waits (a request and its body)."""
+
+
+def test_a_refused_submission_lets_go_of_its_caller(engine: Engine) -> None:
+    """The gateway collects cycles rarely (``gateway/collector.py``): the failure's traceback
+    holds the waiting frames, which must not hold the failure in turn."""
+    pipeline = _pipeline(RefusingWriter(engine))
+    pipeline.start()
+    requests: list[weakref.ref[Request]] = []
+
+    async def caller() -> str:
+        request = Request()
+        requests.append(weakref.ref(request))
+        try:
+            await pipeline.submit([Arrival(f.binary(1), "t")])
+        except StoreUnavailable as exc:
+            return str(exc)
+        return "stored"
+
+    gc.collect()
+    gc.disable()
+    try:
+        answer = asyncio.run(caller())
+        pipeline.stop()  # the archiving thread has let go of the batch it answered
+        held = [request for request in requests if request() is not None]
+    finally:
+        gc.enable()
+    assert "could not take the frames" in answer
+    assert held == []

@@ -7,12 +7,15 @@ the query API.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import itertools
 import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,9 @@ from typing import Any
 import pytest
 
 from openpcs.frames import make_field
+from openpcs.gateway.ingest.tcp import TcpIngest
+from openpcs.gateway.pipeline import Overloaded
+from openpcs.gateway.records import Arrival, Receipt
 from tests.gateway import frames as f
 from tests.gateway.conftest import make_settings
 from tests.gateway.running import RunningGateway, wait_for
@@ -543,3 +549,40 @@ def test_stopping_with_connections_open_ends_them_without_an_error(
         idle.close()
         busy.close()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_refused_batch_is_let_go_once_its_connection_ends() -> None:
+    """The gateway collects cycles rarely (``gateway/collector.py``): a refused batch's
+    exception must not keep the reply loop, and the batch with it, alive in a cycle."""
+    batches: list[weakref.ref[asyncio.Future[list[Receipt]]]] = []
+
+    def submit(_arrivals: Sequence[Arrival]) -> asyncio.Future[list[Receipt]]:
+        refused: asyncio.Future[list[Receipt]] = asyncio.get_running_loop().create_future()
+        refused.set_exception(Overloaded("too many frames are waiting; try again"))
+        batches.append(weakref.ref(refused))
+        return refused
+
+    async def one_connection() -> bytes:
+        ingest = TcpIngest(submit, max_frame=1024, max_line=4096)
+        port = await ingest.start("127.0.0.1", 0)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f.binary(1).hex().encode() + b"\n")
+        await writer.drain()
+        reply = await reader.readline()
+        writer.close()
+        await reader.read()  # the gateway's side closed too
+        while ingest.open_connections:
+            await asyncio.sleep(0.01)
+        await ingest.stop()
+        return reply
+
+    gc.collect()
+    gc.disable()
+    try:
+        reply = asyncio.run(one_connection())
+        held = [batch for batch in batches if batch() is not None]
+    finally:
+        gc.enable()
+    assert reply.startswith(b"- ")
+    assert batches
+    assert held == []

@@ -31,6 +31,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Final
 
 from openpcs.gateway.pipeline_jobs import (
@@ -189,9 +190,9 @@ class Pipeline:
             gathered = [job for jobs in self._gathered.values() for job in jobs]
             self._gathered.clear()
         self._refuse_stopping(gathered)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
         self.link.stop(timeout)
 
     @property
@@ -254,7 +255,10 @@ class Pipeline:
                 self._gathered[loop] = gathered = []
                 loop.call_soon(self._hand_gathered, loop)
             gathered.append(job)
-        return await future
+        try:
+            return await future
+        finally:  # a failure's traceback holds this frame: it must not hold the failure too
+            del future, job, gathered
 
     def _hand_gathered(self, loop: asyncio.AbstractEventLoop) -> None:
         """Queue what ``loop`` submitted this turn (:meth:`stop` refuses what it finds
@@ -284,14 +288,11 @@ class Pipeline:
             raise StoreUnavailable("the gateway is stopping")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Receipt]] = loop.create_future()
-
-        def deliver(outcome: list[Receipt] | BaseException) -> None:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, StoreUnavailable):
-                outcome = StoreUnavailable(f"processing failed ({type(outcome).__name__})")
-            settle_soon([(future, outcome)])
-
-        self.link.again(list(frame_ids), open_cloud, quiet, deliver)
-        return await future
+        self.link.again(list(frame_ids), open_cloud, quiet, partial(_settle_again, future))
+        try:
+            return await future
+        finally:  # as in submit: no cycle through a failure's traceback
+            del future
 
     # --- the archiving thread ------------------------------------------------------------
 
@@ -302,6 +303,7 @@ class Pipeline:
                 break
             if jobs:
                 self._run_jobs(jobs)
+            del jobs  # answered: not kept (a failure's traceback, say) while the thread waits
 
     def _take(self) -> list[Job] | None:
         with self._condition:
@@ -373,6 +375,15 @@ def _archived_receipts(ids: Sequence[int], arrivals: Sequence[Arrival]) -> list[
         else Receipt(frame_id, ARCHIVED)
         for frame_id, arrival in zip(ids, arrivals, strict=True)
     ]
+
+
+def _settle_again(
+    future: asyncio.Future[list[Receipt]], outcome: list[Receipt] | BaseException
+) -> None:
+    """Answer a :meth:`Pipeline.process_again`: a failure as :class:`StoreUnavailable`."""
+    if isinstance(outcome, BaseException) and not isinstance(outcome, StoreUnavailable):
+        outcome = StoreUnavailable(f"processing failed ({type(outcome).__name__})")
+    settle_soon([(future, outcome)])
 
 
 def _answer_waiting(waiting: list[tuple[Job, int, int]]) -> Callable[[list[Receipt]], None]:

@@ -62,6 +62,7 @@ def answer_jobs(answers: Iterable[tuple[Job, Outcome]]) -> None:
     ``answers`` itself raised, which is then raised).
     """
     by_loop: dict[asyncio.AbstractEventLoop, Settled] = {}
+    failed = 0
     try:
         for job, outcome in answers:
             if job.future is not None:
@@ -70,10 +71,14 @@ def answer_jobs(answers: Iterable[tuple[Job, Outcome]]) -> None:
                 try:
                     job.deliver(outcome)
                 except Exception:
-                    _log.exception("answering a submission failed")
+                    if not failed:  # the first with its traceback, then how many in all
+                        _log.exception("answering a submission failed")
+                    failed += 1
     finally:
         for settled in by_loop.values():
             settle_soon(settled)
+        if failed > 1:
+            _log.error("answering %d submissions of one batch failed", failed)
 
 
 def settle_soon(settled: Settled) -> None:

@@ -308,6 +308,8 @@ class TcpIngest:
                 _log.exception("storing %d frames from a TCP connection failed", count)
                 outcome = exc
             lines = _reply_lines(outcome, count)
+            # a failure's traceback holds this frame: let go of it and of the batch it failed
+            del answer, pending, outcome
             if writing:
                 writer.write(lines)
                 try:
