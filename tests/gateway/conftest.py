@@ -85,6 +85,15 @@ def engine(store_url: str) -> Iterator[Engine]:
     opened.dispose()
 
 
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A migrated store on SQLite alone (tests of the pipeline's threads and hand-overs)."""
+    opened = open_engine(f"sqlite:///{tmp_path / 's.db'}", synchronous="normal")
+    migrate(opened)
+    yield opened
+    opened.dispose()
+
+
 def make_settings(tmp_path: Path, **values: Any) -> GatewaySettings:
     """Settings for a test gateway: its own data folder, any free ports, fast timers."""
     base: dict[str, Any] = {

@@ -4,8 +4,6 @@ recover what a failure left pending, refuse work beyond its limit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from openpcs.gateway.processing import ProcessingStats
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival
 from openpcs.gateway.store import queries
-from openpcs.gateway.store.database import migrate, open_engine
 from openpcs.gateway.store.writer import StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler
 from tests.gateway import frames as f
@@ -47,14 +44,6 @@ class FlakyWriter(StoreWriter):
             self.fail_save -= 1
             raise OSError("connection reset")
         super().save(results, *args, **kwargs)
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_engine(f"sqlite:///{tmp_path / 's.db'}", synchronous="normal")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def _pipeline(writer: StoreWriter, **options: Any) -> Pipeline:

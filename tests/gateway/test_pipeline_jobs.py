@@ -7,8 +7,6 @@ import asyncio
 import gc
 import threading
 import weakref
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from openpcs.gateway.pipeline_jobs import Job, answer_jobs
 from openpcs.gateway.processor import Processor
 from openpcs.gateway.records import Arrival, Receipt
 from openpcs.gateway.store import queries
-from openpcs.gateway.store.database import migrate, open_engine
 from openpcs.gateway.store.writer import StoreWriter
 from openpcs.gateway.tiny_sets import TinyAssembler
 from tests.gateway import frames as f
@@ -50,20 +47,14 @@ class CountingLoop(asyncio.SelectorEventLoop):
         return super().call_soon_threadsafe(callback, *args, context=context)
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = open_engine(f"sqlite:///{tmp_path / 's.db'}", synchronous="normal")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-
-
 def _pipeline(writer: StoreWriter, **options: Any) -> Pipeline:
     return Pipeline(writer, Processor(Directory(), DedupWindow(600)), TinyAssembler(60), **options)
 
 
-def test_one_turn_of_submissions_is_one_batch_answered_with_one_wakeup(engine: Engine) -> None:
-    writer = CountingWriter(engine)
+def test_one_turn_of_submissions_is_one_batch_answered_with_one_wakeup(
+    sqlite_engine: Engine,
+) -> None:
+    writer = CountingWriter(sqlite_engine)
     pipeline = _pipeline(writer)
     pipeline.start()
     CountingLoop.wakeups = 0
@@ -86,9 +77,9 @@ def test_one_turn_of_submissions_is_one_batch_answered_with_one_wakeup(engine: E
 
 
 def test_a_submission_handed_over_after_stopping_began_is_refused_not_lost(
-    engine: Engine,
+    sqlite_engine: Engine,
 ) -> None:
-    writer = CountingWriter(engine)
+    writer = CountingWriter(sqlite_engine)
     pipeline = _pipeline(writer)
     pipeline.start()
 
@@ -102,11 +93,11 @@ def test_a_submission_handed_over_after_stopping_began_is_refused_not_lost(
     asyncio.run(submit_then_stop())
     assert writer.batches == []  # never archived, so never acknowledged
     assert pipeline.stats.waiting == 0
-    assert queries.frames(engine)[0] == []
+    assert queries.frames(sqlite_engine)[0] == []
 
 
-def test_submit_refuses_at_once_beyond_the_waiting_limit(engine: Engine) -> None:
-    pipeline = _pipeline(StoreWriter(engine), max_waiting=10)  # not started: nothing drains
+def test_submit_refuses_at_once_beyond_the_waiting_limit(sqlite_engine: Engine) -> None:
+    pipeline = _pipeline(StoreWriter(sqlite_engine), max_waiting=10)  # not started: nothing drains
 
     async def eleven() -> None:
         first = asyncio.ensure_future(
@@ -173,8 +164,8 @@ def test_a_job_is_answered_one_way() -> None:
         Job([], "archived")
 
 
-def test_stopping_refuses_what_a_closed_loop_never_handed_over(engine: Engine) -> None:
-    pipeline = _pipeline(CountingWriter(engine))
+def test_stopping_refuses_what_a_closed_loop_never_handed_over(sqlite_engine: Engine) -> None:
+    pipeline = _pipeline(CountingWriter(sqlite_engine))
     pipeline.start()
     loop = asyncio.new_event_loop()
     submission = pipeline.submit([Arrival(f.binary(1), "t")])
@@ -189,7 +180,7 @@ def test_stopping_refuses_what_a_closed_loop_never_handed_over(engine: Engine) -
     assert pipeline.stats.waiting == 0
     (future,) = waits_on
     assert not future.done()  # its loop is gone: nothing waits for it any more
-    assert queries.frames(engine)[0] == []
+    assert queries.frames(sqlite_engine)[0] == []
 
 
 class RefusingWriter(StoreWriter):
@@ -203,10 +194,10 @@ class Request:
     """Stands for what a caller of ``submit`` holds while it waits (a request and its body)."""
 
 
-def test_a_refused_submission_lets_go_of_its_caller(engine: Engine) -> None:
+def test_a_refused_submission_lets_go_of_its_caller(sqlite_engine: Engine) -> None:
     """The gateway collects cycles rarely (``gateway/collector.py``): the failure's traceback
     holds the waiting frames, which must not hold the failure in turn."""
-    pipeline = _pipeline(RefusingWriter(engine))
+    pipeline = _pipeline(RefusingWriter(sqlite_engine))
     pipeline.start()
     requests: list[weakref.ref[Request]] = []
 
