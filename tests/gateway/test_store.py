@@ -17,7 +17,7 @@ from openpcs.gateway.dedup import DedupWindow
 from openpcs.gateway.directory import DeviceKeys, Directory, token_hash
 from openpcs.gateway.forward.dispatcher import Dispatcher
 from openpcs.gateway.processor import Processor
-from openpcs.gateway.records import Arrival, Processed
+from openpcs.gateway.records import Arrival, Format, Processed
 from openpcs.gateway.secret_box import SecretBox, SecretBoxError
 from openpcs.gateway.settings import RetrySettings
 from openpcs.gateway.store import queries
@@ -73,6 +73,28 @@ def test_archive_hands_out_increasing_ids_and_keeps_the_bytes(engine: Engine) ->
     assert (arrival.data, arrival.adapter, arrival.remote) == (b"\x01garbage", "tcp", "10.0.0.9")
     assert arrival.received_at == T0
     assert writer.pending(0, 10, before=T0 - timedelta(seconds=1)) == []
+
+
+def test_archived_arrivals_read_back_whole_each_with_its_own_time(engine: Engine) -> None:
+    """Reading back remembers the last arrival time it parsed (a request's frames share one):
+    frames whose times alternate, and every other column, still come back as archived."""
+    writer = StoreWriter(engine)
+    later = T0 + timedelta(seconds=1, microseconds=7)
+    arrivals = [
+        Arrival(f.binary(0), "http", received_at=T0, remote="10.0.0.9", serial="A1"),
+        Arrival(f.binary(1), "http", received_at=T0, serial="A1"),
+        Arrival(b"\x7e\x00\x01\x00\xff", "serial", Format.NCD_API, received_at=later),
+        Arrival(b"\x00" * 24, "udp", Format.NCD_MESH, meta={"rssi": -71}, received_at=T0),
+        Arrival(
+            b"\x01\x02", "lorawan", device="lorawan:70B3D57ED0001234", counter=9, received_at=later
+        ),
+    ]
+    ids = writer.archive(arrivals)
+    expected = list(zip(ids, arrivals, strict=True))
+    assert writer.pending_ids(ids) == expected
+    assert writer.pending_ids(ids[::2]) == expected[::2]  # not one run of ids
+    assert writer.pending(0, 10, before=later + timedelta(seconds=1)) == expected
+    assert [(row[0], row[1]) for row in writer.arrivals(ids)] == expected
 
 
 def test_save_stores_readings_statuses_and_device_counts(engine: Engine) -> None:

@@ -49,7 +49,8 @@ class ArchiveReads:
         top = _NO_CEILING if up_to is None else up_to
         with self.engine.connect() as connection:
             rows = connection.exec_driver_sql(statement, (after_id, top, limit_time, limit)).all()
-        return [(int(row[0]), _arrival(row)) for row in rows]
+        arrival = _ArrivalRows()
+        return [(int(row[0]), arrival(row)) for row in rows]
 
     def pending_ids(self, frame_ids: Sequence[int]) -> list[tuple[int, Arrival]]:
         """Those of these frames still ``pending``, in id order."""
@@ -59,6 +60,7 @@ class ArchiveReads:
         sql = self.sql
         first, last = frame_ids[0], frame_ids[-1]
         found: list[tuple[int, Arrival]] = []
+        arrival = _ArrivalRows()
         with self.engine.connect() as connection:
             if last - first + 1 == len(frame_ids):  # one run of ids (one SQLite writer)
                 statement = sql.text(
@@ -66,7 +68,7 @@ class ArchiveReads:
                     "AND id >= ? AND id <= ? ORDER BY id"
                 )
                 rows = connection.exec_driver_sql(statement, (first, last)).all()
-                return [(int(row[0]), _arrival(row)) for row in rows]
+                return [(int(row[0]), arrival(row)) for row in rows]
             for start in range(0, len(frame_ids), 500):
                 chunk = tuple(frame_ids[start : start + 500])
                 rows = connection.exec_driver_sql(
@@ -74,7 +76,7 @@ class ArchiveReads:
                     f"AND id IN {sql.in_list(len(chunk))} ORDER BY id",
                     chunk,
                 ).all()
-                found.extend((int(row[0]), _arrival(row)) for row in rows)
+                found.extend((int(row[0]), arrival(row)) for row in rows)
         return found
 
     def pending_in_parts(
@@ -90,7 +92,8 @@ class ArchiveReads:
         )
         with self.engine.connect() as connection:
             rows = connection.exec_driver_sql(statement, (after_id, list(parts), limit)).all()
-        return [(int(row[0]), _arrival(row)) for row in rows]
+        arrival = _ArrivalRows()
+        return [(int(row[0]), arrival(row)) for row in rows]
 
     def last_id(self) -> int:
         """The highest frame id archived so far (0 for an empty store)."""
@@ -116,6 +119,7 @@ class ArchiveReads:
         """The archived arrivals of these frames, their dedup keys and reading sets, by id."""
         sql = self.sql
         found: list[tuple[int, Arrival, bytes | None, Any]] = []
+        arrival = _ArrivalRows()
         with self.engine.connect() as connection:
             for start in range(0, len(frame_ids), 500):
                 chunk = list(frame_ids[start : start + 500])
@@ -125,8 +129,7 @@ class ArchiveReads:
                     tuple(chunk),
                 ).all()
                 found.extend(
-                    (int(row[0]), _arrival(row), row[10] and bytes(row[10]), row[11])
-                    for row in rows
+                    (int(row[0]), arrival(row), row[10] and bytes(row[10]), row[11]) for row in rows
                 )
         return found
 
@@ -168,18 +171,38 @@ def _utc(value: Any) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _arrival(row: Any) -> Arrival:
-    meta = row[6]
-    if isinstance(meta, str):
-        meta = json.loads(meta)
-    return Arrival(
-        data=bytes(row[5]),
-        adapter=row[2],
-        format=Format(row[4]),
-        remote=row[3],
-        meta=meta,
-        received_at=_utc(row[1]),
-        device=row[7],
-        counter=row[8],
-        serial=row[9],
-    )
+#: The arrival formats by their stored names (an enum's own lookup costs more, per row).
+_FORMATS: Final = {kind.value: kind for kind in Format}
+
+
+class _ArrivalRows:
+    """Archived rows (:data:`_ARCHIVED`'s columns first) back into arrivals.
+
+    The frames of one request share one arrival time, and a batch is read back in id order:
+    the last time read is remembered, so a run of frames parses it once.
+    """
+
+    __slots__ = ("_stored", "_time")
+
+    def __init__(self) -> None:
+        self._stored: Any = None
+        self._time = datetime.min  # never returned: no stored time is None
+
+    def __call__(self, row: Any) -> Arrival:
+        """The arrival a row holds."""
+        stored, meta, kind = row[1], row[6], row[4]
+        if stored != self._stored:
+            self._stored, self._time = stored, _utc(stored)
+        if isinstance(meta, str):
+            meta = json.loads(meta)
+        return Arrival(
+            data=bytes(row[5]),
+            adapter=row[2],
+            format=_FORMATS.get(kind) or Format(kind),
+            remote=row[3],
+            meta=meta,
+            received_at=self._time,
+            device=row[7],
+            counter=row[8],
+            serial=row[9],
+        )

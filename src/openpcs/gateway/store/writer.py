@@ -72,7 +72,6 @@ _READING_COLUMNS: Final = (
 )
 _OUTBOX_COLUMNS: Final = ("forwarder", "frame_id", "topic", "payload", "next_attempt_at")
 _SET_COLUMNS: Final = ("status", "parts", "counters", "missing", "last_at")
-#: The columns an :class:`Arrival` is read back from, in :func:`_arrival`'s order.
 
 
 @dataclass(frozen=True, slots=True)
