@@ -90,6 +90,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ncd.py
 	$(BIN)/python benchmarks/bench_program.py
 	$(BIN)/python benchmarks/bench_gateway.py
+	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_claims.py
 
 ## soak: the gateway at 80 % of its TCP peak for OPENPCS_SOAK_SECONDS (600), memory sampled

@@ -1,4 +1,4 @@
-"""Gateway throughput on this machine: HTTP and TCP ingest, and the store's write rate.
+"""Gateway throughput on this machine: HTTP and TCP ingest, acknowledged and end to end.
 
 Run with ``make bench`` (or ``python benchmarks/bench_gateway.py``). The gateway runs as
 ``openpcs serve`` in its own process, as users run it; the load comes from another process
@@ -6,10 +6,11 @@ on loopback. Every frame is distinct (no duplicates). The gateway runs with its 
 frame is acknowledged once archived, and a processing process decodes and stores it; each
 figure is the acknowledged rate and, beside it, the end-to-end rate (frames acknowledged over
 the load's time plus the time the processing side then needed to store them all). Figures are
-for the closing notes; tests never assert on time.
+for the closing notes; tests never assert on time. The store alone, beside SQLite's floor, is
+``bench_store.py``'s.
 
-Set ``OPENPCS_BENCH_POSTGRES`` to a SQLAlchemy URL to include PostgreSQL (default: the local
-test database; skipped when unreachable).
+``OPENPCS_BENCH_POSTGRES`` names the PostgreSQL database the store and claim benchmarks use
+(default: the local test database; skipped when unreachable).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from anchors import executemany_floor
 from bench_frames import FIELDS
 from load import Result, http_load, tcp_load
 from openpcs.frames import encode_binary, make_field
@@ -214,125 +214,6 @@ def anchor_rate(kind: str) -> float:
         process.wait(30)
 
 
-# --- the store alone --------------------------------------------------------------------
-
-
-def store_rate(
-    url: str, fields: Callable[[int], list[Field]], synchronous: str
-) -> tuple[float, float, float]:
-    """Frames and rows per second through archive, processing and save, 5,000 per batch, and
-    rows per second of the store's writes alone (archive and save, processing not counted)."""
-    from openpcs.gateway.dedup import DedupWindow
-    from openpcs.gateway.directory import Directory
-    from openpcs.gateway.processor import Processor
-    from openpcs.gateway.records import Arrival
-    from openpcs.gateway.senders import claimed_serial
-    from openpcs.gateway.store.database import migrate, open_engine
-    from openpcs.gateway.store.writer import StoreWriter
-
-    engine = open_engine(url, synchronous=synchronous)  # type: ignore[arg-type]
-    migrate(engine)
-    writer = StoreWriter(engine)
-    processor = Processor(Directory(), DedupWindow(600))
-    count = 100_000
-    frames = [bytes.fromhex(frame_hex(i, fields, 1)) for i in range(count)]
-    rows = 0
-    writing = 0.0
-    start = time.perf_counter()
-    for first in range(0, count, 5000):
-        arrivals = [Arrival(data, "bench") for data in frames[first : first + 5000]]
-        for arrival in arrivals:  # what the front does before archiving
-            arrival.serial = claimed_serial(arrival, processor.directory)
-        began = time.perf_counter()
-        ids = writer.archive(arrivals)
-        archived = time.perf_counter()
-        results = [processor.process(i, a) for i, a in zip(ids, arrivals, strict=True)]
-        processed = time.perf_counter()
-        writer.save(list(zip(arrivals, results, strict=True)))
-        writing += (archived - began) + (time.perf_counter() - processed)
-        rows += len(arrivals) + sum(len(r.readings) for r in results)
-    elapsed = time.perf_counter() - start
-    engine.dispose()
-    return count / elapsed, rows / elapsed, rows / writing
-
-
-def schema_floor(path: Path, count: int = 50_000) -> float:
-    """Rows per second SQLite writes into the gateway's frames and readings tables (their
-    indexes, the foreign key) through ``sqlite3`` with nothing around it: a frame inserted
-    (archive, one transaction per 5,000), its three readings inserted and the frame updated
-    with its result (save, one transaction per 5,000); WAL, FULL. What those two tables cost
-    the database itself, beside the 5-column floor of ``anchors.py``; the gateway's save also
-    upserts its devices' tallies (one row per device and batch), which this leaves out."""
-    import sqlite3
-
-    from openpcs.gateway.store.database import migrate, open_engine
-
-    engine = open_engine(f"sqlite:///{path}", synchronous="full")
-    migrate(engine)
-    engine.dispose()
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=FULL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    frames = [
-        (
-            i,
-            f"2026-12-07 05:{i // 600000 % 60:02d}:{i // 10000 % 60:02d}.{i % 10000:06d}",
-            "bench",
-            "127.0.0.1",
-            "waspmote",
-            bytes(40),
-            "pending",
-            f"{i % 1000:016X}",
-        )
-        for i in range(1, count + 1)
-    ]
-    readings = [
-        [(i, p, "TC", 52, 21.5, None, None, "°C") for p in range(3)] for i in range(1, count + 1)
-    ]
-    results = [("ok", None, "bench", 6, i % 256, bytes(16), None, i) for i in range(1, count + 1)]
-    start = time.perf_counter()
-    for first in range(0, count, 5000):
-        last = first + 5000
-        connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO frames (id, received_at, adapter, remote, format, data, status, serial)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            frames[first:last],
-        )
-        connection.execute("COMMIT")
-        connection.execute("BEGIN")
-        connection.executemany(
-            "INSERT INTO readings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [row for rows in readings[first:last] for row in rows],
-        )
-        connection.executemany(
-            "UPDATE frames SET status = ?, error = ?, node_name = ?, frame_type = ?, "
-            "sequence = ?, dedup_key = ?, set_id = ? WHERE id = ?",
-            results[first:last],
-        )
-        connection.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    connection.close()
-    return 4 * count / elapsed
-
-
-def _postgres_schema() -> str | None:
-    try:
-        from sqlalchemy import create_engine
-
-        admin = create_engine(POSTGRES)
-        with admin.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA IF EXISTS openpcs_bench CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA openpcs_bench")
-        admin.dispose()
-    except Exception as exc:
-        print(f"  PostgreSQL at {POSTGRES} unreachable ({type(exc).__name__}): skipped")
-        return None
-    separator = "&" if "?" in POSTGRES else "?"
-    return f"{POSTGRES}{separator}options=-csearch_path%3Dopenpcs_bench"
-
-
 def main() -> None:
     """Print every figure."""
     print(f"gateway benchmarks ({os.cpu_count()} cores, {SECONDS:g} s per run)")
@@ -373,30 +254,6 @@ def main() -> None:
                 )
             finally:
                 stop_gateway(process)
-        floor = executemany_floor(work / "floor.db")
-        print(f"  anchor, SQLite executemany floor (5 columns, WAL, FULL): {floor:11,.0f} rows/s")
-        ceiling = schema_floor(work / "schema.db")
-        print(
-            f"  anchor, the frames and readings tables through sqlite3 alone: {ceiling:11,.0f} "
-            "rows/s, "
-            f"{100 * ceiling / floor:.0f} % of the floor"
-        )
-        for synchronous in ("full", "normal"):
-            url = f"sqlite:///{work / ('store-' + synchronous + '.db')}"
-            frames_s, rows_s, writes_s = store_rate(url, small_fields, synchronous)
-            print(
-                f"  store, SQLite {synchronous:6s}, 3-field frames: {frames_s:9,.0f} frames/s, "
-                f"{rows_s:9,.0f} rows/s, {100 * rows_s / floor:.0f} % of the floor; "
-                f"its writes alone (archive and save) {writes_s:9,.0f} rows/s, "
-                f"{100 * writes_s / floor:.0f} % of the floor"
-            )
-        postgres = _postgres_schema()
-        if postgres is not None:
-            frames_s, rows_s, writes_s = store_rate(postgres, small_fields, "full")
-            print(
-                f"  store, PostgreSQL,     3-field frames: {frames_s:9,.0f} frames/s, "
-                f"{rows_s:9,.0f} rows/s; its writes alone {writes_s:9,.0f} rows/s"
-            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
