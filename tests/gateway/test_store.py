@@ -97,6 +97,28 @@ def test_archived_arrivals_read_back_whole_each_with_its_own_time(engine: Engine
     assert [(row[0], row[1]) for row in writer.arrivals(ids)] == expected
 
 
+def test_times_an_hour_apart_with_one_wall_clock_read_back_apart(postgres_url: str) -> None:
+    """PostgreSQL gives times in the session's zone: across a fall-back hour two frames an hour
+    apart share a wall-clock time (compared equal, ``fold`` aside); each keeps its own, in UTC."""
+    berlin = open_engine(postgres_url + "%20-ctimezone%3DEurope/Berlin", synchronous="normal")
+    try:
+        migrate(berlin)
+        writer = StoreWriter(berlin)
+        first = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 summer time in Berlin
+        arrivals = [
+            Arrival(f.binary(0), "http", received_at=first),
+            Arrival(f.binary(1), "http", received_at=first + timedelta(hours=1)),  # 02:30 again
+        ]
+        ids = writer.archive(arrivals)
+        expected = list(zip(ids, arrivals, strict=True))
+        assert writer.pending_ids(ids) == expected
+        assert writer.pending(0, 10, before=first + timedelta(hours=2)) == expected
+        assert [(row[0], row[1]) for row in writer.arrivals(ids)] == expected
+        assert {a.received_at.tzinfo for _, a in writer.pending_ids(ids)} == {UTC}
+    finally:
+        berlin.dispose()
+
+
 def test_save_stores_readings_statuses_and_device_counts(engine: Engine) -> None:
     arrivals = [
         Arrival(f.binary(1), "http", received_at=T0),

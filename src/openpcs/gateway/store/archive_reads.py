@@ -166,9 +166,12 @@ class ArchiveReads:
 
 
 def _utc(value: Any) -> datetime:
-    """A time read with a driver-level statement: SQLite gives text, PostgreSQL datetimes."""
+    """A time read with a driver-level statement, in UTC: SQLite gives text without a zone,
+    PostgreSQL datetimes in the session's zone (which need not be UTC)."""
     when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    return when if when.tzinfo is UTC else when.astimezone(UTC)
 
 
 #: The arrival formats by their stored names (an enum's own lookup costs more, per row).
@@ -179,20 +182,27 @@ class _ArrivalRows:
     """Archived rows (:data:`_ARCHIVED`'s columns first) back into arrivals.
 
     The frames of one request share one arrival time, and a batch is read back in id order:
-    the last time read is remembered, so a run of frames parses it once.
+    the last time SQLite gave as text is remembered, so a run of frames parses it once. Only
+    text is: PostgreSQL gives datetimes in the session's zone, and two of them an hour apart
+    around a fall-back compare equal on their wall clock (``fold`` is not compared).
     """
 
     __slots__ = ("_stored", "_time")
 
     def __init__(self) -> None:
-        self._stored: Any = None
-        self._time = datetime.min  # never returned: no stored time is None
+        self._stored = ""  # no stored time is empty
+        self._time = datetime.min
 
     def __call__(self, row: Any) -> Arrival:
         """The arrival a row holds."""
         stored, meta, kind = row[1], row[6], row[4]
-        if stored != self._stored:
-            self._stored, self._time = stored, _utc(stored)
+        if stored.__class__ is not str:
+            when = _utc(stored)
+        elif stored == self._stored:
+            when = self._time
+        else:
+            self._stored = stored
+            when = self._time = _utc(stored)
         if isinstance(meta, str):
             meta = json.loads(meta)
         return Arrival(
@@ -201,7 +211,7 @@ class _ArrivalRows:
             format=_FORMATS.get(kind) or Format(kind),
             remote=row[3],
             meta=meta,
-            received_at=self._time,
+            received_at=when,
             device=row[7],
             counter=row[8],
             serial=row[9],
