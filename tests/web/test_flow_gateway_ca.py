@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from openpcs.gateway.tls_files import ensure
 from tests.web.conftest import WebServer
@@ -34,10 +35,9 @@ def test_flow_the_gateway_s_ca_goes_into_an_https_destination(
     button = page.locator('.use-gateway-ca[data-target="f-https-destination.certificate"]')
     button.click()
     field = page.locator("#f-https-destination\\.certificate")
-    page.wait_for_function(
-        "document.getElementById('f-https-destination.certificate').value.length > 0"
-    )
-    assert field.input_value() == ca
+    # waits for the fetch to fill the field; a string predicate (wait_for_function) is
+    # evaluated in the page, where the pages' CSP refuses it once it has to poll
+    expect(field).to_have_value(ca)
     assert "the gateway's CA certificate" in str(
         page.locator('.field[data-path="destination.certificate"]:visible .msg').text_content()
     )
