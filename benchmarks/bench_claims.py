@@ -21,7 +21,7 @@ from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_gateway import POSTGRES, frame_hex, small_fields
+from bench_gateway import POSTGRES, frame_hex, postgres_schema_url, small_fields
 from openpcs.gateway.directory import Directory
 from openpcs.gateway.records import Arrival
 from openpcs.gateway.senders import claimed_serial
@@ -31,19 +31,9 @@ from openpcs.gateway.store.writer import StoreWriter
 FRAMES = int(os.environ.get("OPENPCS_BENCH_CLAIM_FRAMES", "60000"))
 
 
-def _schema_url(schema: str) -> str:
-    admin = create_engine(POSTGRES)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    admin.dispose()
-    separator = "&" if "?" in POSTGRES else "?"
-    return f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
-
-
 def rate(processes: int, frames: list[bytes], work: Path) -> float:
     """Frames per second that ``processes`` processing processes store."""
-    url = _schema_url("openpcs_bench_claims")
+    url = postgres_schema_url("openpcs_bench_claims")
     engine = open_engine(url)
     migrate(engine)
     writer = StoreWriter(engine)

@@ -75,6 +75,22 @@ def frame_hex(index: int, fields: Callable[[int], list[Field]], run: int) -> str
 # --- the gateway process ---------------------------------------------------------------
 
 
+def postgres_schema_url(schema: str) -> str:
+    """The URL of a fresh, empty ``schema`` in the benchmarks' PostgreSQL database (dropped
+    first if a run left it); raises when the server cannot be reached."""
+    from sqlalchemy import create_engine
+
+    admin = create_engine(POSTGRES)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    finally:
+        admin.dispose()
+    separator = "&" if "?" in POSTGRES else "?"
+    return f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
+
+
 def start_gateway(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     """``openpcs serve`` on free ports; its state (ports) once it listens."""
     command = [sys.executable, "-m", "openpcs", "serve", "--data-dir", str(data_dir)]

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from anchors import executemany_floor
-from bench_gateway import POSTGRES, frame_hex, small_fields
+from bench_gateway import POSTGRES, frame_hex, postgres_schema_url, small_fields
 from openpcs.frames.model import Field
 
 ROUNDS = max(1, int(os.environ.get("OPENPCS_BENCH_ROUNDS", "3")))
@@ -141,18 +141,10 @@ def schema_floor(path: Path, count: int = 50_000) -> float:
 
 def _postgres_schema() -> str | None:
     try:
-        from sqlalchemy import create_engine
-
-        admin = create_engine(POSTGRES)
-        with admin.begin() as connection:
-            connection.exec_driver_sql("DROP SCHEMA IF EXISTS openpcs_bench CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA openpcs_bench")
-        admin.dispose()
+        return postgres_schema_url("openpcs_bench")
     except Exception as exc:
         print(f"  PostgreSQL at {POSTGRES} unreachable ({type(exc).__name__}): skipped")
         return None
-    separator = "&" if "?" in POSTGRES else "?"
-    return f"{POSTGRES}{separator}options=-csearch_path%3Dopenpcs_bench"
 
 
 def _round(work: Path, number: int) -> dict[str, float]:
