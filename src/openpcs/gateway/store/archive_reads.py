@@ -190,7 +190,7 @@ class _ArrivalRows:
     __slots__ = ("_stored", "_time")
 
     def __init__(self) -> None:
-        self._stored = ""  # no stored time is empty
+        self._stored: str | None = None  # equal to no text: the first row is always parsed
         self._time = datetime.min
 
     def __call__(self, row: Any) -> Arrival:
