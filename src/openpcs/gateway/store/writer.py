@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 
 from openpcs.gateway.records import Arrival, Processed
 from openpcs.gateway.store.archive_reads import ArchiveReads
+from openpcs.gateway.store.archive_sqlite import archive_rows
 from openpcs.gateway.store.bulk import Dialected
 from openpcs.gateway.store.database import IMMEDIATE
 from openpcs.gateway.store.schema import FrameStatus
@@ -104,47 +105,48 @@ class StoreWriter(ArchiveReads):
         self.turn = turn
         self.sql = sql = Dialected(engine.dialect)
         self._update_set = sql.update("reading_sets", _SET_COLUMNS, "id")
+        self._insert_frame = sql.insert("frames", _FRAME_COLUMNS)
         self._upsert_device = self._device_upsert()
 
     # --- 1. archive ----------------------------------------------------------------------
 
     def archive(self, arrivals: Sequence[Arrival]) -> list[int]:
-        """Insert the arrivals as pending frames and commit; return their ids, in order."""
+        """Insert the arrivals as pending frames and commit; return their ids, in order.
+
+        The rows are made before the write lock is taken; on SQLite the transaction goes
+        through the driver alone (:mod:`openpcs.gateway.store.archive_sqlite`), whose
+        :class:`sqlite3.Error` is then what a refusal raises."""
         if not arrivals:
             return []
         sql = self.sql
+        time = _MemoTime(sql)
+        rows = [
+            (
+                time(a.received_at),
+                a.adapter,
+                a.remote,
+                a.format.value,
+                a.data,
+                sql.json(a.meta),
+                a.device,
+                a.counter,
+                a.serial,
+                FrameStatus.PENDING,
+            )
+            for a in arrivals
+        ]
+        if sql.sqlite:
+            return archive_rows(self.engine, self._insert_frame, rows, self.turn)
         with self._write() as connection:
-            ids = self._next_ids(connection, len(arrivals))
-            time = _MemoTime(sql)
-            rows = [
-                (
-                    frame_id,
-                    time(a.received_at),
-                    a.adapter,
-                    a.remote,
-                    a.format.value,
-                    a.data,
-                    sql.json(a.meta),
-                    a.device,
-                    a.counter,
-                    a.serial,
-                    FrameStatus.PENDING,
-                )
-                for frame_id, a in zip(ids, arrivals, strict=True)
-            ]
-            sql.insert_rows(connection, "frames", _FRAME_COLUMNS, rows)
+            result = connection.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('frames', 'id')) "
+                "FROM generate_series(1, %s)",
+                (len(rows),),
+            )
+            ids = [int(row[0]) for row in result]
+            numbered = [(frame_id, *row) for frame_id, row in zip(ids, rows, strict=True)]
+            sql.insert_rows(connection, "frames", _FRAME_COLUMNS, numbered)
         return ids
-
-    def _next_ids(self, connection: Connection, count: int) -> list[int]:
-        if self.sql.sqlite:
-            top = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM frames").scalar()
-            first = int(top or 0) + 1
-            return list(range(first, first + count))
-        result = connection.exec_driver_sql(
-            "SELECT nextval(pg_get_serial_sequence('frames', 'id')) FROM generate_series(1, %s)",
-            (count,),
-        )
-        return [int(row[0]) for row in result]
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
