@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from openpcs.gateway.records import Arrival
 from openpcs.gateway.store import archive_sqlite
 from openpcs.gateway.store.archive_sqlite import archive_rows
+from openpcs.gateway.store.contention import is_contention
 from openpcs.gateway.store.writer import StoreWriter
 from tests.gateway import frames as f
 
@@ -108,8 +109,9 @@ def test_a_busy_store_refuses_after_its_timeout_and_stores_nothing(tmp_path: Any
         holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
+            with pytest.raises(sqlite3.OperationalError, match="locked") as caught:
                 writer.archive([Arrival(f.binary(1), "tcp", received_at=T0)])
+            assert is_contention(caught.value)
         finally:
             holder.execute("ROLLBACK")
             holder.close()

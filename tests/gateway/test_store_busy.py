@@ -84,7 +84,9 @@ def test_contention_is_told_apart_by_code(pg_engine: Engine, tmp_path: Path) -> 
     assert contention_code(_lock_timeout(pg_engine)) == "55P03"
     assert contention_code(_serialization_failure(pg_engine)) == "40001"
     assert contention_code(_sqlite_locked(tmp_path)) == "SQLITE_BUSY"
+    assert contention_code(_sqlite_locked(tmp_path).orig) == "SQLITE_BUSY"  # the driver's own
     assert not is_contention(_not_contention(tmp_path))
+    assert not is_contention(_not_contention(tmp_path).orig)
     assert not is_contention(ValueError("database is locked"))
 
 

@@ -37,8 +37,10 @@ def archive_rows(
     one committed transaction, inside ``turn`` when given; their ids, in order.
 
     Raises the driver's :class:`sqlite3.Error` when the store refuses (busy past the
-    timeout, disk full …); nothing of the batch is then stored. A connection that could not
-    be brought back out of its transaction is discarded, not returned to the pool.
+    timeout, which :func:`~openpcs.gateway.store.contention.is_contention` recognises; disk
+    full; a row the table refuses) and what binding a value raises (a type the driver cannot
+    store); nothing of the batch is then stored. A connection that could not be brought back
+    out of its transaction is discarded, not returned to the pool.
     """
     pooled = engine.raw_connection()
     try:

@@ -10,6 +10,7 @@ with ``Retry-After``, never 500.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Final
 
 from sqlalchemy.exc import DBAPIError
@@ -30,10 +31,17 @@ _POSTGRES_STATES: Final = frozenset({"40001", "40P01", "55P03"})
 
 def contention_code(exc: BaseException) -> str | None:
     """The driver's code for a contention error (``SQLITE_BUSY``, ``40001`` …), for logs;
-    ``None`` when ``exc`` is not one. Only codes are returned, never messages or SQL."""
-    if not isinstance(exc, DBAPIError):
+    ``None`` when ``exc`` is not one. ``exc`` is SQLAlchemy's wrapping of the driver's error,
+    or :mod:`sqlite3`'s own (the archive speaks to the driver directly, see
+    :mod:`openpcs.gateway.store.archive_sqlite`). Only codes are returned, never messages or
+    SQL."""
+    original: BaseException | None
+    if isinstance(exc, DBAPIError):
+        original = exc.orig
+    elif isinstance(exc, sqlite3.Error):
+        original = exc
+    else:
         return None
-    original = exc.orig
     state = getattr(original, "sqlstate", None)
     if isinstance(state, str):
         return state if state in _POSTGRES_STATES else None
