@@ -57,6 +57,8 @@ async def _nats_documents(address: tuple[str, int], stream: str) -> list[dict[st
             info = await jetstream.stream_info(stream)
         except nats.js.errors.NotFoundError:
             return []  # the forwarder has not made it yet
+        if not info.state.messages:  # made, nothing in it yet: its sequences start at 0
+            return []
         found = []
         for sequence in range(info.state.first_seq, info.state.last_seq + 1):
             message = await jetstream.get_msg(stream, sequence)
