@@ -17,7 +17,10 @@ from sqlalchemy import Engine
 from openpcs.gateway.records import Arrival, Format, utc_now
 from openpcs.gateway.store.bulk import Dialected
 
-__all__ = ["ArchiveReads"]
+__all__ = ["HIGHEST_ID", "ArchiveReads"]
+
+#: The highest frame id archived so far (0 for an empty store).
+HIGHEST_ID: Final = "SELECT coalesce(max(id), 0) FROM frames"
 
 _ARCHIVED: Final = "id, received_at, adapter, remote, format, data, meta, device, counter, serial"
 #: Above every frame id (a 63-bit integer column).
@@ -98,7 +101,7 @@ class ArchiveReads:
     def last_id(self) -> int:
         """The highest frame id archived so far (0 for an empty store)."""
         with self.engine.connect() as connection:
-            top = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM frames").scalar()
+            top = connection.exec_driver_sql(HIGHEST_ID).scalar()
         return int(top or 0)
 
     def statuses(self, frame_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:

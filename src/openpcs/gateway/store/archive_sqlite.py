@@ -18,13 +18,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Engine
 
-__all__ = ["archive_rows"]
+from openpcs.gateway.store.archive_reads import HIGHEST_ID
 
-_TOP: Final = "SELECT coalesce(max(id), 0) FROM frames"
+__all__ = ["archive_rows"]
 
 
 def archive_rows(
@@ -60,7 +60,7 @@ def archive_rows(
 def _insert(driver: sqlite3.Connection, insert: str, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     driver.execute("BEGIN IMMEDIATE")
     try:
-        (top,) = driver.execute(_TOP).fetchone()
+        (top,) = driver.execute(HIGHEST_ID).fetchone()
         first = int(top) + 1
         driver.executemany(insert, [(first + n, *row) for n, row in enumerate(rows)])
         driver.execute("COMMIT")
