@@ -43,14 +43,15 @@ def archive_rows(
     out of its transaction is discarded, not returned to the pool.
     """
     pooled = engine.raw_connection()
+    driver = pooled.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        pooled.close()
+        raise TypeError(f"{engine.dialect.name} is not a SQLite store")
     try:
-        driver = pooled.driver_connection
-        if not isinstance(driver, sqlite3.Connection):
-            raise TypeError(f"{engine.dialect.name} is not a SQLite store")
         with turn() if turn is not None else nullcontext():
             return _insert(driver, insert, rows)
     except BaseException:
-        if _left_in_transaction(pooled.driver_connection):
+        if _left_in_transaction(driver):
             pooled.invalidate()
         raise
     finally:
@@ -71,9 +72,9 @@ def _insert(driver: sqlite3.Connection, insert: str, rows: Sequence[tuple[Any, .
     return list(range(first, first + len(rows)))
 
 
-def _left_in_transaction(driver: Any) -> bool:
+def _left_in_transaction(driver: sqlite3.Connection) -> bool:
     """Whether the connection is still inside a transaction (its rollback failed too)."""
     try:
-        return bool(driver.in_transaction)
+        return driver.in_transaction
     except sqlite3.Error:  # closed or broken: not fit to go back either
         return True
