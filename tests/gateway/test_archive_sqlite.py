@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from openpcs.gateway.records import Arrival
 from openpcs.gateway.store import archive_sqlite
 from openpcs.gateway.store.archive_sqlite import archive_rows
 from openpcs.gateway.store.contention import is_contention
+from openpcs.gateway.store.database import migrate, open_engine
 from openpcs.gateway.store.writer import StoreWriter
 from tests.gateway import frames as f
 
@@ -99,9 +101,7 @@ def test_a_refused_row_leaves_nothing_of_its_batch_and_the_next_batch_goes_in(
     assert used[0] is used[1]
 
 
-def test_a_busy_store_refuses_after_its_timeout_and_stores_nothing(tmp_path: Any) -> None:
-    from openpcs.gateway.store.database import migrate, open_engine
-
+def test_a_busy_store_refuses_after_its_timeout_and_stores_nothing(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'busy.db'}", busy_timeout_s=0.1)
     try:
         migrate(engine)
